@@ -1,0 +1,231 @@
+"""Frozen records passed between the layers of pytest-selfheal.
+
+Paths inside records are project-relative POSIX paths unless a field says otherwise,
+so a record means the same thing in the user's checkout, in a scratch copy of the
+project and in a git tree.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+#: Exit code of a child test run whose project modules were imported from outside the
+#: scratch copy it was meant to test (see :mod:`pytest_selfheal.probe`).
+EXIT_WRONG_IMPORT: Final = 97
+
+
+class HealStatus(enum.StrEnum):
+    """What became of one attempt to heal a failure."""
+
+    HEALED = "healed"
+    UNHEALED = "unhealed"
+    SKIPPED = "skipped"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame of a failing test's traceback.
+
+    :param path: absolute path of the frame's file.
+    :param lineno: 1-based line being executed in that frame.
+    :param qualname: the code object's qualified name (``Cart.total``).
+    """
+
+    path: str
+    lineno: int
+    qualname: str
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A failing test as the session saw it.
+
+    :param frames: the traceback's frames from the test down to where the exception
+        was raised (innermost last), every frame kept: which of them are project code
+        is decided by localization.
+    """
+
+    nodeid: str
+    when: str
+    exception_type: str
+    message: str
+    longrepr: str
+    frames: tuple[Frame, ...] = ()
+
+
+@dataclass(frozen=True)
+class FunctionRef:
+    """A function or method of the project that healing may rewrite.
+
+    :param path: project-relative POSIX path of its module.
+    :param qualname: qualified name inside the module (``Cart.total``).
+    :param lineno: first line of the ``def`` statement.
+    :param end_lineno: last line of its body.
+    """
+
+    path: str
+    qualname: str
+    lineno: int
+    end_lineno: int
+
+    def __str__(self) -> str:
+        return f"{self.path}::{self.qualname}"
+
+
+@dataclass(frozen=True)
+class Suspect:
+    """A function ranked by fault localization.
+
+    :param score: suspiciousness in ``[0, 1]``; higher is looked at first.
+    :param evidence: how it was found (``traceback``, ``coverage``).
+    :param lines: lines of the function that the failing test's traceback passed
+        through, the strongest hint of where the fault is.
+    """
+
+    function: FunctionRef
+    score: float
+    evidence: str
+    lines: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A proposed replacement of one project file, made to fix one function.
+
+    :param source: the whole new text of ``function.path``.
+    :param operator: the name of the edit that produced it (``compare-swap``).
+    :param description: a one-line human account of the edit.
+    :param lineno: the line the edit is on, in the original file.
+    """
+
+    function: FunctionRef
+    source: str
+    operator: str
+    description: str
+    lineno: int
+
+
+@dataclass(frozen=True)
+class TestRun:
+    """The results of one pytest run in a child process.
+
+    :param outcomes: node id to ``passed``, ``failed``, ``skipped`` (which includes
+        xfail) or ``error`` (setup or teardown failed); a test missing here did not run.
+    :param durations: node id to the seconds its setup, call and teardown took.
+    :param coverage: node id to project-relative path to the executed lines, when
+        coverage was asked for.
+    :param problem: why the run itself went wrong (a timeout, a crash, a collection
+        error), or ``""``.
+    """
+
+    __test__ = False  # not a test class, despite the name
+
+    outcomes: dict[str, str]
+    durations: dict[str, float]
+    wall_s: float
+    exit_code: int | None
+    problem: str = ""
+    first_failure: str = ""
+    coverage: dict[str, dict[str, frozenset[int]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How a candidate did on its selected tests.
+
+    :param reason: ``passed``, or the first thing that went wrong, in words a
+        reviewer understands (``tests/test_cart.py::test_total failed``).
+    """
+
+    candidate: Candidate
+    passed: bool
+    reason: str
+    tests_passed: int
+    tests_total: int
+    runtime_s: float
+
+
+@dataclass(frozen=True)
+class Fitness:
+    """How the winning candidate scored, as shown in reports."""
+
+    pass_rate: float
+    tests_passed: int
+    tests_total: int
+    runtime_s: float
+    baseline_runtime_s: float
+    speedup: float | None
+
+
+@dataclass(frozen=True)
+class HealOutcome:
+    """The result of healing one group of failures (usually one test).
+
+    The field names are those of the JSON report (DESIGN.md section 7).
+    """
+
+    tests: tuple[str, ...]
+    status: HealStatus
+    reason: str
+    engine: str
+    suspects: tuple[Suspect, ...] = ()
+    function: FunctionRef | None = None
+    branch: str | None = None
+    commit: str | None = None
+    files: tuple[str, ...] = ()
+    diff: str = ""
+    change: str = ""
+    candidates_evaluated: int = 0
+    generations: int = 0
+    llm_calls: int = 0
+    elapsed_s: float = 0.0
+    winner: Fitness | None = None
+    verified: bool = False
+    new_source: str | None = None
+    reloaded: bool = False
+    rerun_outcome: str | None = None
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the JSON report entry of this heal."""
+        return {
+            "tests": list(self.tests),
+            "status": str(self.status),
+            "reason": self.reason,
+            "suspects": [
+                {
+                    "function": str(suspect.function),
+                    "score": round(suspect.score, 4),
+                    "evidence": suspect.evidence,
+                }
+                for suspect in self.suspects
+            ],
+            "function": None if self.function is None else str(self.function),
+            "branch": self.branch,
+            "commit": self.commit,
+            "files": list(self.files),
+            "diff": self.diff,
+            "change": self.change,
+            "engine": self.engine,
+            "candidates_evaluated": self.candidates_evaluated,
+            "generations": self.generations,
+            "llm_calls": self.llm_calls,
+            "elapsed_s": round(self.elapsed_s, 3),
+            "verified": self.verified,
+            "winner": None
+            if self.winner is None
+            else {
+                "pass_rate": self.winner.pass_rate,
+                "tests_passed": self.winner.tests_passed,
+                "tests_total": self.winner.tests_total,
+                "runtime_s": round(self.winner.runtime_s, 4),
+                "baseline_runtime_s": round(self.winner.baseline_runtime_s, 4),
+                "speedup": self.winner.speedup,
+            },
+            "reloaded": self.reloaded,
+            "rerun_outcome": self.rerun_outcome,
+            "notes": list(self.notes),
+        }
