@@ -1,0 +1,28 @@
+"""The offline repair engine's raw material: mutants of a function, written exactly.
+
+:func:`mutations` lists the single-edit variants of one function that the search
+evaluates; :mod:`~pytest_selfheal.offline.operators` defines the edits and
+:mod:`~pytest_selfheal.offline.rewrite` writes each one as the smallest text change
+that provably means it. Nothing here imports pytest.
+"""
+
+from __future__ import annotations
+
+from pytest_selfheal.offline.mutants import Mutation, describe, mutations
+from pytest_selfheal.offline.operators import OPERATORS, Edit, Operator, Unit, register
+from pytest_selfheal.offline.rewrite import Rewriter, replace_node
+from pytest_selfheal.offline.text import SourceText
+
+__all__ = [
+    "OPERATORS",
+    "Edit",
+    "Mutation",
+    "Operator",
+    "Rewriter",
+    "SourceText",
+    "Unit",
+    "describe",
+    "mutations",
+    "register",
+    "replace_node",
+]

@@ -1,0 +1,103 @@
+"""Source-level plumbing: finding functions in modules and describing changes as diffs.
+
+The only module that imports :mod:`unidiff`. A *unit* is what healing rewrites and hot
+reload swaps: a module-level function or a method of a (possibly nested) class. A
+function nested inside another function belongs to its outermost enclosing unit,
+because its code object only exists inside that unit's code.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from collections.abc import Iterator
+
+from unidiff.errors import UnidiffParseError
+from unidiff.patch import PatchSet
+
+from pytest_selfheal.errors import PatchError, SourceError
+from pytest_selfheal.models import FunctionRef
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def parse_module(source: str, path: str) -> ast.Module:
+    """Parse ``source``; a syntax error becomes a :class:`SourceError` naming ``path``."""
+    try:
+        return ast.parse(source, filename=path)
+    except (SyntaxError, ValueError) as exc:
+        raise SourceError(f"cannot parse {path}: {exc}") from exc
+
+
+def iter_units(tree: ast.Module) -> Iterator[tuple[str, FunctionNode]]:
+    """Yield ``(qualname, node)`` for every unit of a module, in source order."""
+
+    def walk(body: list[ast.stmt], prefix: str) -> Iterator[tuple[str, FunctionNode]]:
+        for node in body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                yield prefix + node.name, node
+            elif isinstance(node, ast.ClassDef):
+                yield from walk(node.body, f"{prefix}{node.name}.")
+            elif isinstance(node, ast.If | ast.Try | ast.With):
+                # Definitions under `if TYPE_CHECKING:`, `try: ... except ImportError:`
+                # and the like are still module-level names.
+                for block in _blocks(node):
+                    yield from walk(block, prefix)
+
+    return walk(tree.body, "")
+
+
+def _blocks(node: ast.If | ast.Try | ast.With) -> list[list[ast.stmt]]:
+    if isinstance(node, ast.If):
+        return [node.body, node.orelse]
+    if isinstance(node, ast.With):
+        return [node.body]
+    return [node.body, *(handler.body for handler in node.handlers), node.orelse, node.finalbody]
+
+
+def find_unit(tree: ast.Module, qualname: str) -> FunctionNode:
+    """Return the unit called ``qualname``; :class:`SourceError` when there is none."""
+    for name, node in iter_units(tree):
+        if name == qualname:
+            return node
+    raise SourceError(f"no function {qualname!r} in module")
+
+
+def unit_at_line(tree: ast.Module, lineno: int) -> tuple[str, FunctionNode] | None:
+    """Return the unit whose source spans ``lineno``, or ``None`` (module-level code)."""
+    for name, node in iter_units(tree):
+        first = min([node.lineno, *(decorator.lineno for decorator in node.decorator_list)])
+        if first <= lineno <= (node.end_lineno or node.lineno):
+            return name, node
+    return None
+
+
+def function_ref(path: str, qualname: str, node: FunctionNode) -> FunctionRef:
+    """Describe ``node`` of module ``path`` as a :class:`FunctionRef`."""
+    return FunctionRef(
+        path=path, qualname=qualname, lineno=node.lineno, end_lineno=node.end_lineno or node.lineno
+    )
+
+
+def unified_diff(old: str, new: str, path: str) -> str:
+    """Return the ``git diff``-style unified diff that turns ``old`` into ``new``."""
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True),
+        new.splitlines(keepends=True),
+        fromfile=f"a/{path}",
+        tofile=f"b/{path}",
+    )
+    text = "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+                   for line in lines)
+    return text
+
+
+def diff_size(diff: str) -> int:
+    """Count the lines a unified diff adds plus the lines it removes."""
+    if not diff:
+        return 0
+    try:
+        patch = PatchSet(diff)
+    except UnidiffParseError as exc:
+        raise PatchError(f"not a unified diff: {exc}") from exc
+    return sum(patched.added + patched.removed for patched in patch)
