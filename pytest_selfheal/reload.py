@@ -1,0 +1,133 @@
+"""Hot reload: swap a fixed function's code into the running interpreter, in place.
+
+Replacing ``function.__code__`` keeps the function object, so every existing reference
+sees the fix at once: the module attribute, ``from module import func`` copies in other
+modules, bound methods, decorators that closed over the function, entries in
+registries. Re-importing the module would instead create new objects and leave all of
+those pointing at the old code.
+"""
+
+from __future__ import annotations
+
+import gc
+import linecache
+import os
+import sys
+import types
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pytest_selfheal.errors import ReloadError
+
+
+@dataclass(frozen=True)
+class SwapRecord:
+    """What a swap changed, so that :func:`undo` can put it back."""
+
+    functions: tuple[tuple[types.FunctionType, types.CodeType], ...]
+    module: str
+
+
+def find_module(path: str) -> types.ModuleType | None:
+    """Return the loaded module whose file is ``path``, or ``None``."""
+    wanted = os.path.realpath(path)
+    for module in list(sys.modules.values()):
+        filename = getattr(module, "__file__", None)
+        if isinstance(filename, str) and os.path.realpath(filename) == wanted:
+            return module
+    return None
+
+
+def _code_objects(code: types.CodeType) -> Iterator[types.CodeType]:
+    yield code
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            yield from _code_objects(constant)
+
+
+def compile_unit(source: str, path: str, qualname: str) -> types.CodeType:
+    """Compile the whole new module text and return the code of unit ``qualname``.
+
+    Compiling the whole module, not the function alone, gives the code the same
+    enclosing scopes as the original (``__class__`` for ``super()``, class-private
+    name mangling) and line numbers that match the new file.
+    """
+    try:
+        module_code = compile(source, path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        raise ReloadError(f"the fixed {path} does not compile: {exc}") from exc
+    for code in _code_objects(module_code):
+        if code.co_qualname == qualname:
+            return code
+    raise ReloadError(f"{qualname} is not defined in the fixed {path}")
+
+
+def _functions_using(code: types.CodeType) -> list[types.FunctionType]:
+    return [ref for ref in gc.get_referrers(code) if isinstance(ref, types.FunctionType)]
+
+
+def _resolve(module: types.ModuleType, qualname: str) -> types.CodeType | None:
+    target: object = module
+    for part in qualname.split("."):
+        target = getattr(target, part, None)
+        if target is None:
+            return None
+    if isinstance(target, staticmethod | classmethod):
+        target = target.__func__
+    elif isinstance(target, property):
+        target = target.fget
+    while True:
+        code = getattr(target, "__code__", None)
+        if isinstance(code, types.CodeType) and code.co_qualname == qualname:
+            return code
+        wrapped = getattr(target, "__wrapped__", None)
+        if wrapped is None:
+            return None
+        target = wrapped
+
+
+def swap(path: str, qualname: str, source: str) -> SwapRecord:
+    """Make the running process use the ``qualname`` of ``source`` (the fixed module text).
+
+    :raises ReloadError: when the module is not loaded, the function cannot be found,
+        or the new code needs a different closure than the old one.
+    """
+    module = find_module(path)
+    if module is None:
+        raise ReloadError(f"{path} is not imported in this process")
+    old_code = _resolve(module, qualname)
+    if old_code is None:
+        # Not reachable by attribute (a property setter, a registry-only function):
+        # fall back to the module's own code objects.
+        spec_code = getattr(getattr(module, "__loader__", None), "get_code", None)
+        candidates = []
+        if callable(spec_code):
+            candidates = [code for code in _code_objects(spec_code(module.__name__))
+                          if code.co_qualname == qualname]
+        old_code = next((code for code in candidates if _functions_using(code)), None)
+    if old_code is None:
+        raise ReloadError(f"cannot find the function {qualname} in module {module.__name__}")
+    new_code = compile_unit(source, old_code.co_filename, qualname)
+    if new_code.co_freevars != old_code.co_freevars:
+        raise ReloadError(
+            f"{qualname} closes over {new_code.co_freevars} after the fix but over "
+            f"{old_code.co_freevars} before: it cannot be swapped in place"
+        )
+    functions = _functions_using(old_code)
+    if not functions:
+        raise ReloadError(f"no live function object uses the code of {qualname}")
+    for function in functions:
+        function.__code__ = new_code
+    # Tracebacks from now on must show the fixed lines, not the file on disk.
+    lines = source.splitlines(keepends=True)
+    linecache.cache[old_code.co_filename] = (len(source), None, lines, old_code.co_filename)
+    return SwapRecord(functions=tuple((function, old_code) for function in functions),
+                      module=module.__name__)
+
+
+def undo(record: SwapRecord) -> None:
+    """Put back the code that :func:`swap` replaced."""
+    for function, code in record.functions:
+        function.__code__ = code
+    for _, code in record.functions[:1]:
+        linecache.cache.pop(code.co_filename, None)

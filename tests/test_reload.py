@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import importlib
+import sys
+import traceback
+from pathlib import Path
+
+import pytest
+
+from pytest_selfheal.errors import ReloadError
+from pytest_selfheal.reload import swap, undo
+
+ORIGINAL = '''\
+import functools
+
+
+def is_adult(age):
+    return age > 18
+
+
+def logged(function):
+    @functools.wraps(function)
+    def wrapper(*args):
+        return function(*args)
+    return wrapper
+
+
+@logged
+def double(x):
+    return x + x + 1
+
+
+class Account:
+    def __init__(self, balance):
+        self.balance = balance
+
+    def can_withdraw(self, amount):
+        return amount < self.balance
+
+    @staticmethod
+    def fee(amount):
+        return amount // 100 + 1
+
+
+class Child(Account):
+    def can_withdraw(self, amount):
+        return super().can_withdraw(amount) and amount > 1
+
+
+def explode():
+    raise ValueError("old line")
+'''
+
+
+@pytest.fixture
+def module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest):
+    name = f"reload_target_{request.node.name}"
+    path = tmp_path / f"{name}.py"
+    path.write_text(ORIGINAL)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    imported = importlib.import_module(name)
+    yield imported
+    sys.modules.pop(name, None)
+
+
+def test_swap_is_seen_through_references_taken_before_it(module):
+    is_adult = module.is_adult  # as `from module import is_adult` would hold it
+    assert is_adult(18) is False
+    swap(module.__file__, "is_adult", ORIGINAL.replace("age > 18", "age >= 18"))
+    assert is_adult(18) is True
+    assert module.is_adult is is_adult
+
+
+def test_swap_reaches_a_decorated_function_through_its_wrapper(module):
+    swap(module.__file__, "double", ORIGINAL.replace("x + x + 1", "x + x"))
+    assert module.double(4) == 8
+
+
+def test_swap_of_a_method_keeps_super_working_in_subclasses(module):
+    account = module.Child(100)
+    assert account.can_withdraw(100) is False
+    swap(module.__file__, "Account.can_withdraw",
+         ORIGINAL.replace("amount < self.balance", "amount <= self.balance"))
+    assert account.can_withdraw(100) is True
+    swap(module.__file__, "Child.can_withdraw",
+         ORIGINAL.replace("amount > 1", "amount > 50"))
+    assert account.can_withdraw(10) is False
+
+
+def test_swap_of_a_staticmethod(module):
+    swap(module.__file__, "Account.fee", ORIGINAL.replace("amount // 100 + 1", "amount // 100"))
+    assert module.Account.fee(250) == 2
+
+
+def test_undo_puts_the_old_code_back(module):
+    record = swap(module.__file__, "is_adult", ORIGINAL.replace("age > 18", "age >= 18"))
+    undo(record)
+    assert module.is_adult(18) is False
+
+
+def test_tracebacks_after_a_swap_show_the_fixed_source(module):
+    swap(module.__file__, "explode", ORIGINAL.replace('"old line"', '"new line"'))
+    with pytest.raises(ValueError, match="new line") as excinfo:
+        module.explode()
+    rendered = "".join(traceback.format_tb(excinfo.tb))
+    assert 'raise ValueError("new line")' in rendered
+
+
+def test_a_fix_that_does_not_compile_is_a_reload_error(module):
+    with pytest.raises(ReloadError, match="does not compile"):
+        swap(module.__file__, "is_adult", ORIGINAL.replace("age > 18", "age >"))
+    assert module.is_adult(19) is True
+
+
+def test_a_module_that_is_not_loaded_is_a_reload_error(tmp_path: Path):
+    with pytest.raises(ReloadError, match="is not imported in this process"):
+        swap(str(tmp_path / "nowhere.py"), "f", "def f(): pass\n")
+
+
+def test_a_missing_function_is_a_reload_error(module):
+    with pytest.raises(ReloadError, match="cannot find the function nope"):
+        swap(module.__file__, "nope", ORIGINAL)
+
+
+def test_a_fix_that_changes_the_closure_is_refused(module):
+    # Using super() gives a method a __class__ cell that the old function object lacks.
+    fixed = ORIGINAL.replace("amount < self.balance",
+                             "super().__init__ is not None and amount <= self.balance")
+    with pytest.raises(ReloadError, match="closes over"):
+        swap(module.__file__, "Account.can_withdraw", fixed)
+    assert module.Account(100).can_withdraw(100) is False
