@@ -1,0 +1,201 @@
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from pytest_selfheal.evaluate import CandidatePool, Limits, Overlay, ProjectLayout, judge
+from pytest_selfheal.models import Candidate, FunctionRef
+
+LIB = "def is_adult(age):\n    return age > 18\n"
+TESTS = '''\
+from lib.age import is_adult
+
+
+def test_adult_at_18():
+    assert is_adult(18)
+
+
+def test_child():
+    assert not is_adult(12)
+
+
+def test_adult():
+    assert is_adult(40)
+'''
+FIXED = LIB.replace(">", ">=")
+LOOPING = "def is_adult(age):\n    while True:\n        pass\n"
+EXITING = "import os\n\ndef is_adult(age):\n    os._exit(3)\n"
+
+ADULT_AT_18 = "tests/test_age.py::test_adult_at_18"
+CHILD = "tests/test_age.py::test_child"
+ADULT = "tests/test_age.py::test_adult"
+
+
+@pytest.fixture
+def layout(tmp_path: Path) -> ProjectLayout:
+    root = tmp_path / "project"
+    (root / "src/lib").mkdir(parents=True)
+    (root / "src/lib/__init__.py").write_text("")
+    (root / "src/lib/age.py").write_text(LIB)
+    (root / "tests").mkdir()
+    (root / "tests/test_age.py").write_text(TESTS)
+    (root / "pytest.ini").write_text(
+        "[pytest]\npythonpath = src\naddopts = --this-flag-is-unknown\n")
+    (root / ".git").mkdir()
+    (root / ".git/HEAD").write_text("ref: refs/heads/main\n")
+    (root / ".venv").mkdir()
+    (root / ".venv/pyvenv.cfg").write_text("home = /usr\n")
+    return ProjectLayout(root=root, inifile="pytest.ini", test_files=("tests/test_age.py",),
+                         import_roots=("src",), modules={"lib.age": "src/lib/age.py"})
+
+
+def candidate(source: str) -> Candidate:
+    return Candidate(function=FunctionRef("src/lib/age.py", "is_adult", 1, 2), source=source,
+                     operator="test", description="test", lineno=2)
+
+
+LIMITS = Limits(timeout_s=60, cpu_s=60)
+
+
+def test_scratch_copy_leaves_out_version_control_and_environments(layout):
+    overlay = Overlay(layout, {})
+    try:
+        assert (overlay.root / "src/lib/age.py").read_text() == LIB
+        assert not (overlay.root / ".git").exists()
+        assert not (overlay.root / ".venv").exists()
+    finally:
+        overlay.close()
+    assert not overlay.base.exists()
+
+
+def test_run_reports_each_selected_test_in_order_and_ignores_project_addopts(layout):
+    overlay = Overlay(layout, {})
+    try:
+        run = overlay.run([CHILD, ADULT_AT_18], LIMITS)
+    finally:
+        overlay.close()
+    assert run.problem == ""
+    assert run.outcomes == {CHILD: "passed", ADULT_AT_18: "failed"}
+    assert "assert False" in run.first_failure
+    assert set(run.durations) == {CHILD, ADULT_AT_18}
+
+
+def test_candidate_files_are_written_for_one_run_only(layout):
+    overlay = Overlay(layout, {})
+    try:
+        fixed = overlay.run([ADULT_AT_18], LIMITS, files={"src/lib/age.py": FIXED})
+        again = overlay.run([ADULT_AT_18], LIMITS)
+    finally:
+        overlay.close()
+    assert fixed.outcomes == {ADULT_AT_18: "passed"}
+    assert again.outcomes == {ADULT_AT_18: "failed"}
+    assert (layout.root / "src/lib/age.py").read_text() == LIB
+
+
+def test_exitfirst_stops_at_the_first_failure(layout):
+    overlay = Overlay(layout, {})
+    try:
+        run = overlay.run([ADULT_AT_18, CHILD, ADULT], LIMITS, exitfirst=True)
+    finally:
+        overlay.close()
+    assert run.outcomes == {ADULT_AT_18: "failed"}
+
+
+def test_coverage_run_records_the_lines_each_test_executed(layout):
+    overlay = Overlay(layout, {})
+    try:
+        run = overlay.run([ADULT_AT_18, CHILD], LIMITS, coverage=True)
+    finally:
+        overlay.close()
+    assert run.coverage[ADULT_AT_18] == {"src/lib/age.py": frozenset({2})}
+    assert "tests/test_age.py" not in run.coverage[CHILD]
+
+
+def test_infinite_loop_in_a_candidate_is_cut_off_and_leaves_no_process(layout):
+    overlay = Overlay(layout, {})
+    try:
+        run = overlay.run([ADULT_AT_18], Limits(timeout_s=3, cpu_s=30),
+                          files={"src/lib/age.py": LOOPING})
+    finally:
+        overlay.close()
+    assert run.problem == f"{ADULT_AT_18} timed out after 3.0s"
+    verdict = judge(candidate(LOOPING), run, {ADULT_AT_18: "passed"})
+    assert not verdict.passed
+    assert "timed out" in verdict.reason
+
+
+def test_cpu_limit_kills_a_spinning_candidate_before_the_wall_clock(layout):
+    overlay = Overlay(layout, {})
+    try:
+        run = overlay.run([ADULT_AT_18], Limits(timeout_s=60, cpu_s=2),
+                          files={"src/lib/age.py": LOOPING})
+    finally:
+        overlay.close()
+    assert run.exit_code is not None
+    assert run.exit_code in (-signal.SIGXCPU, -signal.SIGKILL)
+    assert "killed by SIG" in run.problem
+    assert run.wall_s < 60
+
+
+def test_a_candidate_that_exits_the_process_is_a_failed_candidate(layout):
+    overlay = Overlay(layout, {})
+    try:
+        run = overlay.run([ADULT_AT_18, CHILD], LIMITS, files={"src/lib/age.py": EXITING})
+    finally:
+        overlay.close()
+    verdict = judge(candidate(EXITING), run, {ADULT_AT_18: "passed", CHILD: "passed"})
+    assert not verdict.passed
+    assert verdict.tests_passed == 0
+
+
+def test_module_imported_from_outside_the_copy_is_reported(layout, tmp_path, monkeypatch):
+    # As with an editable install of the original: the child must not judge that code.
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "lib").mkdir(parents=True)
+    (elsewhere / "lib/__init__.py").write_text("")
+    (elsewhere / "lib/age.py").write_text(FIXED)
+    monkeypatch.setenv("PYTHONPATH", str(elsewhere))
+    wrong = ProjectLayout(root=layout.root, inifile="pytest.ini", test_files=layout.test_files,
+                          import_roots=(), modules=layout.modules)
+    (layout.root / "pytest.ini").write_text("[pytest]\n")
+    overlay = Overlay(wrong, {})
+    try:
+        run = overlay.run([ADULT_AT_18], LIMITS)
+    finally:
+        overlay.close()
+    assert "imported the project from outside the scratch copy" in run.problem
+    assert str(elsewhere) in run.problem
+
+
+def test_pool_returns_the_earliest_passing_candidate_in_order(layout):
+    pool = CandidatePool(layout, {}, workers=2)
+    seen = []
+    try:
+        winner = pool.first_passing(
+            [candidate(LIB), candidate(LIB.replace(">", "<")), candidate(FIXED),
+             candidate(LIB.replace("> 18", ">= 0"))],
+            {ADULT_AT_18: "passed", CHILD: "passed", ADULT: "passed"},
+            LIMITS,
+            should_stop=lambda: False,
+            on_verdict=seen.append,
+        )
+    finally:
+        pool.close()
+    assert winner is not None
+    assert winner.candidate.source == FIXED
+    assert winner.tests_passed == winner.tests_total == 3
+    assert len(seen) >= 3
+    assert all(not os.path.exists(overlay.base) for overlay in pool.overlays)
+
+
+def test_pool_stops_starting_candidates_when_told(layout):
+    pool = CandidatePool(layout, {}, workers=1)
+    try:
+        winner = pool.first_passing([candidate(FIXED)], {ADULT_AT_18: "passed"}, LIMITS,
+                                    should_stop=lambda: True)
+    finally:
+        pool.close()
+    assert winner is None
