@@ -1,0 +1,184 @@
+"""Fault localization: from a failing test to a ranked list of suspect functions.
+
+Two kinds of evidence are fused. The traceback names the project functions the
+exception passed through, innermost first. Spectrum-based fault localization (the
+Ochiai formula over per-test line coverage) ranks every function and line by how much
+more the failing tests use it than the passing ones; it is what finds the culprit of
+a plain ``assert f(x) == y`` whose traceback holds only the test.
+
+Tests, conftest.py files and anything outside the project root are never suspects.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pytest_selfheal.errors import SourceError
+from pytest_selfheal.models import Failure, FunctionRef, Suspect
+from pytest_selfheal.patches import function_ref, iter_units, parse_module, unit_at_line
+
+#: Directory names whose files are never project code that healing may change.
+NON_PROJECT_PARTS = frozenset({
+    "tests", "test", "site-packages", "dist-packages", ".tox", ".nox", ".venv", "venv",
+    ".git", ".selfheal", "__pycache__",
+})
+
+#: node id -> project-relative path -> executed lines
+Coverage = Mapping[str, Mapping[str, Collection[int]]]
+
+
+def is_test_file(relpath: str, test_files: Collection[str]) -> bool:
+    """Whether ``relpath`` is test code, which healing must never change."""
+    name = relpath.rsplit("/", 1)[-1]
+    return (
+        relpath in test_files
+        or name == "conftest.py"
+        or (name.startswith("test_") and name.endswith(".py"))
+        or name.endswith("_test.py")
+        or any(part in NON_PROJECT_PARTS for part in relpath.split("/")[:-1])
+    )
+
+
+def project_relpath(path: str, root: Path, test_files: Collection[str]) -> str | None:
+    """The project-relative path of ``path`` when it is project code, else ``None``."""
+    real = os.path.realpath(path)
+    base = os.path.realpath(root)
+    if not real.endswith(".py") or not real.startswith(base + os.sep):
+        return None
+    relpath = real[len(base) + 1:].replace(os.sep, "/")
+    if is_test_file(relpath, test_files) or (Path(base) / relpath).name == "setup.py":
+        return None
+    return relpath
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    """Which tests failed and passed, and what each executed."""
+
+    coverage: Coverage
+    failing: frozenset[str]
+    passing: frozenset[str]
+
+    def ochiai(self, covers: Callable[[Mapping[str, Collection[int]]], bool]) -> float:
+        """Ochiai suspiciousness of an element, ``covers`` telling whether a test ran it."""
+        failed = sum(1 for nodeid in self.failing if covers(self.coverage.get(nodeid, {})))
+        passed = sum(1 for nodeid in self.passing if covers(self.coverage.get(nodeid, {})))
+        if failed == 0:
+            return 0.0
+        return failed / math.sqrt(len(self.failing) * (failed + passed))
+
+
+def _covers_function(function: FunctionRef) -> Callable[[Mapping[str, Collection[int]]], bool]:
+    def covers(files: Mapping[str, Collection[int]]) -> bool:
+        lines = files.get(function.path, ())
+        return any(function.lineno <= line <= function.end_lineno for line in lines)
+
+    return covers
+
+
+def covering_tests(function: FunctionRef, coverage: Coverage) -> list[str]:
+    """Node ids of the tests that executed any line of ``function``."""
+    covers = _covers_function(function)
+    return [nodeid for nodeid, files in coverage.items() if covers(files)]
+
+
+def localize(
+    failure: Failure,
+    root: Path,
+    test_files: Collection[str],
+    read_source: Callable[[str], str],
+    spectrum: Spectrum | None,
+    limit: int = 3,
+) -> list[Suspect]:
+    """Rank the project functions most likely to hold the fault behind ``failure``.
+
+    :param read_source: project-relative path to the module's current text.
+    :param spectrum: coverage of the failing and passing tests, when it was measured.
+    :returns: at most ``limit`` suspects, best first.
+    """
+    ranked: dict[str, Suspect] = {}
+    # Traceback evidence, innermost project frame first.
+    weight = 1.0
+    for frame in reversed(failure.frames):
+        relpath = project_relpath(frame.path, root, test_files)
+        if relpath is None:
+            continue
+        try:
+            tree = parse_module(read_source(relpath), relpath)
+        except (SourceError, OSError):
+            continue
+        unit = unit_at_line(tree, frame.lineno)
+        if unit is None:
+            continue  # module-level code: not a function healing can swap
+        function = function_ref(relpath, *unit)
+        key = str(function)
+        if key in ranked:
+            previous = ranked[key]
+            ranked[key] = Suspect(function, previous.score, previous.evidence,
+                                  tuple(sorted({*previous.lines, frame.lineno})))
+        else:
+            ranked[key] = Suspect(function, weight, "traceback", (frame.lineno,))
+            weight *= 0.9
+    if spectrum is not None:
+        for suspect in _spectrum_suspects(spectrum, read_source):
+            key = str(suspect.function)
+            if key in ranked:
+                previous = ranked[key]
+                ranked[key] = Suspect(previous.function, max(previous.score, suspect.score),
+                                      "traceback+coverage", previous.lines)
+            else:
+                ranked[key] = suspect
+    # Traceback suspects keep their order among equals: the innermost frame first.
+    order = {key: index for index, key in enumerate(ranked)}
+    best = sorted(ranked.values(), key=lambda s: (-s.score, order[str(s.function)]))
+    return [suspect for suspect in best if suspect.score > 0][:limit]
+
+
+def _spectrum_suspects(spectrum: Spectrum, read_source: Callable[[str], str]) -> list[Suspect]:
+    paths = {
+        path
+        for nodeid in spectrum.failing
+        for path in spectrum.coverage.get(nodeid, {})
+    }
+    suspects = []
+    for relpath in sorted(paths):
+        try:
+            tree = parse_module(read_source(relpath), relpath)
+        except (SourceError, OSError):
+            continue
+        for qualname, node in iter_units(tree):
+            function = function_ref(relpath, qualname, node)
+            score = spectrum.ochiai(_covers_function(function))
+            if score > 0:
+                # Coverage alone is weaker evidence than a frame of the traceback.
+                suspects.append(Suspect(function, round(score * 0.95, 6), "coverage"))
+    return suspects
+
+
+def line_scores(function: FunctionRef, spectrum: Spectrum) -> dict[int, float]:
+    """Ochiai suspiciousness of each executed line of ``function``."""
+    lines = {
+        line
+        for nodeid in spectrum.failing | spectrum.passing
+        for line in spectrum.coverage.get(nodeid, {}).get(function.path, ())
+        if function.lineno <= line <= function.end_lineno
+    }
+
+    def runs(line: int) -> Callable[[Mapping[str, Collection[int]]], bool]:
+        return lambda files: line in files.get(function.path, ())
+
+    return {line: spectrum.ochiai(runs(line)) for line in lines}
+
+
+def lines_run_by(nodeids: Collection[str], function: FunctionRef, coverage: Coverage) -> set[int]:
+    """Lines of ``function`` that any of ``nodeids`` executed."""
+    return {
+        line
+        for nodeid in nodeids
+        for line in coverage.get(nodeid, {}).get(function.path, ())
+        if function.lineno <= line <= function.end_lineno
+    }

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from pytest_selfheal.localize import (
+    Spectrum,
+    covering_tests,
+    is_test_file,
+    line_scores,
+    localize,
+    project_relpath,
+)
+from pytest_selfheal.models import Failure, Frame
+
+MODULE = '''\
+def helper(x):
+    return x * 2
+
+
+def total(items):
+    result = 0
+    for item in items:
+        result += helper(item)
+    return result
+
+
+class Cart:
+    def add(self, item):
+        if item < 0:
+            raise ValueError(item)
+        return total([item])
+'''
+
+
+@pytest.mark.parametrize(
+    ("relpath", "is_test"),
+    [
+        ("tests/test_cart.py", True),
+        ("tests/helpers.py", True),
+        ("src/shop/test_utils.py", True),
+        ("src/shop/cart_test.py", True),
+        ("conftest.py", True),
+        ("src/shop/conftest.py", True),
+        ("src/shop/cart.py", False),
+        ("src/shop/testing.py", False),
+        ("collected_check.py", True),
+    ],
+)
+def test_test_code_is_never_project_code(relpath, is_test):
+    assert is_test_file(relpath, {"collected_check.py"}) is is_test
+
+
+def test_files_outside_the_root_and_in_environments_are_not_project_code(tmp_path: Path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / ".venv/lib/site-packages").mkdir(parents=True)
+    assert project_relpath(str(tmp_path / "src/cart.py"), tmp_path, ()) == "src/cart.py"
+    assert project_relpath(str(tmp_path / ".venv/lib/site-packages/x.py"), tmp_path, ()) is None
+    assert project_relpath("/usr/lib/python3.11/json/__init__.py", tmp_path, ()) is None
+    assert project_relpath(str(tmp_path / "src/data.txt"), tmp_path, ()) is None
+
+
+def test_ochiai_matches_the_formula():
+    coverage = {"f1": {"m.py": {1}}, "p1": {"m.py": {1}}, "p2": {"m.py": {2}}, "p3": {"m.py": {1}}}
+    spectrum = Spectrum(coverage, frozenset({"f1"}), frozenset({"p1", "p2", "p3"}))
+    assert spectrum.ochiai(lambda files: 1 in files.get("m.py", ())) == pytest.approx(
+        1 / math.sqrt(1 * 3))
+    assert spectrum.ochiai(lambda files: 2 in files.get("m.py", ())) == 0.0
+
+
+def failure_through(tmp_path: Path, *frames: tuple[str, int, str]) -> Failure:
+    return Failure(
+        nodeid="tests/test_cart.py::test_add",
+        when="call",
+        exception_type="ValueError",
+        message="-1",
+        longrepr="",
+        frames=tuple(Frame(str(tmp_path / path), line, name) for path, line, name in frames),
+    )
+
+
+def test_innermost_project_frame_ranks_first(tmp_path: Path):
+    failure = failure_through(
+        tmp_path,
+        ("tests/test_cart.py", 3, "test_add"),
+        ("shop/cart.py", 16, "Cart.add"),
+        ("shop/cart.py", 8, "total"),
+        ("/usr/lib/python3.11/json/decoder.py", 10, "decode"),
+    )
+    suspects = localize(failure, tmp_path, {"tests/test_cart.py"}, lambda path: MODULE, None)
+    assert [s.function.qualname for s in suspects] == ["total", "Cart.add"]
+    assert suspects[0].lines == (8,)
+    assert suspects[0].evidence == "traceback"
+    assert suspects[0].function.lineno == 5
+
+
+def test_coverage_finds_the_suspect_of_a_plain_assertion(tmp_path: Path):
+    # The traceback holds only the test: the spectrum must point at `total`.
+    failure = failure_through(tmp_path, ("tests/test_cart.py", 3, "test_total"))
+    coverage = {
+        "tests/test_cart.py::test_total": {"shop/cart.py": {6, 7, 8, 9, 2}},
+        "tests/test_cart.py::test_helper": {"shop/cart.py": {2}},
+        "tests/test_cart.py::test_add": {"shop/cart.py": {14, 16, 6, 7, 8, 9, 2}},
+        "tests/test_cart.py::test_helper_2": {"shop/cart.py": {2}},
+    }
+    spectrum = Spectrum(coverage, frozenset({"tests/test_cart.py::test_total"}),
+                        frozenset(set(coverage) - {"tests/test_cart.py::test_total"}))
+    suspects = localize(failure, tmp_path, {"tests/test_cart.py"}, lambda path: MODULE, spectrum)
+    assert [s.function.qualname for s in suspects] == ["total", "helper"]
+    assert suspects[0].score > suspects[1].score
+    assert suspects[0].evidence == "coverage"
+    covering = covering_tests(suspects[0].function, coverage)
+    assert sorted(covering) == ["tests/test_cart.py::test_add", "tests/test_cart.py::test_total"]
+    scores = line_scores(suspects[0].function, spectrum)
+    assert set(scores) == {6, 7, 8, 9}
+
+
+def test_frames_in_test_files_and_module_level_code_are_not_suspects(tmp_path: Path):
+    failure = failure_through(
+        tmp_path, ("tests/test_cart.py", 3, "test_add"), ("shop/cart.py", 1, "<module>"))
+    assert localize(failure, tmp_path, {"tests/test_cart.py"},
+                    lambda path: "import json\n", None) == []
