@@ -1,0 +1,406 @@
+"""Healing one failure: localize, search for a fix, verify it, commit it.
+
+The :class:`Healer` is engine-agnostic glue between the layers below it and knows
+nothing of pytest: the session hands it :class:`~pytest_selfheal.models.Failure`
+records and gets :class:`~pytest_selfheal.models.HealOutcome` records back.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from pytest_selfheal.errors import GitError, SelfHealError, SourceError
+from pytest_selfheal.evaluate import CandidatePool, Limits, Overlay, ProjectLayout, judge
+from pytest_selfheal.localize import (
+    Spectrum,
+    covering_tests,
+    line_scores,
+    lines_run_by,
+    localize,
+)
+from pytest_selfheal.models import (
+    Candidate,
+    Failure,
+    Fitness,
+    HealOutcome,
+    HealStatus,
+    Suspect,
+    TestRun,
+    Verdict,
+)
+from pytest_selfheal.offline import mutations
+from pytest_selfheal.patches import diff_size, unified_diff
+from pytest_selfheal.settings import Settings
+
+if TYPE_CHECKING:
+    from pytest_selfheal.gitrepo import GitRepo
+
+#: How likely each kind of edit is to be the fix, before anything is learned.
+OPERATOR_PRIOR = {
+    "compare-swap": 1.0,
+    "off-by-one": 0.9,
+    "arith-swap": 0.8,
+    "bool-swap": 0.8,
+    "negate": 0.7,
+    "drop-not": 0.7,
+    "name-swap": 0.5,
+}
+
+ENGINE = "offline"
+
+
+@dataclass
+class RunState:
+    """What one pytest run has done so far: accepted fixes and the review branch."""
+
+    started: datetime = field(default_factory=datetime.now)
+    sources: dict[str, str] = field(default_factory=dict)
+    branch: str | None = None
+    branch_tip: str | None = None
+    notes: list[str] = field(default_factory=list)
+    attempted: dict[str, HealOutcome] = field(default_factory=dict)
+
+    @property
+    def run_id(self) -> str:
+        return self.started.strftime("%Y%m%d-%H%M%S")
+
+
+class Healer:
+    """Heals the failures of one test session, one at a time.
+
+    :param nodeids: every test collected in the session, in run order.
+    :param repo: the git repository of the project, or ``None`` outside of one.
+    :param progress: called with short status lines while a heal runs.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        layout: ProjectLayout,
+        nodeids: Sequence[str],
+        repo: GitRepo | None,
+        progress: Callable[[str], None] = lambda line: None,
+    ) -> None:
+        self.settings = settings
+        self.layout = layout
+        self.nodeids = list(nodeids)
+        self.repo = repo
+        self.progress = progress
+        self.state = RunState()
+        self._baseline: TestRun | None = None
+
+    # -- reading the project ---------------------------------------------------------
+
+    def read_source(self, relpath: str) -> str:
+        """The module's text as this run sees it: the accepted fix, or the file on disk."""
+        if relpath in self.state.sources:
+            return self.state.sources[relpath]
+        try:
+            # Bytes, not text mode: CRLF line endings must survive to the diff and commit.
+            return (self.layout.root / relpath).read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SourceError(f"cannot read {relpath}: {exc}") from exc
+
+    def _coverage_run(self, overlay: Overlay) -> TestRun:
+        # One run of the whole session with per-test coverage, kept until a fix changes
+        # the code it measured.
+        if self._baseline is None:
+            self.progress("measuring per-test coverage of the suite")
+            limits = Limits(timeout_s=max(120.0, self.settings.timeout_s), cpu_s=3600)
+            self._baseline = overlay.run(self.nodeids, limits, coverage=True)
+        return self._baseline
+
+    # -- healing -----------------------------------------------------------------------
+
+    def heal(self, failure: Failure) -> HealOutcome:
+        """Try to heal ``failure``; never raises for a heal that goes wrong, only reports it."""
+        started = time.perf_counter()
+        try:
+            outcome = self._heal(failure, started)
+        except SelfHealError as exc:
+            outcome = HealOutcome(tests=(failure.nodeid,), status=HealStatus.ERROR,
+                                  reason=str(exc), engine=ENGINE)
+        outcome = replace(outcome, elapsed_s=time.perf_counter() - started)
+        for suspect in outcome.suspects[:1]:
+            self.state.attempted.setdefault(str(suspect.function), outcome)
+        return outcome
+
+    def _heal(self, failure: Failure, started: float) -> HealOutcome:
+        deadline = started + self.settings.timeout_s
+        pool = CandidatePool(self.layout, self.state.sources, self.settings.workers)
+        try:
+            baseline = self._coverage_run(pool.overlays[0])
+            outcome = baseline.outcomes.get(failure.nodeid)
+            if outcome is None:
+                why = baseline.problem or baseline.first_failure or "not collected"
+                return self._outcome(failure, HealStatus.SKIPPED,
+                                     f"the test did not run in a fresh process: {why}")
+            if outcome in ("passed", "skipped"):
+                return self._outcome(failure, HealStatus.SKIPPED,
+                                     "the test passes in a fresh process: its failure depends on "
+                                     "test order, state or timing, which a code edit cannot fix")
+            failing = frozenset({failure.nodeid})
+            passing = frozenset(n for n, o in baseline.outcomes.items() if o == "passed")
+            spectrum = Spectrum(baseline.coverage, failing, passing)
+            suspects = localize(failure, self.layout.root, self.layout.test_files,
+                                self.read_source, spectrum)
+            if not suspects:
+                return self._outcome(failure, HealStatus.SKIPPED,
+                                     "no project code in the traceback or run by the test")
+            earlier = self.state.attempted.get(str(suspects[0].function))
+            if earlier is not None and earlier.status is not HealStatus.HEALED:
+                return self._outcome(failure, HealStatus.SKIPPED,
+                                     f"same suspect as {earlier.tests[0]}, which could not be "
+                                     "healed", suspects)
+            return self._search(failure, suspects, spectrum, baseline, pool, deadline)
+        finally:
+            pool.close()
+
+    def _search(
+        self,
+        failure: Failure,
+        suspects: list[Suspect],
+        spectrum: Spectrum,
+        baseline: TestRun,
+        pool: CandidatePool,
+        deadline: float,
+    ) -> HealOutcome:
+        # The tests a candidate must pass: the failing test first, then every test
+        # that exercises a suspect and passed before, fastest first.
+        covering = {
+            nodeid
+            for suspect in suspects
+            for nodeid in covering_tests(suspect.function, baseline.coverage)
+            if baseline.outcomes.get(nodeid) in ("passed", "skipped")
+        }
+        selection = [failure.nodeid, *sorted(covering - {failure.nodeid},
+                                             key=lambda n: baseline.durations.get(n, 0.0))]
+        # The selection on the unchanged code, alone: the failure must reproduce there,
+        # or every candidate would "fix" it.
+        probe_limits = Limits(timeout_s=max(60.0, self.settings.timeout_s / 2), cpu_s=600)
+        before = pool.overlays[0].run(selection, probe_limits)
+        if before.outcomes.get(failure.nodeid) != "failed":
+            return self._outcome(failure, HealStatus.SKIPPED,
+                                 "the test does not fail when run alone with the tests of its "
+                                 "suspects: its failure depends on other tests", suspects)
+        expected = {failure.nodeid: "passed"}
+        expected.update((nodeid, before.outcomes[nodeid]) for nodeid in selection[1:]
+                        if before.outcomes.get(nodeid) in ("passed", "skipped"))
+        timeout = max(4.0, 3 * before.wall_s + 1.0)
+        limits = Limits(timeout_s=timeout, cpu_s=math.ceil(timeout) + 1)
+        candidates = list(self._candidates(failure, suspects, spectrum))
+        self.progress(f"trying {min(len(candidates), self.settings.max_candidates)} candidate "
+                      f"fixes of {', '.join(str(s.function) for s in suspects)}")
+        verdicts: list[Verdict] = []
+        winner = pool.first_passing(
+            candidates[: self.settings.max_candidates],
+            expected,
+            limits,
+            should_stop=lambda: time.perf_counter() > deadline,
+            on_verdict=verdicts.append,
+        )
+        evaluated = len(verdicts)
+        if winner is None:
+            exhausted = evaluated >= min(len(candidates), self.settings.max_candidates)
+            reason = (f"none of the {evaluated} candidate fixes passed the tests"
+                      if exhausted else
+                      f"time budget of {self.settings.timeout_s:g}s spent after {evaluated} "
+                      "candidates (raise --selfheal-timeout)")
+            return self._outcome(failure, HealStatus.UNHEALED, reason, suspects,
+                                 candidates_evaluated=evaluated)
+        return self._accept(failure, suspects, winner, expected, before, limits, evaluated)
+
+    def _candidates(
+        self, failure: Failure, suspects: list[Suspect], spectrum: Spectrum
+    ) -> Iterator[Candidate]:
+        scored: list[tuple[float, int, Candidate]] = []
+        for suspect in suspects:
+            function = suspect.function
+            source = self.read_source(function.path)
+            executed = lines_run_by(spectrum.failing, function, spectrum.coverage)
+            lines = executed | set(suspect.lines) if executed or suspect.lines else None
+            scores = line_scores(function, spectrum)
+            for mutation in mutations(source, function.qualname, lines=lines):
+                line_score = scores.get(mutation.lineno, 0.1)
+                if mutation.lineno in suspect.lines:
+                    line_score += 1.0
+                weight = suspect.score * line_score * OPERATOR_PRIOR.get(mutation.operator, 0.5)
+                candidate = Candidate(function=function, source=mutation.source,
+                                      operator=mutation.operator,
+                                      description=mutation.description, lineno=mutation.lineno)
+                scored.append((-weight, len(scored), candidate))
+        scored.sort(key=lambda entry: (entry[0], entry[1]))
+        for _, _, candidate in scored:
+            yield candidate
+
+    def _accept(
+        self,
+        failure: Failure,
+        suspects: list[Suspect],
+        winner: Verdict,
+        expected: dict[str, str],
+        before: TestRun,
+        limits: Limits,
+        evaluated: int,
+    ) -> HealOutcome:
+        candidate = winner.candidate
+        path = candidate.function.path
+        old_source = self.read_source(path)
+        diff = unified_diff(old_source, candidate.source, path)
+        # Re-verify in a fresh copy of the project, every selected test, no early stop.
+        self.progress(f"verifying the fix in a fresh process: {candidate.description}")
+        fresh = Overlay(self.layout, {**self.state.sources, path: candidate.source})
+        try:
+            check = judge(candidate, fresh.run(list(expected), limits), expected)
+        finally:
+            fresh.close()
+        if not check.passed:
+            return self._outcome(failure, HealStatus.UNHEALED,
+                                 f"the best candidate failed verification: {check.reason}",
+                                 suspects, candidates_evaluated=evaluated, diff=diff)
+        self.state.sources[path] = candidate.source
+        self._baseline = None  # the coverage of the old code no longer holds
+        baseline_runtime = sum(before.durations.get(n, 0.0) for n in expected)
+        fitness = Fitness(
+            pass_rate=1.0,
+            tests_passed=check.tests_passed,
+            tests_total=check.tests_total,
+            runtime_s=check.runtime_s,
+            baseline_runtime_s=baseline_runtime,
+            speedup=None,
+        )
+        notes: list[str] = []
+        branch = commit = None
+        if self.settings.mode != "suggest":
+            branch, commit = self._commit(failure, candidate, old_source, check, evaluated, notes)
+        if self.settings.mode == "apply":
+            self._apply(path, old_source, candidate.source, notes)
+        return HealOutcome(
+            tests=(failure.nodeid,),
+            status=HealStatus.HEALED,
+            reason=f"{candidate.description} (in {candidate.function})",
+            engine=ENGINE,
+            suspects=tuple(suspects),
+            function=candidate.function,
+            branch=branch,
+            commit=commit,
+            files=(path,),
+            diff=diff,
+            change=candidate.description,
+            candidates_evaluated=evaluated,
+            generations=1,
+            winner=fitness,
+            verified=True,
+            new_source=candidate.source,
+            notes=tuple(notes),
+        )
+
+    # -- writing the result ------------------------------------------------------------
+
+    def _commit(
+        self,
+        failure: Failure,
+        candidate: Candidate,
+        old_source: str,
+        check: Verdict,
+        evaluated: int,
+        notes: list[str],
+    ) -> tuple[str | None, str | None]:
+        if self.repo is None:
+            note = "not a git repository: no branch was written, the diff is in this report"
+            if note not in self.state.notes:
+                self.state.notes.append(note)
+            return None, None
+        repo = self.repo
+        path = candidate.function.path
+        try:
+            relpath = repo.relative(self.layout.root / path)
+            parent = self.state.branch_tip or repo.head_commit()
+            if parent is None:
+                note = "the repository has no commits yet: no branch was written"
+                if note not in self.state.notes:
+                    self.state.notes.append(note)
+                return None, None
+            branch = self.state.branch or repo.unique_branch_name(
+                f"{self.settings.branch_prefix}{self.state.run_id}-{_slug(failure.nodeid)}"
+            )
+            if repo.file_at(parent, relpath) != old_source.encode("utf-8"):
+                # The fix was made on the user's uncommitted version of the file; commit
+                # that version first so the fix commit shows only the fix.
+                parent = repo.commit_files(
+                    branch, {relpath: old_source.encode("utf-8")},
+                    f"selfheal: snapshot of uncommitted changes to {relpath}\n\n"
+                    "Not a fix. The working tree's version of this file, committed as\n"
+                    "found so that the next commit shows only the fix.\n\n"
+                    f"Selfheal-Run: {self.state.run_id}\n",
+                    parent=parent,
+                )
+                self.state.branch, self.state.branch_tip = branch, parent
+                notes.append(f"{relpath} had uncommitted changes: they are in a separate "
+                             "snapshot commit under the fix")
+            diff = unified_diff(old_source, candidate.source, relpath)
+            message = _commit_message(failure, candidate, relpath, diff, check, evaluated,
+                                      self.state.run_id)
+            commit = repo.commit_files(branch, {relpath: candidate.source.encode("utf-8")},
+                                       message, parent=parent)
+        except GitError as exc:
+            notes.append(f"no branch written: {exc}")
+            return None, None
+        self.state.branch, self.state.branch_tip = branch, commit
+        return branch, commit
+
+    def _apply(self, path: str, old_source: str, new_source: str, notes: list[str]) -> None:
+        target = self.layout.root / path
+        try:
+            if target.read_bytes().decode("utf-8") != old_source:
+                notes.append(f"{path} changed on disk during the run: the fix was not applied")
+                return
+            target.write_bytes(new_source.encode("utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            notes.append(f"could not write the fix into {path}: {exc}")
+
+    def _outcome(
+        self,
+        failure: Failure,
+        status: HealStatus,
+        reason: str,
+        suspects: Sequence[Suspect] = (),
+        **fields: object,
+    ) -> HealOutcome:
+        return HealOutcome(tests=(failure.nodeid,), status=status, reason=reason, engine=ENGINE,
+                           suspects=tuple(suspects), **fields)  # type: ignore[arg-type]
+
+
+def _slug(nodeid: str, limit: int = 40) -> str:
+    name = nodeid.rsplit("::", 1)[-1]
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:limit].rstrip("-") or "test"
+
+
+def _commit_message(
+    failure: Failure, candidate: Candidate, relpath: str, diff: str, check: Verdict,
+    evaluated: int, run_id: str,
+) -> str:
+    module = relpath.removesuffix(".py").replace("/", ".")
+    for prefix in ("src.", "lib."):
+        module = module.removeprefix(prefix)
+    test_name = failure.nodeid.rsplit("::", 1)[-1]
+    first_line = (failure.message.splitlines() or [""])[0][:120]
+    return (
+        f"fix({module}): heal {test_name}\n\n"
+        f"{failure.nodeid} failed with {failure.exception_type}"
+        f"{': ' + first_line if first_line else ''}.\n"
+        f"Root cause in {candidate.function.qualname}: {candidate.description}.\n\n"
+        f"Verified in a fresh process: {check.tests_passed} of {check.tests_total} tests that "
+        f"exercise the changed function pass.\n"
+        f"Candidates evaluated: {evaluated}; lines changed: {diff_size(diff)}.\n\n"
+        f"Selfheal-Run: {run_id}\n"
+        f"Selfheal-Engine: {ENGINE}\n"
+        f"Selfheal-Model: none\n"
+    )

@@ -1,0 +1,222 @@
+"""The session plugin: catches failures, heals them, reloads the fixes, reports.
+
+Registered by :mod:`pytest_selfheal.plugin` only when ``--selfheal`` is given. Healing
+happens right after a failing test has finished (setup, call and teardown), so the fix
+is in place for the tests that run after it; the failing test is then run once more in
+this session to confirm. The original reports are never changed: a test that failed is
+reported as failed and the exit code is what the tests decided.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Generator
+from dataclasses import replace
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import pytest
+
+# runtestprotocol has no public equivalent: it runs an item's setup, call and teardown
+# without logging reports, which is what re-running a healed test in the session needs
+# (pytest-rerunfailures relies on it the same way).
+from _pytest.runner import runtestprotocol
+
+from pytest_selfheal import __version__
+from pytest_selfheal.errors import NotARepositoryError, ReloadError
+from pytest_selfheal.evaluate import ProjectLayout
+from pytest_selfheal.healer import Healer
+from pytest_selfheal.localize import is_test_file, project_relpath
+from pytest_selfheal.models import Failure, Frame, HealOutcome, HealStatus
+from pytest_selfheal.reload import swap
+from pytest_selfheal.report import json_report, summary_lines
+from pytest_selfheal.settings import Settings
+
+if TYPE_CHECKING:
+    from pytest_selfheal.gitrepo import GitRepo
+
+
+class SelfHealSession:
+    """Heals the failures of one pytest session."""
+
+    def __init__(self, config: pytest.Config, settings: Settings) -> None:
+        self.config = config
+        self.settings = settings
+        self.started = time.time()
+        self.outcomes: list[HealOutcome] = []
+        self._failures: dict[str, Failure] = {}
+        self._items: list[pytest.Item] = []
+        self._healer: Healer | None = None
+        self._rerunning = False
+
+    # -- hooks -------------------------------------------------------------------------
+
+    def pytest_report_header(self) -> list[str]:
+        return [self.settings.header]
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self._items = list(session.items)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        if (
+            not self._rerunning
+            and report.failed
+            and report.when in ("setup", "call")
+            and call.excinfo is not None
+            and item.nodeid not in self._failures
+        ):
+            self._failures[item.nodeid] = _failure(item, call.excinfo, report)
+        return report
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(
+        self, item: pytest.Item, nextitem: pytest.Item | None
+    ) -> Generator[None, object, object]:
+        result = yield
+        failure = self._failures.pop(item.nodeid, None)
+        if failure is not None and not self._rerunning:
+            self._heal(item, nextitem, failure)
+        return result
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        notes = self._healer.state.notes if self._healer is not None else []
+        lines = summary_lines(self.outcomes, notes, verbose=self.config.get_verbosity() > 0)
+        if lines:
+            terminalreporter.section("selfheal")
+            for line in lines:
+                terminalreporter.write_line(line)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.settings.report_path is None:
+            return
+        notes = self._healer.state.notes if self._healer is not None else []
+        report = json_report(
+            self.outcomes, notes, version=__version__, provider=self.settings.provider,
+            started=self.started, elapsed_s=time.time() - self.started,
+        )
+        path = self.settings.report_path
+        if not path.is_absolute():
+            path = self.config.invocation_params.dir / path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            self._write(f"could not write the JSON report to {path}: {exc}")
+
+    # -- healing -----------------------------------------------------------------------
+
+    def _write(self, line: str) -> None:
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"selfheal: {line}")
+
+    def _get_healer(self) -> Healer:
+        if self._healer is None:
+            layout = _layout(self.config, self._items)
+            repo = _discover_repository(layout.root)
+            self._healer = Healer(self.settings, layout, [i.nodeid for i in self._items], repo,
+                                  progress=lambda line: self._write(f"  {line}"))
+        return self._healer
+
+    def _heal(self, item: pytest.Item, nextitem: pytest.Item | None, failure: Failure) -> None:
+        self._write(f"{item.nodeid} failed; healing with the {self.settings.provider} engine")
+        healer = self._get_healer()
+        outcome = healer.heal(failure)
+        if outcome.status is HealStatus.HEALED and outcome.new_source is not None:
+            outcome = self._reload_and_rerun(item, nextitem, outcome, healer)
+        self.outcomes.append(outcome)
+        where = f" -> {outcome.branch}" if outcome.branch else ""
+        self._write(f"{outcome.status}: {outcome.reason} ({outcome.elapsed_s:.1f}s, "
+                    f"{outcome.candidates_evaluated} candidates){where}")
+        self.config.hook.pytest_selfheal_heal_finished(outcome=outcome)
+
+    def _reload_and_rerun(
+        self, item: pytest.Item, nextitem: pytest.Item | None, outcome: HealOutcome,
+        healer: Healer,
+    ) -> HealOutcome:
+        assert outcome.new_source is not None
+        assert outcome.function is not None
+        path = str(healer.layout.root / outcome.function.path)
+        try:
+            swap(path, outcome.function.qualname, outcome.new_source)
+        except ReloadError as exc:
+            return replace(outcome, notes=(*outcome.notes, f"not reloaded: {exc}"))
+        self._rerunning = True
+        try:
+            reports = runtestprotocol(item, log=False, nextitem=nextitem)
+        finally:
+            self._rerunning = False
+        rerun = "passed" if all(report.passed or report.skipped for report in reports) else "failed"
+        return replace(outcome, reloaded=True, rerun_outcome=rerun)
+
+
+def _discover_repository(root: Path) -> GitRepo | None:
+    try:
+        # Imported here: GitPython refuses to import at all where git is not installed,
+        # and healing must still run (and report its diffs) on such a machine.
+        from pytest_selfheal.gitrepo import GitRepo
+
+        return GitRepo.discover(root)
+    except (NotARepositoryError, ImportError):
+        return None
+
+
+def _failure(
+    item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseException], report: pytest.TestReport
+) -> Failure:
+    frames = []
+    tb: TracebackType | None = excinfo.tb
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        frames.append(Frame(path=code.co_filename, lineno=tb.tb_lineno, qualname=code.co_qualname))
+        tb = tb.tb_next
+    return Failure(
+        nodeid=item.nodeid,
+        when=report.when,
+        exception_type=excinfo.typename,
+        message=str(excinfo.value)[:2000],
+        longrepr=report.longreprtext[-4000:],
+        frames=tuple(frames),
+    )
+
+
+def _layout(config: pytest.Config, items: list[pytest.Item]) -> ProjectLayout:
+    root = config.rootpath
+    test_files = sorted({
+        os.path.relpath(item.path, root).replace(os.sep, "/")
+        for item in items
+        if item.path.is_relative_to(root)
+    })
+    inipath = config.inipath
+    inifile = None
+    if inipath is not None:
+        inifile = (os.path.relpath(inipath, root).replace(os.sep, "/")
+                   if inipath.is_relative_to(root) else str(inipath))
+    modules: dict[str, str] = {}
+    import_roots: set[str] = set()
+    for name, module in list(sys.modules.items()):
+        filename = getattr(module, "__file__", None)
+        if not isinstance(filename, str):
+            continue
+        relpath = project_relpath(filename, root, test_files)
+        if relpath is None or is_test_file(relpath, test_files):
+            continue
+        # The directory the module's top-level package was imported from: its path
+        # minus the dotted name (src/shopkit/cart.py as shopkit.cart -> src).
+        stem = relpath.removesuffix(".py").removesuffix("/__init__")
+        dotted = name.replace(".", "/")
+        if stem != dotted and not stem.endswith("/" + dotted):
+            continue  # imported under a name that does not match its path
+        modules[name] = relpath
+        import_roots.add(stem[: len(stem) - len(dotted)].rstrip("/") or ".")
+    return ProjectLayout(root=root, inifile=inifile, test_files=tuple(test_files),
+                         import_roots=tuple(sorted(import_roots)), modules=modules)
+

@@ -1,0 +1,295 @@
+"""End to end: `pytest --selfheal` on real projects in real git repositories.
+
+Every run is a subprocess (pytester.run) because healing hot-reloads the project's
+modules and imports them by path: in-process runs would share sys.modules with this
+test session and with each other.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from pytest_selfheal.testing import git, make_git_project
+
+RULES = '''\
+def is_adult(age):
+    """Whether someone of this age is an adult: 18 or older."""
+    return age > 18
+
+
+def category(age):
+    if age < 13:
+        return "child"
+    if is_adult(age):
+        return "adult"
+    return "teen"
+'''
+
+TESTS = '''\
+from ages.rules import category, is_adult
+
+
+def test_adult_at_18():
+    assert is_adult(18)
+
+
+def test_adult_at_40():
+    assert is_adult(40)
+
+
+def test_not_adult_at_17():
+    assert not is_adult(17)
+
+
+def test_child():
+    assert category(5) == "child"
+
+
+def test_teen():
+    assert category(15) == "teen"
+
+
+def test_category_at_18_runs_after_the_heal():
+    assert category(18) == "adult"
+'''
+
+PROJECT = {
+    "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["src"]\n',
+    ".gitignore": "__pycache__/\n",
+    "src/ages/__init__.py": "",
+    "src/ages/rules.py": RULES,
+    "tests/test_rules.py": TESTS,
+}
+
+FIXED_RULES = RULES.replace("return age > 18", "return age >= 18")
+
+
+@pytest.fixture
+def workdir(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty directory to hold the project, made the current directory.
+
+    Not pytester.path itself: pytester.run writes its stdout and stderr files there,
+    which would show up in the project's `git status`.
+    """
+    root = pytester.path / "project"
+    root.mkdir()
+    monkeypatch.chdir(root)
+    return root
+
+
+def run_selfheal(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.run(sys.executable, "-m", "pytest", "--selfheal", *args, timeout=300)
+
+
+def user_state(root: Path) -> dict[str, object]:
+    """What the user would notice if it changed: HEAD, index, status, stash, branches."""
+    return {
+        "head": git(root, "rev-parse", "HEAD"),
+        "symbolic": git(root, "symbolic-ref", "-q", "HEAD"),
+        "index": (root / ".git/index").read_bytes(),
+        "status": git(root, "status", "--porcelain", "--untracked-files=all"),
+        "stash": git(root, "stash", "list"),
+        "branches": [b for b in git(root, "branch", "--format=%(refname:short)").split()
+                     if not b.startswith("selfheal/")],
+        "files": {path.relative_to(root).as_posix(): path.read_bytes()
+                  for path in root.rglob("*")
+                  if path.is_file() and ".git" not in path.parts
+                  and "__pycache__" not in path.parts and ".pytest_cache" not in path.parts},
+    }
+
+
+def selfheal_branches(root: Path) -> list[str]:
+    return git(root, "branch", "--list", "selfheal/*", "--format=%(refname:short)").split()
+
+
+def test_failing_test_is_healed_onto_a_branch_and_the_checkout_is_untouched(
+    workdir: Path, pytester: pytest.Pytester,
+):
+    root = make_git_project(workdir, PROJECT)
+    before = user_state(root)
+
+    result = run_selfheal(pytester, "--selfheal-report", "report.json")
+
+    # The original outcome stands: the test failed, so pytest fails.
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.assert_outcomes(failed=1, passed=5)
+    result.stdout.fnmatch_lines([
+        "*selfheal: provider offline (no LLM endpoint configured)*",
+        "*= selfheal =*",
+        "HEALED   tests/test_rules.py::test_adult_at_18 (*",
+        "  fix: line 3: `age > 18` -> `age >= 18`*",
+        "  branch: selfheal/*-test-adult-at-18 (commit *",
+        "  reloaded into this session: yes; re-run: passed",
+        "1 healed; the test outcomes above are those of the original code",
+    ])
+    (branch,) = selfheal_branches(root)
+    assert git(root, "log", "--format=%s", f"main..{branch}").splitlines() == [
+        "fix(ages.rules): heal test_adult_at_18"
+    ]
+    assert git(root, "show", f"{branch}:src/ages/rules.py") == FIXED_RULES
+    assert git(root, "diff", "--name-only", "main", branch).split() == ["src/ages/rules.py"]
+    body = git(root, "log", "-1", "--format=%B", branch)
+    assert "Selfheal-Engine: offline" in body
+    assert "tests/test_rules.py::test_adult_at_18 failed with AssertionError" in body
+
+    (root / "report.json").unlink()  # the one file the user asked for
+    assert user_state(root) == before
+
+
+def test_json_report_describes_the_heal(
+    workdir: Path, pytester: pytest.Pytester):
+    root = make_git_project(workdir, PROJECT)
+    result = run_selfheal(pytester, "--selfheal-report", "out/report.json")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    report = json.loads((root / "out/report.json").read_text())
+    assert report["provider"] == "offline"
+    assert set(report) >= {"version", "provider", "model", "seed", "started", "elapsed_s",
+                           "budget", "heals"}
+    (heal,) = report["heals"]
+    assert heal["tests"] == ["tests/test_rules.py::test_adult_at_18"]
+    assert heal["status"] == "healed"
+    assert heal["engine"] == "offline"
+    assert heal["files"] == ["src/ages/rules.py"]
+    assert heal["branch"] == selfheal_branches(root)[0]
+    assert heal["commit"] == git(root, "rev-parse", heal["branch"]).strip()
+    assert "-    return age > 18\n+    return age >= 18\n" in heal["diff"]
+    assert heal["suspects"][0]["function"] == "src/ages/rules.py::is_adult"
+    assert heal["reloaded"] is True
+    assert heal["rerun_outcome"] == "passed"
+    assert heal["verified"] is True
+    assert heal["candidates_evaluated"] >= 1
+    assert heal["winner"]["pass_rate"] == 1.0
+    assert heal["winner"]["tests_passed"] == heal["winner"]["tests_total"] >= 4
+
+
+def test_branch_checked_out_elsewhere_passes_the_whole_suite(
+    workdir: Path, pytester: pytest.Pytester, tmp_path: Path
+):
+    root = make_git_project(workdir, PROJECT)
+    run_selfheal(pytester)
+    (branch,) = selfheal_branches(root)
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--branch", branch, str(root), str(clone))
+    result = pytester.run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          str(clone / "tests"), "--rootdir", str(clone), "-c",
+                          str(clone / "pyproject.toml"))
+    assert result.ret == pytest.ExitCode.OK
+    result.assert_outcomes(passed=6)
+
+
+def test_later_tests_see_the_healed_code(
+    workdir: Path, pytester: pytest.Pytester):
+    make_git_project(workdir, PROJECT)
+    result = run_selfheal(pytester, "-v", "-p", "no:randomly")
+    # category(18) calls is_adult(18): it fails on the original code, passes once healed.
+    result.stdout.fnmatch_lines(["*test_category_at_18_runs_after_the_heal PASSED*"])
+    plain = pytester.run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    plain.assert_outcomes(failed=2, passed=4)
+
+
+def test_without_the_flag_the_plugin_is_silent(
+    workdir: Path, pytester: pytest.Pytester):
+    root = make_git_project(workdir, PROJECT)
+    result = pytester.run(sys.executable, "-m", "pytest", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=2, passed=4)
+    result.stdout.no_fnmatch_line("*selfheal:*")
+    result.stdout.no_fnmatch_line("*= selfheal =*")
+    assert selfheal_branches(root) == []
+
+
+def test_without_the_flag_nothing_heavy_is_imported(pytester: pytest.Pytester):
+    pytester.makepyfile(
+        """
+        import sys
+
+        def test_modules():
+            heavy = {"pytest_selfheal.session", "pytest_selfheal.healer", "git", "unidiff",
+                     "openai", "coverage"}
+            assert "pytest_selfheal.plugin" in sys.modules
+            assert heavy.isdisjoint(sys.modules)
+        """
+    )
+    result = pytester.runpytest_subprocess()
+    result.assert_outcomes(passed=1)
+
+
+def test_outside_a_git_repository_the_diff_is_still_reported(
+    workdir: Path, pytester: pytest.Pytester):
+    for relpath, text in PROJECT.items():
+        target = workdir / relpath
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    result = run_selfheal(pytester, "--selfheal-report", "report.json")
+    result.stdout.fnmatch_lines([
+        "HEALED   tests/test_rules.py::test_adult_at_18 (*",
+        "  | +    return age >= 18",
+        "note: not a git repository: no branch was written, the diff is in this report",
+    ])
+    report = json.loads((workdir / "report.json").read_text())
+    assert report["heals"][0]["branch"] is None
+    assert "+    return age >= 18" in report["heals"][0]["diff"]
+    assert (workdir / "src/ages/rules.py").read_text() == RULES
+
+
+def test_suggest_mode_writes_no_branch(
+    workdir: Path, pytester: pytest.Pytester):
+    root = make_git_project(workdir, PROJECT)
+    result = run_selfheal(pytester, "--selfheal-mode", "suggest")
+    result.stdout.fnmatch_lines(["HEALED   tests/test_rules.py::test_adult_at_18 (*"])
+    assert selfheal_branches(root) == []
+
+
+def test_apply_mode_also_writes_the_fix_into_the_working_tree(
+    workdir: Path, pytester: pytest.Pytester):
+    root = make_git_project(workdir, PROJECT)
+    run_selfheal(pytester, "--selfheal-mode", "apply")
+    assert (root / "src/ages/rules.py").read_text() == FIXED_RULES
+    assert len(selfheal_branches(root)) == 1
+
+
+def test_uncommitted_changes_to_the_suspect_file_go_into_a_separate_snapshot_commit(
+    workdir: Path, pytester: pytest.Pytester,
+):
+    root = make_git_project(workdir, PROJECT)
+    dirty = RULES + "\n\ndef is_senior(age):\n    return age >= 65\n"
+    (root / "src/ages/rules.py").write_text(dirty)
+    before = user_state(root)
+    run_selfheal(pytester)
+    (branch,) = selfheal_branches(root)
+    assert git(root, "log", "--format=%s", f"main..{branch}").splitlines() == [
+        "fix(ages.rules): heal test_adult_at_18",
+        "selfheal: snapshot of uncommitted changes to src/ages/rules.py",
+    ]
+    assert git(root, "show", f"{branch}:src/ages/rules.py") == dirty.replace(
+        "return age > 18", "return age >= 18")
+    fix_diff = git(root, "diff", f"{branch}~1", branch)
+    assert "is_senior" not in fix_diff
+    assert user_state(root) == before
+
+
+def test_a_bug_no_single_edit_fixes_is_reported_unhealed(
+    workdir: Path, pytester: pytest.Pytester):
+    greeting = 'def greet(name):\n    return "Hello " + name\n'
+    root = make_git_project(workdir, {
+        **PROJECT,
+        "src/ages/greeting.py": greeting,
+        "tests/test_greeting.py": (
+            "from ages.greeting import greet\n\n\n"
+            "def test_greet():\n    assert greet('Ada') == 'Hello, Ada!'\n"
+        ),
+    })
+    result = run_selfheal(pytester, "--selfheal-report", "report.json",
+                          "tests/test_greeting.py")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([
+        "UNHEALED tests/test_greeting.py::test_greet (*",
+        "  why: none of the * candidate fixes passed the tests",
+        "  suspects: src/ages/greeting.py::greet (*",
+    ])
+    report = json.loads((root / "report.json").read_text())
+    assert report["heals"][0]["status"] == "unhealed"
+    assert selfheal_branches(root) == []
