@@ -10,11 +10,12 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from pytest_selfheal.engine import Engine, RepairTask
 from pytest_selfheal.errors import GitError, SelfHealError, SourceError
 from pytest_selfheal.evaluate import CandidatePool, Limits, Overlay, ProjectLayout, judge
 from pytest_selfheal.localize import (
@@ -34,25 +35,11 @@ from pytest_selfheal.models import (
     TestRun,
     Verdict,
 )
-from pytest_selfheal.offline import mutations
 from pytest_selfheal.patches import diff_size, unified_diff
 from pytest_selfheal.settings import Settings
 
 if TYPE_CHECKING:
     from pytest_selfheal.gitrepo import GitRepo
-
-#: How likely each kind of edit is to be the fix, before anything is learned.
-OPERATOR_PRIOR = {
-    "compare-swap": 1.0,
-    "off-by-one": 0.9,
-    "arith-swap": 0.8,
-    "bool-swap": 0.8,
-    "negate": 0.7,
-    "drop-not": 0.7,
-    "name-swap": 0.5,
-}
-
-ENGINE = "offline"
 
 
 @dataclass
@@ -76,6 +63,7 @@ class Healer:
 
     :param nodeids: every test collected in the session, in run order.
     :param repo: the git repository of the project, or ``None`` outside of one.
+    :param engine: where candidate fixes come from.
     :param progress: called with short status lines while a heal runs.
     """
 
@@ -85,12 +73,14 @@ class Healer:
         layout: ProjectLayout,
         nodeids: Sequence[str],
         repo: GitRepo | None,
+        engine: Engine,
         progress: Callable[[str], None] = lambda line: None,
     ) -> None:
         self.settings = settings
         self.layout = layout
         self.nodeids = list(nodeids)
         self.repo = repo
+        self.engine = engine
         self.progress = progress
         self.state = RunState()
         self._baseline: TestRun | None = None
@@ -125,7 +115,7 @@ class Healer:
             outcome = self._heal(failure, started)
         except SelfHealError as exc:
             outcome = HealOutcome(tests=(failure.nodeid,), status=HealStatus.ERROR,
-                                  reason=str(exc), engine=ENGINE)
+                                  reason=str(exc), engine=self.engine.name)
         outcome = replace(outcome, elapsed_s=time.perf_counter() - started)
         for suspect in outcome.suspects[:1]:
             self.state.attempted.setdefault(str(suspect.function), outcome)
@@ -194,50 +184,61 @@ class Healer:
                         if before.outcomes.get(nodeid) in ("passed", "skipped"))
         timeout = max(4.0, 3 * before.wall_s + 1.0)
         limits = Limits(timeout_s=timeout, cpu_s=math.ceil(timeout) + 1)
-        candidates = list(self._candidates(failure, suspects, spectrum))
-        self.progress(f"trying {min(len(candidates), self.settings.max_candidates)} candidate "
-                      f"fixes of {', '.join(str(s.function) for s in suspects)}")
+        task = self._task(failure, suspects, spectrum, tuple(expected))
         verdicts: list[Verdict] = []
-        winner = pool.first_passing(
-            candidates[: self.settings.max_candidates],
-            expected,
-            limits,
-            should_stop=lambda: time.perf_counter() > deadline,
-            on_verdict=verdicts.append,
-        )
+        winner: Verdict | None = None
+        rounds = 0
+        out_of_time = False
+        while winner is None and len(verdicts) < self.settings.max_candidates:
+            candidates = self.engine.propose(task, verdicts)
+            if not candidates:
+                break
+            rounds += 1
+            room = self.settings.max_candidates - len(verdicts)
+            self.progress(f"round {rounds}: trying {min(len(candidates), room)} candidate fixes "
+                          f"of {', '.join(str(s.function) for s in suspects)}")
+            winner = pool.first_passing(
+                candidates[:room],
+                expected,
+                limits,
+                should_stop=lambda: time.perf_counter() > deadline,
+                on_verdict=verdicts.append,
+            )
+            if time.perf_counter() > deadline:
+                out_of_time = winner is None
+                break
         evaluated = len(verdicts)
         if winner is None:
-            exhausted = evaluated >= min(len(candidates), self.settings.max_candidates)
-            reason = (f"none of the {evaluated} candidate fixes passed the tests"
-                      if exhausted else
-                      f"time budget of {self.settings.timeout_s:g}s spent after {evaluated} "
-                      "candidates (raise --selfheal-timeout)")
+            if out_of_time:
+                reason = (f"time budget of {self.settings.timeout_s:g}s spent after {evaluated} "
+                          "candidates (raise --selfheal-timeout)")
+            elif evaluated >= self.settings.max_candidates:
+                reason = (f"candidate budget of {self.settings.max_candidates} spent "
+                          "(raise --selfheal-max-candidates)")
+            else:
+                reason = f"none of the {evaluated} candidate fixes passed the tests"
             return self._outcome(failure, HealStatus.UNHEALED, reason, suspects,
-                                 candidates_evaluated=evaluated)
-        return self._accept(failure, suspects, winner, expected, before, limits, evaluated)
+                                 candidates_evaluated=evaluated, generations=rounds)
+        return self._accept(failure, suspects, winner, expected, before, limits, evaluated,
+                            rounds)
 
-    def _candidates(
-        self, failure: Failure, suspects: list[Suspect], spectrum: Spectrum
-    ) -> Iterator[Candidate]:
-        scored: list[tuple[float, int, Candidate]] = []
-        for suspect in suspects:
-            function = suspect.function
-            source = self.read_source(function.path)
-            executed = lines_run_by(spectrum.failing, function, spectrum.coverage)
-            lines = executed | set(suspect.lines) if executed or suspect.lines else None
-            scores = line_scores(function, spectrum)
-            for mutation in mutations(source, function.qualname, lines=lines):
-                line_score = scores.get(mutation.lineno, 0.1)
-                if mutation.lineno in suspect.lines:
-                    line_score += 1.0
-                weight = suspect.score * line_score * OPERATOR_PRIOR.get(mutation.operator, 0.5)
-                candidate = Candidate(function=function, source=mutation.source,
-                                      operator=mutation.operator,
-                                      description=mutation.description, lineno=mutation.lineno)
-                scored.append((-weight, len(scored), candidate))
-        scored.sort(key=lambda entry: (entry[0], entry[1]))
-        for _, _, candidate in scored:
-            yield candidate
+    def _task(
+        self, failure: Failure, suspects: list[Suspect], spectrum: Spectrum,
+        tests: tuple[str, ...],
+    ) -> RepairTask:
+        measured = failure.nodeid in spectrum.coverage
+        return RepairTask(
+            failure=failure,
+            suspects=tuple(suspects),
+            sources={s.function.path: self.read_source(s.function.path) for s in suspects},
+            executed_lines={
+                str(s.function): frozenset(lines_run_by(spectrum.failing, s.function,
+                                                        spectrum.coverage))
+                for s in suspects if measured
+            },
+            line_scores={str(s.function): line_scores(s.function, spectrum) for s in suspects},
+            tests=tests,
+        )
 
     def _accept(
         self,
@@ -248,6 +249,7 @@ class Healer:
         before: TestRun,
         limits: Limits,
         evaluated: int,
+        rounds: int,
     ) -> HealOutcome:
         candidate = winner.candidate
         path = candidate.function.path
@@ -285,7 +287,7 @@ class Healer:
             tests=(failure.nodeid,),
             status=HealStatus.HEALED,
             reason=f"{candidate.description} (in {candidate.function})",
-            engine=ENGINE,
+            engine=self.engine.name,
             suspects=tuple(suspects),
             function=candidate.function,
             branch=branch,
@@ -294,7 +296,7 @@ class Healer:
             diff=diff,
             change=candidate.description,
             candidates_evaluated=evaluated,
-            generations=1,
+            generations=rounds,
             winner=fitness,
             verified=True,
             new_source=candidate.source,
@@ -346,7 +348,7 @@ class Healer:
                              "snapshot commit under the fix")
             diff = unified_diff(old_source, candidate.source, relpath)
             message = _commit_message(failure, candidate, relpath, diff, check, evaluated,
-                                      self.state.run_id)
+                                      self.state.run_id, self.engine.name)
             commit = repo.commit_files(branch, {relpath: candidate.source.encode("utf-8")},
                                        message, parent=parent)
         except GitError as exc:
@@ -373,8 +375,9 @@ class Healer:
         suspects: Sequence[Suspect] = (),
         **fields: object,
     ) -> HealOutcome:
-        return HealOutcome(tests=(failure.nodeid,), status=status, reason=reason, engine=ENGINE,
-                           suspects=tuple(suspects), **fields)  # type: ignore[arg-type]
+        return HealOutcome(tests=(failure.nodeid,), status=status, reason=reason,
+                           engine=self.engine.name, suspects=tuple(suspects),
+                           **fields)  # type: ignore[arg-type]
 
 
 def _slug(nodeid: str, limit: int = 40) -> str:
@@ -385,7 +388,7 @@ def _slug(nodeid: str, limit: int = 40) -> str:
 
 def _commit_message(
     failure: Failure, candidate: Candidate, relpath: str, diff: str, check: Verdict,
-    evaluated: int, run_id: str,
+    evaluated: int, run_id: str, engine: str,
 ) -> str:
     module = relpath.removesuffix(".py").replace("/", ".")
     for prefix in ("src.", "lib."):
@@ -401,6 +404,6 @@ def _commit_message(
         f"exercise the changed function pass.\n"
         f"Candidates evaluated: {evaluated}; lines changed: {diff_size(diff)}.\n\n"
         f"Selfheal-Run: {run_id}\n"
-        f"Selfheal-Engine: {ENGINE}\n"
+        f"Selfheal-Engine: {engine}\n"
         f"Selfheal-Model: none\n"
     )

@@ -32,6 +32,7 @@ from pytest_selfheal.evaluate import ProjectLayout
 from pytest_selfheal.healer import Healer
 from pytest_selfheal.localize import is_test_file, project_relpath
 from pytest_selfheal.models import Failure, Frame, HealOutcome, HealStatus
+from pytest_selfheal.offline import OfflineEngine
 from pytest_selfheal.reload import swap
 from pytest_selfheal.report import json_report, summary_lines
 from pytest_selfheal.settings import Settings
@@ -123,7 +124,7 @@ class SelfHealSession:
             layout = _layout(self.config, self._items)
             repo = _discover_repository(layout.root)
             self._healer = Healer(self.settings, layout, [i.nodeid for i in self._items], repo,
-                                  progress=lambda line: self._write(f"  {line}"))
+                                  OfflineEngine(), progress=lambda line: self._write(f"  {line}"))
         return self._healer
 
     def _heal(self, item: pytest.Item, nextitem: pytest.Item | None, failure: Failure) -> None:

@@ -8,6 +8,7 @@ that provably means it. Nothing here imports pytest.
 
 from __future__ import annotations
 
+from pytest_selfheal.offline.engine import OfflineEngine
 from pytest_selfheal.offline.mutants import Mutation, describe, mutations
 from pytest_selfheal.offline.operators import OPERATORS, Edit, Operator, Unit, register
 from pytest_selfheal.offline.rewrite import Rewriter, replace_node
@@ -17,6 +18,7 @@ __all__ = [
     "OPERATORS",
     "Edit",
     "Mutation",
+    "OfflineEngine",
     "Operator",
     "Rewriter",
     "SourceText",
