@@ -218,8 +218,9 @@ class Healer:
             else:
                 reason = f"none of the {evaluated} candidate fixes passed the tests"
             return self._outcome(failure, HealStatus.UNHEALED, reason, suspects,
-                                 candidates_evaluated=evaluated, generations=rounds)
-        return self._accept(failure, suspects, winner, expected, before, limits, evaluated,
+                                 candidates_evaluated=evaluated, generations=rounds,
+                                 leaderboard=leaderboard(verdicts))
+        return self._accept(failure, suspects, winner, expected, before, limits, verdicts,
                             rounds)
 
     def _task(
@@ -248,11 +249,12 @@ class Healer:
         expected: dict[str, str],
         before: TestRun,
         limits: Limits,
-        evaluated: int,
+        verdicts: list[Verdict],
         rounds: int,
     ) -> HealOutcome:
         candidate = winner.candidate
         path = candidate.function.path
+        evaluated = len(verdicts)
         old_source = self.read_source(path)
         diff = unified_diff(old_source, candidate.source, path)
         # Re-verify in a fresh copy of the project, every selected test, no early stop.
@@ -265,7 +267,8 @@ class Healer:
         if not check.passed:
             return self._outcome(failure, HealStatus.UNHEALED,
                                  f"the best candidate failed verification: {check.reason}",
-                                 suspects, candidates_evaluated=evaluated, diff=diff)
+                                 suspects, candidates_evaluated=evaluated, diff=diff,
+                                 leaderboard=leaderboard(verdicts))
         self.state.sources[path] = candidate.source
         self._baseline = None  # the coverage of the old code no longer holds
         baseline_runtime = sum(before.durations.get(n, 0.0) for n in expected)
@@ -298,6 +301,7 @@ class Healer:
             candidates_evaluated=evaluated,
             generations=rounds,
             winner=fitness,
+            leaderboard=leaderboard(verdicts),
             verified=True,
             new_source=candidate.source,
             notes=tuple(notes),
@@ -378,6 +382,12 @@ class Healer:
         return HealOutcome(tests=(failure.nodeid,), status=status, reason=reason,
                            engine=self.engine.name, suspects=tuple(suspects),
                            **fields)  # type: ignore[arg-type]
+
+
+def leaderboard(verdicts: Sequence[Verdict], size: int = 10) -> tuple[Verdict, ...]:
+    """The best ``size`` candidates: passing first, then most tests passed, then fastest."""
+    ranked = sorted(verdicts, key=lambda v: (not v.passed, -v.tests_passed, v.runtime_s))
+    return tuple(ranked[:size])
 
 
 def _slug(nodeid: str, limit: int = 40) -> str:

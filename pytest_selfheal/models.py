@@ -183,6 +183,7 @@ class HealOutcome:
     llm_calls: int = 0
     elapsed_s: float = 0.0
     winner: Fitness | None = None
+    leaderboard: tuple[Verdict, ...] = ()
     verified: bool = False
     new_source: str | None = None
     reloaded: bool = False
@@ -225,6 +226,19 @@ class HealOutcome:
                 "baseline_runtime_s": round(self.winner.baseline_runtime_s, 4),
                 "speedup": self.winner.speedup,
             },
+            "leaderboard": [
+                {
+                    "change": verdict.candidate.description,
+                    "operator": verdict.candidate.operator,
+                    "function": str(verdict.candidate.function),
+                    "passed": verdict.passed,
+                    "tests_passed": verdict.tests_passed,
+                    "tests_total": verdict.tests_total,
+                    "runtime_s": round(verdict.runtime_s, 4),
+                    "reason": verdict.reason,
+                }
+                for verdict in self.leaderboard
+            ],
             "reloaded": self.reloaded,
             "rerun_outcome": self.rerun_outcome,
             "notes": list(self.notes),

@@ -164,6 +164,9 @@ def test_json_report_describes_the_heal(
     assert heal["candidates_evaluated"] >= 1
     assert heal["winner"]["pass_rate"] == 1.0
     assert heal["winner"]["tests_passed"] == heal["winner"]["tests_total"] >= 4
+    assert heal["leaderboard"][0]["change"] == "line 3: `age > 18` -> `age >= 18`"
+    assert heal["leaderboard"][0]["passed"] is True
+    assert len(heal["leaderboard"]) == heal["candidates_evaluated"]
 
 
 def test_branch_checked_out_elsewhere_passes_the_whole_suite(
