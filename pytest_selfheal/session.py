@@ -17,7 +17,7 @@ from collections.abc import Generator
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -30,12 +30,14 @@ from pytest_selfheal import __version__
 from pytest_selfheal.errors import NotARepositoryError, ReloadError
 from pytest_selfheal.evaluate import ProjectLayout
 from pytest_selfheal.healer import Healer
+from pytest_selfheal.html_report import render
 from pytest_selfheal.localize import is_test_file, project_relpath
 from pytest_selfheal.models import Failure, Frame, HealOutcome, HealStatus
 from pytest_selfheal.offline import OfflineEngine
 from pytest_selfheal.reload import swap
 from pytest_selfheal.report import json_report, summary_lines
 from pytest_selfheal.settings import Settings
+from pytest_selfheal.statedir import write_html_report
 
 if TYPE_CHECKING:
     from pytest_selfheal.gitrepo import GitRepo
@@ -53,6 +55,7 @@ class SelfHealSession:
         self._items: list[pytest.Item] = []
         self._healer: Healer | None = None
         self._rerunning = False
+        self._html_path: Path | None = None
 
     # -- hooks -------------------------------------------------------------------------
 
@@ -90,19 +93,26 @@ class SelfHealSession:
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         notes = self._healer.state.notes if self._healer is not None else []
         lines = summary_lines(self.outcomes, notes, verbose=self.config.get_verbosity() > 0)
+        if self._html_path is not None:
+            lines.append(f"HTML report: {_shown(self._html_path, self.config)}")
         if lines:
             terminalreporter.section("selfheal")
             for line in lines:
                 terminalreporter.write_line(line)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if self.settings.report_path is None:
-            return
+        # Runs before the terminal summary (the terminal reporter writes it from its own
+        # sessionfinish wrapper), so the summary can name the HTML report.
         notes = self._healer.state.notes if self._healer is not None else []
         report = json_report(
             self.outcomes, notes, version=__version__, provider=self.settings.provider,
             started=self.started, elapsed_s=time.time() - self.started,
         )
+        if self._healer is not None:
+            report["run_id"] = self._healer.state.run_id
+            self._write_html_report(report, self._healer.state.run_id)
+        if self.settings.report_path is None:
+            return
         path = self.settings.report_path
         if not path.is_absolute():
             path = self.config.invocation_params.dir / path
@@ -111,6 +121,12 @@ class SelfHealSession:
             path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
             self._write(f"could not write the JSON report to {path}: {exc}")
+
+    def _write_html_report(self, report: dict[str, Any], run_id: str) -> None:
+        try:
+            self._html_path = write_html_report(self.config.rootpath, run_id, render(report))
+        except OSError as exc:
+            self._write(f"could not write the HTML report: {exc}")
 
     # -- healing -----------------------------------------------------------------------
 
@@ -168,6 +184,14 @@ def _discover_repository(root: Path) -> GitRepo | None:
         return GitRepo.discover(root)
     except (NotARepositoryError, ImportError):
         return None
+
+
+def _shown(path: Path, config: pytest.Config) -> str:
+    """``path`` relative to where pytest was started, when it is below it."""
+    try:
+        return str(path.relative_to(config.invocation_params.dir))
+    except ValueError:
+        return str(path)
 
 
 def _failure(

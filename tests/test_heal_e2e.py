@@ -97,8 +97,8 @@ def user_state(root: Path) -> dict[str, object]:
                      if not b.startswith("selfheal/")],
         "files": {path.relative_to(root).as_posix(): path.read_bytes()
                   for path in root.rglob("*")
-                  if path.is_file() and ".git" not in path.parts
-                  and "__pycache__" not in path.parts and ".pytest_cache" not in path.parts},
+                  if path.is_file() and not {".git", "__pycache__", ".pytest_cache",
+                                             ".selfheal"} & set(path.parts)},
     }
 
 
