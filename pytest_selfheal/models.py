@@ -138,6 +138,7 @@ class Verdict:
 
     :param reason: ``passed``, or the first thing that went wrong, in words a
         reviewer understands (``tests/test_cart.py::test_total failed``).
+    :param rejected: screening refused the candidate; it never ran.
     """
 
     candidate: Candidate
@@ -146,6 +147,7 @@ class Verdict:
     tests_passed: int
     tests_total: int
     runtime_s: float
+    rejected: bool = False
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,7 @@ class HealOutcome:
     elapsed_s: float = 0.0
     winner: Fitness | None = None
     leaderboard: tuple[Verdict, ...] = ()
+    rejected: tuple[tuple[str, str], ...] = ()
     verified: bool = False
     new_source: str | None = None
     reloaded: bool = False
@@ -239,6 +242,9 @@ class HealOutcome:
                 }
                 for verdict in self.leaderboard
             ],
+            "rejected": len(self.rejected),
+            "rejections": [{"change": change, "reason": reason}
+                           for change, reason in self.rejected],
             "reloaded": self.reloaded,
             "rerun_outcome": self.rerun_outcome,
             "notes": list(self.notes),
