@@ -66,7 +66,9 @@ class Healer:
     :param nodeids: every test collected in the session, in run order.
     :param repo: the git repository of the project, or ``None`` outside of one.
     :param engine: where candidate fixes come from.
+    :param reaching: project files to the node ids of the tests that reach them.
     :param progress: called with short status lines while a heal runs.
+    :param observe: called with the verdict of every candidate evaluated.
     """
 
     def __init__(
@@ -78,6 +80,7 @@ class Healer:
         engine: Engine,
         reaching: Callable[[Collection[str]], Sequence[str]],
         progress: Callable[[str], None] = lambda line: None,
+        observe: Callable[[Verdict], None] = lambda verdict: None,
     ) -> None:
         self.settings = settings
         self.layout = layout
@@ -86,6 +89,7 @@ class Healer:
         self.engine = engine
         self.reaching = reaching
         self.progress = progress
+        self.observe = observe
         self.state = RunState()
 
     # -- reading the project ---------------------------------------------------------
@@ -139,6 +143,9 @@ class Healer:
             outcome = HealOutcome(tests=(failure.nodeid,), status=HealStatus.ERROR,
                                   reason=str(exc), engine=self.engine.name)
         outcome = replace(outcome, elapsed_s=time.perf_counter() - started)
+        for note in self.evaluator.notes:
+            if note not in self.state.notes:
+                self.state.notes.append(note)
         for suspect in outcome.suspects[:1]:
             self.state.attempted.setdefault(str(suspect.function), outcome)
         return outcome
@@ -203,6 +210,11 @@ class Healer:
         limits = Limits(timeout_s=timeout, cpu_s=math.ceil(timeout) + 1)
         task = self._task(failure, suspects, spectrum, tuple(expected))
         verdicts: list[Verdict] = []
+
+        def record(verdict: Verdict) -> None:
+            verdicts.append(verdict)
+            self.observe(verdict)
+
         winner: Verdict | None = None
         rounds = 0
         out_of_time = False
@@ -219,7 +231,7 @@ class Healer:
                 expected,
                 limits,
                 should_stop=lambda: time.perf_counter() > deadline,
-                on_verdict=verdicts.append,
+                on_verdict=record,
                 reject=lambda candidate: screen(self.read_source(candidate.function.path),
                                                 candidate),
             )
@@ -405,7 +417,7 @@ class Healer:
                            **fields)  # type: ignore[arg-type]
 
 
-def leaderboard(verdicts: Sequence[Verdict], size: int = 10) -> tuple[Verdict, ...]:
+def leaderboard(verdicts: Sequence[Verdict], size: int = 20) -> tuple[Verdict, ...]:
     """The best ``size`` candidates: passing first, then most tests passed, then fastest."""
     ranked = sorted(verdicts, key=lambda v: (not v.passed, -v.tests_passed, v.runtime_s))
     return tuple(ranked[:size])

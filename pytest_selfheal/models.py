@@ -117,6 +117,7 @@ class TestRun:
     :param durations: node id to the seconds its setup, call and teardown took.
     :param coverage: node id to project-relative path to the executed lines, when
         coverage was asked for.
+    :param notes: containment measures the child could not apply.
     :param problem: why the run itself went wrong (a timeout, a crash, a collection
         error), or ``""``.
     """
@@ -130,6 +131,7 @@ class TestRun:
     problem: str = ""
     first_failure: str = ""
     coverage: dict[str, dict[str, frozenset[int]]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from _pytest.runner import SetupState, runtestprotocol
 from _pytest.warnings import catch_warnings_for_item
 
 from pytest_selfheal.coverage_map import TestCoverage
-from pytest_selfheal.evaluate.contain import Limits, apply_limits
+from pytest_selfheal.evaluate.contain import Isolation, Limits, apply_limits, isolate
 from pytest_selfheal.evaluate.events import outcome_of_phases, shorten
 from pytest_selfheal.evaluate.overlay import CoverageSpec
 from pytest_selfheal.models import EXIT_WRONG_IMPORT
@@ -42,12 +42,17 @@ def report_event(report: pytest.TestReport) -> dict[str, Any]:
     outcome: str = report.outcome
     if report.when != "call" and report.failed:
         outcome = "error"
+    message = ""
+    if report.failed:
+        crash = getattr(report.longrepr, "reprcrash", None)
+        message = getattr(crash, "message", "") or report.longreprtext.strip().splitlines()[-1:][0]
     return {
         "event": "report",
         "nodeid": report.nodeid,
         "when": report.when,
         "outcome": outcome,
         "duration": report.duration,
+        "message": shorten(message.splitlines()[0] if message else "", 300),
         "longrepr": shorten(report.longreprtext) if report.failed else "",
     }
 
@@ -149,8 +154,16 @@ def pytest_configure(config: pytest.Config) -> None:
     if not path:
         return
     settings = json.loads(Path(path).read_text(encoding="utf-8"))
+    notes: list[str] = []
+    if settings.get("isolation"):
+        isolation = settings["isolation"]
+        notes = isolate(Isolation(network=isolation["network"],
+                                  readonly=tuple(isolation["readonly"])))[1]
     apply_limits(Limits(**settings["limits"]))
-    config.pluginmanager.register(Probe(settings), "selfheal-probe")
+    probe = Probe(settings)
+    for note in notes:
+        probe.emit({"event": "note", "message": note})
+    config.pluginmanager.register(probe, "selfheal-probe")
 
 
 def run_items(

@@ -29,7 +29,7 @@ from _pytest.runner import runtestprotocol
 
 from pytest_selfheal import __version__
 from pytest_selfheal.errors import NotARepositoryError, ReloadError
-from pytest_selfheal.evaluate import Evaluator, ProjectLayout, Zygote
+from pytest_selfheal.evaluate import Evaluator, Isolation, ProjectLayout, Zygote
 from pytest_selfheal.healer import Healer
 from pytest_selfheal.localize import importers_closure, is_test_file, project_relpath
 from pytest_selfheal.models import Failure, Frame, HealOutcome, HealStatus
@@ -130,11 +130,19 @@ class SelfHealSession:
             repo = _discover_repository(layout.root)
             zygote = Zygote(runner=functools.partial(run_items, session),
                             root=str(layout.root))
-            self._evaluator = Evaluator(layout, self.settings.workers, zygote)
-            self._healer = Healer(self.settings, layout, self._evaluator, repo, OfflineEngine(),
+            isolation = Isolation(network=self.settings.network == "isolated",
+                                  readonly=(str(layout.root),))
+            self._evaluator = Evaluator(layout, self.settings.workers,
+                                        zygote if self.settings.evaluator == "auto" else None,
+                                        isolation)
+            engine = self.config.hook.pytest_selfheal_make_engine(
+                config=self.config, settings=self.settings) or OfflineEngine()
+            self._healer = Healer(self.settings, layout, self._evaluator, repo, engine,
                                   reaching=functools.partial(_tests_reaching, self._items,
                                                              layout),
-                                  progress=lambda line: self._write(f"  {line}"))
+                                  progress=lambda line: self._write(f"  {line}"),
+                                  observe=lambda verdict: self.config.hook.
+                                  pytest_selfheal_candidate_evaluated(verdict=verdict))
         return self._healer
 
     def _heal(self, item: pytest.Item, nextitem: pytest.Item | None, failure: Failure) -> None:

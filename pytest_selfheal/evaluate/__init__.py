@@ -7,7 +7,7 @@ contained by :mod:`~pytest_selfheal.evaluate.contain` and screened beforehand by
 :mod:`~pytest_selfheal.evaluate.screen`. :class:`Evaluator` schedules them.
 """
 
-from pytest_selfheal.evaluate.contain import Limits
+from pytest_selfheal.evaluate.contain import Isolation, Limits
 from pytest_selfheal.evaluate.overlay import CoverageSpec, Overlay, ProjectLayout
 from pytest_selfheal.evaluate.pool import Evaluator, judge
 from pytest_selfheal.evaluate.zygote import Runner, Zygote, fork_is_safe
@@ -15,6 +15,7 @@ from pytest_selfheal.evaluate.zygote import Runner, Zygote, fork_is_safe
 __all__ = [
     "CoverageSpec",
     "Evaluator",
+    "Isolation",
     "Limits",
     "Overlay",
     "ProjectLayout",

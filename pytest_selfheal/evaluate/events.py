@@ -87,6 +87,7 @@ def build_run(
     started: str | None = None
     finished = False
     problem = ""
+    notes: list[str] = []
     for line in lines:
         try:
             event: dict[str, Any] = json.loads(line)
@@ -100,13 +101,15 @@ def build_run(
             durations[nodeid] = durations.get(nodeid, 0.0) + float(event["duration"])
             phases.setdefault(nodeid, {})[event["when"]] = event["outcome"]
             if event["outcome"] in ("failed", "error") and not first_failure:
-                first_failure = f"{nodeid}: {event['longrepr']}"
+                first_failure = f"{nodeid}: {event.get('message') or event['longrepr']}"
             if event["when"] == "teardown":
                 started = None
         elif kind == "collect-error" and not first_failure:
             first_failure = f"collection of {event['nodeid']} failed: {event['longrepr']}"
         elif kind in ("swap-error", "crash"):
             problem = event["message"]
+        elif kind == "note":
+            notes.append(event["message"])
         elif kind == "finish":
             finished = True
     problem = problem or _problem(ending, finished)
@@ -124,4 +127,4 @@ def build_run(
         }
     return TestRun(outcomes=outcomes, durations=durations, wall_s=ending.wall_s,
                    exit_code=ending.exit_code, problem=problem, first_failure=first_failure,
-                   coverage=per_test)
+                   coverage=per_test, notes=tuple(notes))

@@ -24,7 +24,7 @@ from typing import Any
 
 from pytest_selfheal.coverage_map import CHILD_ENVIRONMENT
 from pytest_selfheal.errors import EvaluationError
-from pytest_selfheal.evaluate.contain import Limits, ProcessCage, kill_group
+from pytest_selfheal.evaluate.contain import Isolation, Limits, ProcessCage, kill_group
 from pytest_selfheal.evaluate.events import Ending, build_run
 from pytest_selfheal.models import TestRun
 
@@ -190,6 +190,7 @@ class SubprocessJob:
         exitfirst: bool,
         coverage: bool,
         expected: Mapping[str, str] | None = None,
+        isolation: Isolation | None = None,
     ) -> None:
         self.overlay = overlay
         self.limits = limits
@@ -210,6 +211,7 @@ class SubprocessJob:
             "expect_modules": {name: str(root / rel)
                                for name, rel in overlay.layout.modules.items()},
             "coverage": None if self.coverage is None else asdict(self.coverage),
+            "isolation": None if isolation is None else asdict(isolation),
         }
         (run_dir / "probe.json").write_text(json.dumps(probe), encoding="utf-8")
         command = [sys.executable, "-m", "pytest", "-p", "pytest_selfheal.probe",

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Protocol
 
-from pytest_selfheal.evaluate.contain import Limits
+from pytest_selfheal.evaluate.contain import Isolation, Limits
 from pytest_selfheal.evaluate.overlay import Overlay, ProjectLayout, SubprocessJob
 from pytest_selfheal.evaluate.zygote import ForkJob, Zygote, fork_is_safe
 from pytest_selfheal.models import Candidate, TestRun, Verdict
@@ -59,12 +59,16 @@ class Evaluator:
 
     :param zygote: the session to fork children from, or ``None`` to always start
         fresh pytest processes.
+    :param isolation: what children are cut off from; by default the network, and
+        the project directory is read-only for them.
     """
 
-    def __init__(self, layout: ProjectLayout, workers: int, zygote: Zygote | None) -> None:
+    def __init__(self, layout: ProjectLayout, workers: int, zygote: Zygote | None,
+                 isolation: Isolation | None = None) -> None:
         self.layout = layout
         self.workers = workers
         self.zygote = zygote
+        self.isolation = isolation or Isolation(network=True, readonly=(str(layout.root),))
         self.notes: list[str] = []
         self._sources: dict[str, str] = {}
         self._overlays: list[Overlay] = []
@@ -109,19 +113,24 @@ class Evaluator:
             if self.backend(candidate) == "fork":
                 assert self.zygote is not None
                 return ForkJob(self.zygote, overlay, nodeids, limits, candidate=candidate,
-                               expected=expected, exitfirst=exitfirst, coverage=coverage)
+                               expected=expected, exitfirst=exitfirst, coverage=coverage,
+                               isolation=self.isolation)
             files = {} if candidate is None else {candidate.function.path: candidate.source}
             return SubprocessJob(overlay, nodeids, limits, files=files, exitfirst=exitfirst,
-                                 coverage=coverage, expected=expected)
+                                 coverage=coverage, expected=expected, isolation=self.isolation)
         except BaseException:
             self._idle.append(overlay)
             raise
 
     def _finish(self, job: Job) -> TestRun:
         try:
-            return job.finish()
+            run = job.finish()
         finally:
             self._idle.append(job.overlay)
+        for note in run.notes:
+            if note not in self.notes:
+                self.notes.append(note)
+        return run
 
     # -- running -------------------------------------------------------------------------
 

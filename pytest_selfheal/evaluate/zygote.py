@@ -24,16 +24,17 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
 from pytest_selfheal.errors import ReloadError
 from pytest_selfheal.evaluate.contain import (
+    Isolation,
     Limits,
     ProcessCage,
     apply_limits,
-    isolate_network,
+    isolate,
     kill_group,
 )
 from pytest_selfheal.evaluate.events import Ending, build_run
@@ -67,12 +68,10 @@ class Zygote:
 
     :param runner: runs selected items in the calling process (the child).
     :param root: the project root, to find a candidate's module file.
-    :param isolate_network: whether children move into a new network namespace.
     """
 
     runner: Runner
     root: str
-    isolate_network: bool = True
 
 
 class ForkJob:
@@ -89,6 +88,7 @@ class ForkJob:
         expected: Mapping[str, str],
         exitfirst: bool,
         coverage: bool,
+        isolation: Isolation,
     ) -> None:
         self.limits = limits
         self.overlay = overlay
@@ -108,8 +108,8 @@ class ForkJob:
         if pid == 0:  # pragma: no cover - the child ends in os._exit; measured via events
             os.close(go_write)
             os.close(events_read)
-            _child(zygote, overlay, str(run_dir), nodeids, limits, candidate, expected,
-                   exitfirst, self.coverage, go_read, events_write)
+            _child(zygote, overlay, str(run_dir), nodeids, limits, isolation, candidate,
+                   expected, exitfirst, self.coverage, go_read, events_write)
         os.close(go_read)
         os.close(events_write)
         self.pid = pid
@@ -173,6 +173,8 @@ class ForkJob:
         exit_code = None
         if status is not None:
             exit_code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+            if exit_code > 128:
+                exit_code = 128 - exit_code  # the tests' process died of a signal
         coverage = None
         if self.coverage is not None and os.path.exists(self.coverage.out):
             with open(self.coverage.out, encoding="utf-8") as handle:
@@ -198,6 +200,7 @@ def _child(
     run_dir: str,
     nodeids: Sequence[str],
     limits: Limits,
+    isolation: Isolation,
     candidate: Candidate | None,
     expected: Mapping[str, str],
     exitfirst: bool,
@@ -217,9 +220,19 @@ def _child(
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
+        in_pid_namespace, notes = isolate(replace(isolation, pids=True))
+        if in_pid_namespace:
+            # The process that runs the tests must be forked into the new namespace;
+            # this one only waits for it and passes its ending on.
+            pid = os.fork()
+            if pid:
+                os.close(events_write)
+                status = os.waitpid(pid, 0)[1]
+                os._exit(128 + os.WTERMSIG(status) if os.WIFSIGNALED(status)
+                         else os.WEXITSTATUS(status))
+        for note in notes:
+            emit({"event": "note", "message": note})
         apply_limits(limits)
-        if zygote.isolate_network:
-            isolate_network()
         tmp = os.path.join(run_dir, "tmp")
         os.environ["TMPDIR"] = tmp
         tempfile.tempdir = tmp
