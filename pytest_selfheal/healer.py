@@ -92,6 +92,8 @@ class Healer:
         self.progress = progress
         self.observe = observe
         self.state = RunState()
+        #: Why ``repo`` is ``None``, as the run's note says it; the caller knows best.
+        self.no_repository_reason = "not a git repository"
 
     # -- reading the project ---------------------------------------------------------
 
@@ -354,7 +356,8 @@ class Healer:
         notes: list[str],
     ) -> tuple[str | None, str | None]:
         if self.repo is None:
-            note = "not a git repository: no branch was written, the diff is in this report"
+            note = (f"no branch was written: {self.no_repository_reason}; the diff is in this "
+                    "report")
             if note not in self.state.notes:
                 self.state.notes.append(note)
             return None, None

@@ -143,7 +143,7 @@ class SelfHealSession:
     def _get_healer(self, session: pytest.Session) -> Healer:
         if self._healer is None:
             layout = _layout(self.config, self._items)
-            repo = _discover_repository(layout.root)
+            repo, no_repository_reason = _discover_repository(layout.root)
             zygote = Zygote(runner=functools.partial(run_items, session),
                             root=str(layout.root))
             isolation = Isolation(network=self.settings.network == "isolated",
@@ -159,6 +159,8 @@ class SelfHealSession:
                                   progress=lambda line: self._write(f"  {line}"),
                                   observe=lambda verdict: self.config.hook.
                                   pytest_selfheal_candidate_evaluated(verdict=verdict))
+            if repo is None:
+                self._healer.no_repository_reason = no_repository_reason
         return self._healer
 
     def _heal(self, item: pytest.Item, nextitem: pytest.Item | None, failure: Failure) -> None:
@@ -222,15 +224,18 @@ def _project_references(module: object, files_by_module: Mapping[str, str]) -> s
     return found
 
 
-def _discover_repository(root: Path) -> GitRepo | None:
+def _discover_repository(root: Path) -> tuple[GitRepo | None, str]:
+    """The project's repository, or ``None`` and why there is none to write branches to."""
     try:
         # Imported here: GitPython refuses to import at all where git is not installed,
         # and healing must still run (and report its diffs) on such a machine.
         from pytest_selfheal.gitrepo import GitRepo
 
-        return GitRepo.discover(root)
-    except (NotARepositoryError, ImportError):
-        return None
+        return GitRepo.discover(root), ""
+    except NotARepositoryError as exc:
+        return None, str(exc)
+    except ImportError as exc:
+        return None, f"GitPython cannot be used ({exc})"
 
 
 def _shown(path: Path, config: pytest.Config) -> str:

@@ -230,7 +230,8 @@ def test_outside_a_git_repository_the_diff_is_still_reported(
     result.stdout.fnmatch_lines([
         "HEALED   tests/test_rules.py::test_adult_at_18 (*",
         "  | +    return age >= 18",
-        "note: not a git repository: no branch was written, the diff is in this report",
+        "note: no branch was written: * is not inside a git work tree; run `git init` there "
+        "to let selfheal write branches; the diff is in this report",
     ])
     report = json.loads((workdir / "report.json").read_text())
     assert report["heals"][0]["branch"] is None

@@ -41,6 +41,12 @@ def discover_paths(path: str | os.PathLike[str]) -> RepositoryPaths:
         raise NotARepositoryError(f"{os.fspath(path)} does not exist; no repository "
                                   "to write a branch to") from exc
     except git.exc.InvalidGitRepositoryError as exc:
+        broken = _dangling_git_file(pathlib.Path(path))
+        if broken is not None:
+            raise NotARepositoryError(
+                f"{broken} points to the git directory {_gitdir_of(broken)}, which does not "
+                "exist (a worktree whose repository was moved or deleted?); run `git worktree "
+                "repair` in the main repository to let selfheal write branches") from exc
         raise NotARepositoryError(f"{os.fspath(path)} is not inside a git work tree; run "
                                   "`git init` there to let selfheal write branches") from exc
     except OSError as exc:
@@ -51,6 +57,30 @@ def discover_paths(path: str | os.PathLike[str]) -> RepositoryPaths:
                                   "checkout of it (`git clone` or `git worktree add`)")
     return RepositoryPaths(pathlib.Path(work_tree).resolve(), pathlib.Path(git_dir).resolve(),
                            pathlib.Path(common_dir).resolve())
+
+
+def _dangling_git_file(start: pathlib.Path) -> pathlib.Path | None:
+    """The nearest ``.git`` file at or above ``start`` whose ``gitdir:`` is missing."""
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        dotgit = directory / ".git"
+        if dotgit.is_dir():
+            return None  # a real repository is nearer: not what broke the search
+        if dotgit.is_file():
+            target = _gitdir_of(dotgit)
+            return dotgit if target is not None and not target.exists() else None
+    return None
+
+
+def _gitdir_of(dotgit: pathlib.Path) -> pathlib.Path | None:
+    """The directory a ``.git`` file names (``gitdir: PATH``), relative paths resolved."""
+    try:
+        text = dotgit.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return None
+    if not text.startswith("gitdir:"):
+        return None
+    return dotgit.parent / text.removeprefix("gitdir:").strip()
 
 
 def init_work_tree(path: str | os.PathLike[str]) -> None:
