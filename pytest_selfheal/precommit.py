@@ -69,13 +69,13 @@ def run_hook(start: Path, pytest_args: Sequence[str], out: Output) -> int:
                        str(report_path), "-p", "no:cacheprovider", *pytest_args]
             completed = subprocess.run(command, cwd=work_tree, env=_environment(work_tree),
                                        stdin=subprocess.DEVNULL, check=False)
-            _keep_html_reports(work_tree, repo.root)
+            kept = _keep_html_reports(work_tree, repo.root)
             report = _read_report(report_path)
         finally:
             repo.remove_worktree(work_tree)
     finally:
         shutil.rmtree(base, ignore_errors=True)
-    return _verdict(completed.returncode, report, snapshot, out)
+    return _verdict(completed.returncode, report, snapshot, out, kept)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -108,11 +108,12 @@ def _environment(work_tree: Path) -> dict[str, str]:
     return environment
 
 
-def _keep_html_reports(work_tree: Path, root: Path) -> None:
+def _keep_html_reports(work_tree: Path, root: Path) -> list[Path]:
+    """Copy the run's HTML reports out of the doomed worktree; return where they went."""
     reports = work_tree / STATE_DIR / REPORTS
-    for path in sorted(reports.glob("*.html")) if reports.is_dir() else []:
-        if path.name != LATEST:
-            write_html_report(root, path.stem, path.read_text(encoding="utf-8"))
+    return [write_html_report(root, path.stem, path.read_text(encoding="utf-8"))
+            for path in (sorted(reports.glob("*.html")) if reports.is_dir() else [])
+            if path.name != LATEST]
 
 
 def _read_report(path: Path) -> Mapping[str, Any]:
@@ -123,7 +124,8 @@ def _read_report(path: Path) -> Mapping[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _verdict(returncode: int, report: Mapping[str, Any], snapshot: str, out: Output) -> int:
+def _verdict(returncode: int, report: Mapping[str, Any], snapshot: str, out: Output,
+             html_reports: Sequence[Path]) -> int:
     if returncode == PYTEST_OK:
         out.line("selfheal: the tests pass on the staged content")
         return 0
@@ -152,6 +154,9 @@ def _verdict(returncode: int, report: Mapping[str, Any], snapshot: str, out: Out
         out.line(f"    drop it:    selfheal drop {branch}")
     if not heals:
         out.line("  no failure could be handed to selfheal; see pytest's output above")
+    # pytest named the report inside the temporary worktree, which is gone by now.
+    for path in html_reports:
+        out.line(f"  HTML report: {path}")
     return 1
 
 
