@@ -381,3 +381,31 @@ def test_report_prints_the_newest_html_report(
     (reports / "latest.html").write_text("<html></html>")
     assert main(["-C", str(project / "src"), "report"]) == 0
     assert capsys.readouterr().out == f"{reports / 'latest.html'}\n"
+
+
+def test_clean_removes_the_worktree_of_an_interrupted_hook_but_not_a_running_ones(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    interrupted = subprocess.Popen([sys.executable, "-c", "pass"])
+    interrupted.wait()  # its pid now names no live process: the hook that died
+    hooks = {}
+    for name, pid in (("interrupted", interrupted.pid), ("running", os.getpid())):
+        hooks[name] = scratch / f"selfheal-hook-{name}"
+        hooks[name].mkdir()
+        (hooks[name] / "owner.pid").write_text(f"{pid}\n")
+        git(project, "worktree", "add", "-q", "--detach", str(hooks[name] / "project"))
+
+    assert main(["-C", str(project), "clean"]) == 0
+
+    out = capsys.readouterr().out
+    assert f"removed scratch directory {hooks['interrupted']}" in out
+    assert f"forgot the removed hook worktree {hooks['interrupted'] / 'project'}" in out
+    assert not hooks["interrupted"].exists()
+    assert (hooks["running"] / "project/src/ages/rules.py").exists()
+    listed = git(project, "worktree", "list", "--porcelain")
+    assert str(hooks["running"] / "project") in listed
+    assert str(hooks["interrupted"] / "project") not in listed
