@@ -270,6 +270,27 @@ def test_an_existing_branch_name_gets_a_numbered_suffix_and_keeps_its_commit(
     assert repo.branch_head(f"{BRANCH}-2") == head
 
 
+def test_a_name_with_branches_below_it_gets_a_numbered_suffix(project: Path) -> None:
+    git(project, "branch", f"{BRANCH}/kept")
+    repo = GitRepo.discover(project)
+
+    branch = repo.unique_branch_name(BRANCH)
+    repo.commit_files(branch, CHANGE, MESSAGE, parent=repo.head_commit())
+
+    assert branch == f"{BRANCH}-2"
+    assert repo.branch_head(f"{BRANCH}/kept") == repo.head_commit()
+
+
+def test_a_branch_named_like_the_prefix_is_a_git_error_that_names_it(project: Path) -> None:
+    git(project, "branch", "selfheal")
+    repo = GitRepo.discover(project)
+
+    with pytest.raises(GitError, match="a branch named 'selfheal' exists, so git cannot create "
+                       "'selfheal/x' beside it; rename that branch or choose another branch "
+                       r"prefix \(--selfheal-branch-prefix\)"):
+        repo.unique_branch_name("selfheal/x")
+
+
 def test_the_commit_message_is_stored_verbatim(project: Path) -> None:
     _, _, _, commit = write_fix(project)
 

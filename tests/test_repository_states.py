@@ -280,6 +280,21 @@ def test_with_no_commits_yet_no_branch_is_written_and_the_note_says_why(
     assert assert_untouched(root, before) == []
 
 
+def test_a_branch_named_like_the_prefix_blocks_the_fix_branch_and_the_note_says_so(
+    project: Path,
+) -> None:
+    git(project, "branch", "selfheal")
+    before = user_state(project)
+
+    result = run_pytest(project, "--selfheal")
+
+    assert_healed(result)
+    assert ("note: no branch written: a branch named 'selfheal' exists, so git cannot create "
+            "'selfheal/") in result.stdout
+    assert "+    return age >= 18" in result.stdout  # the diff, to apply by hand
+    assert assert_untouched(project, before) == []
+
+
 def test_two_runs_at_once_each_write_their_own_branch(project: Path, tmp_path: Path) -> None:
     before = user_state(project)
     # Both started before either finishes: they heal the same test in the same repository

@@ -83,11 +83,25 @@ class Plumbing(GitCommands):
     def unique_branch_name(self, name: str) -> str:
         """``name``, or ``name-2``, ``name-3``... whichever branch does not exist yet."""
         self._check_branch_name(name)
+        # A branch `selfheal` and a branch `selfheal/x` cannot both exist (refs are files
+        # and directories); no suffix helps, so say what is in the way.
+        parts = name.split("/")
+        for depth in range(1, len(parts)):
+            blocking = "/".join(parts[:depth])
+            if self.branch_head(blocking) is not None:
+                raise GitError(f"a branch named {blocking!r} exists, so git cannot create "
+                               f"{name!r} beside it; rename that branch or choose another "
+                               "branch prefix (--selfheal-branch-prefix)")
         candidate, number = name, 1
-        while self.branch_head(candidate) is not None:
+        while self.branch_head(candidate) is not None or self._has_branches_below(candidate):
             number += 1
             candidate = f"{name}-{number}"
         return candidate
+
+    def _has_branches_below(self, name: str) -> bool:
+        """Whether some branch is named ``name/...``, which would block a branch ``name``."""
+        return bool(self._text("for-each-ref", "--count=1", "--format=%(refname)",
+                               f"refs/heads/{name}/"))
 
     def commit_files(self, branch: str, files: Mapping[str, bytes], message: str, *,
                      parent: str | None) -> str:
