@@ -170,3 +170,35 @@ def test_only_the_staged_content_is_tested(project: Path, environment: dict[str,
     assert git(project, "log", "-1", "--format=%s").strip() == "Add a README"
     assert (project / "src/ages/rules.py").read_text() == RULES.replace("age >= 18", "age > 18")
     assert git(project, "branch", "--list", "selfheal/*") == ""
+
+
+def test_the_very_first_commit_is_checked_and_healed_too(
+    tmp_path: Path, environment: dict[str, str],
+) -> None:
+    root = make_git_project(tmp_path / "first", {
+        "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["src"]\n',
+        ".pre-commit-config.yaml": hook_config(),
+        "src/ages/__init__.py": "",
+        "src/ages/rules.py": RULES.replace("age >= 18", "age > 18"),
+        "tests/test_rules.py": TESTS,
+    }, commit=False)
+    assert PRE_COMMIT is not None
+    subprocess.run([PRE_COMMIT, "install"], cwd=root, env=environment, check=True,
+                   capture_output=True)
+    git(root, "add", "-A")
+
+    blocked = commit(root, environment, "First")
+
+    output = blocked.stdout + blocked.stderr
+    assert blocked.returncode != 0, output
+    # Still nothing on main; one branch holds a snapshot of the staged files and the fix.
+    review = next(line for line in output.splitlines() if "review it:" in line)
+    assert git(root, "branch", "--format=%(refname:short)").split() == [review.split()[-1]]
+    assert len(git(root, "rev-list", "--all").split()) == 2
+    take = next(line for line in output.splitlines() if "take it:" in line)
+    git(root, *take.split("take it:")[1].split()[1:])
+    passed = commit(root, environment, "First")
+
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert git(root, "log", "--format=%s").splitlines() == ["First"]
+    assert git(root, "show", "HEAD:src/ages/rules.py") == RULES
