@@ -202,3 +202,21 @@ def test_the_very_first_commit_is_checked_and_healed_too(
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert git(root, "log", "--format=%s").splitlines() == ["First"]
     assert git(root, "show", "HEAD:src/ages/rules.py") == RULES
+
+
+def test_commit_a_is_checked_on_what_it_would_commit(
+    project: Path, environment: dict[str, str],
+) -> None:
+    # Nothing staged: `git commit -a` builds its own temporary index, which the hook reads.
+    (project / "src/ages/rules.py").write_text(RULES.replace("age >= 18", "age > 18"))
+    head = git(project, "rev-parse", "HEAD")
+
+    blocked = subprocess.run(["git", "commit", "-a", "-m", "Tweak"], cwd=project,
+                             env=environment, capture_output=True, text=True, timeout=300,
+                             check=False)
+
+    output = blocked.stdout + blocked.stderr
+    assert blocked.returncode != 0, output
+    assert "healed tests/test_rules.py::test_adult_at_18 on branch selfheal/" in output
+    assert git(project, "rev-parse", "HEAD") == head
+    assert git(project, "status", "--porcelain") == " M src/ages/rules.py\n"
