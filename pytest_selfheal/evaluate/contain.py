@@ -244,27 +244,38 @@ class ProcessCage:
                 (self.path / "cgroup.procs").write_text(str(pid))
 
     def empty(self) -> None:
-        """Kill whatever is still in the cage; the cage stays, ready for the next child."""
+        """Kill whatever is still in the cage; the cage stays, ready for the next child.
+
+        Does not wait for the killed processes to leave: a fork bomb's new processes
+        are killed as they appear, ones already killed are only on their way out.
+        """
         if self.path is None:
             return
-        for _ in range(100):
+        killed: set[int] = set()
+        for _ in range(1000):
             try:
-                pids = [int(p) for p in (self.path / "cgroup.procs").read_text().split()]
+                pids = {int(p) for p in (self.path / "cgroup.procs").read_text().split()}
             except OSError:
                 break
-            if not pids:
+            fresh = pids - killed
+            if not fresh:
                 break
-            for pid in pids:
+            for pid in fresh:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGKILL)
-            time.sleep(0.001)  # the kernel needs a moment to reap them out of the cgroup
+            killed |= fresh
 
     def close(self) -> None:
         """Kill whatever is still in the cage and remove it."""
         self.empty()
         if self.path is not None:
-            with contextlib.suppress(OSError):
-                self.path.rmdir()
+            for _ in range(200):
+                try:
+                    self.path.rmdir()
+                    break
+                except OSError:
+                    # Killed processes leave the cgroup when the kernel has reaped them.
+                    time.sleep(0.005)
         self.path = None
 
 

@@ -139,19 +139,23 @@ class ForkJob:
         with contextlib.suppress(OSError):
             os.setpgid(pid, pid)  # set on both sides, so neither order can race the kill
         self.fd = events_read
+        # Readable when the child exits: waited on once the child has closed its pipe.
+        self._pidfd: int | None = None
+        with contextlib.suppress(AttributeError, OSError):
+            self._pidfd = os.pidfd_open(pid)
         self._buffer = bytearray()
         self._eof = False
         self._status: int | None = None
         self._result: TestRun | None = None
 
     @property
-    def eof(self) -> bool:
-        """Whether the child closed its end of the event pipe."""
-        return self._eof
-
-    def fileno(self) -> int:
-        """The read end of the event pipe, for :func:`select.select`."""
-        return self.fd
+    def waitable(self) -> int | None:
+        """A file descriptor that becomes readable when there is news from the child:
+        its event pipe, then (once the child closed it) its exit; ``None`` if neither
+        can be waited on and the child must be polled."""
+        if not self._eof:
+            return self.fd
+        return self._pidfd if self._status is None else None
 
     def read(self) -> None:
         """Take what the child has written so far; the pipe must never fill up."""
@@ -188,6 +192,9 @@ class ForkJob:
                 self._status = os.waitpid(self.pid, 0)[1]
         self.read()
         os.close(self.fd)
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
         wall_s = time.perf_counter() - self.started
         status = self._status
         exit_code = None
@@ -209,7 +216,8 @@ class ForkJob:
     def wait(self) -> TestRun:
         """Wait for the child (at most until its deadline) and collect the result."""
         while not self.done:
-            select.select([self.fd] if not self._eof else [], [], [],
+            waitable = self.waitable
+            select.select([] if waitable is None else [waitable], [], [],
                           max(0.0, min(0.05, self.deadline - time.perf_counter())))
         return self.finish()
 
