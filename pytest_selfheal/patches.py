@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 from collections.abc import Iterator
 
 from unidiff.errors import UnidiffParseError
@@ -80,6 +81,12 @@ def _without_body(tree: ast.Module, qualname: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=32)
+def _outline(text: str, qualname: str) -> str | None:
+    # Cached: all candidates of a heal are compared with the same original text.
+    return _without_body(ast.parse(text), qualname)
+
+
 def is_function_swap(old: str, new: str, qualname: str) -> bool:
     """Whether ``new`` differs from ``old`` only in the body of unit ``qualname``.
 
@@ -88,7 +95,7 @@ def is_function_swap(old: str, new: str, qualname: str) -> bool:
     another function) needs the module to be imported afresh.
     """
     try:
-        before = _without_body(ast.parse(old), qualname)
+        before = _outline(old, qualname)
         after = _without_body(ast.parse(new), qualname)
     except (SyntaxError, ValueError):
         return False

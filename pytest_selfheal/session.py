@@ -29,20 +29,16 @@ from _pytest.runner import runtestprotocol
 
 from pytest_selfheal import __version__
 from pytest_selfheal.errors import NotARepositoryError, ReloadError
-from pytest_selfheal.evaluate import Evaluator, Isolation, ProjectLayout, Zygote
-from pytest_selfheal.healer import Healer
-from pytest_selfheal.html_report import render
-from pytest_selfheal.localize import importers_closure, is_test_file, project_relpath
 from pytest_selfheal.models import Failure, Frame, HealOutcome, HealStatus
-from pytest_selfheal.offline import OfflineEngine
-from pytest_selfheal.probe import run_items
-from pytest_selfheal.reload import swap
 from pytest_selfheal.report import json_report, summary_lines
 from pytest_selfheal.settings import Settings
-from pytest_selfheal.statedir import write_html_report
 
+# The healing machinery (evaluation, engines, coverage, git) is imported at the first
+# failure, inside the functions below: a green suite never pays for it.
 if TYPE_CHECKING:
+    from pytest_selfheal.evaluate import Evaluator, ProjectLayout
     from pytest_selfheal.gitrepo import GitRepo
+    from pytest_selfheal.healer import Healer
 
 
 class SelfHealSession:
@@ -106,6 +102,8 @@ class SelfHealSession:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self._evaluator is not None:
             self._evaluator.close()
+        if self._healer is None and self.settings.report_path is None:
+            return  # a green run: nothing to report
         # Runs before the terminal summary (the terminal reporter writes it from its own
         # sessionfinish wrapper), so the summary can name the HTML report.
         notes = self._healer.state.notes if self._healer is not None else []
@@ -128,6 +126,9 @@ class SelfHealSession:
             self._write(f"could not write the JSON report to {path}: {exc}")
 
     def _write_html_report(self, report: dict[str, Any], run_id: str) -> None:
+        from pytest_selfheal.html_report import render
+        from pytest_selfheal.statedir import write_html_report
+
         try:
             self._html_path = write_html_report(self.config.rootpath, run_id, render(report))
         except OSError as exc:
@@ -142,6 +143,11 @@ class SelfHealSession:
 
     def _get_healer(self, session: pytest.Session) -> Healer:
         if self._healer is None:
+            from pytest_selfheal.evaluate import Evaluator, Isolation, Zygote
+            from pytest_selfheal.healer import Healer
+            from pytest_selfheal.offline import OfflineEngine
+            from pytest_selfheal.probe import run_items
+
             layout = _layout(self.config, self._items)
             repo, no_repository_reason = _discover_repository(layout.root)
             zygote = Zygote(runner=functools.partial(run_items, session),
@@ -181,6 +187,8 @@ class SelfHealSession:
     ) -> HealOutcome:
         assert outcome.new_source is not None
         assert outcome.function is not None
+        from pytest_selfheal.reload import swap
+
         path = str(healer.layout.root / outcome.function.path)
         try:
             swap(path, outcome.function.qualname, outcome.new_source)
@@ -201,6 +209,8 @@ def _tests_reaching(items: Sequence[pytest.Item], layout: ProjectLayout,
                     paths: Collection[str]) -> list[str]:
     """Node ids of the tests whose modules use, directly or through other project
     modules, any of the project files ``paths``."""
+    from pytest_selfheal.localize import importers_closure
+
     files_by_module = dict(layout.modules)
     graph = {relpath: _project_references(sys.modules.get(name), files_by_module)
              for name, relpath in files_by_module.items()}
@@ -266,6 +276,9 @@ def _failure(
 
 
 def _layout(config: pytest.Config, items: list[pytest.Item]) -> ProjectLayout:
+    from pytest_selfheal.evaluate import ProjectLayout
+    from pytest_selfheal.localize import is_test_file, project_relpath
+
     root = config.rootpath
     test_files = sorted({
         os.path.relpath(item.path, root).replace(os.sep, "/")
