@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from pytest_selfheal import commits
 from pytest_selfheal.engine import Engine, RepairTask
 from pytest_selfheal.errors import GitError, SelfHealError, SourceError
 from pytest_selfheal.evaluate import Evaluator, Limits, Overlay, ProjectLayout, judge
@@ -91,6 +92,8 @@ class Healer:
         self.progress = progress
         self.observe = observe
         self.state = RunState()
+        #: Why ``repo`` is ``None``, as the run's note says it; the caller knows best.
+        self.no_repository_reason = "not a git repository"
 
     # -- reading the project ---------------------------------------------------------
 
@@ -315,7 +318,8 @@ class Healer:
         notes: list[str] = []
         branch = commit = None
         if self.settings.mode != "suggest":
-            branch, commit = self._commit(failure, candidate, old_source, check, evaluated, notes)
+            branch, commit = self._commit(failure, candidate, old_source, fitness, evaluated,
+                                          notes)
         if self.settings.mode == "apply":
             self._apply(path, old_source, candidate.source, notes)
         return HealOutcome(
@@ -347,47 +351,57 @@ class Healer:
         failure: Failure,
         candidate: Candidate,
         old_source: str,
-        check: Verdict,
+        fitness: Fitness,
         evaluated: int,
         notes: list[str],
     ) -> tuple[str | None, str | None]:
         if self.repo is None:
-            note = "not a git repository: no branch was written, the diff is in this report"
+            note = (f"no branch was written: {self.no_repository_reason}; the diff is in this "
+                    "report")
             if note not in self.state.notes:
                 self.state.notes.append(note)
             return None, None
         repo = self.repo
         path = candidate.function.path
+        run_id = self.state.run_id
         try:
             relpath = repo.relative(self.layout.root / path)
-            parent = self.state.branch_tip or repo.head_commit()
-            if parent is None:
-                note = "the repository has no commits yet: no branch was written"
-                if note not in self.state.notes:
-                    self.state.notes.append(note)
-                return None, None
-            branch = self.state.branch or repo.unique_branch_name(
-                f"{self.settings.branch_prefix}{self.state.run_id}-{_slug(failure.nodeid)}"
-            )
-            if repo.file_at(parent, relpath) != old_source.encode("utf-8"):
-                # The fix was made on the user's uncommitted version of the file; commit
-                # that version first so the fix commit shows only the fix.
-                parent = repo.commit_files(
-                    branch, {relpath: old_source.encode("utf-8")},
-                    f"selfheal: snapshot of uncommitted changes to {relpath}\n\n"
-                    "Not a fix. The working tree's version of this file, committed as\n"
-                    "found so that the next commit shows only the fix.\n\n"
-                    f"Selfheal-Run: {self.state.run_id}\n",
-                    parent=parent,
+            # One writer at a time per repository: choosing a free branch name and
+            # moving the branch must not interleave with another run's.
+            with repo.lock():
+                parent = self.state.branch_tip or repo.head_commit()
+                if parent is None:
+                    # A root commit of the healed file alone would be a branch that
+                    # holds nothing else of the project: refuse, and say how to get one.
+                    note = ("the repository has no commits yet: no branch was written; commit "
+                            "your work once and selfheal will put its fixes on a branch (the "
+                            "diff is in this report)")
+                    if note not in self.state.notes:
+                        self.state.notes.append(note)
+                    return None, None
+                branch = self.state.branch or repo.unique_branch_name(
+                    f"{self.settings.branch_prefix}{run_id}-{_slug(failure.nodeid)}"
                 )
-                self.state.branch, self.state.branch_tip = branch, parent
-                notes.append(f"{relpath} had uncommitted changes: they are in a separate "
-                             "snapshot commit under the fix")
-            diff = unified_diff(old_source, candidate.source, relpath)
-            message = _commit_message(failure, candidate, relpath, diff, check, evaluated,
-                                      self.state.run_id, self.engine.name)
-            commit = repo.commit_files(branch, {relpath: candidate.source.encode("utf-8")},
-                                       message, parent=parent)
+                if repo.file_at(parent, relpath) != old_source.encode("utf-8"):
+                    # The fix was made on the user's uncommitted version of the file;
+                    # commit that version first so the fix commit shows only the fix.
+                    parent = repo.commit_files(
+                        branch, {relpath: old_source.encode("utf-8")},
+                        commits.snapshot_message(f"uncommitted changes to {relpath}", run_id),
+                        parent=parent,
+                    )
+                    self.state.branch, self.state.branch_tip = branch, parent
+                    notes.append(f"{relpath} had uncommitted changes: they are in a separate "
+                                 "snapshot commit under the fix")
+                diff = unified_diff(old_source, candidate.source, relpath)
+                message = commits.fix_message(
+                    [failure], candidate, relpath, fitness=fitness, candidates_evaluated=evaluated,
+                    lines_changed=diff_size(diff), run_id=run_id, engine=self.engine.name,
+                    # LLM engines name their model; the offline engine has none.
+                    model=getattr(self.engine, "model", None),
+                )
+                commit = repo.commit_files(branch, {relpath: candidate.source.encode("utf-8")},
+                                           message, parent=parent)
         except GitError as exc:
             notes.append(f"no branch written: {exc}")
             return None, None
@@ -432,25 +446,3 @@ def _slug(nodeid: str, limit: int = 40) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     return slug[:limit].rstrip("-") or "test"
 
-
-def _commit_message(
-    failure: Failure, candidate: Candidate, relpath: str, diff: str, check: Verdict,
-    evaluated: int, run_id: str, engine: str,
-) -> str:
-    module = relpath.removesuffix(".py").replace("/", ".")
-    for prefix in ("src.", "lib."):
-        module = module.removeprefix(prefix)
-    test_name = failure.nodeid.rsplit("::", 1)[-1]
-    first_line = (failure.message.splitlines() or [""])[0][:120]
-    return (
-        f"fix({module}): heal {test_name}\n\n"
-        f"{failure.nodeid} failed with {failure.exception_type}"
-        f"{': ' + first_line if first_line else ''}.\n"
-        f"Root cause in {candidate.function.qualname}: {candidate.description}.\n\n"
-        f"Verified in a fresh process: {check.tests_passed} of {check.tests_total} tests that "
-        f"exercise the changed function pass.\n"
-        f"Candidates evaluated: {evaluated}; lines changed: {diff_size(diff)}.\n\n"
-        f"Selfheal-Run: {run_id}\n"
-        f"Selfheal-Engine: {engine}\n"
-        f"Selfheal-Model: none\n"
-    )

@@ -51,8 +51,8 @@ def summary_lines(
                      + "; the test outcomes above are those of the original code")
         branches = sorted({o.branch for o in outcomes if o.branch})
         for branch in branches:
-            lines.append(f"review: git log -p HEAD..{branch}   apply: git merge {branch}   "
-                         f"drop: git branch -D {branch}")
+            lines.append(f"review: selfheal show {branch}   apply: selfheal apply {branch}   "
+                         f"drop: selfheal drop {branch}")
     return lines
 
 

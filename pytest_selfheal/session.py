@@ -18,7 +18,7 @@ from collections.abc import Collection, Generator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType, TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -54,6 +54,7 @@ class SelfHealSession:
         self._healer: Healer | None = None
         self._evaluator: Evaluator | None = None
         self._rerunning = False
+        self._html_path: Path | None = None
 
     # -- hooks -------------------------------------------------------------------------
 
@@ -91,6 +92,8 @@ class SelfHealSession:
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         notes = self._healer.state.notes if self._healer is not None else []
         lines = summary_lines(self.outcomes, notes, verbose=self.config.get_verbosity() > 0)
+        if self._html_path is not None:
+            lines.append(f"HTML report: {_shown(self._html_path, self.config)}")
         if lines:
             terminalreporter.section("selfheal")
             for line in lines:
@@ -99,13 +102,20 @@ class SelfHealSession:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self._evaluator is not None:
             self._evaluator.close()
-        if self.settings.report_path is None:
-            return
+        if self._healer is None and self.settings.report_path is None:
+            return  # a green run: nothing to report
+        # Runs before the terminal summary (the terminal reporter writes it from its own
+        # sessionfinish wrapper), so the summary can name the HTML report.
         notes = self._healer.state.notes if self._healer is not None else []
         report = json_report(
             self.outcomes, notes, version=__version__, provider=self.settings.provider,
             started=self.started, elapsed_s=time.time() - self.started,
         )
+        if self._healer is not None:
+            report["run_id"] = self._healer.state.run_id
+            self._write_html_report(report, self._healer.state.run_id)
+        if self.settings.report_path is None:
+            return
         path = self.settings.report_path
         if not path.is_absolute():
             path = self.config.invocation_params.dir / path
@@ -114,6 +124,15 @@ class SelfHealSession:
             path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
             self._write(f"could not write the JSON report to {path}: {exc}")
+
+    def _write_html_report(self, report: dict[str, Any], run_id: str) -> None:
+        from pytest_selfheal.html_report import render
+        from pytest_selfheal.statedir import write_html_report
+
+        try:
+            self._html_path = write_html_report(self.config.rootpath, run_id, render(report))
+        except OSError as exc:
+            self._write(f"could not write the HTML report: {exc}")
 
     # -- healing -----------------------------------------------------------------------
 
@@ -130,7 +149,7 @@ class SelfHealSession:
             from pytest_selfheal.probe import run_items
 
             layout = _layout(self.config, self._items)
-            repo = _discover_repository(layout.root)
+            repo, no_repository_reason = _discover_repository(layout.root)
             zygote = Zygote(runner=functools.partial(run_items, session),
                             root=str(layout.root))
             isolation = Isolation(network=self.settings.network == "isolated",
@@ -146,6 +165,8 @@ class SelfHealSession:
                                   progress=lambda line: self._write(f"  {line}"),
                                   observe=lambda verdict: self.config.hook.
                                   pytest_selfheal_candidate_evaluated(verdict=verdict))
+            if repo is None:
+                self._healer.no_repository_reason = no_repository_reason
         return self._healer
 
     def _heal(self, item: pytest.Item, nextitem: pytest.Item | None, failure: Failure) -> None:
@@ -213,15 +234,26 @@ def _project_references(module: object, files_by_module: Mapping[str, str]) -> s
     return found
 
 
-def _discover_repository(root: Path) -> GitRepo | None:
+def _discover_repository(root: Path) -> tuple[GitRepo | None, str]:
+    """The project's repository, or ``None`` and why there is none to write branches to."""
     try:
         # Imported here: GitPython refuses to import at all where git is not installed,
         # and healing must still run (and report its diffs) on such a machine.
         from pytest_selfheal.gitrepo import GitRepo
 
-        return GitRepo.discover(root)
-    except (NotARepositoryError, ImportError):
-        return None
+        return GitRepo.discover(root), ""
+    except NotARepositoryError as exc:
+        return None, str(exc)
+    except ImportError as exc:
+        return None, f"GitPython cannot be used ({exc})"
+
+
+def _shown(path: Path, config: pytest.Config) -> str:
+    """``path`` relative to where pytest was started, when it is below it."""
+    try:
+        return str(path.relative_to(config.invocation_params.dir))
+    except ValueError:
+        return str(path)
 
 
 def _failure(

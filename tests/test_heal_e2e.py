@@ -97,8 +97,8 @@ def user_state(root: Path) -> dict[str, object]:
                      if not b.startswith("selfheal/")],
         "files": {path.relative_to(root).as_posix(): path.read_bytes()
                   for path in root.rglob("*")
-                  if path.is_file() and ".git" not in path.parts
-                  and "__pycache__" not in path.parts and ".pytest_cache" not in path.parts},
+                  if path.is_file() and not {".git", "__pycache__", ".pytest_cache",
+                                             ".selfheal"} & set(path.parts)},
     }
 
 
@@ -249,7 +249,8 @@ def test_outside_a_git_repository_the_diff_is_still_reported(
     result.stdout.fnmatch_lines([
         "HEALED   tests/test_rules.py::test_adult_at_18 (*",
         "  | +    return age >= 18",
-        "note: not a git repository: no branch was written, the diff is in this report",
+        "note: no branch was written: * is not inside a git work tree; run `git init` there "
+        "to let selfheal write branches; the diff is in this report",
     ])
     report = json.loads((workdir / "report.json").read_text())
     assert report["heals"][0]["branch"] is None
