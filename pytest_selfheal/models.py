@@ -46,6 +46,8 @@ class Failure:
     :param frames: the traceback's frames from the test down to where the exception
         was raised (innermost last), every frame kept: which of them are project code
         is decided by localization.
+    :param test_source: the source of the test function, for prompts; ``""`` when it
+        could not be read.
     """
 
     nodeid: str
@@ -54,6 +56,7 @@ class Failure:
     message: str
     longrepr: str
     frames: tuple[Frame, ...] = ()
+    test_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,8 @@ class Verdict:
 
     :param reason: ``passed``, or the first thing that went wrong, in words a
         reviewer understands (``tests/test_cart.py::test_total failed``).
+    :param failure_text: the first failing test's whole report (traceback and
+        assertion), what the LLM engines feed back to the model; ``""`` when none.
     """
 
     candidate: Candidate
@@ -146,6 +151,7 @@ class Verdict:
     tests_passed: int
     tests_total: int
     runtime_s: float
+    failure_text: str = ""
 
 
 @dataclass(frozen=True)
