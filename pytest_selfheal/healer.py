@@ -10,20 +10,22 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from pytest_selfheal.engine import Engine, RepairTask
 from pytest_selfheal.errors import GitError, SelfHealError, SourceError
-from pytest_selfheal.evaluate import CandidatePool, Limits, Overlay, ProjectLayout, judge
+from pytest_selfheal.evaluate import Evaluator, Limits, Overlay, ProjectLayout, judge
+from pytest_selfheal.evaluate.screen import screen
 from pytest_selfheal.localize import (
     Spectrum,
     covering_tests,
     line_scores,
     lines_run_by,
     localize,
+    project_relpath,
 )
 from pytest_selfheal.models import (
     Candidate,
@@ -64,26 +66,31 @@ class Healer:
     :param nodeids: every test collected in the session, in run order.
     :param repo: the git repository of the project, or ``None`` outside of one.
     :param engine: where candidate fixes come from.
+    :param reaching: project files to the node ids of the tests that reach them.
     :param progress: called with short status lines while a heal runs.
+    :param observe: called with the verdict of every candidate evaluated.
     """
 
     def __init__(
         self,
         settings: Settings,
         layout: ProjectLayout,
-        nodeids: Sequence[str],
+        evaluator: Evaluator,
         repo: GitRepo | None,
         engine: Engine,
+        reaching: Callable[[Collection[str]], Sequence[str]],
         progress: Callable[[str], None] = lambda line: None,
+        observe: Callable[[Verdict], None] = lambda verdict: None,
     ) -> None:
         self.settings = settings
         self.layout = layout
-        self.nodeids = list(nodeids)
+        self.evaluator = evaluator
         self.repo = repo
         self.engine = engine
+        self.reaching = reaching
         self.progress = progress
+        self.observe = observe
         self.state = RunState()
-        self._baseline: TestRun | None = None
 
     # -- reading the project ---------------------------------------------------------
 
@@ -97,14 +104,33 @@ class Healer:
         except (OSError, UnicodeDecodeError) as exc:
             raise SourceError(f"cannot read {relpath}: {exc}") from exc
 
-    def _coverage_run(self, overlay: Overlay) -> TestRun:
-        # One run of the whole session with per-test coverage, kept until a fix changes
-        # the code it measured.
-        if self._baseline is None:
-            self.progress("measuring per-test coverage of the suite")
-            limits = Limits(timeout_s=max(120.0, self.settings.timeout_s), cpu_s=3600)
-            self._baseline = overlay.run(self.nodeids, limits, coverage=True)
-        return self._baseline
+    def _measure(self, failure: Failure) -> TestRun:
+        """Per-test coverage of the failing test and of the tests that reach its code.
+
+        Lazy: nothing is measured until a test fails, and then only the failing test
+        and the tests whose modules import (directly or not) a module it ran.
+        """
+        limits = Limits(timeout_s=max(60.0, self.settings.timeout_s), cpu_s=3600)
+        alone = self.evaluator.run([failure.nodeid], limits, coverage=True)
+        touched = set(alone.coverage.get(failure.nodeid, {}))
+        touched.update(relpath for frame in failure.frames
+                       if (relpath := project_relpath(frame.path, self.layout.root,
+                                                      self.layout.test_files)) is not None)
+        others = [nodeid for nodeid in self.reaching(touched) if nodeid != failure.nodeid]
+        if not others:
+            return alone
+        self.progress(f"measuring per-test coverage of {len(others)} tests that reach "
+                      f"{', '.join(sorted(touched))}")
+        rest = self.evaluator.run(others, limits, coverage=True)
+        return TestRun(
+            outcomes={**rest.outcomes, **alone.outcomes},
+            durations={**rest.durations, **alone.durations},
+            wall_s=alone.wall_s + rest.wall_s,
+            exit_code=alone.exit_code,
+            problem=alone.problem,
+            first_failure=alone.first_failure,
+            coverage={**rest.coverage, **alone.coverage},
+        )
 
     # -- healing -----------------------------------------------------------------------
 
@@ -117,40 +143,39 @@ class Healer:
             outcome = HealOutcome(tests=(failure.nodeid,), status=HealStatus.ERROR,
                                   reason=str(exc), engine=self.engine.name)
         outcome = replace(outcome, elapsed_s=time.perf_counter() - started)
+        for note in self.evaluator.notes:
+            if note not in self.state.notes:
+                self.state.notes.append(note)
         for suspect in outcome.suspects[:1]:
             self.state.attempted.setdefault(str(suspect.function), outcome)
         return outcome
 
     def _heal(self, failure: Failure, started: float) -> HealOutcome:
         deadline = started + self.settings.timeout_s
-        pool = CandidatePool(self.layout, self.state.sources, self.settings.workers)
-        try:
-            baseline = self._coverage_run(pool.overlays[0])
-            outcome = baseline.outcomes.get(failure.nodeid)
-            if outcome is None:
-                why = baseline.problem or baseline.first_failure or "not collected"
-                return self._outcome(failure, HealStatus.SKIPPED,
-                                     f"the test did not run in a fresh process: {why}")
-            if outcome in ("passed", "skipped"):
-                return self._outcome(failure, HealStatus.SKIPPED,
-                                     "the test passes in a fresh process: its failure depends on "
-                                     "test order, state or timing, which a code edit cannot fix")
-            failing = frozenset({failure.nodeid})
-            passing = frozenset(n for n, o in baseline.outcomes.items() if o == "passed")
-            spectrum = Spectrum(baseline.coverage, failing, passing)
-            suspects = localize(failure, self.layout.root, self.layout.test_files,
-                                self.read_source, spectrum)
-            if not suspects:
-                return self._outcome(failure, HealStatus.SKIPPED,
-                                     "no project code in the traceback or run by the test")
-            earlier = self.state.attempted.get(str(suspects[0].function))
-            if earlier is not None and earlier.status is not HealStatus.HEALED:
-                return self._outcome(failure, HealStatus.SKIPPED,
-                                     f"same suspect as {earlier.tests[0]}, which could not be "
-                                     "healed", suspects)
-            return self._search(failure, suspects, spectrum, baseline, pool, deadline)
-        finally:
-            pool.close()
+        baseline = self._measure(failure)
+        outcome = baseline.outcomes.get(failure.nodeid)
+        if outcome is None:
+            why = baseline.problem or baseline.first_failure or "not collected"
+            return self._outcome(failure, HealStatus.SKIPPED,
+                                 f"the test did not run on its own: {why}")
+        if outcome in ("passed", "skipped"):
+            return self._outcome(failure, HealStatus.SKIPPED,
+                                 "the test passes when run on its own: its failure depends on "
+                                 "test order, state or timing, which a code edit cannot fix")
+        failing = frozenset({failure.nodeid})
+        passing = frozenset(n for n, o in baseline.outcomes.items() if o == "passed")
+        spectrum = Spectrum(baseline.coverage, failing, passing)
+        suspects = localize(failure, self.layout.root, self.layout.test_files,
+                            self.read_source, spectrum)
+        if not suspects:
+            return self._outcome(failure, HealStatus.SKIPPED,
+                                 "no project code in the traceback or run by the test")
+        earlier = self.state.attempted.get(str(suspects[0].function))
+        if earlier is not None and earlier.status is not HealStatus.HEALED:
+            return self._outcome(failure, HealStatus.SKIPPED,
+                                 f"same suspect as {earlier.tests[0]}, which could not be "
+                                 "healed", suspects)
+        return self._search(failure, suspects, spectrum, baseline, deadline)
 
     def _search(
         self,
@@ -158,7 +183,6 @@ class Healer:
         suspects: list[Suspect],
         spectrum: Spectrum,
         baseline: TestRun,
-        pool: CandidatePool,
         deadline: float,
     ) -> HealOutcome:
         # The tests a candidate must pass: the failing test first, then every test
@@ -171,21 +195,26 @@ class Healer:
         }
         selection = [failure.nodeid, *sorted(covering - {failure.nodeid},
                                              key=lambda n: baseline.durations.get(n, 0.0))]
-        # The selection on the unchanged code, alone: the failure must reproduce there,
-        # or every candidate would "fix" it.
+        # The selection on the unchanged code, in this order: the failure must reproduce
+        # there, or every candidate would "fix" it; and it times the selection.
         probe_limits = Limits(timeout_s=max(60.0, self.settings.timeout_s / 2), cpu_s=600)
-        before = pool.overlays[0].run(selection, probe_limits)
+        before = self.evaluator.run(selection, probe_limits)
         if before.outcomes.get(failure.nodeid) != "failed":
             return self._outcome(failure, HealStatus.SKIPPED,
-                                 "the test does not fail when run alone with the tests of its "
-                                 "suspects: its failure depends on other tests", suspects)
+                                 "the test does not fail when run with the tests of its "
+                                 "suspects first: its failure depends on other tests", suspects)
         expected = {failure.nodeid: "passed"}
         expected.update((nodeid, before.outcomes[nodeid]) for nodeid in selection[1:]
                         if before.outcomes.get(nodeid) in ("passed", "skipped"))
-        timeout = max(4.0, 3 * before.wall_s + 1.0)
+        timeout = max(3.0, 3 * before.wall_s + 1.0)
         limits = Limits(timeout_s=timeout, cpu_s=math.ceil(timeout) + 1)
         task = self._task(failure, suspects, spectrum, tuple(expected))
         verdicts: list[Verdict] = []
+
+        def record(verdict: Verdict) -> None:
+            verdicts.append(verdict)
+            self.observe(verdict)
+
         winner: Verdict | None = None
         rounds = 0
         out_of_time = False
@@ -197,12 +226,14 @@ class Healer:
             room = self.settings.max_candidates - len(verdicts)
             self.progress(f"round {rounds}: trying {min(len(candidates), room)} candidate fixes "
                           f"of {', '.join(str(s.function) for s in suspects)}")
-            winner = pool.first_passing(
+            winner = self.evaluator.first_passing(
                 candidates[:room],
                 expected,
                 limits,
                 should_stop=lambda: time.perf_counter() > deadline,
-                on_verdict=verdicts.append,
+                on_verdict=record,
+                reject=lambda candidate: screen(self.read_source(candidate.function.path),
+                                                candidate),
             )
             if time.perf_counter() > deadline:
                 out_of_time = winner is None
@@ -219,7 +250,8 @@ class Healer:
                 reason = f"none of the {evaluated} candidate fixes passed the tests"
             return self._outcome(failure, HealStatus.UNHEALED, reason, suspects,
                                  candidates_evaluated=evaluated, generations=rounds,
-                                 leaderboard=leaderboard(verdicts))
+                                 leaderboard=leaderboard(verdicts),
+                                 rejected=_rejections(verdicts))
         return self._accept(failure, suspects, winner, expected, before, limits, verdicts,
                             rounds)
 
@@ -270,7 +302,7 @@ class Healer:
                                  suspects, candidates_evaluated=evaluated, diff=diff,
                                  leaderboard=leaderboard(verdicts))
         self.state.sources[path] = candidate.source
-        self._baseline = None  # the coverage of the old code no longer holds
+        self.evaluator.set_source(path, candidate.source)
         baseline_runtime = sum(before.durations.get(n, 0.0) for n in expected)
         fitness = Fitness(
             pass_rate=1.0,
@@ -302,6 +334,7 @@ class Healer:
             generations=rounds,
             winner=fitness,
             leaderboard=leaderboard(verdicts),
+            rejected=_rejections(verdicts),
             verified=True,
             new_source=candidate.source,
             notes=tuple(notes),
@@ -384,10 +417,14 @@ class Healer:
                            **fields)  # type: ignore[arg-type]
 
 
-def leaderboard(verdicts: Sequence[Verdict], size: int = 10) -> tuple[Verdict, ...]:
+def leaderboard(verdicts: Sequence[Verdict], size: int = 20) -> tuple[Verdict, ...]:
     """The best ``size`` candidates: passing first, then most tests passed, then fastest."""
     ranked = sorted(verdicts, key=lambda v: (not v.passed, -v.tests_passed, v.runtime_s))
     return tuple(ranked[:size])
+
+
+def _rejections(verdicts: Sequence[Verdict]) -> tuple[tuple[str, str], ...]:
+    return tuple((v.candidate.description, v.reason) for v in verdicts if v.rejected)
 
 
 def _slug(nodeid: str, limit: int = 40) -> str:

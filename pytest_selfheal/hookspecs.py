@@ -12,9 +12,26 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from pytest_selfheal.models import HealOutcome
+    import pytest
+
+    from pytest_selfheal.engine import Engine
+    from pytest_selfheal.models import HealOutcome, Verdict
+    from pytest_selfheal.settings import Settings
 
 hookspec = pluggy.HookspecMarker("pytest")
+
+
+@hookspec(firstresult=True)
+def pytest_selfheal_make_engine(config: pytest.Config, settings: Settings) -> Engine | None:
+    """Return the engine that proposes candidate fixes, or ``None`` for the default.
+
+    The first implementation that returns an engine wins. An engine has a ``name``
+    and a ``propose(task, feedback)`` method (see :class:`pytest_selfheal.engine.Engine`);
+    its candidates go through the same screening, evaluation and verification as the
+    built-in engines' ones.
+
+    :param settings: the validated ``--selfheal-*`` settings of the run.
+    """
 
 
 @hookspec
@@ -22,4 +39,12 @@ def pytest_selfheal_heal_finished(outcome: HealOutcome) -> None:
     """Called once per attempted heal, after the fix (if any) was committed and reloaded.
 
     :param outcome: what happened: status, reason, branch, commit, diff, re-run outcome.
+    """
+
+
+@hookspec
+def pytest_selfheal_candidate_evaluated(verdict: Verdict) -> None:
+    """Called after each candidate fix was judged (or rejected by screening).
+
+    :param verdict: the candidate, whether it passed its selected tests, and why not.
     """

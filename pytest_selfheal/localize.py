@@ -182,3 +182,19 @@ def lines_run_by(nodeids: Collection[str], function: FunctionRef, coverage: Cove
         for line in coverage.get(nodeid, {}).get(function.path, ())
         if function.lineno <= line <= function.end_lineno
     }
+
+
+def importers_closure(graph: Mapping[str, Collection[str]], targets: set[str]) -> set[str]:
+    """``targets`` and every module that uses one of them, directly or not.
+
+    :param graph: module to the modules it uses (imports or holds names from).
+    """
+    reached = set(targets)
+    changed = True
+    while changed:
+        changed = False
+        for module, uses in graph.items():
+            if module not in reached and reached.intersection(uses):
+                reached.add(module)
+                changed = True
+    return reached

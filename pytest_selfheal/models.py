@@ -120,6 +120,7 @@ class TestRun:
     :param durations: node id to the seconds its setup, call and teardown took.
     :param coverage: node id to project-relative path to the executed lines, when
         coverage was asked for.
+    :param notes: containment measures the child could not apply.
     :param problem: why the run itself went wrong (a timeout, a crash, a collection
         error), or ``""``.
     """
@@ -133,6 +134,7 @@ class TestRun:
     problem: str = ""
     first_failure: str = ""
     coverage: dict[str, dict[str, frozenset[int]]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,7 @@ class Verdict:
 
     :param reason: ``passed``, or the first thing that went wrong, in words a
         reviewer understands (``tests/test_cart.py::test_total failed``).
+    :param rejected: screening refused the candidate; it never ran.
     :param failure_text: the first failing test's whole report (traceback and
         assertion), what the LLM engines feed back to the model; ``""`` when none.
     """
@@ -151,6 +154,7 @@ class Verdict:
     tests_passed: int
     tests_total: int
     runtime_s: float
+    rejected: bool = False
     failure_text: str = ""
 
 
@@ -190,6 +194,7 @@ class HealOutcome:
     elapsed_s: float = 0.0
     winner: Fitness | None = None
     leaderboard: tuple[Verdict, ...] = ()
+    rejected: tuple[tuple[str, str], ...] = ()
     verified: bool = False
     new_source: str | None = None
     reloaded: bool = False
@@ -245,6 +250,9 @@ class HealOutcome:
                 }
                 for verdict in self.leaderboard
             ],
+            "rejected": len(self.rejected),
+            "rejections": [{"change": change, "reason": reason}
+                           for change, reason in self.rejected],
             "reloaded": self.reloaded,
             "rerun_outcome": self.rerun_outcome,
             "notes": list(self.notes),

@@ -72,6 +72,29 @@ def unit_at_line(tree: ast.Module, lineno: int) -> tuple[str, FunctionNode] | No
     return None
 
 
+def _without_body(tree: ast.Module, qualname: str) -> str | None:
+    for name, node in iter_units(tree):
+        if name == qualname:
+            node.body = [ast.Pass()]
+            return ast.dump(tree)
+    return None
+
+
+def is_function_swap(old: str, new: str, qualname: str) -> bool:
+    """Whether ``new`` differs from ``old`` only in the body of unit ``qualname``.
+
+    Such a change can be loaded into a running process by swapping the function's
+    code object; any other change (signature, defaults, decorators, module-level code,
+    another function) needs the module to be imported afresh.
+    """
+    try:
+        before = _without_body(ast.parse(old), qualname)
+        after = _without_body(ast.parse(new), qualname)
+    except (SyntaxError, ValueError):
+        return False
+    return before is not None and before == after
+
+
 def function_ref(path: str, qualname: str, node: FunctionNode) -> FunctionRef:
     """Describe ``node`` of module ``path`` as a :class:`FunctionRef`."""
     return FunctionRef(

@@ -9,14 +9,15 @@ reported as failed and the exit code is what the tests decided.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
 import time
-from collections.abc import Generator
+from collections.abc import Collection, Generator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from types import TracebackType
+from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING
 
 import pytest
@@ -28,11 +29,12 @@ from _pytest.runner import runtestprotocol
 
 from pytest_selfheal import __version__
 from pytest_selfheal.errors import NotARepositoryError, ReloadError
-from pytest_selfheal.evaluate import ProjectLayout
+from pytest_selfheal.evaluate import Evaluator, Isolation, ProjectLayout, Zygote
 from pytest_selfheal.healer import Healer
-from pytest_selfheal.localize import is_test_file, project_relpath
+from pytest_selfheal.localize import importers_closure, is_test_file, project_relpath
 from pytest_selfheal.models import Failure, Frame, HealOutcome, HealStatus
 from pytest_selfheal.offline import OfflineEngine
+from pytest_selfheal.probe import run_items
 from pytest_selfheal.reload import swap
 from pytest_selfheal.report import json_report, summary_lines
 from pytest_selfheal.settings import Settings
@@ -52,6 +54,7 @@ class SelfHealSession:
         self._failures: dict[str, Failure] = {}
         self._items: list[pytest.Item] = []
         self._healer: Healer | None = None
+        self._evaluator: Evaluator | None = None
         self._rerunning = False
 
     # -- hooks -------------------------------------------------------------------------
@@ -96,6 +99,8 @@ class SelfHealSession:
                 terminalreporter.write_line(line)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self._evaluator is not None:
+            self._evaluator.close()
         if self.settings.report_path is None:
             return
         notes = self._healer.state.notes if self._healer is not None else []
@@ -119,17 +124,30 @@ class SelfHealSession:
         if reporter is not None:
             reporter.write_line(f"selfheal: {line}")
 
-    def _get_healer(self) -> Healer:
+    def _get_healer(self, session: pytest.Session) -> Healer:
         if self._healer is None:
             layout = _layout(self.config, self._items)
             repo = _discover_repository(layout.root)
-            self._healer = Healer(self.settings, layout, [i.nodeid for i in self._items], repo,
-                                  OfflineEngine(), progress=lambda line: self._write(f"  {line}"))
+            zygote = Zygote(runner=functools.partial(run_items, session),
+                            root=str(layout.root))
+            isolation = Isolation(network=self.settings.network == "isolated",
+                                  readonly=(str(layout.root),))
+            self._evaluator = Evaluator(layout, self.settings.workers,
+                                        zygote if self.settings.evaluator == "auto" else None,
+                                        isolation)
+            engine = self.config.hook.pytest_selfheal_make_engine(
+                config=self.config, settings=self.settings) or OfflineEngine()
+            self._healer = Healer(self.settings, layout, self._evaluator, repo, engine,
+                                  reaching=functools.partial(_tests_reaching, self._items,
+                                                             layout),
+                                  progress=lambda line: self._write(f"  {line}"),
+                                  observe=lambda verdict: self.config.hook.
+                                  pytest_selfheal_candidate_evaluated(verdict=verdict))
         return self._healer
 
     def _heal(self, item: pytest.Item, nextitem: pytest.Item | None, failure: Failure) -> None:
         self._write(f"{item.nodeid} failed; healing with the {self.settings.provider} engine")
-        healer = self._get_healer()
+        healer = self._get_healer(item.session)
         outcome = healer.heal(failure)
         if outcome.status is HealStatus.HEALED and outcome.new_source is not None:
             outcome = self._reload_and_rerun(item, nextitem, outcome, healer)
@@ -149,6 +167,8 @@ class SelfHealSession:
         try:
             swap(path, outcome.function.qualname, outcome.new_source)
         except ReloadError as exc:
+            # Forked children would judge the old code from now on: stop forking.
+            healer.evaluator.zygote = None
             return replace(outcome, notes=(*outcome.notes, f"not reloaded: {exc}"))
         self._rerunning = True
         try:
@@ -157,6 +177,33 @@ class SelfHealSession:
             self._rerunning = False
         rerun = "passed" if all(report.passed or report.skipped for report in reports) else "failed"
         return replace(outcome, reloaded=True, rerun_outcome=rerun)
+
+
+def _tests_reaching(items: Sequence[pytest.Item], layout: ProjectLayout,
+                    paths: Collection[str]) -> list[str]:
+    """Node ids of the tests whose modules use, directly or through other project
+    modules, any of the project files ``paths``."""
+    files_by_module = dict(layout.modules)
+    graph = {relpath: _project_references(sys.modules.get(name), files_by_module)
+             for name, relpath in files_by_module.items()}
+    reached = importers_closure(graph, set(paths))
+    selected = []
+    for item in items:
+        module = getattr(item, "module", None)
+        if _project_references(module, files_by_module) & reached:
+            selected.append(item.nodeid)
+    return selected
+
+
+def _project_references(module: object, files_by_module: Mapping[str, str]) -> set[str]:
+    """Project files whose modules, functions or classes ``module`` holds a name of."""
+    found: set[str] = set()
+    for value in list(getattr(module, "__dict__", {}).values()):
+        name = value.__name__ if isinstance(value, ModuleType) else getattr(
+            value, "__module__", None)
+        if isinstance(name, str) and name in files_by_module:
+            found.add(files_by_module[name])
+    return found
 
 
 def _discover_repository(root: Path) -> GitRepo | None:
@@ -218,6 +265,10 @@ def _layout(config: pytest.Config, items: list[pytest.Item]) -> ProjectLayout:
             continue  # imported under a name that does not match its path
         modules[name] = relpath
         import_roots.add(stem[: len(stem) - len(dotted)].rstrip("/") or ".")
+    invocation = config.invocation_params.dir
+    workdir = (os.path.relpath(invocation, root).replace(os.sep, "/")
+               if invocation.is_relative_to(root) else ".")
     return ProjectLayout(root=root, inifile=inifile, test_files=tuple(test_files),
-                         import_roots=tuple(sorted(import_roots)), modules=modules)
+                         import_roots=tuple(sorted(import_roots)), modules=modules,
+                         workdir=workdir)
 

@@ -87,6 +87,22 @@ OPTIONS: Final = (
         None,
         metavar="N",
     ),
+    Option(
+        "evaluator",
+        "auto (default): judge candidates in forks of the test session where that is safe, "
+        "else in fresh pytest processes; subprocess: always fresh pytest processes",
+        "auto",
+        ("auto", "subprocess"),
+        "KIND",
+    ),
+    Option(
+        "network",
+        "isolated (default): candidates run without network access; shared: they share the "
+        "session's network, for tests that talk to servers the session started",
+        "isolated",
+        ("isolated", "shared"),
+        "MODE",
+    ),
     Option("branch-prefix", "prefix of the generated branches (default selfheal/)", "selfheal/",
            metavar="PREFIX"),
     Option("model", "model asked for fixes by the LLM engine (default gpt-4o-mini)",
@@ -134,6 +150,8 @@ class Settings:
     max_candidates: int
     workers: int
     branch_prefix: str
+    network: str = "isolated"
+    evaluator: str = "auto"
     llm: LLMSettings = field(default_factory=lambda: LLMSettings())
 
     @property
@@ -294,6 +312,8 @@ def from_raw(raw: Mapping[str, RawValue], env: Mapping[str, str] = os.environ) -
         max_candidates=positive_int("max-candidates"),
         workers=workers,
         branch_prefix=prefix,
+        network=choice("network", ("isolated", "shared")),
+        evaluator=choice("evaluator", ("auto", "subprocess")),
         llm=llm,
     )
 

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import os
 import signal
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from pytest_selfheal.evaluate import CandidatePool, Limits, Overlay, ProjectLayout, judge
+from pytest_selfheal.evaluate import Evaluator, Limits, Overlay, ProjectLayout, judge
 from pytest_selfheal.models import Candidate, FunctionRef
 
 LIB = "def is_adult(age):\n    return age > 18\n"
@@ -171,7 +171,7 @@ def test_module_imported_from_outside_the_copy_is_reported(layout, tmp_path, mon
 
 
 def test_pool_returns_the_earliest_passing_candidate_in_order(layout):
-    pool = CandidatePool(layout, {}, workers=2)
+    pool = Evaluator(layout, workers=2, zygote=None)
     seen = []
     try:
         winner = pool.first_passing(
@@ -188,11 +188,22 @@ def test_pool_returns_the_earliest_passing_candidate_in_order(layout):
     assert winner.candidate.source == FIXED
     assert winner.tests_passed == winner.tests_total == 3
     assert len(seen) >= 3
-    assert all(not os.path.exists(overlay.base) for overlay in pool.overlays)
+
+
+def test_closing_the_evaluator_deletes_every_scratch_copy(layout, tmp_path, monkeypatch):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    pool = Evaluator(layout, workers=2, zygote=None)
+    pool.first_passing([candidate(LIB), candidate(FIXED)], {ADULT_AT_18: "passed"}, LIMITS,
+                       should_stop=lambda: False)
+    assert len(list(scratch.glob("selfheal-*"))) == 2
+    pool.close()
+    assert list(scratch.iterdir()) == []
 
 
 def test_pool_stops_starting_candidates_when_told(layout):
-    pool = CandidatePool(layout, {}, workers=1)
+    pool = Evaluator(layout, workers=1, zygote=None)
     try:
         winner = pool.first_passing([candidate(FIXED)], {ADULT_AT_18: "passed"}, LIMITS,
                                     should_stop=lambda: True)

@@ -1,0 +1,273 @@
+"""Containment of child processes that run candidate code.
+
+Applied inside the child (:func:`apply_limits`, :func:`isolate`) or around it by
+the parent (:class:`ProcessCage`, :func:`kill_group`). Every measure is best effort on
+what the platform allows; what could not be applied is returned as a note so that the
+report says so instead of pretending.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import os
+import resource
+import signal
+import socket
+import struct
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+#: clone(2) flag for a new network namespace (linux/sched.h).
+CLONE_NEWNET = 0x40000000
+
+#: Memory a child may add to what it inherited before allocations start to fail.
+EXTRA_ADDRESS_SPACE = 1024**3
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits of one child run.
+
+    :param timeout_s: wall-clock seconds before the watchdog kills the process group.
+    :param cpu_s: CPU seconds before the kernel stops the child.
+    :param address_space: bytes of address space the child may map in all; ``None``
+        for the size it inherited plus :data:`EXTRA_ADDRESS_SPACE`.
+    :param file_bytes: largest file the child may write.
+    :param processes: processes the child may have running at once (itself included).
+    """
+
+    timeout_s: float
+    cpu_s: int
+    address_space: int | None = None
+    file_bytes: int = 512 * 1024**2
+    processes: int = 64
+
+
+def _address_space_in_use() -> int:
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def _lower(limit: int, value: int) -> None:
+    hard = resource.getrlimit(limit)[1]
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(limit, (value, hard if hard != resource.RLIM_INFINITY else value))
+
+
+def apply_limits(limits: Limits) -> None:
+    """Cap the calling process: a runaway candidate is stopped by the kernel."""
+    # CPU: SIGXCPU at the soft limit, SIGKILL one second later.
+    hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    cpu = limits.cpu_s if hard == resource.RLIM_INFINITY else min(limits.cpu_s, hard)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1 if hard == resource.RLIM_INFINITY
+                                                  else hard))
+    address_space = limits.address_space or _address_space_in_use() + EXTRA_ADDRESS_SPACE
+    _lower(resource.RLIMIT_AS, address_space)
+    _lower(resource.RLIMIT_FSIZE, limits.file_bytes)
+    if os.geteuid() != 0:
+        # RLIMIT_NPROC counts every process of the user, so allow for those running now;
+        # the kernel ignores it for root, where the ProcessCage has to do the job.
+        _lower(resource.RLIMIT_NPROC, _processes_of_user() + limits.processes)
+
+
+def _processes_of_user() -> int:
+    uid = str(os.getuid())
+    count = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if entry.stat().st_uid == int(uid):
+                    count += 1
+    return count
+
+
+#: clone(2) flags (linux/sched.h) and mount(2) flags (linux/mount.h).
+CLONE_NEWNS = 0x00020000
+CLONE_NEWPID = 0x20000000
+MS_RDONLY = 0x1
+MS_REMOUNT = 0x20
+MS_BIND = 0x1000
+MS_REC = 0x4000
+MS_PRIVATE = 0x40000
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """What a child is cut off from, where the platform allows it.
+
+    :param network: a new network namespace with only its own loopback up, so the
+        child can reach no other host and no server of the session.
+    :param readonly: directories made read-only for the child (the project), in a
+        mount namespace of its own.
+    :param pids: a new PID namespace: the caller must fork, and the forked process
+        sees neither the session nor any other process outside, so it cannot
+        signal them.
+    """
+
+    network: bool = True
+    readonly: tuple[str, ...] = ()
+    pids: bool = False
+
+
+def _libc() -> ctypes.CDLL:
+    # The symbols of the running process, not ctypes.util.find_library("c"): that
+    # runs ldconfig in a subprocess, which after unshare(CLONE_NEWPID) would become
+    # the namespace's init and, by exiting, make every later fork fail.
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _unshare(flags: int) -> str:
+    unshare = getattr(os, "unshare", None)
+    try:
+        if unshare is not None:
+            unshare(flags)
+            return ""
+        if _libc().unshare(flags) != 0:
+            return os.strerror(ctypes.get_errno())
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return ""
+
+
+def _mount(source: str | None, target: str, flags: int) -> str:
+    libc = _libc()
+    if libc.mount(None if source is None else source.encode(), target.encode(), None,
+                  flags, None) != 0:
+        return os.strerror(ctypes.get_errno())
+    return ""
+
+
+def _loopback_up() -> None:
+    # A new network namespace starts with `lo` down; tests that serve on localhost
+    # inside the child still work once it is up.
+    siocgifflags, siocsifflags, iff_up = 0x8913, 0x8914, 0x1
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        request = struct.pack("16sH14s", b"lo", 0, bytes(14))
+        flags = struct.unpack("16sH", fcntl.ioctl(sock, siocgifflags, request)[:18])[1]
+        fcntl.ioctl(sock, siocsifflags, struct.pack("16sH14s", b"lo", flags | iff_up,
+                                                    bytes(14)))
+
+
+def isolate(isolation: Isolation) -> tuple[bool, list[str]]:
+    """Move the calling process into the namespaces ``isolation`` asks for.
+
+    :returns: whether a new PID namespace was entered (the caller must then fork for
+        it to apply), and notes on every measure that could not be applied.
+    """
+    notes: list[str] = []
+    wanted = [
+        (isolation.network, CLONE_NEWNET, "the network is not isolated"),
+        (bool(isolation.readonly), CLONE_NEWNS, "the project is not read-only for candidates"),
+        (isolation.pids, CLONE_NEWPID, "candidates can signal the test session"),
+    ]
+    entered = set()
+    for asked, flag, consequence in wanted:
+        if not asked:
+            continue
+        why = _unshare(flag)
+        if why:
+            notes.append(f"{consequence}: unshare failed ({why})")
+        else:
+            entered.add(flag)
+    if CLONE_NEWNET in entered:
+        try:
+            _loopback_up()
+        except OSError as exc:
+            notes.append(f"loopback is down for candidates: {exc}")
+    if CLONE_NEWNS in entered:
+        why = _mount(None, "/", MS_REC | MS_PRIVATE)
+        for path in isolation.readonly:
+            why = why or _mount(path, path, MS_BIND | MS_REC) or _mount(
+                None, path, MS_BIND | MS_REMOUNT | MS_RDONLY)
+        if why:
+            notes.append(f"the project is not read-only for candidates: mount failed ({why})")
+    return CLONE_NEWPID in entered, notes
+
+
+def kill_group(pid: int) -> None:
+    """Kill the process group led by ``pid``: the child and everything it spawned."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+class ProcessCage:
+    """A pids cgroup that caps how many processes a child can have and kills them all.
+
+    A fork bomb is stopped at :attr:`Limits.processes`, and processes that left the
+    child's process group (``setsid``) are still found and killed. Needs a writable
+    cgroup ``pids`` hierarchy (v1, or v2 with the pids controller); where there is
+    none, :attr:`note` says so and the cage does nothing.
+    """
+
+    _counter = 0
+
+    def __init__(self, limit: int) -> None:
+        self.path: Path | None = None
+        self.note = ""
+        base = _pids_hierarchy()
+        if base is None:
+            self.note = "no writable pids cgroup: a fork bomb is only stopped by the timeout"
+            return
+        ProcessCage._counter += 1
+        path = base / f"selfheal-{os.getpid()}-{ProcessCage._counter}"
+        try:
+            path.mkdir()
+            (path / "pids.max").write_text(str(limit))
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                path.rmdir()
+            self.note = f"cannot create a pids cgroup: {exc}"
+            return
+        self.path = path
+
+    def attach(self, pid: int) -> None:
+        """Put process ``pid`` (and so all it will fork) into the cage."""
+        if self.path is not None:
+            with contextlib.suppress(OSError):
+                (self.path / "cgroup.procs").write_text(str(pid))
+
+    def close(self) -> None:
+        """Kill whatever is still in the cage and remove it."""
+        if self.path is None:
+            return
+        for _ in range(100):
+            try:
+                pids = [int(p) for p in (self.path / "cgroup.procs").read_text().split()]
+            except OSError:
+                break
+            if not pids:
+                break
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.001)  # the kernel needs a moment to reap them out of the cgroup
+        with contextlib.suppress(OSError):
+            self.path.rmdir()
+        self.path = None
+
+
+def _pids_hierarchy() -> Path | None:
+    candidates = [Path("/sys/fs/cgroup/pids")]
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            hierarchy, controllers, path = line.split(":", 2)
+            if "pids" in controllers.split(","):
+                candidates.insert(0, Path("/sys/fs/cgroup/pids") / path.lstrip("/"))
+            elif hierarchy == "0":
+                unified = Path("/sys/fs/cgroup") / path.lstrip("/")
+                with contextlib.suppress(OSError):
+                    if "pids" in (unified / "cgroup.subtree_control").read_text().split():
+                        candidates.append(unified)
+    for candidate in candidates:
+        if (candidate / "cgroup.procs").exists() and os.access(candidate, os.W_OK):
+            return candidate
+    return None

@@ -1,0 +1,230 @@
+"""The evaluator: runs tests on candidates, many at once, and picks the winner.
+
+One :class:`Evaluator` serves a whole test session. It keeps a scratch copy of the
+project per worker, forks the session for each candidate when that is safe (the zygote
+path) and starts a fresh pytest process otherwise (the subprocess path), and schedules
+up to ``workers`` children at once from a single thread: no helper threads, so forking
+stays safe.
+"""
+
+from __future__ import annotations
+
+import select
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Protocol
+
+from pytest_selfheal.evaluate.contain import Isolation, Limits
+from pytest_selfheal.evaluate.overlay import Overlay, ProjectLayout, SubprocessJob
+from pytest_selfheal.evaluate.zygote import ForkJob, Zygote, fork_is_safe
+from pytest_selfheal.models import Candidate, TestRun, Verdict
+from pytest_selfheal.patches import is_function_swap
+
+#: How often a pool with subprocess children looks at them, in seconds.
+POLL_INTERVAL = 0.02
+
+
+class Job(Protocol):
+    """A running child: a fork of the session or a fresh pytest process."""
+
+    overlay: Overlay
+    deadline: float
+
+    @property
+    def done(self) -> bool: ...
+
+    def finish(self) -> TestRun: ...
+
+
+def judge(candidate: Candidate, run: TestRun, expected: Mapping[str, str]) -> Verdict:
+    """Turn a run into a verdict: every selected test must end as ``expected`` says."""
+    passed = sum(1 for nodeid, outcome in expected.items() if run.outcomes.get(nodeid) == outcome)
+    total = len(expected)
+    if run.problem:
+        reason = run.problem
+    elif passed == total:
+        reason = "passed"
+    elif run.first_failure:
+        reason = run.first_failure.splitlines()[0][:300]
+    else:
+        missing = next(n for n in expected if run.outcomes.get(n) != expected[n])
+        reason = f"{missing} did not run"
+    return Verdict(candidate=candidate, passed=passed == total and not run.problem, reason=reason,
+                   tests_passed=passed, tests_total=total,
+                   runtime_s=sum(run.durations.values()),
+                   failure_text=run.first_failure or run.problem)
+
+
+class Evaluator:
+    """Judges candidates against selected tests on ``workers`` children at once.
+
+    :param zygote: the session to fork children from, or ``None`` to always start
+        fresh pytest processes.
+    :param isolation: what children are cut off from; by default the network, and
+        the project directory is read-only for them.
+    """
+
+    def __init__(self, layout: ProjectLayout, workers: int, zygote: Zygote | None,
+                 isolation: Isolation | None = None) -> None:
+        self.layout = layout
+        self.workers = workers
+        self.zygote = zygote
+        self.isolation = isolation or Isolation(network=True, readonly=(str(layout.root),))
+        self.notes: list[str] = []
+        self._sources: dict[str, str] = {}
+        self._overlays: list[Overlay] = []
+        self._idle: list[Overlay] = []
+
+    # -- scratch copies ------------------------------------------------------------------
+
+    def _take_overlay(self) -> Overlay:
+        if not self._idle:
+            overlay = Overlay(self.layout, self._sources)
+            self._overlays.append(overlay)
+            return overlay
+        return self._idle.pop()
+
+    def set_source(self, relpath: str, text: str) -> None:
+        """Make an accepted fix part of the code every later run starts from."""
+        self._sources[relpath] = text
+        for overlay in self._overlays:
+            overlay.set_base(relpath, text)
+
+    def backend(self, candidate: Candidate | None = None) -> str:
+        """``fork`` when a child can be forked for this candidate, else ``subprocess``."""
+        if self.zygote is None:
+            return "subprocess"
+        why = fork_is_safe()
+        if why:
+            if why not in self.notes:
+                self.notes.append(f"{why}; candidates run in fresh pytest processes")
+            return "subprocess"
+        if candidate is not None:
+            base = self._sources.get(candidate.function.path)
+            if base is None:
+                base = (self.layout.root / candidate.function.path).read_bytes().decode("utf-8")
+            if not is_function_swap(base, candidate.source, candidate.function.qualname):
+                return "subprocess"  # module-level code changed: a swap cannot show it
+        return "fork"
+
+    def _start(self, nodeids: Sequence[str], limits: Limits, candidate: Candidate | None,
+               expected: Mapping[str, str], exitfirst: bool, coverage: bool) -> Job:
+        overlay = self._take_overlay()
+        try:
+            if self.backend(candidate) == "fork":
+                assert self.zygote is not None
+                return ForkJob(self.zygote, overlay, nodeids, limits, candidate=candidate,
+                               expected=expected, exitfirst=exitfirst, coverage=coverage,
+                               isolation=self.isolation)
+            files = {} if candidate is None else {candidate.function.path: candidate.source}
+            return SubprocessJob(overlay, nodeids, limits, files=files, exitfirst=exitfirst,
+                                 coverage=coverage, expected=expected, isolation=self.isolation)
+        except BaseException:
+            self._idle.append(overlay)
+            raise
+
+    def _finish(self, job: Job) -> TestRun:
+        try:
+            run = job.finish()
+        finally:
+            self._idle.append(job.overlay)
+        for note in run.notes:
+            if note not in self.notes:
+                self.notes.append(note)
+        return run
+
+    # -- running -------------------------------------------------------------------------
+
+    def run(self, nodeids: Sequence[str], limits: Limits, *, coverage: bool = False) -> TestRun:
+        """Run the tests on the current code (no candidate), all of them."""
+        job = self._start(nodeids, limits, None, {}, exitfirst=False, coverage=coverage)
+        _wait_any([job], time.perf_counter() + limits.timeout_s + 5)
+        return self._finish(job)
+
+    def first_passing(
+        self,
+        candidates: Iterable[Candidate],
+        expected: Mapping[str, str],
+        limits: Limits,
+        *,
+        should_stop: Callable[[], bool],
+        on_verdict: Callable[[Verdict], None] = lambda verdict: None,
+        reject: Callable[[Candidate], str] = lambda candidate: "",
+    ) -> Verdict | None:
+        """Evaluate candidates until one passes; return the earliest passing one in order.
+
+        The failing test runs first and a child stops at the first test that does not
+        end as ``expected`` says. The winner is the passing candidate that comes first
+        in ``candidates``, not the first to finish, so a run is reproducible whatever
+        the scheduling.
+
+        :param expected: selected node id to the outcome it must have, in run order.
+        :param should_stop: polled before each new candidate starts (budget, deadline).
+        :param reject: screening: a reason to fail a candidate without running it.
+        """
+        nodeids = list(expected)
+        best: tuple[int, Verdict] | None = None
+        running: dict[int, tuple[Candidate, Job]] = {}
+        source: Iterator[tuple[int, Candidate]] = enumerate(candidates)
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and best is None and len(running) < self.workers:
+                    item = None if should_stop() else next(source, None)
+                    if item is None:
+                        exhausted = True
+                        break
+                    index, candidate = item
+                    why = reject(candidate)
+                    if why:
+                        on_verdict(Verdict(candidate, False, why, 0, len(expected), 0.0,
+                                           rejected=True))
+                        continue
+                    running[index] = (candidate, self._start(
+                        nodeids, limits, candidate, expected, exitfirst=True, coverage=False))
+                if not running:
+                    break
+                for index in _wait_any([job for _, job in running.values()],
+                                       time.perf_counter() + limits.timeout_s + 5,
+                                       keys=list(running)):
+                    candidate, job = running.pop(index)
+                    verdict = judge(candidate, self._finish(job), expected)
+                    on_verdict(verdict)
+                    if verdict.passed and (best is None or index < best[0]):
+                        best = (index, verdict)
+                if best is not None:
+                    # Only candidates before the winner can still change the answer.
+                    for index in [i for i in running if i > best[0]]:
+                        self._finish(running.pop(index)[1])
+        finally:
+            for _, job in running.values():
+                self._finish(job)
+        return None if best is None else best[1]
+
+    def close(self) -> None:
+        """Delete every scratch copy."""
+        for overlay in self._overlays:
+            overlay.close()
+        self._overlays.clear()
+        self._idle.clear()
+
+
+def _wait_any(jobs: Sequence[Job], give_up: float, keys: Sequence[int] | None = None
+              ) -> list[int]:
+    """Block until at least one job is done; return the keys (or indexes) of those done."""
+    keys = list(range(len(jobs))) if keys is None else list(keys)
+    while True:
+        finished = [key for key, job in zip(keys, jobs, strict=True) if job.done]
+        if finished or time.perf_counter() > give_up:
+            return finished or keys
+        # Forked children are waited on through their event pipes; subprocesses, and a
+        # child that closed its pipe but lives on, are looked at every POLL_INTERVAL.
+        pipes = [job for job in jobs if isinstance(job, ForkJob) and not job.eof]
+        deadline = min(job.deadline for job in jobs)
+        wait = max(0.0, min(deadline, give_up) - time.perf_counter())
+        if len(pipes) < len(jobs):
+            wait = min(wait, POLL_INTERVAL)
+        if pipes:
+            select.select(pipes, [], [], wait)
+        else:
+            time.sleep(wait)

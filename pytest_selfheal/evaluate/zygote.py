@@ -1,0 +1,251 @@
+"""The fork path of evaluation: judge a candidate in a fork of the warm pytest session.
+
+Forking the session skips interpreter start-up, imports and collection: the child swaps
+the candidate's function into its own copy of the already-imported module and runs the
+already-collected items (:func:`pytest_selfheal.probe.run_items`, handed in by the
+session as a :data:`Runner`). Reports come back through a pipe as event lines.
+
+The child is contained before it runs anything: a process group of its own (the
+watchdog kills the group), a pids cgroup when one is writable, resource limits, a new
+network namespace where the platform allows it, and the copy of the session's working
+directory in a scratch :class:`~pytest_selfheal.evaluate.overlay.Overlay` as its
+working directory. Forking is only safe while the session has a single thread; the
+pool falls back to the subprocess path otherwise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, NoReturn
+
+from pytest_selfheal.errors import ReloadError
+from pytest_selfheal.evaluate.contain import (
+    Isolation,
+    Limits,
+    ProcessCage,
+    apply_limits,
+    isolate,
+    kill_group,
+)
+from pytest_selfheal.evaluate.events import Ending, build_run
+from pytest_selfheal.evaluate.overlay import CoverageSpec, Overlay
+from pytest_selfheal.models import Candidate, TestRun
+from pytest_selfheal.reload import swap
+
+#: Runs selected, already-collected tests in the calling process:
+#: ``runner(nodeids, expected, exitfirst, emit, coverage)``.
+Runner = Callable[
+    [Sequence[str], Mapping[str, str], bool, Callable[[dict[str, Any]], None],
+     CoverageSpec | None],
+    None,
+]
+
+
+def fork_is_safe() -> str:
+    """``""`` when the session may be forked, else why not."""
+    if not hasattr(os, "fork") or not sys.platform.startswith("linux"):
+        return f"forking is not supported on {sys.platform}"
+    if threading.active_count() > 1:
+        names = ", ".join(sorted(t.name for t in threading.enumerate()
+                                 if t is not threading.current_thread()))
+        return f"threads are running in the test session ({names}): forking is unsafe"
+    return ""
+
+
+@dataclass(frozen=True)
+class Zygote:
+    """The warm session that children are forked from.
+
+    :param runner: runs selected items in the calling process (the child).
+    :param root: the project root, to find a candidate's module file.
+    """
+
+    runner: Runner
+    root: str
+
+
+class ForkJob:
+    """One forked child judging a candidate (or the unchanged code)."""
+
+    def __init__(
+        self,
+        zygote: Zygote,
+        overlay: Overlay,
+        nodeids: Sequence[str],
+        limits: Limits,
+        *,
+        candidate: Candidate | None,
+        expected: Mapping[str, str],
+        exitfirst: bool,
+        coverage: bool,
+        isolation: Isolation,
+    ) -> None:
+        self.limits = limits
+        self.overlay = overlay
+        run_dir = overlay.new_run_dir()
+        # A fork measures the project where the session imported it from.
+        self.coverage = (overlay.coverage_spec(run_dir, Path(zygote.root)) if coverage
+                         else None)
+        self.cage = ProcessCage(limits.processes)
+        go_read, go_write = os.pipe()
+        events_read, events_write = os.pipe()
+        self.started = time.perf_counter()
+        self.deadline = self.started + limits.timeout_s
+        # Flushed now, or the child would write the session's buffered output again.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child ends in os._exit; measured via events
+            os.close(go_write)
+            os.close(events_read)
+            _child(zygote, overlay, str(run_dir), nodeids, limits, isolation, candidate,
+                   expected, exitfirst, self.coverage, go_read, events_write)
+        os.close(go_read)
+        os.close(events_write)
+        self.pid = pid
+        with contextlib.suppress(OSError):
+            os.setpgid(pid, pid)
+        self.cage.attach(pid)
+        os.write(go_write, b"go")
+        os.close(go_write)
+        self.fd = events_read
+        self._buffer = bytearray()
+        self._eof = False
+        self._status: int | None = None
+        self._result: TestRun | None = None
+
+    @property
+    def eof(self) -> bool:
+        """Whether the child closed its end of the event pipe."""
+        return self._eof
+
+    def fileno(self) -> int:
+        """The read end of the event pipe, for :func:`select.select`."""
+        return self.fd
+
+    def read(self) -> None:
+        """Take what the child has written so far; the pipe must never fill up."""
+        while not self._eof:
+            ready, _, _ = select.select([self.fd], [], [], 0)
+            if not ready:
+                return
+            chunk = os.read(self.fd, 1 << 16)
+            if not chunk:
+                self._eof = True
+            self._buffer += chunk
+
+    @property
+    def done(self) -> bool:
+        """Whether the child has exited (or must be killed: its time is up)."""
+        self.read()
+        if self._status is None:
+            with contextlib.suppress(ChildProcessError):
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+                if pid == self.pid:
+                    self._status = status
+        return self._status is not None or time.perf_counter() > self.deadline
+
+    def finish(self) -> TestRun:
+        """Collect the result; kills the child first if it is still running."""
+        if self._result is not None:
+            return self._result
+        self.read()
+        timed_out = self._status is None and not self._eof
+        kill_group(self.pid)
+        self.cage.close()
+        if self._status is None:
+            with contextlib.suppress(ChildProcessError):
+                self._status = os.waitpid(self.pid, 0)[1]
+        self.read()
+        os.close(self.fd)
+        wall_s = time.perf_counter() - self.started
+        status = self._status
+        exit_code = None
+        if status is not None:
+            exit_code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+            if exit_code > 128:
+                exit_code = 128 - exit_code  # the tests' process died of a signal
+        coverage = None
+        if self.coverage is not None and os.path.exists(self.coverage.out):
+            with open(self.coverage.out, encoding="utf-8") as handle:
+                coverage = json.load(handle)
+        ending = Ending(exit_code=None if timed_out else exit_code, wall_s=wall_s,
+                        timed_out=timed_out, timeout_s=self.limits.timeout_s)
+        lines = self._buffer.decode("utf-8", errors="replace").splitlines()
+        self._result = build_run(lines, ending, coverage, self.coverage.roots[0]
+                                 if self.coverage else "")
+        return self._result
+
+    def wait(self) -> TestRun:
+        """Wait for the child (at most until its deadline) and collect the result."""
+        while not self.done:
+            select.select([self.fd] if not self._eof else [], [], [],
+                          max(0.0, min(0.05, self.deadline - time.perf_counter())))
+        return self.finish()
+
+
+def _child(
+    zygote: Zygote,
+    overlay: Overlay,
+    run_dir: str,
+    nodeids: Sequence[str],
+    limits: Limits,
+    isolation: Isolation,
+    candidate: Candidate | None,
+    expected: Mapping[str, str],
+    exitfirst: bool,
+    coverage: CoverageSpec | None,
+    go_read: int,
+    events_write: int,
+) -> NoReturn:  # pragma: no cover - runs in the forked child
+    def emit(event: dict[str, Any]) -> None:
+        data = (json.dumps(event) + "\n").encode("utf-8")
+        while data:
+            data = data[os.write(events_write, data):]
+
+    try:
+        os.setpgid(0, 0)
+        os.read(go_read, 2)  # wait until the parent has put this process in its cage
+        os.close(go_read)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
+        in_pid_namespace, notes = isolate(replace(isolation, pids=True))
+        if in_pid_namespace:
+            # The process that runs the tests must be forked into the new namespace;
+            # this one only waits for it and passes its ending on.
+            pid = os.fork()
+            if pid:
+                os.close(events_write)
+                status = os.waitpid(pid, 0)[1]
+                os._exit(128 + os.WTERMSIG(status) if os.WIFSIGNALED(status)
+                         else os.WEXITSTATUS(status))
+        for note in notes:
+            emit({"event": "note", "message": note})
+        apply_limits(limits)
+        tmp = os.path.join(run_dir, "tmp")
+        os.environ["TMPDIR"] = tmp
+        tempfile.tempdir = tmp
+        os.chdir(overlay.workdir)
+        if candidate is not None:
+            try:
+                swap(os.path.join(zygote.root, candidate.function.path),
+                     candidate.function.qualname, candidate.source)
+            except ReloadError as exc:
+                emit({"event": "swap-error", "message": f"cannot load the candidate: {exc}"})
+                os._exit(0)
+        zygote.runner(nodeids, expected, exitfirst, emit, coverage)
+    except BaseException as exc:
+        with contextlib.suppress(BaseException):
+            emit({"event": "crash", "message": f"the test run failed: {exc!r}"})
+    os._exit(0)

@@ -1,0 +1,145 @@
+"""The fork path and the subprocess path judge candidates alike; forking is only used
+where it is safe; a green suite costs nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from pytest_selfheal.testing import make_git_project
+
+STATS = '''\
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def clamp(value, low, high):
+    if value < low:
+        return low
+    if value > high:
+        return low
+    return value
+'''
+
+TESTS = '''\
+from stats.core import clamp, median
+
+
+def test_clamp_above():
+    assert clamp(15, 0, 10) == 10
+
+
+def test_clamp_inside():
+    assert clamp(5, 0, 10) == 5
+
+
+def test_clamp_below():
+    assert clamp(-5, 0, 10) == 0
+
+
+def test_median_odd():
+    assert median([3, 1, 2]) == 2
+
+
+def test_median_even():
+    assert median([4, 1, 3, 2]) == 2.5
+'''
+
+RECORDER = '''\
+import json
+import os
+
+import pytest
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_selfheal_candidate_evaluated(verdict):
+    with open(os.environ["VERDICTS"], "a") as out:
+        out.write(json.dumps([verdict.candidate.description, verdict.passed,
+                              verdict.tests_passed]) + "\\n")
+'''
+
+PROJECT = {
+    "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["src"]\n',
+    ".gitignore": "__pycache__/\n",
+    "conftest.py": RECORDER,
+    "src/stats/__init__.py": "",
+    "src/stats/core.py": STATS,
+    "tests/test_core.py": TESTS,
+}
+
+
+def heal(pytester: pytest.Pytester, root: Path, *args: str) -> tuple[dict, list]:
+    verdicts = root.parent / f"verdicts-{len(list(root.parent.glob('verdicts-*')))}.jsonl"
+    pytester._monkeypatch.setenv("VERDICTS", str(verdicts))
+    os.chdir(root)
+    result = pytester.run(sys.executable, "-m", "pytest", "--selfheal", "--selfheal-workers",
+                          "1", "--selfheal-report", "report.json", *args, timeout=300)
+    result.assert_outcomes(failed=1, passed=4)
+    report = json.loads((root / "report.json").read_text())
+    lines = verdicts.read_text().splitlines() if verdicts.exists() else []
+    return report, [json.loads(line) for line in lines]
+
+
+def test_fork_and_subprocess_paths_give_the_same_verdicts(pytester: pytest.Pytester,
+                                                          tmp_path: Path):
+    root = make_git_project(tmp_path / "project", PROJECT)
+    forked, fork_verdicts = heal(pytester, root, "--selfheal-mode", "suggest")
+    fresh, subprocess_verdicts = heal(pytester, root, "--selfheal-mode", "suggest",
+                                      "--selfheal-evaluator", "subprocess")
+    # One worker: candidates are judged strictly in order on both paths.
+    assert len(fork_verdicts) >= 5
+    assert fork_verdicts == subprocess_verdicts
+    assert forked["heals"][0]["change"] == fresh["heals"][0]["change"] == (
+        "line 13: `low` -> `high`")
+    assert "threads are running" not in json.dumps(forked)
+
+
+def test_threads_in_the_session_switch_to_fresh_processes(pytester: pytest.Pytester,
+                                                          tmp_path: Path):
+    threaded = PROJECT | {"conftest.py": RECORDER + '''
+
+import threading
+
+_stop = threading.Event()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def background_worker():
+    worker = threading.Thread(target=_stop.wait, name="cache-refresher")
+    worker.start()
+    yield
+    _stop.set()
+    worker.join()
+'''}
+    root = make_git_project(tmp_path / "project", threaded)
+    report, _ = heal(pytester, root)
+    assert report["heals"][0]["status"] == "healed"
+    assert report["notes"] == [
+        "threads are running in the test session (cache-refresher): forking is unsafe; "
+        "candidates run in fresh pytest processes"
+    ]
+
+
+def test_a_green_suite_measures_nothing_and_copies_nothing(pytester: pytest.Pytester,
+                                                            tmp_path: Path):
+    green = PROJECT | {"src/stats/core.py": STATS.replace("return low\n    return value",
+                                                           "return high\n    return value")}
+    root = make_git_project(tmp_path / "project", green)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    pytester._monkeypatch.setenv("TMPDIR", str(scratch))
+    os.chdir(root)
+    result = pytester.run(sys.executable, "-m", "pytest", "--selfheal", timeout=300)
+    result.assert_outcomes(passed=5)
+    result.stdout.no_fnmatch_line("*selfheal: *measuring*")
+    result.stdout.no_fnmatch_line("*= selfheal =*")
+    assert list(scratch.glob("selfheal-*")) == []
