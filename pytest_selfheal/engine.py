@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from pytest_selfheal.models import Candidate, Failure, Suspect, Verdict
+from pytest_selfheal.models import Candidate, Failure, MissingCode, Suspect, Verdict
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,8 @@ class RepairTask:
         missing when coverage could not be measured.
     :param line_scores: ``str(function)`` to line to Ochiai suspiciousness.
     :param tests: the selected tests a candidate must pass, failing test first.
+    :param missing: set when the test fails because code it uses does not exist yet:
+        the engine writes it (``suspects`` then holds only its future place).
     """
 
     failure: Failure
@@ -33,6 +35,7 @@ class RepairTask:
     executed_lines: Mapping[str, frozenset[int]] = field(default_factory=dict)
     line_scores: Mapping[str, Mapping[int, float]] = field(default_factory=dict)
     tests: tuple[str, ...] = ()
+    missing: MissingCode | None = None
 
 
 class Engine(Protocol):

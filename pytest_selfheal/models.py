@@ -79,6 +79,20 @@ class FunctionRef:
 
 
 @dataclass(frozen=True)
+class MissingCode:
+    """A function or method that a test uses and the project does not define yet.
+
+    :param path: project-relative module it belongs in.
+    :param qualname: ``median``, or ``Cart.discount`` for a method.
+    :param kind: ``function`` or ``method``.
+    """
+
+    path: str
+    qualname: str
+    kind: str
+
+
+@dataclass(frozen=True)
 class Suspect:
     """A function ranked by fault localization.
 

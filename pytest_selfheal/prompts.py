@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from pytest_selfheal.models import Failure, FunctionRef, Suspect
+from pytest_selfheal.models import Failure, FunctionRef, MissingCode, Suspect
 
 #: Characters of a traceback or failure report kept in a prompt (the tail matters most).
 TRACEBACK_CHARS: Final = 3000
@@ -56,20 +56,6 @@ class Attempt:
     code: str
     outcome: str
     rejected: bool = False
-
-
-@dataclass(frozen=True)
-class MissingCode:
-    """A function or method that a test uses and the project does not define yet.
-
-    :param path: project-relative module it belongs in.
-    :param qualname: ``median``, or ``Cart.discount`` for a method.
-    :param kind: ``function`` or ``method``.
-    """
-
-    path: str
-    qualname: str
-    kind: str
 
 
 def numbered(source: str, first: int, last: int) -> str:

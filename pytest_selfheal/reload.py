@@ -9,6 +9,7 @@ those pointing at the old code.
 
 from __future__ import annotations
 
+import ast
 import gc
 import linecache
 import os
@@ -105,6 +106,8 @@ def swap(path: str, qualname: str, source: str) -> SwapRecord:
             candidates = [code for code in _code_objects(spec_code(module.__name__))
                           if code.co_qualname == qualname]
         old_code = next((code for code in candidates if _functions_using(code)), None)
+    if old_code is None and _is_absent(module, qualname):
+        return define(module, qualname, source)
     if old_code is None:
         raise ReloadError(f"cannot find the function {qualname} in module {module.__name__}")
     new_code = compile_unit(source, old_code.co_filename, qualname)
@@ -123,6 +126,56 @@ def swap(path: str, qualname: str, source: str) -> SwapRecord:
     linecache.cache[old_code.co_filename] = (len(source), None, lines, old_code.co_filename)
     return SwapRecord(functions=tuple((function, old_code) for function in functions),
                       module=module.__name__)
+
+
+def _is_absent(module: types.ModuleType, qualname: str) -> bool:
+    """Whether ``qualname`` is a name the module (or its class) does not have at all."""
+    *owners, name = qualname.split(".")
+    target: object = module
+    for part in owners:
+        target = getattr(target, part, None)
+        if not isinstance(target, type):
+            return False
+    return not hasattr(target, name)
+
+
+def define(module: types.ModuleType, qualname: str, source: str) -> SwapRecord:
+    """Add the new function or method ``qualname`` of ``source`` to the loaded ``module``.
+
+    Used for code written because a test needed it: there is no old code to swap, so
+    the new function is made in the module's namespace (its globals are the module's)
+    and set on the module or its class.
+    """
+    filename = getattr(module, "__file__", None) or module.__name__
+    *owners, name = qualname.split(".")
+    try:
+        tree = ast.parse(source, filename)
+    except (SyntaxError, ValueError) as exc:
+        raise ReloadError(f"the new {filename} does not compile: {exc}") from exc
+    body: list[ast.stmt] = tree.body
+    for owner in owners:
+        found = next((n for n in body if isinstance(n, ast.ClassDef) and n.name == owner), None)
+        if found is None:
+            raise ReloadError(f"no class {owner} in the new {filename}")
+        body = found.body
+    node = next((n for n in body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+                 and n.name == name), None)
+    if node is None:
+        raise ReloadError(f"{qualname} is not defined in the new {filename}")
+    namespace: dict[str, object] = {}
+    # Line numbers stay those of the new file, so tracebacks point at the right lines.
+    exec(compile(ast.Module(body=[node], type_ignores=[]), filename, "exec"),
+         module.__dict__, namespace)
+    function = namespace[name]
+    target: object = module
+    for owner in owners:
+        target = getattr(target, owner)
+    if isinstance(function, types.FunctionType):
+        function.__qualname__ = qualname
+    setattr(target, name, function)
+    lines = source.splitlines(keepends=True)
+    linecache.cache[filename] = (len(source), None, lines, filename)
+    return SwapRecord(functions=(), module=module.__name__)
 
 
 def undo(record: SwapRecord) -> None:

@@ -259,7 +259,7 @@ def _diff_text(reply: str) -> str | None:
     """The unified diff in ``reply`` (fenced or not), or ``None``."""
     for language, body in _FENCE.findall(reply):
         if language.lower() in ("diff", "patch") or _DIFF_LINE.search(body):
-            return body
+            return str(body)
     if _DIFF_LINE.search(reply) and re.search(r"^@@ ", reply, re.MULTILINE):
         start = _DIFF_LINE.search(reply)
         assert start is not None

@@ -162,10 +162,13 @@ def screen(original_source: str, candidate: Candidate) -> str:
     try:
         before_module = parse_module(original_source, candidate.function.path)
         after_module = parse_module(candidate.source, candidate.function.path)
-        before = risky_operations(find_unit(before_module, qualname), before_module)
         after = risky_operations(find_unit(after_module, qualname), after_module)
     except SourceError as exc:
         return f"rejected: {exc}"
+    try:
+        before = risky_operations(find_unit(before_module, qualname), before_module)
+    except SourceError:
+        before = Counter()  # a function the candidate adds: everything risky is new
     added = sorted(reason for reason, count in after.items() if count > before[reason])
     if added:
         return f"rejected by screening: {added[0]} (the original did not)"
