@@ -95,6 +95,8 @@ class Reply:
     :param finish_reason: ``stop``, or ``length`` for a completion cut at its token cap.
     :param usage: the token counts reported; ``None`` computes them (about four bytes
         per token), ``{}`` leaves ``usage`` out as some local servers do.
+    :param ignores_cap: answer in full past the request's ``max_tokens``, as a
+        misbehaving server does; by default a completion stops at its cap.
     """
 
     content: str | Sequence[str] = ""
@@ -108,6 +110,7 @@ class Reply:
     model: str | None = None
     finish_reason: str = "stop"
     usage: Mapping[str, int] | None = None
+    ignores_cap: bool = False
 
     @classmethod
     def rate_limited(cls, retry_after: float | str = 1) -> Reply:
@@ -143,8 +146,8 @@ class Reply:
 
     @classmethod
     def huge(cls, size: int = 2_000_000) -> Reply:
-        """A completion of ``size`` characters."""
-        return cls(content="x = 1\n" * (size // 6))
+        """A completion of ``size`` characters, sent whatever ``max_tokens`` says."""
+        return cls(content="x = 1\n" * (size // 6), ignores_cap=True)
 
     @classmethod
     def unauthorized(cls) -> Reply:
@@ -311,6 +314,12 @@ class OpenAIServer:
         if len(texts) < wanted:
             texts += [texts[-1]] * (wanted - len(texts))
         texts = texts[:wanted]
+        # Like a real endpoint, stop a completion at its token cap.
+        finish_reason = reply.finish_reason
+        cap = payload.get("max_completion_tokens") or payload.get("max_tokens")
+        if isinstance(cap, int) and not reply.ignores_cap and any(_tokens(text) > cap for text in texts):
+            texts = [text[: cap * 4] for text in texts]
+            finish_reason = "length"
         usage: dict[str, int] | None
         if reply.usage is None:
             prompt = sum(_tokens(str(m.get("content", ""))) + 4 for m in request.messages)
@@ -325,7 +334,7 @@ class OpenAIServer:
             "created": 1_700_000_000,
             "model": reply.model or model,
             "choices": [
-                {"index": index, "finish_reason": reply.finish_reason,
+                {"index": index, "finish_reason": finish_reason,
                  "message": {"role": "assistant", "content": text}}
                 for index, text in enumerate(texts)
             ],
