@@ -317,7 +317,8 @@ class OpenAIServer:
         # Like a real endpoint, stop a completion at its token cap.
         finish_reason = reply.finish_reason
         cap = payload.get("max_completion_tokens") or payload.get("max_tokens")
-        if isinstance(cap, int) and not reply.ignores_cap and any(_tokens(text) > cap for text in texts):
+        if (isinstance(cap, int) and not reply.ignores_cap
+                and any(_tokens(text) > cap for text in texts)):
             texts = [text[: cap * 4] for text in texts]
             finish_reason = "length"
         usage: dict[str, int] | None

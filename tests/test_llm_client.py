@@ -74,7 +74,8 @@ def test_rate_limit_and_server_errors_are_retried_honouring_retry_after(tmp_path
     assert completion.texts == ("fixed",)
     assert len(server.chat_requests) == 3
     assert waits.seconds[0] == 7  # the server's Retry-After, not the client's backoff
-    assert completion.calls == 3 and client.budget.calls == 3  # retries count
+    assert completion.calls == 3  # retries count
+    assert client.budget.calls == 3
 
 
 @pytest.mark.parametrize("fault", [Reply.malformed(), Reply.truncated(), Reply.server_error()])
@@ -119,7 +120,7 @@ def test_the_cost_budget_is_never_exceeded(tmp_path: Path) -> None:
     # before a call that could go past it, not after.
     with OpenAIServer(respond=lambda request: "x" * 2000) as server:
         client = make_client(server, tmp_path, limits=BudgetLimits(max_cost=0.005))
-        with pytest.raises(BudgetExhaustedError, match="cost budget"):
+        with pytest.raises(BudgetExhaustedError, match="cost budget"):  # noqa: PT012
             for _ in range(100):
                 client.complete(MESSAGES)
     assert 0 < client.budget.cost <= 0.005
@@ -129,7 +130,7 @@ def test_the_cost_budget_is_never_exceeded(tmp_path: Path) -> None:
 def test_the_token_budget_is_never_exceeded(tmp_path: Path) -> None:
     with OpenAIServer(respond=lambda request: "y" * 4000) as server:
         client = make_client(server, tmp_path, limits=BudgetLimits(max_tokens=5000))
-        with pytest.raises(BudgetExhaustedError, match="token budget"):
+        with pytest.raises(BudgetExhaustedError, match="token budget"):  # noqa: PT012
             for _ in range(100):
                 client.complete(MESSAGES)
     assert 0 < client.budget.tokens <= 5000

@@ -8,7 +8,6 @@ project's modules, which must not leak into this test session.
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 from pathlib import Path
 
