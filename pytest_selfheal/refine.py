@@ -24,7 +24,14 @@ from pathlib import Path
 from typing import Final
 
 from pytest_selfheal.engine import RepairTask
-from pytest_selfheal.errors import EndpointError, LLMError, ReplayMissError, ReplyError, StoreError
+from pytest_selfheal.errors import (
+    BudgetExhaustedError,
+    EndpointError,
+    LLMError,
+    ReplayMissError,
+    ReplyError,
+    StoreError,
+)
 from pytest_selfheal.llm import (
     DEFAULT_PRICES,
     Budget,
@@ -89,6 +96,7 @@ class RefineEngine:
         self._round = 0
         self._calls_before = 0
         self._deadline = 0.0
+        self._last_error = ""
 
     def propose(self, task: RepairTask, feedback: Sequence[Verdict]) -> list[Candidate]:
         """The next round's candidates: the model's answers, then near-miss mutants.
@@ -112,8 +120,9 @@ class RefineEngine:
             if candidates or mutants:
                 return candidates + mutants
             # Every reply was refused: ask again at once, with the reasons in the history.
+        last = f"; last error: {self._last_error}" if self._last_error else ""
         self.stop_reason = (f"{self.rounds} LLM rounds gave no passing fix "
-                            "(raise --selfheal-rounds)")
+                            f"(raise --selfheal-rounds){last}")
         return mutants
 
     # -- one task ----------------------------------------------------------------------
@@ -126,6 +135,7 @@ class RefineEngine:
         self._judged = 0
         self._round = 0
         self.stop_reason = None
+        self._last_error = ""
         self._calls_before = self.client.budget.calls
         self.task_calls = 0
         self._deadline = self.clock() + self.timeout_s
@@ -156,9 +166,14 @@ class RefineEngine:
                                               deadline=self._deadline)
         except EndpointError:
             raise
-        except LLMError as exc:
+        except BudgetExhaustedError as exc:
             self.stop_reason = f"the LLM gave no answer: {exc}"
             return None
+        except LLMError as exc:
+            # Rate limits, 5xx, malformed replies that outlasted the retries: this round
+            # is lost, the next one may get through.
+            self._last_error = str(exc)
+            return []
         finally:
             self.task_calls = self.client.budget.calls - self._calls_before
         target = task.suspects[0].function

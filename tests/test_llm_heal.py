@@ -155,3 +155,203 @@ def test_wrong_first_answer_is_fed_back_and_the_second_heals_the_bug(
     assert (heal["status"], heal["engine"], heal["llm_calls"]) == ("healed", "refine", 2)
     assert SECRET not in everything_written(root, result)
     assert git(root, "status", "--porcelain").splitlines() == ["?? report.json"]
+
+
+def second_test_fails_too(project: dict[str, str]) -> dict[str, str]:
+    """The project with a second, unrelated failing test after the first."""
+    return {**project, "tests/test_zoo.py": (
+        "from ages.rules import category\n\n\ndef test_teen_at_16():\n"
+        "    assert category(16) == 'adult'\n")}
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("wrong-key", "*refused the API key (HTTP 401): check OPENAI_API_KEY*"),
+        ("unknown-model", "*does not serve the model 'fake-model'*"),
+        ("unreachable", "*cannot reach the LLM endpoint at http://127.0.0.1:*"),
+    ],
+)
+def test_an_endpoint_that_cannot_serve_stops_healing_with_one_clear_line(
+    workdir: Path, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+    setup: str, message: str,
+) -> None:
+    with OpenAIServer(api_key="sk-the-right-key-000000000000", respond=lambda r: RIGHT,
+                      models=["other-model"] if setup == "unknown-model" else ["fake-model"],
+                      ) as server:
+        url = server.url
+        if setup != "wrong-key":
+            monkeypatch.setenv("OPENAI_API_KEY", "sk-the-right-key-000000000000")
+        if setup == "unreachable":
+            server.stop()  # nothing listens on its port any more
+        else:
+            monkeypatch.setenv("OPENAI_API_KEY", SECRET if setup == "wrong-key"
+                               else "sk-the-right-key-000000000000")
+        monkeypatch.setenv("OPENAI_BASE_URL", url)
+        root = make_git_project(workdir, second_test_fails_too(PROJECT))
+
+        result = run_selfheal(pytester, "--selfheal-report", "report.json")
+
+        requests = len(server.chat_requests)
+    # The tests' results are what they were (the last test of test_rules.py fails too,
+    # as nothing was healed before it), and the exit code is the tests'.
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.assert_outcomes(failed=3, passed=4)
+    result.stdout.fnmatch_lines(["ERROR    tests/test_rules.py::test_adult_at_18 (*",
+                                 f"  why: {message}"])
+    result.stdout.fnmatch_lines(["SKIPPED  tests/test_zoo.py::test_teen_at_16 (*",
+                                 "  why: healing stopped: *"])
+    assert requests <= 1  # the second failure did not ask again
+    report = json.loads((root / "report.json").read_text())
+    assert [heal["status"] for heal in report["heals"]] == ["error", "skipped", "skipped"]
+    assert not git(root, "branch", "--list", "selfheal/*")
+    assert SECRET not in everything_written(root, result)
+
+
+def test_scripted_faults_are_survived_and_the_bug_still_healed(
+    workdir: Path, pytester: pytest.Pytester, server: OpenAIServer,
+) -> None:
+    server.add(Reply.rate_limited(0), Reply.malformed(), Reply.truncated(),
+               Reply.server_error(502), RIGHT)
+    root = make_git_project(workdir, PROJECT)
+
+    result = run_selfheal(pytester, "--selfheal-report", "report.json")
+
+    result.assert_outcomes(failed=1, passed=5)
+    result.stdout.fnmatch_lines(["HEALED   tests/test_rules.py::test_adult_at_18 (*"])
+    assert len(server.chat_requests) == 5
+    report = json.loads((root / "report.json").read_text())
+    assert report["budget"]["calls"]["used"] == 5  # failed calls count
+
+
+def test_the_call_budget_is_never_exceeded_in_a_run(
+    workdir: Path, pytester: pytest.Pytester, server: OpenAIServer,
+) -> None:
+    server.respond = learns_from_failure
+    root = make_git_project(workdir, second_test_fails_too(PROJECT))
+
+    result = run_selfheal(pytester, "--selfheal-max-llm-calls", "1",
+                          "--selfheal-report", "report.json")
+
+    result.assert_outcomes(failed=3, passed=4)
+    assert len(server.chat_requests) == 1
+    result.stdout.fnmatch_lines([
+        "UNHEALED tests/test_rules.py::test_adult_at_18 (*",
+        "  why: *the budget of 1 LLM calls is spent (raise --selfheal-max-llm-calls)*",
+    ])
+    report = json.loads((root / "report.json").read_text())
+    assert report["budget"]["calls"] == {"used": 1, "allowed": 1}
+    assert not git(root, "branch", "--list", "selfheal/*")
+
+
+def test_a_recorded_run_is_replayed_with_no_network(
+    workdir: Path, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = make_git_project(workdir, PROJECT)
+    with OpenAIServer(respond=learns_from_failure) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+        recorded = run_selfheal(pytester, "--selfheal-report", "recorded.json")
+    recorded.stdout.fnmatch_lines(["HEALED   tests/test_rules.py::test_adult_at_18 (*"])
+    monkeypatch.delenv("OPENAI_BASE_URL")  # the server is gone, and nothing points at it
+
+    replayed = run_selfheal(pytester, "--selfheal-provider", "replay",
+                            "--selfheal-report", "replayed.json")
+
+    replayed.assert_outcomes(failed=1, passed=5)
+    replayed.stdout.fnmatch_lines(["*selfheal: provider replay (chosen with "
+                                   "--selfheal-provider)*recorded run*",
+                                   "HEALED   tests/test_rules.py::test_adult_at_18 (*"])
+    first = json.loads((root / "recorded.json").read_text())["heals"][0]
+    second = json.loads((root / "replayed.json").read_text())["heals"][0]
+    assert (second["diff"], second["llm_calls"]) == (first["diff"], first["llm_calls"]) == (
+        second["diff"], 2)
+    assert len(git(root, "branch", "--list", "selfheal/*").split()) == 2
+
+
+def test_replay_without_a_recording_says_so_and_changes_no_outcome(
+    workdir: Path, pytester: pytest.Pytester,
+) -> None:
+    make_git_project(workdir, PROJECT)
+    result = run_selfheal(pytester, "--selfheal-provider", "replay")
+    result.assert_outcomes(failed=2, passed=4)
+    result.stdout.fnmatch_lines(["  why: nothing to replay: .selfheal/selfheal.db has no "
+                                 "recorded LLM run*"])
+
+
+STATS = '''\
+def mean(values):
+    return sum(values) / len(values)
+
+
+def mode(values):
+    raise NotImplementedError
+'''
+
+STATS_TESTS = '''\
+import stats
+
+
+def test_mean():
+    assert stats.mean([1, 2, 3]) == 2
+
+
+def test_median_of_odd_count():
+    assert stats.median([3, 1, 2]) == 2
+
+
+def test_mode():
+    assert stats.mode([1, 2, 2, 3]) == 2
+
+
+def test_median_of_even_count_runs_after_the_heal():
+    assert stats.median([4, 1, 3, 2]) == 2.5
+'''
+
+MEDIAN = fenced('''
+    def median(values):
+        ordered = sorted(values)
+        middle = len(ordered) // 2
+        if len(ordered) % 2:
+            return ordered[middle]
+        return (ordered[middle - 1] + ordered[middle]) / 2
+''')
+MODE = fenced('''
+    def mode(values):
+        return max(sorted(set(values)), key=values.count)
+''')
+
+
+def writes_what_is_asked(request: Request) -> str:
+    return MEDIAN if "`median` must be written" in request.text else MODE
+
+
+def test_missing_functions_are_written_from_their_tests_loaded_and_committed(
+    workdir: Path, pytester: pytest.Pytester, server: OpenAIServer,
+) -> None:
+    server.respond = writes_what_is_asked
+    root = make_git_project(workdir, {"pyproject.toml": "", "stats.py": STATS,
+                                      "test_stats.py": STATS_TESTS})
+
+    result = run_selfheal(pytester)
+
+    # Both failures stand in the report; both are healed, and the last test (median of
+    # an even count) passes on the median written for the first one, loaded in-session.
+    result.assert_outcomes(failed=2, passed=2)
+    result.stdout.fnmatch_lines([
+        "HEALED   test_stats.py::test_median_of_odd_count (*",
+        "  fix: fake-model implement of median (round 1) (in stats.py::median)",
+        "*",
+        "  reloaded into this session: yes; re-run: passed",
+    ])
+    result.stdout.fnmatch_lines([
+        "HEALED   test_stats.py::test_mode (*",
+        "  reloaded into this session: yes; re-run: passed",
+    ])
+    (branch,) = git(root, "branch", "--list", "selfheal/*", "--format=%(refname:short)").split()
+    healed = git(root, "show", f"{branch}:stats.py")
+    namespace: dict[str, object] = {}
+    exec(healed, namespace)
+    assert namespace["median"]([5, 1, 4, 2]) == 3  # type: ignore[operator]
+    assert namespace["mode"]([7, 7, 1]) == 7  # type: ignore[operator]
+    assert git(root, "log", "--format=%s", f"main..{branch}").splitlines() == [
+        "fix(stats): heal test_mode", "fix(stats): heal test_median_of_odd_count"]
