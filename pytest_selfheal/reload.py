@@ -161,7 +161,8 @@ def define(module: types.ModuleType, qualname: str, source: str) -> SwapRecord:
     node = next((n for n in body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
                  and n.name == name), None)
     if node is None:
-        raise ReloadError(f"{qualname} is not defined in the new {filename}")
+        raise ReloadError(f"cannot find the function {qualname} in module {module.__name__} "
+                          "nor in its new source")
     namespace: dict[str, object] = {}
     # Line numbers stay those of the new file, so tracebacks point at the right lines.
     exec(compile(ast.Module(body=[node], type_ignores=[]), filename, "exec"),
