@@ -197,3 +197,22 @@ def test_replay_serves_a_recorded_run_without_any_endpoint(tmp_path: Path) -> No
     assert client.complete(MESSAGES).texts == ("recorded answer",)
     with pytest.raises(ReplayMissError, match="has no reply to this request"):
         client.complete([{"role": "user", "content": "something never asked"}])
+
+
+def test_users_get_the_fake_server_as_a_fixture(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest('pytest_plugins = ["pytest_selfheal.testing"]\n')
+    pytester.makepyfile('''
+        import openai
+        from pytest_selfheal.testing import Reply
+
+        def test_my_code_against_a_scripted_model(openai_server):
+            openai_server.add(Reply.rate_limited(0), "hello")
+            client = openai.OpenAI(base_url=openai_server.url, api_key="k", max_retries=1)
+            reply = client.chat.completions.create(
+                model="fake-model", messages=[{"role": "user", "content": "hi"}])
+            assert reply.choices[0].message.content == "hello"
+            assert len(openai_server.chat_requests) == 2
+            assert openai_server.chat_requests[-1].messages[0]["content"] == "hi"
+    ''')
+    result = pytester.runpytest_subprocess()  # a fresh process: the fixture's own plugin load
+    result.assert_outcomes(passed=1)
