@@ -121,6 +121,7 @@ def swap(path: str, qualname: str, source: str) -> SwapRecord:
         raise ReloadError(f"no live function object uses the code of {qualname}")
     for function in functions:
         function.__code__ = new_code
+    _define_new_helpers(module, source)
     # Tracebacks from now on must show the fixed lines, not the file on disk.
     lines = source.splitlines(keepends=True)
     linecache.cache[old_code.co_filename] = (len(source), None, lines, old_code.co_filename)
@@ -177,6 +178,18 @@ def define(module: types.ModuleType, qualname: str, source: str) -> SwapRecord:
     lines = source.splitlines(keepends=True)
     linecache.cache[filename] = (len(source), None, lines, filename)
     return SwapRecord(functions=(), module=module.__name__)
+
+
+def _define_new_helpers(module: types.ModuleType, source: str) -> None:
+    """Define the module-level functions that ``source`` adds (helpers of a fix)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return
+    for node in tree.body:
+        if (isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                and not hasattr(module, node.name)):
+            define(module, node.name, source)
 
 
 def undo(record: SwapRecord) -> None:

@@ -147,3 +147,10 @@ def test_a_method_the_class_lacks_is_added_to_live_instances(module):
     swap(module.__file__, "Account.deposit", new)
     assert account.deposit(25) == 75
     assert module.Account.deposit.__qualname__ == "Account.deposit"
+
+
+def test_a_helper_added_by_a_fix_is_defined_along_with_the_swap(module):
+    new = ORIGINAL.replace("return age > 18", "return age >= adult_age()") + (
+        "\n\ndef adult_age():\n    return 18\n")
+    swap(module.__file__, "is_adult", new)
+    assert module.is_adult(18) is True
