@@ -90,7 +90,9 @@ class RefineEngine:
         #: Requests sent for the current task, retries included.
         self.task_calls = 0
         self._history: list[Attempt] = []
-        self._codes: dict[int, str] = {}
+        #: The model's candidates of this task (kept alive, so their ids stay theirs)
+        #: with the code each was made from.
+        self._codes: dict[int, tuple[Candidate, str]] = {}
         self._seen: set[str] = set()
         self._judged = 0
         self._round = 0
@@ -143,11 +145,15 @@ class RefineEngine:
     def _learn(self, verdicts: Sequence[Verdict]) -> None:
         """Add how the model's candidates did to the history the next prompt carries."""
         for verdict in verdicts:
-            code = self._codes.get(id(verdict.candidate))
-            if code is None:
+            if not self._is_models(verdict.candidate):
                 continue  # an offline mutant: the model did not write it
+            code = self._codes[id(verdict.candidate)][1]
             outcome = verdict.failure_text or verdict.reason
             self._history.append(Attempt(code=code, outcome=outcome, rejected=verdict.rejected))
+
+    def _is_models(self, candidate: Candidate) -> bool:
+        entry = self._codes.get(id(candidate))
+        return entry is not None and entry[0] is candidate
 
     def _messages(self, task: RepairTask) -> list[dict[str, str]]:
         if task.missing is not None:
@@ -199,13 +205,13 @@ class RefineEngine:
                 description=f"{self.model} {verb} of {target.qualname} (round {self._round}"
                             f"{f', answer {index}' if len(completion.texts) > 1 else ''})",
                 lineno=target.lineno)
-            self._codes[id(candidate)] = applied.code
+            self._codes[id(candidate)] = (candidate, applied.code)
             candidates.append(candidate)
         return candidates
 
     def _near_miss_mutants(self, task: RepairTask, verdicts: Sequence[Verdict]) -> list[Candidate]:
         """Single edits of the best answer of the last round that ran and failed."""
-        ran = [v for v in verdicts if id(v.candidate) in self._codes and not v.rejected
+        ran = [v for v in verdicts if self._is_models(v.candidate) and not v.rejected
                and not v.passed]
         if not ran or task.missing is not None:
             return []
