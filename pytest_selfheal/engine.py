@@ -39,7 +39,14 @@ class RepairTask:
 
 
 class Engine(Protocol):
-    """A source of candidate fixes."""
+    """A source of candidate fixes.
+
+    Optional attributes the healer reads when an engine has them (the LLM engines do):
+    ``model`` (named in commit trailers), ``stop_reason`` (why the last task ended
+    without a fix, shown instead of the generic reason), ``task_calls`` (model calls the
+    last task took, the heal's ``llm_calls``) and ``implements_missing`` (``True`` to be
+    given tasks for code that does not exist yet, see :attr:`RepairTask.missing`).
+    """
 
     #: Short name shown in reports and commit trailers (``offline``).
     name: str

@@ -141,3 +141,20 @@ def test_a_typo_inside_project_code_or_outside_the_project_is_not_missing_code()
     assert find_missing(outside, MODULES, read) is None
     in_test = failure("NameError", "name 'median' is not defined")
     assert find_missing(in_test, MODULES, read, []) is None
+
+
+def test_a_spent_time_budget_stops_the_task_before_any_request(tmp_path: Path) -> None:
+    ticks = iter(range(0, 10_000, 100))  # every look at the clock is 100 s later
+
+    def clock() -> float:
+        return float(next(ticks))
+
+    with OpenAIServer(respond=lambda request: "never asked") as server:
+        client = LLMClient(Endpoint(model="fake-model", base_url=server.url),
+                           Budget(BudgetLimits()), prices={"fake-model": (0.0, 0.0)},
+                           clock=clock)
+        refine = RefineEngine(client, rounds=3, timeout_s=150, clock=clock)
+        assert refine.propose(task(), []) == []
+        assert server.chat_requests == []
+    assert refine.stop_reason is not None
+    assert "raise --selfheal-timeout" in refine.stop_reason
