@@ -347,6 +347,7 @@ def test_missing_functions_are_written_from_their_tests_loaded_and_committed(
         "HEALED   test_stats.py::test_mode (*",
         "  reloaded into this session: yes; re-run: passed",
     ])
+    assert len(server.chat_requests) == 2  # right at once: one call per heal
     (branch,) = git(root, "branch", "--list", "selfheal/*", "--format=%(refname:short)").split()
     healed = git(root, "show", f"{branch}:stats.py")
     namespace: dict[str, object] = {}
