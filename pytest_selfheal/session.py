@@ -30,18 +30,16 @@ from _pytest.runner import runtestprotocol
 
 from pytest_selfheal import __version__
 from pytest_selfheal.errors import NotARepositoryError, ReloadError
-from pytest_selfheal.evaluate import Evaluator, Isolation, ProjectLayout, Zygote
-from pytest_selfheal.healer import Healer
-from pytest_selfheal.localize import importers_closure, is_test_file, project_relpath
 from pytest_selfheal.models import Failure, Frame, HealOutcome, HealStatus
-from pytest_selfheal.offline import OfflineEngine
-from pytest_selfheal.probe import run_items
-from pytest_selfheal.reload import swap
 from pytest_selfheal.report import json_report, summary_lines
 from pytest_selfheal.settings import Settings
 
+# The healing machinery (evaluation, engines, coverage, git) is imported at the first
+# failure, inside the functions below: a green suite never pays for it.
 if TYPE_CHECKING:
+    from pytest_selfheal.evaluate import Evaluator, ProjectLayout
     from pytest_selfheal.gitrepo import GitRepo
+    from pytest_selfheal.healer import Healer
     from pytest_selfheal.llm import LLMClient
 
 
@@ -137,6 +135,11 @@ class SelfHealSession:
 
     def _get_healer(self, session: pytest.Session) -> Healer:
         if self._healer is None:
+            from pytest_selfheal.evaluate import Evaluator, Isolation, Zygote
+            from pytest_selfheal.healer import Healer
+            from pytest_selfheal.offline import OfflineEngine
+            from pytest_selfheal.probe import run_items
+
             layout = _layout(self.config, self._items)
             repo = _discover_repository(layout.root)
             zygote = Zygote(runner=functools.partial(run_items, session),
@@ -190,6 +193,8 @@ class SelfHealSession:
     ) -> HealOutcome:
         assert outcome.new_source is not None
         assert outcome.function is not None
+        from pytest_selfheal.reload import swap
+
         path = str(healer.layout.root / outcome.function.path)
         try:
             swap(path, outcome.function.qualname, outcome.new_source)
@@ -220,6 +225,8 @@ def _tests_reaching(items: Sequence[pytest.Item], layout: ProjectLayout,
                     paths: Collection[str]) -> list[str]:
     """Node ids of the tests whose modules use, directly or through other project
     modules, any of the project files ``paths``."""
+    from pytest_selfheal.localize import importers_closure
+
     files_by_module = dict(layout.modules)
     graph = {relpath: _project_references(sys.modules.get(name), files_by_module)
              for name, relpath in files_by_module.items()}
@@ -284,6 +291,9 @@ def _test_source(item: pytest.Item) -> str:
 
 
 def _layout(config: pytest.Config, items: list[pytest.Item]) -> ProjectLayout:
+    from pytest_selfheal.evaluate import ProjectLayout
+    from pytest_selfheal.localize import is_test_file, project_relpath
+
     root = config.rootpath
     test_files = sorted({
         os.path.relpath(item.path, root).replace(os.sep, "/")

@@ -220,6 +220,25 @@ def test_without_the_flag_nothing_heavy_is_imported(pytester: pytest.Pytester):
     result.assert_outcomes(passed=1)
 
 
+def test_a_green_suite_with_the_flag_never_loads_the_healing_machinery(
+        pytester: pytest.Pytester):
+    # What makes --selfheal cost nothing on a green suite: evaluation, engines,
+    # coverage and git are imported at the first failure only.
+    pytester.makepyfile(
+        """
+        import sys
+
+        def test_modules():
+            heavy = {"pytest_selfheal.healer", "pytest_selfheal.evaluate",
+                     "pytest_selfheal.offline", "git", "unidiff", "openai", "coverage"}
+            assert "pytest_selfheal.session" in sys.modules
+            assert heavy.isdisjoint(sys.modules), heavy & set(sys.modules)
+        """
+    )
+    result = pytester.runpytest_subprocess("--selfheal")
+    result.assert_outcomes(passed=1)
+
+
 def test_outside_a_git_repository_the_diff_is_still_reported(
     workdir: Path, pytester: pytest.Pytester):
     for relpath, text in PROJECT.items():

@@ -163,6 +163,8 @@ class Evaluator:
         :param reject: screening: a reason to fail a candidate without running it.
         """
         nodeids = list(expected)
+        if self.zygote is not None:
+            self.zygote.forget()
         best: tuple[int, Verdict] | None = None
         running: dict[int, tuple[Candidate, Job]] = {}
         source: Iterator[tuple[int, Candidate]] = enumerate(candidates)
