@@ -163,7 +163,9 @@ def repair_messages(
         parts.append(describe_history(history))
     parts.append(f"Reply with the whole fixed `{target.qualname}` (keep its name and "
                  "signature) in one ```python block.")
-    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n\n".join(parts)}]
+    # A stub that raises NotImplementedError is code to write from its test, not a bug.
+    system = SYSTEM_IMPLEMENT if failure.exception_type == "NotImplementedError" else SYSTEM
+    return [{"role": "system", "content": system}, {"role": "user", "content": "\n\n".join(parts)}]
 
 
 def implement_messages(

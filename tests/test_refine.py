@@ -158,3 +158,10 @@ def test_a_spent_time_budget_stops_the_task_before_any_request(tmp_path: Path) -
         assert server.chat_requests == []
     assert refine.stop_reason is not None
     assert "raise --selfheal-timeout" in refine.stop_reason
+
+
+def test_a_not_implemented_stub_is_asked_to_be_written_not_fixed() -> None:
+    stub = Failure(nodeid="t.py::test_mode", when="call", exception_type="NotImplementedError",
+                   message="", longrepr="")
+    (system, _) = repair_messages(stub, [SUSPECT], {"shop.py": SHOP}, {})
+    assert "test-driven development" in system["content"]
