@@ -23,17 +23,21 @@ from pytest_selfheal.evaluate.screen import screen
 from pytest_selfheal.localize import (
     Spectrum,
     covering_tests,
+    is_test_file,
     line_scores,
     lines_run_by,
     localize,
     project_relpath,
 )
+from pytest_selfheal.missing import find_missing
 from pytest_selfheal.models import (
     Candidate,
     Failure,
     Fitness,
+    FunctionRef,
     HealOutcome,
     HealStatus,
+    MissingCode,
     Suspect,
     TestRun,
     Verdict,
@@ -145,7 +149,8 @@ class Healer:
         except SelfHealError as exc:
             outcome = HealOutcome(tests=(failure.nodeid,), status=HealStatus.ERROR,
                                   reason=str(exc), engine=self.engine.name)
-        outcome = replace(outcome, elapsed_s=time.perf_counter() - started)
+        outcome = replace(outcome, elapsed_s=time.perf_counter() - started,
+                          llm_calls=getattr(self.engine, "task_calls", 0))
         for note in self.evaluator.notes:
             if note not in self.state.notes:
                 self.state.notes.append(note)
@@ -168,6 +173,12 @@ class Healer:
         failing = frozenset({failure.nodeid})
         passing = frozenset(n for n, o in baseline.outcomes.items() if o == "passed")
         spectrum = Spectrum(baseline.coverage, failing, passing)
+        missing = self._missing(failure)
+        if missing is not None:
+            # Code the test uses does not exist yet: its future place is the one suspect.
+            place = FunctionRef(missing.path, missing.qualname, 0, 0)
+            return self._search(failure, [Suspect(place, 1.0, "missing")], spectrum, baseline,
+                                deadline, missing)
         suspects = localize(failure, self.layout.root, self.layout.test_files,
                             self.read_source, spectrum)
         if not suspects:
@@ -187,6 +198,7 @@ class Healer:
         spectrum: Spectrum,
         baseline: TestRun,
         deadline: float,
+        missing: MissingCode | None = None,
     ) -> HealOutcome:
         # The tests a candidate must pass: the failing test first, then every test
         # that exercises a suspect and passed before, fastest first.
@@ -211,7 +223,7 @@ class Healer:
                         if before.outcomes.get(nodeid) in ("passed", "skipped"))
         timeout = max(3.0, 3 * before.wall_s + 1.0)
         limits = Limits(timeout_s=timeout, cpu_s=math.ceil(timeout) + 1)
-        task = self._task(failure, suspects, spectrum, tuple(expected))
+        task = replace(self._task(failure, suspects, spectrum, tuple(expected)), missing=missing)
         verdicts: list[Verdict] = []
 
         def record(verdict: Verdict) -> None:
@@ -250,13 +262,24 @@ class Healer:
                 reason = (f"candidate budget of {self.settings.max_candidates} spent "
                           "(raise --selfheal-max-candidates)")
             else:
-                reason = f"none of the {evaluated} candidate fixes passed the tests"
+                reason = (getattr(self.engine, "stop_reason", None)
+                          or f"none of the {evaluated} candidate fixes passed the tests")
             return self._outcome(failure, HealStatus.UNHEALED, reason, suspects,
                                  candidates_evaluated=evaluated, generations=rounds,
                                  leaderboard=leaderboard(verdicts),
                                  rejected=_rejections(verdicts))
         return self._accept(failure, suspects, winner, expected, before, limits, verdicts,
                             rounds)
+
+    def _missing(self, failure: Failure) -> MissingCode | None:
+        """What the failing test needs written, for engines that write missing code."""
+        if not getattr(self.engine, "implements_missing", False):
+            return None
+        frames = [relpath for frame in failure.frames
+                  if (relpath := project_relpath(frame.path, self.layout.root,
+                                                 self.layout.test_files)) is not None
+                  and not is_test_file(relpath, self.layout.test_files)]
+        return find_missing(failure, self.layout.modules, self.read_source, frames)
 
     def _task(
         self, failure: Failure, suspects: list[Suspect], spectrum: Spectrum,

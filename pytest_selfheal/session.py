@@ -10,6 +10,7 @@ reported as failed and the exit code is what the tests decided.
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import os
 import sys
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from pytest_selfheal.evaluate import Evaluator, ProjectLayout
     from pytest_selfheal.gitrepo import GitRepo
     from pytest_selfheal.healer import Healer
+    from pytest_selfheal.llm import LLMClient
 
 
 class SelfHealSession:
@@ -89,8 +91,14 @@ class SelfHealSession:
             self._heal(item, nextitem, failure)
         return result
 
+    def _notes(self) -> list[str]:
+        if self._healer is None:
+            return []
+        client = _engine_client(self._healer)
+        return [*self._healer.state.notes, *(client.notes if client is not None else [])]
+
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        notes = self._healer.state.notes if self._healer is not None else []
+        notes = self._notes()
         lines = summary_lines(self.outcomes, notes, verbose=self.config.get_verbosity() > 0)
         if self._html_path is not None:
             lines.append(f"HTML report: {_shown(self._html_path, self.config)}")
@@ -106,10 +114,13 @@ class SelfHealSession:
             return  # a green run: nothing to report
         # Runs before the terminal summary (the terminal reporter writes it from its own
         # sessionfinish wrapper), so the summary can name the HTML report.
-        notes = self._healer.state.notes if self._healer is not None else []
+        notes = self._notes()
+        client = _engine_client(self._healer) if self._healer is not None else None
         report = json_report(
             self.outcomes, notes, version=__version__, provider=self.settings.provider,
             started=self.started, elapsed_s=time.time() - self.started,
+            model=self.settings.llm.model if self.settings.uses_llm else None,
+            budget=client.budget.report() if client is not None else None,
         )
         if self._healer is not None:
             report["run_id"] = self._healer.state.run_id
@@ -158,7 +169,15 @@ class SelfHealSession:
                                         zygote if self.settings.evaluator == "auto" else None,
                                         isolation)
             engine = self.config.hook.pytest_selfheal_make_engine(
-                config=self.config, settings=self.settings) or OfflineEngine()
+                config=self.config, settings=self.settings)
+            if engine is None and self.settings.uses_llm:
+                # Imported here: openai costs an import that offline runs need not pay.
+                from pytest_selfheal.refine import make_refine_engine
+
+                run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+                engine = make_refine_engine(self.settings, layout.root, run_id,
+                                            layout.test_files)
+            engine = engine or OfflineEngine()
             self._healer = Healer(self.settings, layout, self._evaluator, repo, engine,
                                   reaching=functools.partial(_tests_reaching, self._items,
                                                              layout),
@@ -172,7 +191,15 @@ class SelfHealSession:
     def _heal(self, item: pytest.Item, nextitem: pytest.Item | None, failure: Failure) -> None:
         self._write(f"{item.nodeid} failed; healing with the {self.settings.provider} engine")
         healer = self._get_healer(item.session)
-        outcome = healer.heal(failure)
+        stopped = _engine_client(healer)
+        if stopped is not None and stopped.stopped is not None:
+            # The endpoint already refused this run (a wrong key, an unknown model):
+            # said once, at the first failure; the others are skipped without a call.
+            outcome = HealOutcome(tests=(failure.nodeid,), status=HealStatus.SKIPPED,
+                                  reason=f"healing stopped: {stopped.stopped}",
+                                  engine=healer.engine.name)
+        else:
+            outcome = healer.heal(failure)
         if outcome.status is HealStatus.HEALED and outcome.new_source is not None:
             outcome = self._reload_and_rerun(item, nextitem, outcome, healer)
         self.outcomes.append(outcome)
@@ -203,6 +230,16 @@ class SelfHealSession:
             self._rerunning = False
         rerun = "passed" if all(report.passed or report.skipped for report in reports) else "failed"
         return replace(outcome, reloaded=True, rerun_outcome=rerun)
+
+
+def _engine_client(healer: Healer) -> LLMClient | None:
+    """The LLM client of the healer's engine, when it has one."""
+    if "pytest_selfheal.llm" not in sys.modules:
+        return None  # no LLM engine was ever made in this process
+    from pytest_selfheal.llm import LLMClient
+
+    client = getattr(healer.engine, "client", None)
+    return client if isinstance(client, LLMClient) else None
 
 
 def _tests_reaching(items: Sequence[pytest.Item], layout: ProjectLayout,
@@ -272,7 +309,17 @@ def _failure(
         message=str(excinfo.value)[:2000],
         longrepr=report.longreprtext[-4000:],
         frames=tuple(frames),
+        test_source=_test_source(item),
     )
+
+
+def _test_source(item: pytest.Item) -> str:
+    """The test function's source, shown to the model; ``""`` when it has none."""
+    function = getattr(item, "function", None)
+    try:
+        return inspect.getsource(function) if function is not None else ""
+    except (OSError, TypeError):
+        return ""
 
 
 def _layout(config: pytest.Config, items: list[pytest.Item]) -> ProjectLayout:

@@ -51,7 +51,8 @@ def judge(candidate: Candidate, run: TestRun, expected: Mapping[str, str]) -> Ve
         reason = f"{missing} did not run"
     return Verdict(candidate=candidate, passed=passed == total and not run.problem, reason=reason,
                    tests_passed=passed, tests_total=total,
-                   runtime_s=sum(run.durations.values()))
+                   runtime_s=sum(run.durations.values()),
+                   failure_text=run.first_failure or run.problem)
 
 
 class Evaluator:

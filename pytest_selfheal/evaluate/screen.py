@@ -161,7 +161,11 @@ def risky_operations(unit: ast.AST, module: ast.Module) -> Counter[str]:
 def _risks_of(source: str, path: str, qualname: str) -> Counter[str]:
     # Cached: every candidate of a heal is compared with the same original.
     module = parse_module(source, path)
-    return risky_operations(find_unit(module, qualname), module)
+    try:
+        unit = find_unit(module, qualname)
+    except SourceError:
+        return Counter()  # a function the candidate adds: everything risky is new
+    return risky_operations(unit, module)
 
 
 def screen(original_source: str, candidate: Candidate) -> str:
