@@ -21,6 +21,7 @@ from pytest_selfheal.cli.branches import fix_branches
 from pytest_selfheal.cli.review import describe
 from pytest_selfheal.console import Output, age
 from pytest_selfheal.gitrepo import GitRepo
+from pytest_selfheal.precommit import HOOK_PREFIX, OWNER_FILE
 from pytest_selfheal.statedir import find_reports
 
 #: A scratch directory without an owner file is spared while it changed this recently:
@@ -28,8 +29,6 @@ from pytest_selfheal.statedir import find_reports
 SCRATCH_GRACE_S: Final = 3600.0
 SCRATCH_PREFIX: Final = "selfheal-"
 KEPT_PREFIXES: Final = ("selfheal-demo-",)
-HOOK_PREFIX: Final = "selfheal-hook-"
-OWNER_FILE: Final = "owner.pid"
 
 
 def clean(repo: GitRepo, prefix: str, out: Output, *, older_than_days: float, dry_run: bool,
