@@ -143,3 +143,29 @@ def test_a_green_suite_measures_nothing_and_copies_nothing(pytester: pytest.Pyte
     result.stdout.no_fnmatch_line("*selfheal: *measuring*")
     result.stdout.no_fnmatch_line("*= selfheal =*")
     assert list(scratch.glob("selfheal-*")) == []
+
+
+def test_after_forking_candidates_the_session_still_starts_processes(
+        pytester: pytest.Pytester, tmp_path: Path):
+    # Each candidate is forked into a PID namespace of its own; the session must get
+    # its own namespace back, or every later subprocess of a test would fail to start.
+    spawning = PROJECT | {"tests/test_zz_spawn.py": '''\
+import subprocess
+import sys
+
+
+def test_a_later_test_starts_a_process():
+    done = subprocess.run([sys.executable, "-c", "print(6 * 7)"], capture_output=True,
+                          text=True, check=True)
+    assert done.stdout == "42\\n"
+'''}
+    root = make_git_project(tmp_path / "project", spawning)
+    pytester._monkeypatch.setenv("VERDICTS", str(tmp_path / "verdicts.jsonl"))
+    os.chdir(root)
+    result = pytester.run(sys.executable, "-m", "pytest", "-p", "no:randomly", "--selfheal",
+                          "--selfheal-mode", "suggest", "--selfheal-report", "report.json",
+                          timeout=300)
+    result.assert_outcomes(failed=1, passed=5)
+    report = json.loads((root / "report.json").read_text())
+    assert report["heals"][0]["status"] == "healed"
+    assert report["heals"][0]["candidates_evaluated"] >= 2

@@ -33,6 +33,7 @@ from pytest_selfheal.errors import ReloadError
 from pytest_selfheal.evaluate.contain import (
     Isolation,
     Limits,
+    PidNamespaceForker,
     apply_limits,
     isolate,
     kill_group,
@@ -62,7 +63,7 @@ def fork_is_safe() -> str:
     return ""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Zygote:
     """The warm session that children are forked from.
 
@@ -73,6 +74,16 @@ class Zygote:
     runner: Runner
     root: str
     _targets: dict[FunctionRef, SwapTarget | str] = field(default_factory=dict, compare=False)
+    _forker: PidNamespaceForker | None = field(default=None, compare=False)
+
+    def fork(self) -> tuple[int, bool]:
+        """Fork a child; whether it already is alone in a new PID namespace (if not,
+        the child makes one itself and forks once more into it)."""
+        if self._forker is None:
+            self._forker = PidNamespaceForker()
+        if self._forker.note:
+            return os.fork(), False
+        return self._forker.fork(), not self._forker.note
 
     def target(self, function: FunctionRef) -> SwapTarget | str:
         """The live ``function`` to swap candidates into, or why it cannot be found.
@@ -127,10 +138,11 @@ class ForkJob:
         # Frozen objects are never scanned by the child's garbage collector, which
         # would otherwise write to (and so copy) every page of the inherited heap.
         gc.freeze()
-        pid = os.fork()
+        pid, pid_namespace_made = zygote.fork()
         if pid == 0:  # pragma: no cover - the child ends in os._exit; measured via events
             os.close(events_read)
-            _child(zygote, overlay, str(run_dir), nodeids, limits, isolation, candidate,
+            _child(zygote, overlay, str(run_dir), nodeids, limits,
+                   replace(isolation, pids=not pid_namespace_made), candidate,
                    target, expected, exitfirst, self.coverage, self.cage.procs_file,
                    events_write)
         gc.unfreeze()
@@ -254,7 +266,7 @@ def _child(
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
-        in_pid_namespace, notes = isolate(replace(isolation, pids=True))
+        in_pid_namespace, notes = isolate(isolation)
         if in_pid_namespace:
             # The process that runs the tests must be forked into the new namespace;
             # this one only waits for it and passes its ending on.
