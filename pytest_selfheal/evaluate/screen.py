@@ -93,9 +93,11 @@ FRAME_ATTRIBUTES = frozenset({"f_back", "f_locals", "f_globals", "f_code", "tb_f
 TEST_MARKERS = ("PYTEST_CURRENT_TEST", "pytest", "conftest", "test_")
 
 
-def _aliases(tree: ast.AST) -> dict[str, str]:
+def _aliases(module: ast.Module, unit: ast.AST) -> dict[str, str]:
+    # Imports the unit can see: the module's top level and its own body, not what
+    # other functions import for themselves (walking those for every candidate is slow).
     names: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in [*module.body, *ast.walk(unit)]:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 names[alias.asname or alias.name.split(".")[0]] = (
@@ -131,7 +133,7 @@ def _open_writes(call: ast.Call) -> bool:
 
 def risky_operations(unit: ast.AST, module: ast.Module) -> Counter[str]:
     """Count what the function does that screening cares about, by reason and name."""
-    aliases = _aliases(module)
+    aliases = _aliases(module, unit)
     found: Counter[str] = Counter()
     for node in ast.walk(unit):
         if isinstance(node, ast.Call):
