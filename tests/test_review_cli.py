@@ -409,3 +409,19 @@ def test_clean_removes_the_worktree_of_an_interrupted_hook_but_not_a_running_one
     listed = git(project, "worktree", "list", "--porcelain")
     assert str(hooks["running"] / "project") in listed
     assert str(hooks["interrupted"] / "project") not in listed
+
+
+def test_show_piped_into_a_reader_that_stops_early_ends_quietly(project: Path) -> None:
+    # `selfheal show BRANCH | head` must not end in an error about a broken pipe.
+    branch = "selfheal/20240101-120000-test-adult-at-18"
+    # A diff far bigger than a pipe's buffer, so the writer is still writing at the close.
+    make_fix_branch(project, branch, rules=FIXED_RULES + "# a long comment\n" * 20000)
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "pytest_selfheal.cli", "show", branch], cwd=project,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"})
+    assert reader.stdout is not None and reader.stderr is not None
+    assert reader.stdout.readline().startswith(b"branch " + branch.encode())
+    reader.stdout.close()
+    with reader.stderr:
+        assert reader.stderr.read() == b""
+    assert reader.wait(timeout=60) == 0

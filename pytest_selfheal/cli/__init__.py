@@ -121,6 +121,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "clean":
             return clean.clean(repo, prefix, out, older_than_days=args.older_than,
                                dry_run=args.dry_run)
+    except BrokenPipeError:
+        # The reader went away (`selfheal show ... | head`): stop quietly, as git does.
+        # stdout now points at nothing, so the interpreter's final flush cannot fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (CommandError, GitError, OSError) as exc:
         print(f"selfheal: error: {exc}", file=sys.stderr)
         return 1
