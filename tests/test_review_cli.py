@@ -419,7 +419,8 @@ def test_show_piped_into_a_reader_that_stops_early_ends_quietly(project: Path) -
     reader = subprocess.Popen(
         [sys.executable, "-m", "pytest_selfheal.cli", "show", branch], cwd=project,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"})
-    assert reader.stdout is not None and reader.stderr is not None
+    assert reader.stdout is not None
+    assert reader.stderr is not None
     assert reader.stdout.readline().startswith(b"branch " + branch.encode())
     reader.stdout.close()
     with reader.stderr:
