@@ -261,16 +261,18 @@ class EvolveEngine:
         """Score the strategies of this evolution and rewrite the loser's prompt.
 
         :param ranked: every judged candidate, best first.
-        :param scores: ``id(verdict)`` to its fitness number.
+        :param scores: ``id(candidate)`` to its fitness number.
         :returns: one line for the heal's notes (``""`` when there was no contest).
         """
         best: dict[str, tuple[int, float]] = {}
-        place = {id(v): index for index, v in enumerate(ranked)}
+        # By candidate: the verdicts in ``ranked`` carry the latest timing samples and
+        # are not the objects this engine saw as feedback.
+        place = {id(v.candidate): index for index, v in enumerate(ranked)}
         for member in self.population.judged():
-            verdict = member.verdict
-            if verdict is None or not member.strategy or id(verdict) not in place:
+            key = id(member.candidate)
+            if not member.strategy or key not in place:
                 continue
-            entry = (place[id(verdict)], scores.get(id(verdict), 0.0))
+            entry = (place[key], scores.get(key, 0.0))
             if member.strategy not in best or entry[0] < best[member.strategy][0]:
                 best[member.strategy] = entry
         named = {s.name: s for s in self.strategies}

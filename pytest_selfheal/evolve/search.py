@@ -72,8 +72,8 @@ class Evolution:
         return Speed(tuple(self.baseline)) if self.baseline else None
 
     def scores(self) -> dict[int, float]:
-        """``id(verdict)`` to its fitness number (:func:`fitness.scalar`)."""
-        return {id(v): scalar(v, self.baseline_speed) for v in self.ranked}
+        """``id(candidate)`` to its fitness number (:func:`fitness.scalar`)."""
+        return {id(v.candidate): scalar(v, self.baseline_speed) for v in self.ranked}
 
 
 def evolve(
