@@ -159,6 +159,10 @@ def test_the_fast_correct_implementation_wins_over_the_slow_one_and_the_wrong_on
     assert len(heal["fitness_per_generation"]) == heal["generations"] == 2
     assert any("generation 1" in change for change in board)
     assert "Speedup:" in git(root, "log", "-1", "--format=%B", heal["branch"])
+    (page,) = (root / ".selfheal" / "reports").glob("2*.html")
+    html = page.read_text()
+    assert "<h3>Fitness per generation</h3><svg" in html
+    assert f"{heal['winner']['speedup']:.2f}x" in html
 
 
 def test_of_two_equally_fast_correct_implementations_the_smaller_diff_wins(

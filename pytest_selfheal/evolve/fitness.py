@@ -74,11 +74,13 @@ def rank(
     timed = [min(v.samples) for v in verdicts if v.passed and v.samples]
     fastest = min(timed) if timed else 0.0
 
-    def tier(verdict: Verdict) -> int:
+    def tier(verdict: Verdict) -> float:
         if not verdict.passed:
             return 0  # speed means nothing for a candidate that fails
         if not verdict.samples or fastest <= 0:
             return UNTIMED
+        if noise_floor <= 0:
+            return min(verdict.samples) / fastest  # every difference counts
         return math.floor(math.log(min(verdict.samples) / fastest) / math.log1p(noise_floor))
 
     order = {id(verdict): index for index, verdict in enumerate(verdicts)}
