@@ -245,12 +245,13 @@ class Store:
              row.operator, row.strategy, row.temperature, row.description, int(row.passed),
              row.tests_passed, row.tests_total, row.best_time_s, row.reason))
 
-    def individuals(self, run_id: str) -> list[IndividualRow]:
-        """The individuals of a run's evolutions, in the order they were recorded."""
+    def individuals(self, run_id: str | None = None) -> list[IndividualRow]:
+        """The individuals of a run's evolutions (of every run when ``run_id`` is
+        ``None``), in the order they were recorded."""
         rows = self._execute(
             "SELECT number, generation, parents, operator, strategy, temperature, description, "
             "passed, tests_passed, tests_total, best_time_s, reason FROM individuals "
-            "WHERE run_id = ? ORDER BY id", (run_id,))
+            "WHERE ? IS NULL OR run_id = ? ORDER BY id", (run_id, run_id))
         return [IndividualRow(number, generation, tuple(json.loads(parents)), operator,
                               strategy, temperature, description, bool(passed), tests_passed,
                               tests_total, best_time_s, reason)

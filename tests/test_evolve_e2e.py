@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from pytest_selfheal.cli import main
+from pytest_selfheal.store import Store
 from pytest_selfheal.testing import OpenAIServer, Request, fenced, git, make_git_project
 
 #: The correct-but-quadratic original, with a bug on the empty list.
@@ -159,6 +160,15 @@ def test_the_fast_correct_implementation_wins_over_the_slow_one_and_the_wrong_on
     assert len(heal["fitness_per_generation"]) == heal["generations"] == 2
     assert any("generation 1" in change for change in board)
     assert "Speedup:" in git(root, "log", "-1", "--format=%B", heal["branch"])
+    # The lineage of every individual is kept in the store.
+    store = Store.for_project(root)
+    lineage = {row.number: row for row in store.individuals()}
+    store.close()
+    assert [lineage[n].operator for n in (1, 2, 3)] == ["seed", "seed", "seed"]
+    bred = [row for row in lineage.values() if row.generation == 1]
+    assert bred
+    assert all(row.parents for row in bred)
+    assert {row.operator for row in bred} & {"mutation", "crossover"}
     (page,) = (root / ".selfheal" / "reports").glob("2*.html")
     html = page.read_text()
     assert "<h3>Fitness per generation</h3><svg" in html
@@ -203,15 +213,27 @@ def test_many_keeps_one_of_each():
 }
 
 
+MARKED_TESTS = OPTIMIZE_PROJECT["tests/test_unique.py"].replace(
+    "def test_many_keeps_one_of_each", "@pytest.mark.selfheal_optimize('uniq.core:unique')\n"
+    "def test_many_keeps_one_of_each").replace("from uniq", "import pytest\n\nfrom uniq")
+
+
+@pytest.mark.parametrize("asked_by", ["flag", "marker"])
 def test_optimize_commits_a_faster_implementation_that_returns_what_the_original_did(
-    workdir: Path, pytester: pytest.Pytester, server: OpenAIServer,
+    workdir: Path, pytester: pytest.Pytester, server: OpenAIServer, asked_by: str,
 ) -> None:
     # Sorting passes both tests but changes the order the original returns: refused.
     server.add(WRONG, FAST)
-    root = make_git_project(workdir, OPTIMIZE_PROJECT)
+    files = dict(OPTIMIZE_PROJECT)
+    extra: tuple[str, ...] = ("--selfheal-optimize", "uniq.core:unique")
+    if asked_by == "marker":
+        files["tests/test_unique.py"] = MARKED_TESTS
+        extra = ()
+    root = make_git_project(workdir, files)
 
+    # The refine engine heals failures; optimization always evolves.
     result = run_evolve(pytester, "--selfheal-engine", "refine", "--selfheal-population", "2",
-                        "--selfheal-optimize", "uniq.core:unique")
+                        *extra)
 
     assert result.ret == pytest.ExitCode.OK
     result.assert_outcomes(passed=2)

@@ -264,6 +264,7 @@ class EvolveEngine:
         :param scores: ``id(candidate)`` to its fitness number.
         :returns: one line for the heal's notes (``""`` when there was no contest).
         """
+        self._learn(ranked)  # the last generation's verdicts came after its propose
         best: dict[str, tuple[int, float]] = {}
         # By candidate: the verdicts in ``ranked`` carry the latest timing samples and
         # are not the objects this engine saw as feedback.
