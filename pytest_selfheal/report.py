@@ -35,6 +35,8 @@ def summary_lines(
                 lines.append(f"  branch: {outcome.branch} (commit {(outcome.commit or '')[:10]})")
             rerun = ("passed" if outcome.rerun_outcome == "passed"
                      else outcome.rerun_outcome or "not re-run")
+            if outcome.goal == "optimize":
+                rerun = "not re-run (optimized at the end of the session)"
             lines.append(f"  reloaded into this session: {'yes' if outcome.reloaded else 'no'}; "
                          f"re-run: {rerun}")
             diff = outcome.diff.splitlines()
@@ -70,10 +72,11 @@ BARS = "▁▂▃▄▅▆▇█"
 
 
 def sparkline(values: Sequence[float]) -> str:
-    """``values`` as one bar each, scaled from the lowest to the highest."""
+    """``values`` as one bar each, scaled from zero (or the lowest, when below zero) to
+    the highest: a small change between large values stays a small change of bar."""
     if not values:
         return ""
-    low, high = min(values), max(values)
+    low, high = min(0.0, *values), max(values)
     if high - low < 1e-12:
         return BARS[-1] * len(values)
     return "".join(BARS[round((v - low) / (high - low) * (len(BARS) - 1))] for v in values)
@@ -95,8 +98,9 @@ def leaderboard_lines(outcome: HealOutcome, size: int) -> list[str]:
     for place, verdict in enumerate(outcome.leaderboard[:size], start=1):
         timing = f"{min(verdict.samples) * 1000:8.2f} ms" if verdict.samples else " " * 11
         result = "pass" if verdict.passed else "FAIL"
+        why = "" if verdict.passed else f" ({verdict.reason[:200]})"
         lines.append(f"  {place:>3}. {result} {verdict.tests_passed}/{verdict.tests_total} "
-                     f"{timing}  {verdict.candidate.description}")
+                     f"{timing}  {verdict.candidate.description}{why}")
     return lines
 
 
@@ -110,17 +114,19 @@ def json_report(
     elapsed_s: float,
     model: str | None = None,
     budget: Mapping[str, Any] | None = None,
+    seed: int | None = None,
 ) -> dict[str, Any]:
     """The JSON report of a run (DESIGN.md section 7).
 
     :param budget: what the LLM engine used and was allowed (calls, tokens, cost),
         ``None`` when no model was asked.
+    :param seed: the evolution's seed, when the evolve engine ran.
     """
     return {
         "version": version,
         "provider": provider,
         "model": model,
-        "seed": None,
+        "seed": seed,
         "started": datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
         "elapsed_s": round(elapsed_s, 3),
         "budget": dict(budget) if budget is not None else {

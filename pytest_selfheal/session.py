@@ -122,6 +122,8 @@ class SelfHealSession:
             started=self.started, elapsed_s=time.time() - self.started,
             model=self.settings.llm.model if self.settings.uses_llm else None,
             budget=client.budget.report() if client is not None else None,
+            seed=(self.settings.evolution.seed if any(o.history for o in self.outcomes)
+                  else None),
         )
         if self._healer is not None:
             report["run_id"] = self._healer.state.run_id

@@ -184,14 +184,16 @@ def test_of_two_equally_fast_correct_implementations_the_smaller_diff_wins(
     # "Equally fast" is what the noise floor says: a wide one makes these two
     # implementations (the same dict-based algorithm) tie on any machine.
     result = run_evolve(pytester, "--selfheal-population", "2", "--selfheal-noise-floor",
-                        "0.5")
+                        "0.5", "--selfheal-seed", "7")
 
     result.assert_outcomes(failed=1, passed=2)
+    result.stdout.fnmatch_lines(["*evolve: population 2, generations 3, seed 7*"])
     fixed = branch_file(root, "src/uniq/core.py")
     assert FAST_CODE in fixed
     assert "first_seen" not in fixed
-    heal = json.loads((root / "report.json").read_text())["heals"][0]
-    assert [entry["passed"] for entry in heal["leaderboard"][:2]] == [True, True]
+    report = json.loads((root / "report.json").read_text())
+    assert report["seed"] == 7
+    assert [entry["passed"] for entry in report["heals"][0]["leaderboard"][:2]] == [True, True]
 
 
 OPTIMIZE_PROJECT = {
@@ -240,6 +242,8 @@ def test_optimize_commits_a_faster_implementation_that_returns_what_the_original
     result.stdout.fnmatch_lines([
         "FASTER   uniq.core:unique (*",
         "  speed: *x the original *",
+        "*FAIL 2/2 * (the candidate returned [[]0, 1, 2, * where the original unique "
+        "returned [[]2999, 2998, *",
     ])
     assert FAST_CODE in branch_file(root, "src/uniq/core.py")
     heal = json.loads((root / "report.json").read_text())["heals"][0]

@@ -21,7 +21,7 @@ import types
 from typing import Any
 
 #: Characters of a value shown in a mismatch message.
-SHOWN = 120
+SHOWN = 40
 
 
 class OutputWatch:
