@@ -44,12 +44,20 @@ def fix_message(
     run_id: str,
     engine: str,
     model: str | None,
+    goal: str = "repair",
 ) -> str:
     """The message of the commit that holds one heal's fix.
 
     :param failures: the failing tests this fix heals, the one it was made for first.
     :param relpath: the changed file, relative to the repository root.
+    :param goal: ``optimize`` for a faster version of passing code (``failures`` then
+        holds one record naming the target).
     """
+    if goal == "optimize":
+        return _optimization_message(candidate, relpath, fitness=fitness,
+                                     candidates_evaluated=candidates_evaluated,
+                                     lines_changed=lines_changed, run_id=run_id,
+                                     engine=engine, model=model)
     test_name = failures[0].nodeid.rsplit("::", 1)[-1]
     lines = [f"fix({module_name(relpath)}): heal {test_name}", ""]
     lines.append("Failing test:" if len(failures) == 1 else "Failing tests:")
@@ -71,6 +79,36 @@ def fix_message(
     lines += [f"Lines changed: {lines_changed}.", ""]
     lines += trailers(run_id, engine=engine, model=model,
                       tests=[failure.nodeid for failure in failures],
+                      function=str(candidate.function))
+    return "\n".join(lines) + "\n"
+
+
+def _optimization_message(
+    candidate: Candidate,
+    relpath: str,
+    *,
+    fitness: Fitness,
+    candidates_evaluated: int,
+    lines_changed: int,
+    run_id: str,
+    engine: str,
+    model: str | None,
+) -> str:
+    faster = f" ({fitness.speedup:.1f}x)" if fitness.speedup is not None else ""
+    lines = [f"perf({module_name(relpath)}): faster {candidate.function.qualname}{faster}", "",
+             f"Change: {candidate.description}.", "",
+             f"Engine: {engine}, model: {model or 'none'}; {candidates_evaluated} candidate"
+             f"{'s' if candidates_evaluated != 1 else ''} evaluated.",
+             f"Fitness: {fitness.tests_passed} of {fitness.tests_total} tests that exercise the "
+             "function pass, verified in a fresh process; it returned the same values as the "
+             "original on every call those tests made."]
+    if fitness.speedup is not None:
+        lines.append(f"Speedup: {fitness.speedup:.2f}x (medians: "
+                     f"{fitness.speedup_median or 0:.2f}x) over {fitness.timing_runs} timing "
+                     "runs of those tests' call phases, measured side by side with the "
+                     "original.")
+    lines += [f"Lines changed: {lines_changed}.", ""]
+    lines += trailers(run_id, engine=engine, model=model, tests=[],
                       function=str(candidate.function))
     return "\n".join(lines) + "\n"
 

@@ -27,6 +27,9 @@ class RepairTask:
     :param tests: the selected tests a candidate must pass, failing test first.
     :param missing: set when the test fails because code it uses does not exist yet:
         the engine writes it (``suspects`` then holds only its future place).
+    :param goal: ``repair`` a failure, or ``optimize`` code whose tests pass (then
+        ``failure`` only names the target and candidates must return what the original
+        returns).
     """
 
     failure: Failure
@@ -36,6 +39,7 @@ class RepairTask:
     line_scores: Mapping[str, Mapping[int, float]] = field(default_factory=dict)
     tests: tuple[str, ...] = ()
     missing: MissingCode | None = None
+    goal: str = "repair"
 
 
 class Engine(Protocol):

@@ -46,6 +46,7 @@ from pytest_selfheal.patches import diff_size, unified_diff
 from pytest_selfheal.settings import Settings
 
 if TYPE_CHECKING:
+    from pytest_selfheal.evolve import Evolution
     from pytest_selfheal.gitrepo import GitRepo
 
 
@@ -224,6 +225,8 @@ class Healer:
         timeout = max(3.0, 3 * before.wall_s + 1.0)
         limits = Limits(timeout_s=timeout, cpu_s=math.ceil(timeout) + 1)
         task = replace(self._task(failure, suspects, spectrum, tuple(expected)), missing=missing)
+        if getattr(self.engine, "judges_all", False) and missing is None:
+            return self.evolve(failure, suspects, task, expected, before, limits, deadline)
         verdicts: list[Verdict] = []
 
         def record(verdict: Verdict) -> None:
@@ -271,6 +274,66 @@ class Healer:
         return self._accept(failure, suspects, winner, expected, before, limits, verdicts,
                             rounds)
 
+    def evolve(
+        self,
+        failure: Failure,
+        suspects: list[Suspect],
+        task: RepairTask,
+        expected: dict[str, str],
+        before: TestRun,
+        limits: Limits,
+        deadline: float,
+    ) -> HealOutcome:
+        """Search with an engine that :attr:`judges_all`: whole generations, ranked by
+        fitness (:mod:`pytest_selfheal.evolve`), the best one verified and committed."""
+        # Imported here: the evolve package brings the LLM client (and openai) with it.
+        from pytest_selfheal.evolve import Shape, evolve
+
+        shape = Shape(max_candidates=self.settings.max_candidates, deadline=deadline,
+                      repeats=self.settings.evolution.timing_runs,
+                      noise_floor=self.settings.evolution.noise_floor,
+                      patience=self.settings.evolution.patience)
+        path = suspects[0].function.path
+        evolution = evolve(
+            self.engine, task, self.evaluator, expected, limits, shape,
+            original=self.read_source(path),
+            reject=lambda candidate: screen(self.read_source(candidate.function.path),
+                                            candidate),
+            on_verdict=self.observe, progress=self.progress,
+            compare_outputs=task.goal == "optimize")
+        finish = getattr(self.engine, "finish", None)
+        notes = []
+        if callable(finish) and evolution.ranked:
+            note = finish(evolution.ranked, evolution.scores())
+            if note:
+                notes.append(note)
+        board = tuple(evolution.ranked[:20])
+        winner = evolution.winner
+        slower = task.goal == "optimize" and winner is not None and not _is_faster(
+            evolution, winner, self.settings.evolution.noise_floor)
+        if winner is None or slower:
+            if slower:
+                reason = ("no candidate was faster than the original by more than the noise "
+                          f"floor of {self.settings.evolution.noise_floor:.0%}")
+            elif evolution.out_of_time:
+                reason = (f"time budget of {self.settings.timeout_s:g}s spent after "
+                          f"{len(evolution.verdicts)} candidates (raise --selfheal-timeout)")
+            else:
+                reason = (getattr(self.engine, "stop_reason", None)
+                          or f"none of the {len(evolution.verdicts)} candidates of "
+                          f"{evolution.generations} generations passed the tests")
+            return self._outcome(failure, HealStatus.UNHEALED, reason, suspects,
+                                 candidates_evaluated=len(evolution.verdicts),
+                                 generations=evolution.generations, leaderboard=board,
+                                 rejected=_rejections(evolution.verdicts),
+                                 history=tuple(evolution.history), goal=task.goal,
+                                 notes=tuple(notes))
+        outcome = self._accept(failure, suspects, winner, expected, before, limits,
+                               evolution.verdicts, evolution.generations, evolution=evolution,
+                               goal=task.goal)
+        return replace(outcome, leaderboard=board, history=tuple(evolution.history),
+                       goal=task.goal, notes=(*outcome.notes, *notes))
+
     def _missing(self, failure: Failure) -> MissingCode | None:
         """What the failing test needs written, for engines that write missing code."""
         if not getattr(self.engine, "implements_missing", False):
@@ -309,6 +372,8 @@ class Healer:
         limits: Limits,
         verdicts: list[Verdict],
         rounds: int,
+        evolution: Evolution | None = None,
+        goal: str = "repair",
     ) -> HealOutcome:
         candidate = winner.candidate
         path = candidate.function.path
@@ -338,11 +403,13 @@ class Healer:
             baseline_runtime_s=baseline_runtime,
             speedup=None,
         )
+        if evolution is not None:
+            fitness = _measured(fitness, evolution, winner)
         notes: list[str] = []
         branch = commit = None
         if self.settings.mode != "suggest":
             branch, commit = self._commit(failure, candidate, old_source, fitness, evaluated,
-                                          notes)
+                                          notes, goal)
         if self.settings.mode == "apply":
             self._apply(path, old_source, candidate.source, notes)
         return HealOutcome(
@@ -377,6 +444,7 @@ class Healer:
         fitness: Fitness,
         evaluated: int,
         notes: list[str],
+        goal: str = "repair",
     ) -> tuple[str | None, str | None]:
         if self.repo is None:
             note = (f"no branch was written: {self.no_repository_reason}; the diff is in this "
@@ -421,7 +489,7 @@ class Healer:
                     [failure], candidate, relpath, fitness=fitness, candidates_evaluated=evaluated,
                     lines_changed=diff_size(diff), run_id=run_id, engine=self.engine.name,
                     # LLM engines name their model; the offline engine has none.
-                    model=getattr(self.engine, "model", None),
+                    model=getattr(self.engine, "model", None), goal=goal,
                 )
                 commit = repo.commit_files(branch, {relpath: candidate.source.encode("utf-8")},
                                            message, parent=parent)
@@ -458,6 +526,30 @@ def leaderboard(verdicts: Sequence[Verdict], size: int = 20) -> tuple[Verdict, .
     """The best ``size`` candidates: passing first, then most tests passed, then fastest."""
     ranked = sorted(verdicts, key=lambda v: (not v.passed, -v.tests_passed, v.runtime_s))
     return tuple(ranked[:size])
+
+
+def _is_faster(evolution: Evolution, winner: Verdict, noise_floor: float) -> bool:
+    from pytest_selfheal.evolve import Speed
+    from pytest_selfheal.evolve.fitness import is_faster
+
+    baseline = evolution.baseline_speed
+    return (baseline is not None and bool(winner.samples)
+            and is_faster(Speed(winner.samples), baseline, noise_floor))
+
+
+def _measured(fitness: Fitness, evolution: Evolution, winner: Verdict) -> Fitness:
+    """``fitness`` with the speed the evolution measured, side by side with the baseline."""
+    from pytest_selfheal.evolve import Speed, speedup
+
+    baseline = evolution.baseline_speed
+    if baseline is None or not winner.samples:
+        return fitness
+    mine = Speed(winner.samples)
+    best, median = speedup(baseline, mine)
+    return replace(fitness, runtime_s=mine.best, baseline_runtime_s=baseline.best,
+                   speedup=best, speedup_median=median,
+                   timing_runs=min(len(mine.samples), len(baseline.samples)),
+                   spread=max(mine.spread, baseline.spread))
 
 
 def _rejections(verdicts: Sequence[Verdict]) -> tuple[tuple[str, str], ...]:

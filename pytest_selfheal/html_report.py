@@ -121,9 +121,12 @@ def _heal(number: int, heal: Mapping[str, Any]) -> str:
             f"<tr><th>baseline runtime</th><td class=num>"
             f"{_seconds(winner.get('baseline_runtime_s'))}</td></tr>"
             f"<tr><th>speedup</th><td class=num>"
-            f"{'not measured' if speedup is None else _e(f'{speedup:.2f}x')}</td></tr></table>")
+            f"{'not measured' if speedup is None else _e(f'{speedup:.2f}x')}</td></tr>"
+            + _spread(winner) + "</table>")
     for note in heal.get("notes") or []:
         parts.append(f'<p class="meta">note: {_e(note)}</p>')
+    if heal.get("fitness_per_generation"):
+        parts.append(chart(heal["fitness_per_generation"]))
     if heal.get("diff"):
         parts.append("<h3>Diff</h3>" + _diff(str(heal["diff"])))
     if heal.get("suspects"):
@@ -132,6 +135,51 @@ def _heal(number: int, heal: Mapping[str, Any]) -> str:
         parts.append(_leaderboard(heal["leaderboard"]))
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _spread(winner: Mapping[str, Any]) -> str:
+    """Rows saying how the speedup was measured and how noisy the timings were."""
+    if winner.get("speedup") is None:
+        return ""
+    median = winner.get("speedup_median")
+    spread = winner.get("spread")
+    return (f"<tr><th>speedup from medians</th><td class=num>"
+            f"{'?' if median is None else _e(f'{median:.2f}x')}</td></tr>"
+            f"<tr><th>timing runs</th><td class=num>{_e(winner.get('timing_runs'))}, minimum "
+            f"counts</td></tr><tr><th>spread of the timings</th><td class=num>"
+            f"{'?' if spread is None else _e(f'{spread:.0%}')}</td></tr>")
+
+
+def chart(values: Sequence[float], width: int = 360, height: int = 120) -> str:
+    """An inline SVG line chart of the best fitness of each generation."""
+    if not values:
+        return ""
+    low, high = min(0.0, *values), max(1.0, *values)
+    pad = 24
+    def x(index: int) -> float:
+        return pad + (width - 2 * pad) * (index / max(1, len(values) - 1))
+
+    def y(value: float) -> float:
+        return height - pad - (height - 2 * pad) * ((value - low) / (high - low))
+
+    points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
+    dots = "".join(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3"><title>generation {i}: '
+                   f"{v:.3f}</title></circle>" for i, v in enumerate(values))
+    labels = "".join(f'<text x="{x(i):.1f}" y="{height - 6}" font-size="10" '
+                     f'text-anchor="middle">{i}</text>' for i in range(len(values)))
+    return (
+        "<h3>Fitness per generation</h3>"
+        f'<svg class="chart" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        'role="img" aria-label="best fitness per generation" '
+        'xmlns="http://www.w3.org/2000/svg">'
+        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" '
+        'stroke="#d1d9e0"/>'
+        f'<text x="4" y="{pad - 8}" font-size="10">{high:.2f}</text>'
+        f'<text x="4" y="{height - pad}" font-size="10">{low:.2f}</text>'
+        f'<polyline points="{points}" fill="none" stroke="#0969da" stroke-width="2"/>'
+        f'<g fill="#0969da">{dots}</g><g fill="#59636e">{labels}</g></svg>'
+        '<p class="meta">Fitness: the pass rate over the selected tests, plus log2 of the '
+        "speedup over the original once every test passes.</p>")
 
 
 def _diff(diff: str) -> str:
@@ -172,11 +220,17 @@ def _leaderboard(board: Sequence[Mapping[str, Any]]) -> str:
         rows.append(f"<tr><td class=num>{rank}</td><td><code>{_e(entry.get('change'))}</code>"
                     f"</td><td>{_e(entry.get('operator'))}</td><td class=num>"
                     f"{_e(entry.get('tests_passed'))}/{_e(entry.get('tests_total'))}</td>"
-                    f"<td class=num>{_seconds(entry.get('runtime_s'))}</td><td>{verdict}</td>"
+                    f"<td class=num>{_best(entry)}</td><td>{verdict}</td>"
                     "</tr>")
     return ("<h3>Candidate leaderboard</h3><table><tr><th>#</th><th>change</th>"
             "<th>operator</th><th>tests</th><th>runtime</th><th>verdict</th></tr>"
             + "".join(rows) + "</table>")
+
+
+def _best(entry: Mapping[str, Any]) -> str:
+    """The best timed call-phase time when the candidate was timed, else its runtime."""
+    best = entry.get("best_time_s")
+    return f"{_seconds(best)} (best)" if best is not None else _seconds(entry.get("runtime_s"))
 
 
 def _seconds(value: object) -> str:

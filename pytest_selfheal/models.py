@@ -135,6 +135,8 @@ class TestRun:
     :param coverage: node id to project-relative path to the executed lines, when
         coverage was asked for.
     :param notes: containment measures the child could not apply.
+    :param call_durations: node id to the seconds of its call phase alone, the part
+        of a test that candidate code can make faster or slower.
     :param problem: why the run itself went wrong (a timeout, a crash, a collection
         error), or ``""``.
     """
@@ -149,6 +151,7 @@ class TestRun:
     first_failure: str = ""
     coverage: dict[str, dict[str, frozenset[int]]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    call_durations: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,11 @@ class Verdict:
     :param rejected: screening refused the candidate; it never ran.
     :param failure_text: the first failing test's whole report (traceback and
         assertion), what the LLM engines feed back to the model; ``""`` when none.
+    :param pattern: node id to outcome of every selected test, when every test was run
+        (evolution judges candidates fully); empty when the run stopped at the first
+        failure.
+    :param samples: seconds of the call phases of the selected tests, one sum per
+        timing run; empty when the candidate was not timed.
     """
 
     candidate: Candidate
@@ -170,11 +178,21 @@ class Verdict:
     runtime_s: float
     rejected: bool = False
     failure_text: str = ""
+    pattern: tuple[tuple[str, str], ...] = ()
+    samples: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
 class Fitness:
-    """How the winning candidate scored, as shown in reports."""
+    """How the winning candidate scored, as shown in reports.
+
+    :param speedup: the baseline's time over the winner's, both the minimum of
+        ``timing_runs`` runs of the same tests measured side by side; ``None`` when
+        not measured.
+    :param speedup_median: the same ratio from the medians, to show the spread.
+    :param spread: the larger relative spread ``(max - min) / min`` of the two sets of
+        timing samples.
+    """
 
     pass_rate: float
     tests_passed: int
@@ -182,6 +200,9 @@ class Fitness:
     runtime_s: float
     baseline_runtime_s: float
     speedup: float | None
+    speedup_median: float | None = None
+    timing_runs: int = 0
+    spread: float | None = None
 
 
 @dataclass(frozen=True)
@@ -214,6 +235,10 @@ class HealOutcome:
     reloaded: bool = False
     rerun_outcome: str | None = None
     notes: tuple[str, ...] = ()
+    #: Best fitness score of each generation, for the chart (evolution only).
+    history: tuple[float, ...] = ()
+    #: What the heal was: ``repair`` a failure, or ``optimize`` passing code.
+    goal: str = "repair"
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON report entry of this heal."""
@@ -249,8 +274,13 @@ class HealOutcome:
                 "tests_total": self.winner.tests_total,
                 "runtime_s": round(self.winner.runtime_s, 4),
                 "baseline_runtime_s": round(self.winner.baseline_runtime_s, 4),
-                "speedup": self.winner.speedup,
+                "speedup": _rounded(self.winner.speedup),
+                "speedup_median": _rounded(self.winner.speedup_median),
+                "timing_runs": self.winner.timing_runs,
+                "spread": _rounded(self.winner.spread),
             },
+            "goal": self.goal,
+            "fitness_per_generation": [round(score, 4) for score in self.history],
             "leaderboard": [
                 {
                     "change": verdict.candidate.description,
@@ -260,6 +290,7 @@ class HealOutcome:
                     "tests_passed": verdict.tests_passed,
                     "tests_total": verdict.tests_total,
                     "runtime_s": round(verdict.runtime_s, 4),
+                    "best_time_s": round(min(verdict.samples), 5) if verdict.samples else None,
                     "reason": verdict.reason,
                 }
                 for verdict in self.leaderboard
@@ -271,3 +302,7 @@ class HealOutcome:
             "rerun_outcome": self.rerun_outcome,
             "notes": list(self.notes),
         }
+
+
+def _rounded(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)

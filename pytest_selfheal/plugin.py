@@ -64,6 +64,10 @@ def _ini_value(config: pytest.Config, key: str) -> str | None:
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     """Validate the options and start healing when ``--selfheal`` is given."""
+    # Registered even without --selfheal, so --strict-markers accepts marked tests.
+    config.addinivalue_line(
+        "markers", "selfheal_optimize(target): with --selfheal, evolve a faster "
+        "implementation of target (module:function) that keeps the tests passing")
     if not config.getoption("selfheal"):
         return
     cli = {option.name: config.getoption(option.ini_key) for option in OPTIONS}

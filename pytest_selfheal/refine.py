@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
@@ -28,24 +27,14 @@ from pytest_selfheal.errors import (
     BudgetExhaustedError,
     EndpointError,
     LLMError,
-    ReplayMissError,
     ReplyError,
-    StoreError,
 )
-from pytest_selfheal.llm import (
-    DEFAULT_PRICES,
-    Budget,
-    BudgetLimits,
-    Endpoint,
-    LLMClient,
-    ReplayTransport,
-)
+from pytest_selfheal.llm import LLMClient
 from pytest_selfheal.models import Candidate, FunctionRef, Verdict
 from pytest_selfheal.offline import mutations
 from pytest_selfheal.prompts import Attempt, implement_messages, repair_messages
 from pytest_selfheal.replies import apply_reply
 from pytest_selfheal.settings import Settings
-from pytest_selfheal.store import Store
 
 #: Offline mutants of a near-miss that join the next round, most likely first.
 NEAR_MISS_MUTANTS: Final = 40
@@ -239,35 +228,10 @@ def make_refine_engine(
     env: Mapping[str, str] = os.environ,
 ) -> RefineEngine:
     """The refine engine of a run, talking to the endpoint or replaying a recorded run."""
+    from pytest_selfheal.llm.setup import make_client
+
     llm = settings.llm
-    endpoint = Endpoint(model=llm.model, base_url=llm.base_url,
-                        api_key=env.get(llm.api_key_env) or None, key_env=llm.api_key_env,
-                        request_timeout_s=llm.request_timeout_s)
-    budget = Budget(BudgetLimits(max_calls=llm.max_calls, max_tokens=llm.max_tokens,
-                                 max_cost=llm.max_cost))
-    prices = {**DEFAULT_PRICES, **llm.prices}
-
-    def engine(client: LLMClient | None, unavailable: EndpointError | None = None) -> RefineEngine:
-        return RefineEngine(client, rounds=llm.rounds, completions=llm.completions,
-                            timeout_s=settings.timeout_s, test_files=test_files,
-                            unavailable=unavailable)
-
-    if settings.provider == "replay":
-        try:
-            store = Store.for_project(root)
-            recorded = llm.replay_run or store.latest_recorded_run()
-            exchanges = store.exchanges(recorded) if recorded else []
-        except StoreError as exc:
-            return engine(None, ReplayMissError(f"nothing to replay: {exc}"))
-        if not recorded or not exchanges:
-            named = f" {llm.replay_run!r}" if llm.replay_run else ""
-            return engine(None, ReplayMissError(
-                f"nothing to replay: .selfheal/selfheal.db has no recorded LLM run{named}"))
-        # No key and no network: the recorded replies are all a replay may use.
-        client = LLMClient(replace(endpoint, api_key=None), budget,
-                           transport=ReplayTransport(recorded, exchanges), run_id=run_id,
-                           provider="replay", prices=prices)
-        return engine(client)
-    client = LLMClient(endpoint, budget, open_store=lambda: Store.for_project(root),
-                       run_id=run_id, provider=settings.provider, cache=llm.cache, prices=prices)
-    return engine(client)
+    client, unavailable = make_client(settings, root, run_id, env)
+    return RefineEngine(client, rounds=llm.rounds, completions=llm.completions,
+                        timeout_s=settings.timeout_s, test_files=test_files,
+                        unavailable=unavailable)

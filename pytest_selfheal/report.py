@@ -23,14 +23,20 @@ def summary_lines(
     lines: list[str] = []
     for outcome in outcomes:
         label = str(outcome.status).upper()
+        if outcome.goal == "optimize" and outcome.status is HealStatus.HEALED:
+            label = "FASTER"
         lines.append(f"{label:<8} {outcome.tests[0]} ({outcome.elapsed_s:.1f}s, "
                      f"{outcome.candidates_evaluated} candidates)")
         if outcome.status is HealStatus.HEALED:
-            lines.append(f"  fix: {outcome.reason}")
+            lines.append(f"  {'change' if outcome.goal == 'optimize' else 'fix'}: "
+                         f"{outcome.reason}")
+            lines.extend(speed_lines(outcome))
             if outcome.branch:
                 lines.append(f"  branch: {outcome.branch} (commit {(outcome.commit or '')[:10]})")
             rerun = ("passed" if outcome.rerun_outcome == "passed"
                      else outcome.rerun_outcome or "not re-run")
+            if outcome.goal == "optimize":
+                rerun = "not re-run (optimized at the end of the session)"
             lines.append(f"  reloaded into this session: {'yes' if outcome.reloaded else 'no'}; "
                          f"re-run: {rerun}")
             diff = outcome.diff.splitlines()
@@ -43,6 +49,11 @@ def summary_lines(
             if outcome.suspects:
                 lines.append("  suspects: " + ", ".join(
                     f"{suspect.function} ({suspect.score:.2f})" for suspect in outcome.suspects))
+        if outcome.history:
+            lines.append(f"  fitness per generation: {sparkline(outcome.history)} "
+                         + " ".join(f"{score:.2f}" for score in outcome.history))
+        if outcome.leaderboard and (verbose or outcome.history):
+            lines.extend(leaderboard_lines(outcome, 5 if not verbose else 20))
         lines.extend(f"  note: {note}" for note in outcome.notes)
     lines.extend(f"note: {note}" for note in notes)
     if outcomes:
@@ -56,6 +67,43 @@ def summary_lines(
     return lines
 
 
+#: Bars of the terminal sparkline, lowest to highest.
+BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float]) -> str:
+    """``values`` as one bar each, scaled from zero (or the lowest, when below zero) to
+    the highest: a small change between large values stays a small change of bar."""
+    if not values:
+        return ""
+    low, high = min(0.0, *values), max(values)
+    if high - low < 1e-12:
+        return BARS[-1] * len(values)
+    return "".join(BARS[round((v - low) / (high - low) * (len(BARS) - 1))] for v in values)
+
+
+def speed_lines(outcome: HealOutcome) -> list[str]:
+    """The measured speedup of a heal's winner and its spread, when it was timed."""
+    fitness = outcome.winner
+    if fitness is None or fitness.speedup is None:
+        return []
+    return [f"  speed: {fitness.speedup:.2f}x the original (min of {fitness.timing_runs} runs; "
+            f"medians {fitness.speedup_median or 0:.2f}x; spread {fitness.spread or 0:.0%}): "
+            f"{fitness.runtime_s * 1000:.2f} ms vs {fitness.baseline_runtime_s * 1000:.2f} ms"]
+
+
+def leaderboard_lines(outcome: HealOutcome, size: int) -> list[str]:
+    """The best candidates of a heal, one line each: rank, result, best time, change."""
+    lines = ["  leaderboard:"]
+    for place, verdict in enumerate(outcome.leaderboard[:size], start=1):
+        timing = f"{min(verdict.samples) * 1000:8.2f} ms" if verdict.samples else " " * 11
+        result = "pass" if verdict.passed else "FAIL"
+        why = "" if verdict.passed else f" ({verdict.reason[:200]})"
+        lines.append(f"  {place:>3}. {result} {verdict.tests_passed}/{verdict.tests_total} "
+                     f"{timing}  {verdict.candidate.description}{why}")
+    return lines
+
+
 def json_report(
     outcomes: Sequence[HealOutcome],
     notes: Sequence[str],
@@ -66,17 +114,19 @@ def json_report(
     elapsed_s: float,
     model: str | None = None,
     budget: Mapping[str, Any] | None = None,
+    seed: int | None = None,
 ) -> dict[str, Any]:
     """The JSON report of a run (DESIGN.md section 7).
 
     :param budget: what the LLM engine used and was allowed (calls, tokens, cost),
         ``None`` when no model was asked.
+    :param seed: the evolution's seed, when the evolve engine ran.
     """
     return {
         "version": version,
         "provider": provider,
         "model": model,
-        "seed": None,
+        "seed": seed,
         "started": datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
         "elapsed_s": round(elapsed_s, 3),
         "budget": dict(budget) if budget is not None else {

@@ -108,6 +108,7 @@ class SelfHealSession:
                 terminalreporter.write_line(line)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self._optimize(session)
         if self._evaluator is not None:
             self._evaluator.close()
         if self._healer is None and self.settings.report_path is None:
@@ -121,6 +122,8 @@ class SelfHealSession:
             started=self.started, elapsed_s=time.time() - self.started,
             model=self.settings.llm.model if self.settings.uses_llm else None,
             budget=client.budget.report() if client is not None else None,
+            seed=(self.settings.evolution.seed if any(o.history for o in self.outcomes)
+                  else None),
         )
         if self._healer is not None:
             report["run_id"] = self._healer.state.run_id
@@ -175,8 +178,14 @@ class SelfHealSession:
                 from pytest_selfheal.refine import make_refine_engine
 
                 run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
-                engine = make_refine_engine(self.settings, layout.root, run_id,
-                                            layout.test_files)
+                if self.settings.evolution.engine == "evolve":
+                    from pytest_selfheal.evolve.engine import make_evolve_engine
+
+                    engine = make_evolve_engine(self.settings, layout.root, run_id,
+                                                layout.test_files)
+                else:
+                    engine = make_refine_engine(self.settings, layout.root, run_id,
+                                                layout.test_files)
             engine = engine or OfflineEngine()
             self._healer = Healer(self.settings, layout, self._evaluator, repo, engine,
                                   reaching=functools.partial(_tests_reaching, self._items,
@@ -207,6 +216,38 @@ class SelfHealSession:
         self._write(f"{outcome.status}: {outcome.reason} ({outcome.elapsed_s:.1f}s, "
                     f"{outcome.candidates_evaluated} candidates){where}")
         self.config.hook.pytest_selfheal_heal_finished(outcome=outcome)
+
+    def _optimize(self, session: pytest.Session) -> None:
+        """Make the ``--selfheal-optimize`` and ``selfheal_optimize`` targets faster."""
+        targets = list(self.settings.evolution.optimize)
+        for item in self._items:
+            for marker in item.iter_markers("selfheal_optimize"):
+                targets.extend(str(arg) for arg in marker.args if str(arg) not in targets)
+        if not targets:
+            return
+        if not self.settings.uses_llm:
+            self._write("optimization needs an LLM endpoint (OPENAI_BASE_URL or "
+                        "OPENAI_API_KEY); the selfheal_optimize targets were left alone")
+            return
+        from pytest_selfheal.evolve import EvolveEngine
+        from pytest_selfheal.evolve.engine import make_evolve_engine
+        from pytest_selfheal.optimizer import optimize
+
+        healer = self._get_healer(session)
+        engine = healer.engine
+        if not isinstance(engine, EvolveEngine):
+            # Shares the refine engine's client: one budget for the whole run.
+            client = _engine_client(healer)
+            run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+            engine = make_evolve_engine(self.settings, healer.layout.root, run_id,
+                                        healer.layout.test_files, client=client)
+        for target in dict.fromkeys(targets):
+            self._write(f"optimizing {target} with the evolve engine")
+            outcome = optimize(healer, engine, target)
+            self.outcomes.append(outcome)
+            self._write(f"{outcome.status}: {outcome.reason} ({outcome.elapsed_s:.1f}s, "
+                        f"{outcome.candidates_evaluated} candidates)")
+            self.config.hook.pytest_selfheal_heal_finished(outcome=outcome)
 
     def _reload_and_rerun(
         self, item: pytest.Item, nextitem: pytest.Item | None, outcome: HealOutcome,

@@ -129,6 +129,23 @@ OPTIONS: Final = (
            metavar="PRICES"),
     Option("cache", "answer identical LLM requests from the store in .selfheal/ instead of "
            "the endpoint", None, is_switch=True),
+    Option("engine", "LLM engine: refine (default) asks, tests and feeds failures back until "
+           "a fix passes; evolve breeds a population and ranks it by pass rate, speed and "
+           "diff size", "refine", ("refine", "evolve"), "NAME"),
+    Option("population", "candidates the model is asked for per generation with the evolve "
+           "engine (default 4)", "4", metavar="N"),
+    Option("generations", "generations at most with the evolve engine (default 3)", "3",
+           metavar="N"),
+    Option("patience", "generations without a new leader after which a passing leader wins "
+           "(default 1)", "1", metavar="G"),
+    Option("timing-runs", "timing runs of the selected tests per correct candidate and per "
+           "baseline measurement; the minimum counts (default 5)", "5", metavar="N"),
+    Option("noise-floor", "relative difference below which two timings count as equally "
+           "fast (default 0.05)", "0.05", metavar="FRACTION"),
+    Option("seed", "seed of the evolution's random choices (default 0)", "0", metavar="N"),
+    Option("optimize", "evolve faster implementations of module:function (comma-separated "
+           "for several) once its tests pass; needs an LLM endpoint", None,
+           metavar="TARGET"),
     Option("replay-run", "with --selfheal-provider replay: the recorded run to replay "
            "(default: the latest one with LLM exchanges)", None, metavar="RUN"),
 )
@@ -153,6 +170,7 @@ class Settings:
     network: str = "isolated"
     evaluator: str = "auto"
     llm: LLMSettings = field(default_factory=lambda: LLMSettings())
+    evolution: EvolutionSettings = field(default_factory=lambda: EvolutionSettings())
 
     @property
     def uses_llm(self) -> bool:
@@ -167,10 +185,31 @@ class Settings:
             where = "recorded run" if self.provider == "replay" else self.llm.shown_url
             llm = (f", model {self.llm.model} at {where}, budget {self.llm.max_calls} calls / "
                    f"{self.llm.max_tokens} tokens / ${self.llm.max_cost:.2f}")
+            evolution = self.evolution
+            if evolution.engine == "evolve" or evolution.optimize:
+                llm += (f", evolve: population {evolution.population}, generations "
+                        f"{evolution.generations}, seed {evolution.seed}")
         return (
             f"selfheal: provider {self.provider} ({self.provider_note}){llm}, mode {self.mode}, "
             f"workers {self.workers}, timeout {self.timeout_s:g}s per failure"
         )
+
+
+@dataclass(frozen=True)
+class EvolutionSettings:
+    """The evolve engine's search shape and the speed measurement.
+
+    :param optimize: ``module:function`` targets to make faster.
+    """
+
+    engine: str = "refine"
+    population: int = 4
+    generations: int = 3
+    patience: int = 1
+    timing_runs: int = 5
+    noise_floor: float = 0.05
+    seed: int = 0
+    optimize: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -303,6 +342,11 @@ def from_raw(raw: Mapping[str, RawValue], env: Mapping[str, str] = os.environ) -
             f"{where('branch-prefix')} must be a valid git branch prefix such as 'selfheal/', "
             f"got {text('branch-prefix')!r}"
         )
+    evolution = _evolution_settings(raw, positive_int)
+    if evolution.optimize and provider not in ("openai", "replay"):
+        raise SettingsError(
+            f"{where('optimize')} needs an LLM endpoint to write faster code: set "
+            "OPENAI_BASE_URL (or --selfheal-base-url) or OPENAI_API_KEY")
     return Settings(
         provider=provider,
         provider_note=note,
@@ -315,6 +359,47 @@ def from_raw(raw: Mapping[str, RawValue], env: Mapping[str, str] = os.environ) -
         network=choice("network", ("isolated", "shared")),
         evaluator=choice("evaluator", ("auto", "subprocess")),
         llm=llm,
+        evolution=evolution,
+    )
+
+
+def _evolution_settings(raw: Mapping[str, RawValue],
+                        positive_int: Callable[[str], int]) -> EvolutionSettings:
+    def text(name: str) -> str:
+        return (raw[name].value or "").strip()
+
+    try:
+        floor = float(text("noise-floor"))
+    except ValueError:
+        floor = math.nan
+    if not 0 <= floor < 10:
+        raise SettingsError(f"{raw['noise-floor'].source} must be a fraction such as '0.05' "
+                            f"(5%), got {raw['noise-floor'].value!r}")
+    try:
+        seed = int(text("seed"))
+    except ValueError as exc:
+        raise SettingsError(f"{raw['seed'].source} must be an integer, got "
+                            f"{raw['seed'].value!r}") from exc
+    targets = tuple(t.strip() for t in text("optimize").split(",") if t.strip())
+    for target in targets:
+        module, _, function = target.partition(":")
+        if not re.fullmatch(r"[A-Za-z_][\w.]*", module) or not re.fullmatch(
+                r"[A-Za-z_][\w.]*", function):
+            raise SettingsError(f"{raw['optimize'].source} must name module:function such as "
+                                f"'shop.cart:total', got {target!r}")
+    engine = text("engine")
+    if engine not in ("refine", "evolve"):
+        raise SettingsError(f"{raw['engine'].source} must be one of refine, evolve, got "
+                            f"{raw['engine'].value!r}")
+    return EvolutionSettings(
+        engine=engine,
+        population=positive_int("population"),
+        generations=positive_int("generations"),
+        patience=positive_int("patience"),
+        timing_runs=positive_int("timing-runs"),
+        noise_floor=floor,
+        seed=seed,
+        optimize=targets,
     )
 
 

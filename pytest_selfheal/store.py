@@ -54,6 +54,41 @@ CREATE TABLE IF NOT EXISTS exchanges (
 );
 CREATE INDEX IF NOT EXISTS exchanges_by_hash ON exchanges(request_hash);
 CREATE INDEX IF NOT EXISTS exchanges_by_run ON exchanges(run_id, seq);
+CREATE TABLE IF NOT EXISTS individuals (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL,
+    task TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    generation INTEGER NOT NULL,
+    parents TEXT NOT NULL,
+    operator TEXT NOT NULL,
+    strategy TEXT NOT NULL,
+    temperature REAL,
+    description TEXT NOT NULL,
+    passed INTEGER NOT NULL,
+    tests_passed INTEGER NOT NULL,
+    tests_total INTEGER NOT NULL,
+    best_time_s REAL,
+    reason TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS prompt_versions (
+    strategy TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    created TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    PRIMARY KEY (strategy, version)
+);
+CREATE TABLE IF NOT EXISTS prompt_scores (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    strategy TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    run_id TEXT NOT NULL,
+    task TEXT NOT NULL,
+    score REAL NOT NULL,
+    won INTEGER NOT NULL,
+    created TEXT NOT NULL
+);
 """
 
 
@@ -196,6 +231,93 @@ class Store:
         rows = self._execute(
             "SELECT run_id FROM exchanges WHERE origin = 'endpoint' ORDER BY id DESC LIMIT 1")
         return str(rows[0][0]) if rows else None
+
+
+    # -- evolution: lineage and prompt strategies ----------------------------------------
+
+    def record_individual(self, run_id: str, task: str, row: IndividualRow) -> None:
+        """Keep one individual of an evolution with its lineage and how it did."""
+        self._execute(
+            "INSERT INTO individuals (run_id, task, number, generation, parents, operator, "
+            "strategy, temperature, description, passed, tests_passed, tests_total, "
+            "best_time_s, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (run_id, task, row.number, row.generation, json.dumps(list(row.parents)),
+             row.operator, row.strategy, row.temperature, row.description, int(row.passed),
+             row.tests_passed, row.tests_total, row.best_time_s, row.reason))
+
+    def individuals(self, run_id: str | None = None) -> list[IndividualRow]:
+        """The individuals of a run's evolutions (of every run when ``run_id`` is
+        ``None``), in the order they were recorded."""
+        rows = self._execute(
+            "SELECT number, generation, parents, operator, strategy, temperature, description, "
+            "passed, tests_passed, tests_total, best_time_s, reason FROM individuals "
+            "WHERE ? IS NULL OR run_id = ? ORDER BY id", (run_id, run_id))
+        return [IndividualRow(number, generation, tuple(json.loads(parents)), operator,
+                              strategy, temperature, description, bool(passed), tests_passed,
+                              tests_total, best_time_s, reason)
+                for (number, generation, parents, operator, strategy, temperature, description,
+                     passed, tests_passed, tests_total, best_time_s, reason) in rows]
+
+    def prompt_versions(self) -> list[PromptVersion]:
+        """Every version of every prompt strategy, oldest first per strategy."""
+        rows = self._execute("SELECT strategy, version, text, created, origin "
+                             "FROM prompt_versions ORDER BY strategy, version")
+        return [PromptVersion(*row) for row in rows]
+
+    def add_prompt_version(self, strategy: str, text: str, created: str, origin: str) -> int:
+        """Store a new version of ``strategy``'s prompt; returns its version number."""
+        rows = self._execute("SELECT COALESCE(MAX(version), 0) FROM prompt_versions "
+                             "WHERE strategy = ?", (strategy,))
+        version = int(rows[0][0]) + 1
+        self._execute("INSERT INTO prompt_versions (strategy, version, text, created, origin) "
+                      "VALUES (?, ?, ?, ?, ?)", (strategy, version, text, created, origin))
+        return version
+
+    def add_prompt_score(self, strategy: str, version: int, run_id: str, task: str,
+                         score: float, won: bool, created: str) -> None:
+        """Record how a strategy's prompt did in one evolution."""
+        self._execute("INSERT INTO prompt_scores (strategy, version, run_id, task, score, won, "
+                      "created) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      (strategy, version, run_id, task, score, int(won), created))
+
+    def prompt_scores(self) -> list[tuple[str, int, int, int, float]]:
+        """Per strategy and version: evolutions entered, evolutions won, mean score."""
+        rows = self._execute("SELECT strategy, version, COUNT(*), SUM(won), AVG(score) "
+                             "FROM prompt_scores GROUP BY strategy, version "
+                             "ORDER BY strategy, version")
+        return [(str(s), int(v), int(n), int(w), float(a)) for s, v, n, w, a in rows]
+
+
+@dataclass(frozen=True)
+class IndividualRow:
+    """One individual of an evolution as the store keeps it (its lineage and result)."""
+
+    number: int
+    generation: int
+    parents: tuple[int, ...]
+    operator: str
+    strategy: str
+    temperature: float | None
+    description: str
+    passed: bool
+    tests_passed: int
+    tests_total: int
+    best_time_s: float | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class PromptVersion:
+    """One version of a prompt strategy's system prompt.
+
+    :param origin: ``built-in``, or ``rewritten after <task>`` by the model.
+    """
+
+    strategy: str
+    version: int
+    text: str
+    created: str
+    origin: str
 
 
 _COLUMNS: Final = ("run_id, request_hash, model, messages, params, replies, prompt_tokens, "

@@ -46,6 +46,12 @@ def test_empty_ini_value_falls_through_to_the_environment():
         ({"mode": "yolo"}, "--selfheal-mode must be one of branch, apply, suggest, got 'yolo'"),
         ({"provider": "gpt"}, "--selfheal-provider must be one of auto, offline, openai, replay"),
         ({"branch-prefix": "bad prefix"}, "--selfheal-branch-prefix must be a valid git branch"),
+        ({"engine": "genetic"}, "--selfheal-engine must be one of refine, evolve, got 'genetic'"),
+        ({"population": "0"}, "--selfheal-population must be a positive integer, got '0'"),
+        ({"noise-floor": "5%"}, "--selfheal-noise-floor must be a fraction such as '0.05'"),
+        ({"optimize": "shop.cart.total"}, "--selfheal-optimize must name module:function such "
+                                          "as 'shop.cart:total', got 'shop.cart.total'"),
+        ({"optimize": "shop.cart:total"}, "--selfheal-optimize needs an LLM endpoint"),
     ],
 )
 def test_bad_values_name_the_flag_and_the_value(cli, message):

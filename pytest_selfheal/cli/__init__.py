@@ -1,7 +1,8 @@
 """The ``selfheal`` command line: review, apply or drop the fixes of ``pytest --selfheal``.
 
 Commands: ``list``, ``show BRANCH``, ``apply BRANCH``, ``drop BRANCH``, ``clean``,
-``report``, ``hook`` (the pre-commit hook) and ``demo``. Exit codes: 0 success, 1
+``report``, ``prompts``, ``hook`` (the pre-commit hook) and ``demo``. Exit codes: 0
+success, 1
 operational failure, 2 usage error; expected errors print ``selfheal: error: ...``
 without a traceback. Colour only on terminals, never with ``NO_COLOR`` set.
 """
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pytest_selfheal import __version__
-from pytest_selfheal.cli import clean, demo, review
+from pytest_selfheal.cli import clean, demo, prompts, review
 from pytest_selfheal.cli.branches import DEFAULT_PREFIX
 from pytest_selfheal.console import CommandError, Output
 from pytest_selfheal.errors import GitError
@@ -76,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "report", help="print the path of the latest HTML report",
         description="Print the path of the newest HTML report in .selfheal/reports/.")
+    commands.add_parser(
+        "prompts", help="show the evolving prompt strategies: versions and scores",
+        description="Show each system-prompt strategy of the evolve engine with every "
+        "version (built in, or rewritten by the model after it lost) and how each version "
+        "scored, from .selfheal/selfheal.db.")
     hook = commands.add_parser(
         "hook", help="the pre-commit hook: run the suite on the staged content, heal failures",
         description="Run `pytest --selfheal` on exactly the staged content (a temporary "
@@ -104,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return demo.demo(args.dir, args.pytest_args)
         if args.command == "report":
             return review.report(where, out)
+        if args.command == "prompts":
+            return prompts.prompts(where, out)
         if args.command == "hook":
             from pytest_selfheal.precommit import run_hook
 

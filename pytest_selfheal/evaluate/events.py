@@ -3,8 +3,9 @@
 A child (a fresh pytest process, or a fork of the session) writes one JSON object per
 line as things happen: ``start`` (a test begins), ``report`` (one phase of it ended),
 ``collect-error``, ``swap-error`` (the candidate could not be loaded), ``crash`` (the
-runner itself failed) and ``finish``. Lines are flushed at once, so when a child has to
-be killed the parent still knows which test it was in.
+runner itself failed), ``mismatch`` (the candidate returned something else than the
+original code for the same arguments) and ``finish``. Lines are flushed at once, so
+when a child has to be killed the parent still knows which test it was in.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ def build_run(
     """
     phases: dict[str, dict[str, str]] = {}
     durations: dict[str, float] = {}
+    call_durations: dict[str, float] = {}
     first_failure = ""
     started: str | None = None
     finished = False
@@ -99,6 +101,8 @@ def build_run(
         elif kind == "report":
             nodeid = event["nodeid"]
             durations[nodeid] = durations.get(nodeid, 0.0) + float(event["duration"])
+            if event["when"] == "call":
+                call_durations[nodeid] = float(event["duration"])
             phases.setdefault(nodeid, {})[event["when"]] = event["outcome"]
             if event["outcome"] in ("failed", "error") and not first_failure:
                 first_failure = f"{nodeid}: {event.get('message') or event['longrepr']}"
@@ -106,7 +110,7 @@ def build_run(
                 started = None
         elif kind == "collect-error" and not first_failure:
             first_failure = f"collection of {event['nodeid']} failed: {event['longrepr']}"
-        elif kind in ("swap-error", "crash"):
+        elif kind in ("swap-error", "crash", "mismatch"):
             problem = event["message"]
         elif kind == "note":
             notes.append(event["message"])
@@ -127,4 +131,4 @@ def build_run(
         }
     return TestRun(outcomes=outcomes, durations=durations, wall_s=ending.wall_s,
                    exit_code=ending.exit_code, problem=problem, first_failure=first_failure,
-                   coverage=per_test, notes=tuple(notes))
+                   coverage=per_test, notes=tuple(notes), call_durations=call_durations)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import select
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from pytest_selfheal.evaluate.contain import Isolation, Limits
@@ -108,14 +109,15 @@ class Evaluator:
         return "fork"
 
     def _start(self, nodeids: Sequence[str], limits: Limits, candidate: Candidate | None,
-               expected: Mapping[str, str], exitfirst: bool, coverage: bool) -> Job:
+               expected: Mapping[str, str], exitfirst: bool, coverage: bool,
+               compare_outputs: bool = False) -> Job:
         overlay = self._take_overlay()
         try:
             if self.backend(candidate) == "fork":
                 assert self.zygote is not None
                 return ForkJob(self.zygote, overlay, nodeids, limits, candidate=candidate,
                                expected=expected, exitfirst=exitfirst, coverage=coverage,
-                               isolation=self.isolation)
+                               isolation=self.isolation, compare_outputs=compare_outputs)
             files = {} if candidate is None else {candidate.function.path: candidate.source}
             return SubprocessJob(overlay, nodeids, limits, files=files, exitfirst=exitfirst,
                                  coverage=coverage, expected=expected, isolation=self.isolation)
@@ -202,6 +204,97 @@ class Evaluator:
             for _, job in running.values():
                 self._finish(job)
         return None if best is None else best[1]
+
+    def judge_all(
+        self,
+        candidates: Sequence[Candidate],
+        expected: Mapping[str, str],
+        limits: Limits,
+        *,
+        should_stop: Callable[[], bool],
+        on_verdict: Callable[[Verdict], None] = lambda verdict: None,
+        reject: Callable[[Candidate], str] = lambda candidate: "",
+        compare_outputs: bool = False,
+    ) -> list[Verdict]:
+        """Evaluate every candidate on every selected test, without stopping early.
+
+        Evolution ranks whole populations, so each verdict carries the outcome of
+        every selected test (its :attr:`~Verdict.pattern`), not just the first
+        failure. Verdicts come back in the order of ``candidates``.
+
+        :param compare_outputs: also check, call by call, that each candidate returns
+            what the original code returns on the same arguments (fork path only; a
+            candidate that cannot be forked fails with the reason).
+        """
+        nodeids = list(expected)
+        if self.zygote is not None:
+            self.zygote.forget()
+        verdicts: dict[int, Verdict] = {}
+        running: dict[int, tuple[Candidate, Job]] = {}
+        pending = list(enumerate(candidates))
+        try:
+            while pending or running:
+                while pending and len(running) < self.workers and not should_stop():
+                    index, candidate = pending.pop(0)
+                    why = reject(candidate)
+                    if not why and compare_outputs and self.backend(candidate) != "fork":
+                        why = ("equal outputs can only be checked in a fork of the session, "
+                               "and this candidate cannot be forked")
+                    if why:
+                        verdicts[index] = Verdict(candidate, False, why, 0, len(expected), 0.0,
+                                                  rejected=True)
+                        on_verdict(verdicts[index])
+                        continue
+                    running[index] = (candidate, self._start(
+                        nodeids, limits, candidate, expected, exitfirst=False, coverage=False,
+                        compare_outputs=compare_outputs))
+                if not running:
+                    break
+                for index in _wait_any([job for _, job in running.values()],
+                                       time.perf_counter() + limits.timeout_s + 5,
+                                       keys=list(running)):
+                    candidate, job = running.pop(index)
+                    run = self._finish(job)
+                    verdict = judge(candidate, run, expected)
+                    verdict = replace(verdict, pattern=tuple(
+                        (nodeid, run.outcomes.get(nodeid, "not run")) for nodeid in nodeids))
+                    verdicts[index] = verdict
+                    on_verdict(verdict)
+        finally:
+            for _, job in running.values():
+                self._finish(job)
+        return [verdicts[index] for index in sorted(verdicts)]
+
+    def time_runs(
+        self,
+        entries: Sequence[Candidate | None],
+        nodeids: Sequence[str],
+        limits: Limits,
+        repeats: int,
+    ) -> list[list[float]]:
+        """Time the call phases of ``nodeids`` on each entry, ``repeats`` times.
+
+        ``None`` is the current code (the baseline). One child runs at a time, so the
+        entries never compete for the CPU, and the rounds are interleaved (every entry
+        once, then every entry again) so that a slow patch of the machine hits them
+        all alike. A run with a problem or a test that did not pass gives no sample.
+
+        :returns: per entry, the seconds of the summed call phases of each good run.
+        """
+        samples: list[list[float]] = [[] for _ in entries]
+        if self.zygote is not None:
+            self.zygote.forget()
+        for _ in range(repeats):
+            for index, candidate in enumerate(entries):
+                job = self._start(nodeids, limits, candidate, {}, exitfirst=False,
+                                  coverage=False)
+                _wait_any([job], time.perf_counter() + limits.timeout_s + 5)
+                run = self._finish(job)
+                if run.problem or any(run.outcomes.get(n) not in ("passed", "failed")
+                                      for n in nodeids):
+                    continue
+                samples[index].append(sum(run.call_durations.get(n, 0.0) for n in nodeids))
+        return samples
 
     def close(self) -> None:
         """Delete every scratch copy."""

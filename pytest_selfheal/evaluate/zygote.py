@@ -38,6 +38,7 @@ from pytest_selfheal.evaluate.contain import (
     isolate,
     kill_group,
 )
+from pytest_selfheal.evaluate.equality import OutputWatch, original_function
 from pytest_selfheal.evaluate.events import Ending, build_run
 from pytest_selfheal.evaluate.overlay import CoverageSpec, Overlay
 from pytest_selfheal.models import Candidate, FunctionRef, TestRun
@@ -120,6 +121,7 @@ class ForkJob:
         exitfirst: bool,
         coverage: bool,
         isolation: Isolation,
+        compare_outputs: bool = False,
     ) -> None:
         self.limits = limits
         self.overlay = overlay
@@ -144,7 +146,7 @@ class ForkJob:
             _child(zygote, overlay, str(run_dir), nodeids, limits,
                    replace(isolation, pids=not pid_namespace_made), candidate,
                    target, expected, exitfirst, self.coverage, self.cage.procs_file,
-                   events_write)
+                   events_write, compare_outputs)
         gc.unfreeze()
         os.close(events_write)
         self.pid = pid
@@ -248,6 +250,7 @@ def _child(
     coverage: CoverageSpec | None,
     cage_procs: str | None,
     events_write: int,
+    compare_outputs: bool = False,
 ) -> NoReturn:  # pragma: no cover - runs in the forked child
     def emit(event: dict[str, Any]) -> None:
         data = (json.dumps(event) + "\n").encode("utf-8")
@@ -292,7 +295,16 @@ def _child(
             except ReloadError as exc:
                 emit({"event": "swap-error", "message": f"cannot load the candidate: {exc}"})
                 os._exit(0)
+        watch = None
+        if compare_outputs and isinstance(target, SwapTarget):
+            live = target.functions[0]
+            watch = OutputWatch(live.__code__, original_function(live, target.old_code))
+            watch.start()
         zygote.runner(nodeids, expected, exitfirst, emit, coverage)
+        if watch is not None:
+            watch.stop()
+            if watch.mismatch:
+                emit({"event": "mismatch", "message": watch.mismatch})
     except BaseException as exc:
         with contextlib.suppress(BaseException):
             emit({"event": "crash", "message": f"the test run failed: {exc!r}"})
