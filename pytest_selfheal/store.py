@@ -233,6 +233,19 @@ class Store:
         return str(rows[0][0]) if rows else None
 
 
+    def forget_runs_started_before(self, started: str, *, dry_run: bool = False) -> list[str]:
+        """Delete the runs started before ``started`` (the format of :meth:`begin_run`)
+        with their exchanges and lineage; return their ids. Prompt strategies and their
+        scores stay: they are what the project has learned, not a run's record."""
+        ids = [str(row[0]) for row in self._execute(
+            "SELECT id FROM runs WHERE started < ? ORDER BY started", (started,))]
+        if not dry_run:
+            for run_id in ids:
+                self._execute("DELETE FROM exchanges WHERE run_id = ?", (run_id,))
+                self._execute("DELETE FROM individuals WHERE run_id = ?", (run_id,))
+                self._execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        return ids
+
     # -- evolution: lineage and prompt strategies ----------------------------------------
 
     def record_individual(self, run_id: str, task: str, row: IndividualRow) -> None:

@@ -23,6 +23,7 @@ from pytest_selfheal import commits
 from pytest_selfheal.cli import main
 from pytest_selfheal.gitrepo import GitRepo
 from pytest_selfheal.models import Candidate, Failure, Fitness, FunctionRef
+from pytest_selfheal.store import Exchange, Store
 from pytest_selfheal.testing import git, make_git_project
 
 RULES = '''\
@@ -349,6 +350,13 @@ def test_clean_removes_old_branches_and_reports_and_keeps_recent_and_foreign_one
     (reports / "new.html").write_text("<html></html>")
     forty_days_ago = time.time() - 40 * 86400
     os.utime(reports / "old.html", (forty_days_ago, forty_days_ago))
+    store = Store.for_project(project)
+    for run_id, started in (("old-run", time.localtime(forty_days_ago)),
+                            ("new-run", time.localtime())):
+        store.begin_run(run_id, time.strftime("%Y-%m-%dT%H:%M:%S", started), "openai", "m")
+        store.record(Exchange(run_id, f"hash-{run_id}", "m", ({"role": "user", "content": "q"},),
+                              {}, ("answer",), 1, 1, 0.1, 0.0))
+    store.close()
     # An empty temporary directory: clean must not judge other processes' scratch here.
     scratch = tmp_path / "scratch"
     scratch.mkdir()
@@ -356,8 +364,9 @@ def test_clean_removes_old_branches_and_reports_and_keeps_recent_and_foreign_one
     arguments = ["-C", str(project), "clean", "--older-than", "30"]
 
     assert main([*arguments, "--dry-run"]) == 0
-    assert "would clean 3 items" in capsys.readouterr().out
+    assert "would clean 4 items" in capsys.readouterr().out
     assert len(git(project, "branch", "--list", "selfheal/*").split()) == 3
+    assert [run.id for run in Store.for_project(project).runs()] == ["old-run", "new-run"]
 
     assert main(arguments) == 0
 
@@ -368,6 +377,11 @@ def test_clean_removes_old_branches_and_reports_and_keeps_recent_and_foreign_one
     assert git(project, "branch", "--format=%(refname:short)").split() == [
         "feature", "main", "selfheal/recent"]
     assert sorted(path.name for path in reports.iterdir()) == ["new.html"]
+    assert "removed the model exchanges and lineage of run old-run from the store" in out
+    kept = Store.for_project(project)
+    assert [run.id for run in kept.runs()] == ["new-run"]
+    assert kept.cached("hash-old-run") is None
+    assert kept.cached("hash-new-run") is not None
 
 
 def test_report_prints_the_newest_html_report(

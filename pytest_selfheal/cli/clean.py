@@ -1,4 +1,4 @@
-"""``selfheal clean``: old branches, old reports, abandoned scratch directories.
+"""``selfheal clean``: old branches, reports and store entries, abandoned scratch directories.
 
 Scratch directories (``selfheal-*`` in the temporary directory) are left behind when a
 run is killed before it can delete them. One is removed only when no live process owns
@@ -23,6 +23,7 @@ from pytest_selfheal.console import Output, age
 from pytest_selfheal.gitrepo import GitRepo
 from pytest_selfheal.precommit import HOOK_PREFIX, OWNER_FILE
 from pytest_selfheal.statedir import find_reports
+from pytest_selfheal.store import DATABASE, STATE_DIRECTORY, Store
 
 #: A scratch directory without an owner file is spared while it changed this recently:
 #: a run may be between two candidate evaluations.
@@ -53,6 +54,9 @@ def clean(repo: GitRepo, prefix: str, out: Output, *, older_than_days: float, dr
         if not dry_run:
             path.unlink(missing_ok=True)
         out.line(f"{verb} report {path}")
+    forgotten_runs = _forget_old_runs(repo.root, now - limit, dry_run)
+    for run_id in forgotten_runs:
+        out.line(f"{verb} the model exchanges and lineage of run {run_id} from the store")
     scratch = abandoned_scratch(scratch_root or Path(tempfile.gettempdir()), now)
     for path in out.progress(scratch, len(scratch), "removing scratch directories"):
         if not dry_run:
@@ -62,10 +66,24 @@ def clean(repo: GitRepo, prefix: str, out: Output, *, older_than_days: float, dr
         lambda work_tree: work_tree.parent.name.startswith(HOOK_PREFIX))
     for work_tree in forgotten:
         out.line(f"forgot the removed hook worktree {work_tree}")
-    total = len(old) + len(stale_reports) + len(scratch) + len(forgotten)
+    total = (len(old) + len(stale_reports) + len(forgotten_runs) + len(scratch)
+             + len(forgotten))
     out.line(f"nothing older than {older_than_days:g} days to clean" if total == 0 else
              f"{'would clean' if dry_run else 'cleaned'} {total} item{'s' if total != 1 else ''}")
     return 0
+
+
+def _forget_old_runs(root: Path, before: float, dry_run: bool) -> list[str]:
+    database = root / STATE_DIRECTORY / DATABASE
+    if not database.exists():
+        return []  # nothing recorded: do not create a store just to find it empty
+    store = Store(database)
+    try:
+        # The store writes run start times in local time, without a zone.
+        return store.forget_runs_started_before(
+            time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(before)), dry_run=dry_run)
+    finally:
+        store.close()
 
 
 def abandoned_scratch(root: Path, now: float) -> list[Path]:
