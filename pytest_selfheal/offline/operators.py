@@ -35,22 +35,60 @@ class Edit:
         original child nodes, so their text is kept verbatim.
     :param description: what to tell a human, when the default
         ``line N: `old` -> `new``` would not say it well.
+    :param kind: ``replace``; ``delete`` (the statement ``node`` goes, ``replacement``
+        is ignored); or ``insert`` (statement ``replacement`` goes in before
+        statement ``node``).
     """
 
     node: Replaceable
     replacement: Replaceable
     description: str | None = None
+    kind: str = "replace"
 
 
 class Unit:
     """A function to mutate, with the facts operators share.
 
     :param node: the function (or method) definition.
+    :param module: the module it is in, where operators find ingredients; without it
+        they only look inside the function.
     """
 
-    def __init__(self, node: FunctionNode) -> None:
+    def __init__(self, node: FunctionNode, module: ast.Module | None = None) -> None:
         self.node = node
+        self.module = module
         self.nodes: tuple[ast.AST, ...] = tuple(_mutable_nodes(node))
+
+    @cached_property
+    def scope_nodes(self) -> tuple[ast.AST, ...]:
+        """Every node of the class the unit is a method of, or of the unit itself.
+
+        Where a method learns which attributes its object has (``self.cols``).
+        """
+        if self.module is not None:
+            for klass in ast.walk(self.module):
+                if isinstance(klass, ast.ClassDef) and any(
+                    statement is self.node for statement in klass.body
+                ):
+                    return tuple(ast.walk(klass))
+        return tuple(ast.walk(self.node))
+
+    @cached_property
+    def statements(self) -> tuple[tuple[ast.stmt, list[ast.stmt], int], ...]:
+        """Each statement of the body with the list it sits in and its index there."""
+        found: list[tuple[ast.stmt, list[ast.stmt], int]] = []
+        for node in self.nodes:
+            for field in ("body", "orelse", "finalbody"):
+                block = getattr(node, field, None)
+                if node is self.node or not isinstance(block, list):
+                    continue
+                found.extend((statement, block, index) for index, statement in enumerate(block))
+        mutable = {id(node) for node in self.nodes}
+        top = self.node.body
+        found.extend((statement, top, index) for index, statement in enumerate(top)
+                     if id(statement) in mutable)
+        found.sort(key=lambda entry: (entry[0].lineno, entry[0].col_offset))
+        return tuple(found)
 
     @cached_property
     def swap_candidates(self) -> Mapping[int, tuple[str, ...]]:
@@ -217,7 +255,7 @@ def drop_not(unit: Unit) -> Iterator[Edit]:
 @register("off-by-one")
 def off_by_one(unit: Unit) -> Iterator[Edit]:
     """Add and subtract 1: integer literals, indexes ``x[i]``, the existing bounds of
-    slices ``x[a:b]``, and the arguments of ``range(...)``.
+    slices ``x[a:b]``, the arguments of ``range(...)``, and ``len(...)``.
 
     ``n - 1`` plus one is written ``n``, not ``n - 1 + 1``.
     """
@@ -237,6 +275,9 @@ def off_by_one(unit: Unit) -> Iterator[Edit]:
             )
         elif _is_range_call(node):
             targets.extend(argument for argument in node.args if _is_shiftable(argument))
+        elif _is_len_call(node):
+            # A count that is one too many or too few: `len(words) - 1` separators.
+            targets.append(node)
         for target in targets:
             yield Edit(target, _shifted(target, 1))
             yield Edit(target, _shifted(target, -1))
@@ -351,6 +392,12 @@ def _is_shiftable(node: ast.expr) -> bool:
 def _is_range_call(node: ast.AST) -> TypeGuard[ast.Call]:
     return (
         isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range"
+    )
+
+
+def _is_len_call(node: ast.AST) -> TypeGuard[ast.Call]:
+    return (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len"
     )
 
 

@@ -86,6 +86,10 @@ class Rewriter:
             id(node) for node in ast.walk(tree) if isinstance(node, ast.expr | ast.stmt)
         }
 
+    def is_original(self, node: ast.AST) -> bool:
+        """Whether ``node`` is an expression or statement of the module's own tree."""
+        return id(node) in self._originals
+
     def replace(self, node: Replaceable, replacement: Replaceable) -> tuple[str, ast.Module]:
         """Return the new module text and its tree, with ``node`` replaced.
 
@@ -105,7 +109,7 @@ class Rewriter:
             if new_source in tried:
                 continue
             tried.add(new_source)
-            new_tree = _parse_quietly(new_source)
+            new_tree = parse_quietly(new_source)
             window = _Window(node.lineno, node.end_lineno or node.lineno, self._added_lines(edits))
             if new_tree is not None and _equal(new_tree, self.tree, node, replacement, window):
                 return new_source, new_tree
@@ -180,6 +184,9 @@ class Rewriter:
                     if inner and not isinstance(segment, _ATOMS):
                         segment_text = f"({segment_text})"
                     text = text.replace(_PLACEHOLDER.format(index), segment_text)
+                if isinstance(replacement, ast.Tuple) and not outer and text.startswith("("):
+                    # `a, b = b, a` was written bare: try it bare before parenthesized.
+                    yield text[1:-1]
                 yield f"({text})" if outer else text
 
     def _template(self, replacement: Replaceable) -> tuple[str, list[ast.expr]]:
@@ -192,7 +199,9 @@ class Rewriter:
                 return ast.Name(id=_PLACEHOLDER.format(len(segments) - 1), ctx=ast.Load())
             if isinstance(value, ast.AST):
                 fields = {name: clone(item) for name, item in ast.iter_fields(value)}
-                return type(value)(**fields)
+                # Statements keep their position: unparsing an Assign reads its line
+                # number on Python 3.11.
+                return ast.copy_location(type(value)(**fields), value)
             if isinstance(value, list):
                 return [clone(item) for item in value]
             return value
@@ -269,7 +278,7 @@ def _same_nodes(first: list[ast.expr], second: list[ast.expr]) -> bool:
     return len(first) == len(second) and all(a is b for a, b in zip(first, second, strict=True))
 
 
-def _parse_quietly(source: str) -> ast.Module | None:
+def parse_quietly(source: str) -> ast.Module | None:
     # A module with an invalid escape sequence warns on every parse; the original
     # already warned once, and under `-W error` a repeat would abort the search.
     with warnings.catch_warnings():
@@ -288,6 +297,12 @@ def equal_trees(first: object, second: object) -> bool:
     return _equal(first, second, None, None)
 
 
+def equal_replacing(new: object, old: object, target: object, replacement: object) -> bool:
+    """Whether ``new`` equals ``old`` with ``target`` (a node, or a list of statements
+    of it) replaced by ``replacement``, source positions ignored."""
+    return _equal(new, old, target, replacement)
+
+
 @dataclass(frozen=True)
 class _Window:
     """The original lines an edit touched, and how many lines it added."""
@@ -300,8 +315,8 @@ class _Window:
 def _equal(
     new: object,
     old: object,
-    target: ast.AST | None,
-    replacement: ast.AST | None,
+    target: object,
+    replacement: object,
     window: _Window | None = None,
 ) -> bool:
     """Whether ``new`` equals ``old`` with ``target`` replaced, positions ignored.
