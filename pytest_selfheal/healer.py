@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from pytest_selfheal.engine import Engine, RepairTask
+from pytest_selfheal.engine import Engine, Learner, RepairTask
 from pytest_selfheal.errors import GitError, SelfHealError, SourceError
 from pytest_selfheal.evaluate import Evaluator, Limits, Overlay, ProjectLayout, judge
 from pytest_selfheal.evaluate.screen import screen
@@ -206,9 +206,10 @@ class Healer:
         expected = {failure.nodeid: "passed"}
         expected.update((nodeid, before.outcomes[nodeid]) for nodeid in selection[1:]
                         if before.outcomes.get(nodeid) in ("passed", "skipped"))
+        searched, held_out = hold_out(expected)
         timeout = max(3.0, 3 * before.wall_s + 1.0)
         limits = Limits(timeout_s=timeout, cpu_s=math.ceil(timeout) + 1)
-        task = self._task(failure, suspects, spectrum, tuple(expected))
+        task = self._task(failure, suspects, spectrum, tuple(searched))
         verdicts: list[Verdict] = []
 
         def record(verdict: Verdict) -> None:
@@ -226,18 +227,13 @@ class Healer:
             room = self.settings.max_candidates - len(verdicts)
             self.progress(f"round {rounds}: trying {min(len(candidates), room)} candidate fixes "
                           f"of {', '.join(str(s.function) for s in suspects)}")
-            winner = self.evaluator.first_passing(
-                candidates[:room],
-                expected,
-                limits,
-                should_stop=lambda: time.perf_counter() > deadline,
-                on_verdict=record,
-                reject=lambda candidate: screen(self.read_source(candidate.function.path),
-                                                candidate),
-            )
+            winner = self._first_passing(candidates[:room], searched, held_out, limits,
+                                         deadline, record, verdicts)
             if time.perf_counter() > deadline:
                 out_of_time = winner is None
                 break
+        if isinstance(self.engine, Learner):
+            self.engine.record(task, verdicts)
         evaluated = len(verdicts)
         if winner is None:
             if out_of_time:
@@ -253,7 +249,48 @@ class Healer:
                                  leaderboard=leaderboard(verdicts),
                                  rejected=_rejections(verdicts))
         return self._accept(failure, suspects, winner, expected, before, limits, verdicts,
-                            rounds)
+                            rounds, held_out=len(held_out))
+
+    def _first_passing(
+        self,
+        candidates: list[Candidate],
+        searched: dict[str, str],
+        held_out: dict[str, str],
+        limits: Limits,
+        deadline: float,
+        record: Callable[[Verdict], None],
+        verdicts: list[Verdict],
+    ) -> Verdict | None:
+        """The first candidate that passes the searched tests and then the held-out ones.
+
+        A candidate that passes what the search ran but fails a held-out test fits the
+        tests, not the intent: its verdict becomes a failure and the search goes on.
+        """
+        pending = candidates
+        while pending:
+            winner = self.evaluator.first_passing(
+                pending,
+                searched,
+                limits,
+                should_stop=lambda: time.perf_counter() > deadline,
+                on_verdict=record,
+                reject=lambda candidate: screen(self.read_source(candidate.function.path),
+                                                candidate),
+            )
+            if winner is None or not held_out:
+                return winner
+            check = self.evaluator.first_passing([winner.candidate], held_out, limits,
+                                                 should_stop=lambda: False)
+            if check is not None:
+                return winner
+            self.progress(f"{winner.candidate.description} passes the searched tests but "
+                          "fails a held-out test: it overfits, searching on")
+            overfit = replace(winner, passed=False,
+                              reason="passed the searched tests but failed a held-out test")
+            verdicts[verdicts.index(winner)] = overfit
+            done = {id(verdict.candidate) for verdict in verdicts}
+            pending = [c for c in pending if id(c) not in done]
+        return None
 
     def _task(
         self, failure: Failure, suspects: list[Suspect], spectrum: Spectrum,
@@ -283,6 +320,7 @@ class Healer:
         limits: Limits,
         verdicts: list[Verdict],
         rounds: int,
+        held_out: int = 0,
     ) -> HealOutcome:
         candidate = winner.candidate
         path = candidate.function.path
@@ -333,9 +371,11 @@ class Healer:
             candidates_evaluated=evaluated,
             generations=rounds,
             winner=fitness,
-            leaderboard=leaderboard(verdicts),
+            leaderboard=leaderboard(verdicts, winner=winner),
             rejected=_rejections(verdicts),
             verified=True,
+            assurance="verified" if held_out else "plausible",
+            held_out_tests=held_out,
             new_source=candidate.source,
             notes=tuple(notes),
         )
@@ -417,9 +457,29 @@ class Healer:
                            **fields)  # type: ignore[arg-type]
 
 
-def leaderboard(verdicts: Sequence[Verdict], size: int = 20) -> tuple[Verdict, ...]:
-    """The best ``size`` candidates: passing first, then most tests passed, then fastest."""
-    ranked = sorted(verdicts, key=lambda v: (not v.passed, -v.tests_passed, v.runtime_s))
+def hold_out(expected: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Split the tests a fix must pass into those the search runs and those it never
+    sees, which only judge its winner.
+
+    The failing test (first) is always searched; of the other covering tests every
+    third one, and at least one when there are two or more, is held out. With fewer,
+    nothing is held out and a fix can only be called plausible.
+    """
+    nodeids = list(expected)
+    others = nodeids[1:]
+    held = set(others[2::3]) if len(others) >= 3 else set(others[1:2])
+    searched = {n: expected[n] for n in nodeids if n not in held}
+    return searched, {n: expected[n] for n in nodeids if n in held}
+
+
+def leaderboard(
+    verdicts: Sequence[Verdict], size: int = 20, winner: Verdict | None = None
+) -> tuple[Verdict, ...]:
+    """The best ``size`` candidates: the winner, then passing ones, then most tests
+    passed, then fastest. (Other passing candidates may not have faced the held-out
+    tests: only the winner is sure to have.)"""
+    ranked = sorted(verdicts, key=lambda v: (v is not winner, not v.passed, -v.tests_passed,
+                                             v.runtime_s))
     return tuple(ranked[:size])
 
 

@@ -136,7 +136,8 @@ class SelfHealSession:
                                         zygote if self.settings.evaluator == "auto" else None,
                                         isolation)
             engine = self.config.hook.pytest_selfheal_make_engine(
-                config=self.config, settings=self.settings) or OfflineEngine()
+                config=self.config, settings=self.settings) or OfflineEngine(
+                    state_dir=layout.root / ".selfheal")
             self._healer = Healer(self.settings, layout, self._evaluator, repo, engine,
                                   reaching=functools.partial(_tests_reaching, self._items,
                                                              layout),

@@ -98,7 +98,9 @@ def user_state(root: Path) -> dict[str, object]:
         "files": {path.relative_to(root).as_posix(): path.read_bytes()
                   for path in root.rglob("*")
                   if path.is_file() and ".git" not in path.parts
-                  and "__pycache__" not in path.parts and ".pytest_cache" not in path.parts},
+                  and "__pycache__" not in path.parts and ".pytest_cache" not in path.parts
+                  # selfheal's own state, ignored by git (the status above stays clean)
+                  and ".selfheal" not in path.parts},
     }
 
 

@@ -172,12 +172,13 @@ def _compare_alternatives(op: ast.cmpop, operands: list[ast.expr]) -> list[type[
     singleton = any(_is_singleton(operand) for operand in operands)
     alternatives: list[type[ast.cmpop]] = []
     if kind in _ORDERINGS:
-        # `x < None` can only raise TypeError.
-        is_none = any(_is_none(operand) for operand in operands)
+        # `x < None` can only raise TypeError, and `part < ".."` compares text by code
+        # points, which is never what `part == ".."` meant: only (in)equality there.
+        equality_only = any(_is_none(operand) or _is_text(operand) for operand in operands)
         alternatives.extend(
             other
             for other in _ORDERINGS
-            if other is not kind and not (is_none and other not in (ast.Eq, ast.NotEq))
+            if other is not kind and not (equality_only and other not in (ast.Eq, ast.NotEq))
         )
     if kind in _OPPOSITES:
         alternatives.append(_OPPOSITES[kind])
@@ -412,6 +413,10 @@ def _is_sequence(node: ast.expr) -> bool:
 
 def _is_singleton(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, bool))
+
+
+def _is_text(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str | bytes)
 
 
 def _is_none(node: ast.expr) -> bool:
