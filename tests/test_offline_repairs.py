@@ -31,7 +31,7 @@ def offered(source: str, qualname: str, operator: str) -> list[str]:
         ("jump-swap", "for x in xs:\n        break", "for x in xs:\n        continue"),
         ("keep-best", "for x in xs:\n        out[x] = a + 1",
          "for x in xs:\n        out[x] = max(out[x], a + 1)"),
-        ("off-by-one", "return len(xs) + a", "return len(xs) - 1 + a"),
+        ("count-shift", "return len(xs) + a", "return len(xs) - 1 + a"),
     ],
 )
 def test_each_operator_offers_the_fix_of_its_kind_of_bug(

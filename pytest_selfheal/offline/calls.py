@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from pytest_selfheal.offline.operators import Edit, Unit, register
+from pytest_selfheal.offline.operators import Edit, Unit, register, shifted
 
 # Builtins that are one word apart from their twin: swapping one for the other is the
 # whole fix when the wrong one was typed.
@@ -185,3 +185,16 @@ def wrap_call(unit: Unit) -> Iterator[Edit]:
 
 def _call(name: str, argument: ast.expr) -> ast.Call:
     return ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=[argument], keywords=[])
+
+
+@register("count-shift")
+def count_shift(unit: Unit) -> Iterator[Edit]:
+    """``len(words)`` -> ``len(words) - 1`` (and ``+ 1``): a count one off, like the
+    separators between words. Apart from ``off-by-one``, whose index and bound shifts
+    are the likelier slip."""
+    for node in unit.nodes:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and (
+            node.func.id == "len"
+        ):
+            yield Edit(node, shifted(node, -1))
+            yield Edit(node, shifted(node, 1))

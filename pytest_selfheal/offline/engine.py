@@ -40,6 +40,7 @@ OPERATOR_PRIOR = {
     "wrap-call": 0.5,
     "return-swap": 0.5,
     "keep-best": 0.5,
+    "count-shift": 0.5,
     "attribute-swap": 0.4,
     "delete-statement": 0.4,
     "condition-clause": 0.35,

@@ -256,7 +256,7 @@ def drop_not(unit: Unit) -> Iterator[Edit]:
 @register("off-by-one")
 def off_by_one(unit: Unit) -> Iterator[Edit]:
     """Add and subtract 1: integer literals, indexes ``x[i]``, the existing bounds of
-    slices ``x[a:b]``, the arguments of ``range(...)``, and ``len(...)``.
+    slices ``x[a:b]``, and the arguments of ``range(...)``.
 
     ``n - 1`` plus one is written ``n``, not ``n - 1 + 1``.
     """
@@ -276,12 +276,9 @@ def off_by_one(unit: Unit) -> Iterator[Edit]:
             )
         elif _is_range_call(node):
             targets.extend(argument for argument in node.args if _is_shiftable(argument))
-        elif _is_len_call(node):
-            # A count that is one too many or too few: `len(words) - 1` separators.
-            targets.append(node)
         for target in targets:
-            yield Edit(target, _shifted(target, 1))
-            yield Edit(target, _shifted(target, -1))
+            yield Edit(target, shifted(target, 1))
+            yield Edit(target, shifted(target, -1))
 
 
 @register("name-swap")
@@ -361,7 +358,7 @@ def _int_literal(value: int) -> ast.expr:
     return ast.Constant(value=value)
 
 
-def _shifted(node: ast.expr, delta: int) -> ast.expr:
+def shifted(node: ast.expr, delta: int) -> ast.expr:
     """``node + delta``, folded into a literal or an existing ``+ k``/``- k``."""
     value = _int_value(node)
     if value is not None:
@@ -393,12 +390,6 @@ def _is_shiftable(node: ast.expr) -> bool:
 def _is_range_call(node: ast.AST) -> TypeGuard[ast.Call]:
     return (
         isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range"
-    )
-
-
-def _is_len_call(node: ast.AST) -> TypeGuard[ast.Call]:
-    return (
-        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len"
     )
 
 

@@ -18,10 +18,10 @@ from pathlib import Path
 
 FILENAME = "operators.json"
 _VERSION = 1
-# Pseudo-candidates of prior belief per operator (worth four wins at a prior of 1):
-# a handful of wins in a project's history moves an operator up, one lucky win does
-# not decide the next heal.
-_PRIOR_WEIGHT = 200.0
+# Pseudo-candidates of prior belief per operator (worth twenty wins at a prior of 1):
+# a project's habits show over dozens of heals; one lucky win must not reorder the
+# next heal of the same run.
+_PRIOR_WEIGHT = 1000.0
 # About one candidate in this many is the fix, before anything is learned.
 _BASE_RATE = 0.02
 

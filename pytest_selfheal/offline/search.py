@@ -4,7 +4,7 @@ A bug that needs two edits (a bound and a comparison, a guard and a return) show
 in the single-edit round as candidates that get further than the original: the
 failing test passes, another covering test breaks. Such *partial fixes* seed a small
 beam, each combined with the likeliest other single edits; pairs of the likeliest
-single edits fill the rest. Every edit of a pair was tried alone and failed, so a
+single edits fill the rest. Without a partial fix there is no second round. Every edit of a pair was tried alone and failed, so a
 passing pair is already minimal: neither edit can be dropped.
 """
 
@@ -96,8 +96,11 @@ def pairs(
     ordered: list[tuple[Candidate, Candidate]] = []
     for seed in partial:
         ordered.extend((seed, other) for other in likely if other is not seed)
-    for index, first in enumerate(likely):
-        ordered.extend((first, second) for second in likely[index + 1 :])
+    if partial:
+        # Blind pairs of likely edits only follow where the singles showed progress;
+        # without any, the search space of pairs is too large for them to pay off.
+        for index, first in enumerate(likely):
+            ordered.extend((first, second) for second in likely[index + 1 :])
     result: list[Candidate] = []
     for first, second in ordered:
         if len(result) >= limit:
