@@ -4,8 +4,9 @@ A bug that needs two edits (a bound and a comparison, a guard and a return) show
 in the single-edit round as candidates that get further than the original: the
 failing test passes, another covering test breaks. Such *partial fixes* seed a small
 beam, each combined with the likeliest other single edits; pairs of the likeliest
-single edits fill the rest. Without a partial fix there is no second round. Every edit of a pair was tried alone and failed, so a
-passing pair is already minimal: neither edit can be dropped.
+single edits fill the rest. Without a partial fix there is no second round. Every
+edit of a pair was tried alone and failed, so a passing pair is already minimal:
+neither edit can be dropped.
 """
 
 from __future__ import annotations
