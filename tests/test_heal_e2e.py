@@ -163,12 +163,31 @@ def test_json_report_describes_the_heal(
     assert heal["reloaded"] is True
     assert heal["rerun_outcome"] == "passed"
     assert heal["verified"] is True
+    # test_adult_at_40, test_not_adult_at_17 and test_teen also cover is_adult: one of
+    # them never ran in the search, and the fix passed it.
+    assert heal["assurance"] == "verified"
+    assert heal["held_out_tests"] == 1
     assert heal["candidates_evaluated"] >= 1
     assert heal["winner"]["pass_rate"] == 1.0
     assert heal["winner"]["tests_passed"] == heal["winner"]["tests_total"] >= 4
     assert heal["leaderboard"][0]["change"] == "line 3: `age > 18` -> `age >= 18`"
     assert heal["leaderboard"][0]["passed"] is True
     assert len(heal["leaderboard"]) == heal["candidates_evaluated"]
+
+
+def test_a_fix_no_held_out_test_could_confirm_is_called_plausible(
+    workdir: Path, pytester: pytest.Pytester):
+    make_git_project(workdir, {**PROJECT, "tests/test_rules.py": (
+        "from ages.rules import is_adult\n\n\n"
+        "def test_adult_at_18():\n    assert is_adult(18)\n")})
+    result = run_selfheal(pytester, "--selfheal-report", "report.json")
+    result.stdout.fnmatch_lines([
+        "HEALED   tests/test_rules.py::test_adult_at_18 (*",
+        "  plausible: it passes the tests it was searched with; no held-out test covers "
+        "the function to confirm it",
+    ])
+    (heal,) = json.loads((workdir / "report.json").read_text())["heals"]
+    assert (heal["assurance"], heal["held_out_tests"]) == ("plausible", 0)
 
 
 def test_branch_checked_out_elsewhere_passes_the_whole_suite(
