@@ -207,6 +207,11 @@ class Healer:
         expected.update((nodeid, before.outcomes[nodeid]) for nodeid in selection[1:]
                         if before.outcomes.get(nodeid) in ("passed", "skipped"))
         searched, held_out = hold_out(expected)
+        # Other tests that failed and ran the top suspect most often fail for the same
+        # bug: a fix that repairs them too is preferred to one that only fits this test.
+        siblings = {nodeid: "passed"
+                    for nodeid in covering_tests(suspects[0].function, baseline.coverage)
+                    if nodeid != failure.nodeid and baseline.outcomes.get(nodeid) == "failed"}
         timeout = max(3.0, 3 * before.wall_s + 1.0)
         limits = Limits(timeout_s=timeout, cpu_s=math.ceil(timeout) + 1)
         task = self._task(failure, suspects, spectrum, tuple(searched))
@@ -227,8 +232,8 @@ class Healer:
             room = self.settings.max_candidates - len(verdicts)
             self.progress(f"round {rounds}: trying {min(len(candidates), room)} candidate fixes "
                           f"of {', '.join(str(s.function) for s in suspects)}")
-            winner = self._first_passing(candidates[:room], searched, held_out, limits,
-                                         deadline, record, verdicts)
+            winner = self._first_passing(candidates[:room], searched, held_out, siblings,
+                                         limits, deadline, record, verdicts)
             if time.perf_counter() > deadline:
                 out_of_time = winner is None
                 break
@@ -256,6 +261,7 @@ class Healer:
         candidates: list[Candidate],
         searched: dict[str, str],
         held_out: dict[str, str],
+        siblings: dict[str, str],
         limits: Limits,
         deadline: float,
         record: Callable[[Verdict], None],
@@ -265,7 +271,10 @@ class Healer:
 
         A candidate that passes what the search ran but fails a held-out test fits the
         tests, not the intent: its verdict becomes a failure and the search goes on.
+        One that does not also fix the ``siblings`` (other failing tests of the same
+        code) is kept as a fallback while the round looks for one that does.
         """
+        fallback: Verdict | None = None
         pending = candidates
         while pending:
             winner = self.evaluator.first_passing(
@@ -277,20 +286,28 @@ class Healer:
                 reject=lambda candidate: screen(self.read_source(candidate.function.path),
                                                 candidate),
             )
-            if winner is None or not held_out:
-                return winner
-            check = self.evaluator.first_passing([winner.candidate], held_out, limits,
-                                                 should_stop=lambda: False)
-            if check is not None:
-                return winner
-            self.progress(f"{winner.candidate.description} passes the searched tests but "
-                          "fails a held-out test: it overfits, searching on")
-            overfit = replace(winner, passed=False,
-                              reason="passed the searched tests but failed a held-out test")
-            verdicts[verdicts.index(winner)] = overfit
+            if winner is None:
+                return fallback
             done = {id(verdict.candidate) for verdict in verdicts}
             pending = [c for c in pending if id(c) not in done]
-        return None
+            if held_out and self.evaluator.first_passing(
+                    [winner.candidate], held_out, limits, should_stop=lambda: False) is None:
+                self.progress(f"{winner.candidate.description} passes the searched tests but "
+                              "fails a held-out test: it overfits, searching on")
+                overfit = replace(winner, passed=False,
+                                  reason="passed the searched tests but failed a held-out test")
+                verdicts[verdicts.index(winner)] = overfit
+                continue
+            if not siblings or self.evaluator.first_passing(
+                    [winner.candidate], siblings, limits, should_stop=lambda: False):
+                return winner
+            if fallback is None:
+                self.progress(f"{winner.candidate.description} passes, but not the other "
+                              "failing tests of this code: looking for one that fixes all")
+                fallback = winner
+            if time.perf_counter() > deadline:
+                break
+        return fallback
 
     def _task(
         self, failure: Failure, suspects: list[Suspect], spectrum: Spectrum,

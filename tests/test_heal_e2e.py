@@ -190,6 +190,46 @@ def test_a_fix_no_held_out_test_could_confirm_is_called_plausible(
     assert (heal["assurance"], heal["held_out_tests"]) == ("plausible", 0)
 
 
+WRAP = '''\
+def line_length(words):
+    """Width of ``words`` joined by single spaces."""
+    if not words:
+        return 0
+    return sum(len(word) for word in words) + len(words)
+'''
+
+WRAP_TESTS = '''\
+from text.wrap import line_length
+
+
+def test_one_word():
+    assert line_length(["hello"]) == 5
+
+
+def test_two_words():
+    assert line_length(["a", "bb"]) == 4
+
+
+def test_no_words():
+    assert line_length([]) == 0
+'''
+
+
+def test_a_fix_that_also_repairs_the_other_failing_tests_beats_one_that_fits_one(
+    workdir: Path, pytester: pytest.Pytester):
+    # `+ len(words)` -> `* len(words)` makes test_one_word pass (5 * 1) and is tried
+    # first; only `len(words) - 1` fixes test_two_words as well.
+    make_git_project(workdir, {**PROJECT, "src/text/__init__.py": "",
+                               "src/text/wrap.py": WRAP, "tests/test_rules.py": WRAP_TESTS})
+    result = run_selfheal(pytester, "--selfheal-report", "report.json", "-p", "no:randomly")
+    result.stdout.fnmatch_lines(["*passes, but not the other failing tests of this code*"])
+    heal = json.loads((workdir / "report.json").read_text())["heals"][0]
+    assert heal["status"] == "healed"
+    assert heal["change"] == "line 5: `len(words)` -> `len(words) - 1`"
+    plain = pytester.run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    plain.assert_outcomes(failed=2, passed=1)
+
+
 def test_branch_checked_out_elsewhere_passes_the_whole_suite(
     workdir: Path, pytester: pytest.Pytester, tmp_path: Path
 ):
