@@ -122,11 +122,11 @@ def test_pairs_are_new_and_only_of_edits_that_were_tried_and_failed() -> None:
 def test_the_failing_test_is_always_searched_and_a_third_of_the_others_held_out() -> None:
     failing = "t.py::test_fails"
     others = [f"t.py::test_{n}" for n in range(6)]
-    expected = {failing: "passed", **{n: "passed" for n in others}}
+    expected = {failing: "passed", **dict.fromkeys(others, "passed")}
 
     searched, held = hold_out(expected)
 
-    assert list(searched)[0] == failing
+    assert next(iter(searched)) == failing
     assert len(held) == 2
     assert set(searched) | set(held) == set(expected)
     assert not set(searched) & set(held)
@@ -137,3 +137,4 @@ def test_nothing_is_held_out_when_no_other_test_covers_the_function() -> None:
     searched, held = hold_out({"t.py::test_fails": "passed", "t.py::test_a": "passed",
                                "t.py::test_b": "skipped"})
     assert held == {"t.py::test_b": "skipped"}
+    assert searched == {"t.py::test_fails": "passed", "t.py::test_a": "passed"}
