@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from pytest_selfheal.models import Candidate, Failure, Suspect, Verdict
+from pytest_selfheal.models import Candidate, Failure, MissingCode, Suspect, Verdict
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,8 @@ class RepairTask:
         missing when coverage could not be measured.
     :param line_scores: ``str(function)`` to line to Ochiai suspiciousness.
     :param tests: the selected tests a candidate must pass, failing test first.
+    :param missing: set when the test fails because code it uses does not exist yet:
+        the engine writes it (``suspects`` then holds only its future place).
     """
 
     failure: Failure
@@ -33,10 +35,18 @@ class RepairTask:
     executed_lines: Mapping[str, frozenset[int]] = field(default_factory=dict)
     line_scores: Mapping[str, Mapping[int, float]] = field(default_factory=dict)
     tests: tuple[str, ...] = ()
+    missing: MissingCode | None = None
 
 
 class Engine(Protocol):
-    """A source of candidate fixes."""
+    """A source of candidate fixes.
+
+    Optional attributes the healer reads when an engine has them (the LLM engines do):
+    ``model`` (named in commit trailers), ``stop_reason`` (why the last task ended
+    without a fix, shown instead of the generic reason), ``task_calls`` (model calls the
+    last task took, the heal's ``llm_calls``) and ``implements_missing`` (``True`` to be
+    given tasks for code that does not exist yet, see :attr:`RepairTask.missing`).
+    """
 
     #: Short name shown in reports and commit trailers (``offline``).
     name: str

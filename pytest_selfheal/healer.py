@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from pytest_selfheal import commits
 from pytest_selfheal.engine import Engine, Learner, RepairTask
 from pytest_selfheal.errors import GitError, SelfHealError, SourceError
 from pytest_selfheal.evaluate import Evaluator, Limits, Overlay, ProjectLayout, judge
@@ -22,17 +23,21 @@ from pytest_selfheal.evaluate.screen import screen
 from pytest_selfheal.localize import (
     Spectrum,
     covering_tests,
+    is_test_file,
     line_scores,
     lines_run_by,
     localize,
     project_relpath,
 )
+from pytest_selfheal.missing import find_missing
 from pytest_selfheal.models import (
     Candidate,
     Failure,
     Fitness,
+    FunctionRef,
     HealOutcome,
     HealStatus,
+    MissingCode,
     Suspect,
     TestRun,
     Verdict,
@@ -91,6 +96,8 @@ class Healer:
         self.progress = progress
         self.observe = observe
         self.state = RunState()
+        #: Why ``repo`` is ``None``, as the run's note says it; the caller knows best.
+        self.no_repository_reason = "not a git repository"
 
     # -- reading the project ---------------------------------------------------------
 
@@ -142,7 +149,8 @@ class Healer:
         except SelfHealError as exc:
             outcome = HealOutcome(tests=(failure.nodeid,), status=HealStatus.ERROR,
                                   reason=str(exc), engine=self.engine.name)
-        outcome = replace(outcome, elapsed_s=time.perf_counter() - started)
+        outcome = replace(outcome, elapsed_s=time.perf_counter() - started,
+                          llm_calls=getattr(self.engine, "task_calls", 0))
         for note in self.evaluator.notes:
             if note not in self.state.notes:
                 self.state.notes.append(note)
@@ -165,6 +173,12 @@ class Healer:
         failing = frozenset({failure.nodeid})
         passing = frozenset(n for n, o in baseline.outcomes.items() if o == "passed")
         spectrum = Spectrum(baseline.coverage, failing, passing)
+        missing = self._missing(failure)
+        if missing is not None:
+            # Code the test uses does not exist yet: its future place is the one suspect.
+            place = FunctionRef(missing.path, missing.qualname, 0, 0)
+            return self._search(failure, [Suspect(place, 1.0, "missing")], spectrum, baseline,
+                                deadline, missing)
         suspects = localize(failure, self.layout.root, self.layout.test_files,
                             self.read_source, spectrum)
         if not suspects:
@@ -184,6 +198,7 @@ class Healer:
         spectrum: Spectrum,
         baseline: TestRun,
         deadline: float,
+        missing: MissingCode | None = None,
     ) -> HealOutcome:
         # The tests a candidate must pass: the failing test first, then every test
         # that exercises a suspect and passed before, fastest first.
@@ -214,7 +229,7 @@ class Healer:
                     if nodeid != failure.nodeid and baseline.outcomes.get(nodeid) == "failed"}
         timeout = max(3.0, 3 * before.wall_s + 1.0)
         limits = Limits(timeout_s=timeout, cpu_s=math.ceil(timeout) + 1)
-        task = self._task(failure, suspects, spectrum, tuple(searched))
+        task = replace(self._task(failure, suspects, spectrum, tuple(searched)), missing=missing)
         verdicts: list[Verdict] = []
 
         def record(verdict: Verdict) -> None:
@@ -248,7 +263,8 @@ class Healer:
                 reason = (f"candidate budget of {self.settings.max_candidates} spent "
                           "(raise --selfheal-max-candidates)")
             else:
-                reason = f"none of the {evaluated} candidate fixes passed the tests"
+                reason = (getattr(self.engine, "stop_reason", None)
+                          or f"none of the {evaluated} candidate fixes passed the tests")
             return self._outcome(failure, HealStatus.UNHEALED, reason, suspects,
                                  candidates_evaluated=evaluated, generations=rounds,
                                  leaderboard=leaderboard(verdicts),
@@ -308,6 +324,16 @@ class Healer:
             if time.perf_counter() > deadline:
                 break
         return fallback
+
+    def _missing(self, failure: Failure) -> MissingCode | None:
+        """What the failing test needs written, for engines that write missing code."""
+        if not getattr(self.engine, "implements_missing", False):
+            return None
+        frames = [relpath for frame in failure.frames
+                  if (relpath := project_relpath(frame.path, self.layout.root,
+                                                 self.layout.test_files)) is not None
+                  and not is_test_file(relpath, self.layout.test_files)]
+        return find_missing(failure, self.layout.modules, self.read_source, frames)
 
     def _task(
         self, failure: Failure, suspects: list[Suspect], spectrum: Spectrum,
@@ -370,7 +396,8 @@ class Healer:
         notes: list[str] = []
         branch = commit = None
         if self.settings.mode != "suggest":
-            branch, commit = self._commit(failure, candidate, old_source, check, evaluated, notes)
+            branch, commit = self._commit(failure, candidate, old_source, fitness, evaluated,
+                                          notes)
         if self.settings.mode == "apply":
             self._apply(path, old_source, candidate.source, notes)
         return HealOutcome(
@@ -404,47 +431,57 @@ class Healer:
         failure: Failure,
         candidate: Candidate,
         old_source: str,
-        check: Verdict,
+        fitness: Fitness,
         evaluated: int,
         notes: list[str],
     ) -> tuple[str | None, str | None]:
         if self.repo is None:
-            note = "not a git repository: no branch was written, the diff is in this report"
+            note = (f"no branch was written: {self.no_repository_reason}; the diff is in this "
+                    "report")
             if note not in self.state.notes:
                 self.state.notes.append(note)
             return None, None
         repo = self.repo
         path = candidate.function.path
+        run_id = self.state.run_id
         try:
             relpath = repo.relative(self.layout.root / path)
-            parent = self.state.branch_tip or repo.head_commit()
-            if parent is None:
-                note = "the repository has no commits yet: no branch was written"
-                if note not in self.state.notes:
-                    self.state.notes.append(note)
-                return None, None
-            branch = self.state.branch or repo.unique_branch_name(
-                f"{self.settings.branch_prefix}{self.state.run_id}-{_slug(failure.nodeid)}"
-            )
-            if repo.file_at(parent, relpath) != old_source.encode("utf-8"):
-                # The fix was made on the user's uncommitted version of the file; commit
-                # that version first so the fix commit shows only the fix.
-                parent = repo.commit_files(
-                    branch, {relpath: old_source.encode("utf-8")},
-                    f"selfheal: snapshot of uncommitted changes to {relpath}\n\n"
-                    "Not a fix. The working tree's version of this file, committed as\n"
-                    "found so that the next commit shows only the fix.\n\n"
-                    f"Selfheal-Run: {self.state.run_id}\n",
-                    parent=parent,
+            # One writer at a time per repository: choosing a free branch name and
+            # moving the branch must not interleave with another run's.
+            with repo.lock():
+                parent = self.state.branch_tip or repo.head_commit()
+                if parent is None:
+                    # A root commit of the healed file alone would be a branch that
+                    # holds nothing else of the project: refuse, and say how to get one.
+                    note = ("the repository has no commits yet: no branch was written; commit "
+                            "your work once and selfheal will put its fixes on a branch (the "
+                            "diff is in this report)")
+                    if note not in self.state.notes:
+                        self.state.notes.append(note)
+                    return None, None
+                branch = self.state.branch or repo.unique_branch_name(
+                    f"{self.settings.branch_prefix}{run_id}-{_slug(failure.nodeid)}"
                 )
-                self.state.branch, self.state.branch_tip = branch, parent
-                notes.append(f"{relpath} had uncommitted changes: they are in a separate "
-                             "snapshot commit under the fix")
-            diff = unified_diff(old_source, candidate.source, relpath)
-            message = _commit_message(failure, candidate, relpath, diff, check, evaluated,
-                                      self.state.run_id, self.engine.name)
-            commit = repo.commit_files(branch, {relpath: candidate.source.encode("utf-8")},
-                                       message, parent=parent)
+                if repo.file_at(parent, relpath) != old_source.encode("utf-8"):
+                    # The fix was made on the user's uncommitted version of the file;
+                    # commit that version first so the fix commit shows only the fix.
+                    parent = repo.commit_files(
+                        branch, {relpath: old_source.encode("utf-8")},
+                        commits.snapshot_message(f"uncommitted changes to {relpath}", run_id),
+                        parent=parent,
+                    )
+                    self.state.branch, self.state.branch_tip = branch, parent
+                    notes.append(f"{relpath} had uncommitted changes: they are in a separate "
+                                 "snapshot commit under the fix")
+                diff = unified_diff(old_source, candidate.source, relpath)
+                message = commits.fix_message(
+                    [failure], candidate, relpath, fitness=fitness, candidates_evaluated=evaluated,
+                    lines_changed=diff_size(diff), run_id=run_id, engine=self.engine.name,
+                    # LLM engines name their model; the offline engine has none.
+                    model=getattr(self.engine, "model", None),
+                )
+                commit = repo.commit_files(branch, {relpath: candidate.source.encode("utf-8")},
+                                           message, parent=parent)
         except GitError as exc:
             notes.append(f"no branch written: {exc}")
             return None, None
@@ -509,25 +546,3 @@ def _slug(nodeid: str, limit: int = 40) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     return slug[:limit].rstrip("-") or "test"
 
-
-def _commit_message(
-    failure: Failure, candidate: Candidate, relpath: str, diff: str, check: Verdict,
-    evaluated: int, run_id: str, engine: str,
-) -> str:
-    module = relpath.removesuffix(".py").replace("/", ".")
-    for prefix in ("src.", "lib."):
-        module = module.removeprefix(prefix)
-    test_name = failure.nodeid.rsplit("::", 1)[-1]
-    first_line = (failure.message.splitlines() or [""])[0][:120]
-    return (
-        f"fix({module}): heal {test_name}\n\n"
-        f"{failure.nodeid} failed with {failure.exception_type}"
-        f"{': ' + first_line if first_line else ''}.\n"
-        f"Root cause in {candidate.function.qualname}: {candidate.description}.\n\n"
-        f"Verified in a fresh process: {check.tests_passed} of {check.tests_total} tests that "
-        f"exercise the changed function pass.\n"
-        f"Candidates evaluated: {evaluated}; lines changed: {diff_size(diff)}.\n\n"
-        f"Selfheal-Run: {run_id}\n"
-        f"Selfheal-Engine: {engine}\n"
-        f"Selfheal-Model: none\n"
-    )

@@ -46,6 +46,8 @@ class Failure:
     :param frames: the traceback's frames from the test down to where the exception
         was raised (innermost last), every frame kept: which of them are project code
         is decided by localization.
+    :param test_source: the source of the test function, for prompts; ``""`` when it
+        could not be read.
     """
 
     nodeid: str
@@ -54,6 +56,7 @@ class Failure:
     message: str
     longrepr: str
     frames: tuple[Frame, ...] = ()
+    test_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,20 @@ class FunctionRef:
 
     def __str__(self) -> str:
         return f"{self.path}::{self.qualname}"
+
+
+@dataclass(frozen=True)
+class MissingCode:
+    """A function or method that a test uses and the project does not define yet.
+
+    :param path: project-relative module it belongs in.
+    :param qualname: ``median``, or ``Cart.discount`` for a method.
+    :param kind: ``function`` or ``method``.
+    """
+
+    path: str
+    qualname: str
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -141,6 +158,8 @@ class Verdict:
     :param reason: ``passed``, or the first thing that went wrong, in words a
         reviewer understands (``tests/test_cart.py::test_total failed``).
     :param rejected: screening refused the candidate; it never ran.
+    :param failure_text: the first failing test's whole report (traceback and
+        assertion), what the LLM engines feed back to the model; ``""`` when none.
     """
 
     candidate: Candidate
@@ -150,6 +169,7 @@ class Verdict:
     tests_total: int
     runtime_s: float
     rejected: bool = False
+    failure_text: str = ""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
+import re
 from collections.abc import Iterator
 
 from unidiff.errors import UnidiffParseError
@@ -80,6 +82,12 @@ def _without_body(tree: ast.Module, qualname: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=32)
+def _outline(text: str, qualname: str) -> str | None:
+    # Cached: all candidates of a heal are compared with the same original text.
+    return _without_body(ast.parse(text), qualname)
+
+
 def is_function_swap(old: str, new: str, qualname: str) -> bool:
     """Whether ``new`` differs from ``old`` only in the body of unit ``qualname``.
 
@@ -88,7 +96,7 @@ def is_function_swap(old: str, new: str, qualname: str) -> bool:
     another function) needs the module to be imported afresh.
     """
     try:
-        before = _without_body(ast.parse(old), qualname)
+        before = _outline(old, qualname)
         after = _without_body(ast.parse(new), qualname)
     except (SyntaxError, ValueError):
         return False
@@ -124,3 +132,81 @@ def diff_size(diff: str) -> int:
     except UnidiffParseError as exc:
         raise PatchError(f"not a unified diff: {exc}") from exc
     return sum(patched.added + patched.removed for patched in patch)
+
+
+_HUNK_HEADER = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@(.*)$")
+
+
+def _recount_hunks(diff: str, path: str) -> str:
+    """``diff`` with file headers added where missing and hunk line counts recomputed.
+
+    Models write hunk headers by hand and often miscount; the counts are redundant
+    with the hunk body, which is what they meant.
+    """
+    lines = diff.splitlines()
+    if not any(line.startswith("--- ") for line in lines):
+        lines = [f"--- a/{path}", f"+++ b/{path}", *lines]
+    out: list[str] = []
+    index = 0
+    while index < len(lines):
+        match = _HUNK_HEADER.match(lines[index])
+        if match is None:
+            out.append(lines[index])
+            index += 1
+            continue
+        body: list[str] = []
+        index += 1
+        while index < len(lines) and not lines[index].startswith(("@@ ", "--- ", "diff ")):
+            line = lines[index]
+            body.append(line if line[:1] in ("+", "-", " ", "\\") else " " + line)
+            index += 1
+        while body and body[-1].strip() == "":
+            body.pop()  # blank lines a model left after its last hunk
+        old = sum(1 for line in body if line[:1] in ("-", " "))
+        new = sum(1 for line in body if line[:1] in ("+", " "))
+        out.append(f"@@ -{match[1]},{old} +{match[2]},{new} @@{match[3]}")
+        out.extend(body)
+    return "\n".join(out) + "\n"
+
+
+def diff_files(diff: str, path: str) -> list[str]:
+    """The files a unified diff changes (``path`` when it names none)."""
+    try:
+        return [patched.path for patched in PatchSet(_recount_hunks(diff, path))]
+    except UnidiffParseError as exc:
+        raise PatchError(f"not a unified diff: {exc}") from exc
+
+
+def apply_unified_diff(source: str, diff: str, path: str) -> str:
+    """Apply a unified diff of one file to ``source``.
+
+    Hunks are placed by their content, not their line numbers (which models get
+    wrong), comparing lines without trailing whitespace; the hunk nearest its stated
+    line wins when its content occurs more than once.
+
+    :raises PatchError: when the diff does not parse or a hunk's lines are not in
+        ``source``.
+    """
+    try:
+        patch = PatchSet(_recount_hunks(diff, path))
+    except UnidiffParseError as exc:
+        raise PatchError(f"not a unified diff: {exc}") from exc
+    lines = source.splitlines(keepends=True)
+    newline = "\r\n" if source.endswith("\r\n") else "\n"
+    for patched in patch:
+        cursor = 0
+        for hunk in patched:
+            old = [line.value.rstrip() for line in hunk if line.is_context or line.is_removed]
+            new = [line.value.rstrip("\r\n") + newline
+                   for line in hunk if line.is_context or line.is_added]
+            stripped = [line.rstrip() for line in lines]
+            starts = [start for start in range(cursor, len(lines) - len(old) + 1)
+                      if stripped[start:start + len(old)] == old]
+            if not starts:
+                first = old[0] if old else ""
+                raise PatchError(f"a hunk of the diff does not match the code (near {first!r}); "
+                                 "diff against the code exactly as shown")
+            start = min(starts, key=lambda s: abs(s + 1 - hunk.source_start))
+            lines[start:start + len(old)] = new
+            cursor = start + len(new)
+    return "".join(lines)

@@ -28,13 +28,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "and hot-reload it into this session",
     )
     for option in OPTIONS:
-        group.addoption(
-            option.flag,
-            dest=option.ini_key,
-            default=None,
-            metavar=option.metavar,
-            help=option.help,
-        )
+        if option.is_switch:
+            group.addoption(option.flag, dest=option.ini_key, action="store_const", const="true",
+                            default=None, help=option.help)
+        else:
+            group.addoption(
+                option.flag,
+                dest=option.ini_key,
+                default=None,
+                metavar=option.metavar,
+                help=option.help,
+            )
         parser.addini(option.ini_key, help=option.help, default=None)
 
 

@@ -9,6 +9,7 @@ those pointing at the old code.
 
 from __future__ import annotations
 
+import ast
 import gc
 import linecache
 import os
@@ -86,11 +87,27 @@ def _resolve(module: types.ModuleType, qualname: str) -> types.CodeType | None:
         target = wrapped
 
 
-def swap(path: str, qualname: str, source: str) -> SwapRecord:
-    """Make the running process use the ``qualname`` of ``source`` (the fixed module text).
+@dataclass(frozen=True)
+class SwapTarget:
+    """A function found in the running process: its code and the live objects using it."""
 
-    :raises ReloadError: when the module is not loaded, the function cannot be found,
-        or the new code needs a different closure than the old one.
+    module: str
+    old_code: types.CodeType
+    functions: tuple[types.FunctionType, ...]
+
+    @property
+    def current(self) -> bool:
+        """Whether every function found still runs the code it was found with."""
+        return all(function.__code__ is self.old_code for function in self.functions)
+
+
+def locate(path: str, qualname: str) -> SwapTarget:
+    """Find the live function ``qualname`` of the module loaded from ``path``.
+
+    Finding it walks every module and every object on the heap, so the fork path
+    locates a function once in the session and lets each forked child inherit it.
+
+    :raises ReloadError: when the module is not loaded or the function cannot be found.
     """
     module = find_module(path)
     if module is None:
@@ -107,22 +124,105 @@ def swap(path: str, qualname: str, source: str) -> SwapRecord:
         old_code = next((code for code in candidates if _functions_using(code)), None)
     if old_code is None:
         raise ReloadError(f"cannot find the function {qualname} in module {module.__name__}")
+    functions = _functions_using(old_code)
+    if not functions:
+        raise ReloadError(f"no live function object uses the code of {qualname}")
+    return SwapTarget(module=module.__name__, old_code=old_code, functions=tuple(functions))
+
+
+def swap(path: str, qualname: str, source: str, target: SwapTarget | None = None
+         ) -> SwapRecord:
+    """Make the running process use the ``qualname`` of ``source`` (the fixed module text).
+
+    :param target: the function as :func:`locate` found it, if that is already known.
+    :raises ReloadError: when the module is not loaded, the function cannot be found,
+        or the new code needs a different closure than the old one.
+    """
+    if target is None:
+        module = find_module(path)
+        if module is not None and _is_absent(module, qualname):
+            return define(module, qualname, source)  # new code a test asked for
+        target = locate(path, qualname)
+    old_code = target.old_code
     new_code = compile_unit(source, old_code.co_filename, qualname)
     if new_code.co_freevars != old_code.co_freevars:
         raise ReloadError(
             f"{qualname} closes over {new_code.co_freevars} after the fix but over "
             f"{old_code.co_freevars} before: it cannot be swapped in place"
         )
-    functions = _functions_using(old_code)
-    if not functions:
-        raise ReloadError(f"no live function object uses the code of {qualname}")
-    for function in functions:
+    for function in target.functions:
         function.__code__ = new_code
+    module = sys.modules.get(target.module)
+    if module is not None:
+        _define_new_helpers(module, source)
     # Tracebacks from now on must show the fixed lines, not the file on disk.
     lines = source.splitlines(keepends=True)
     linecache.cache[old_code.co_filename] = (len(source), None, lines, old_code.co_filename)
-    return SwapRecord(functions=tuple((function, old_code) for function in functions),
-                      module=module.__name__)
+    return SwapRecord(functions=tuple((function, old_code) for function in target.functions),
+                      module=target.module)
+
+
+def _is_absent(module: types.ModuleType, qualname: str) -> bool:
+    """Whether ``qualname`` is a name the module (or its class) does not have at all."""
+    *owners, name = qualname.split(".")
+    target: object = module
+    for part in owners:
+        target = getattr(target, part, None)
+        if not isinstance(target, type):
+            return False
+    return not hasattr(target, name)
+
+
+def define(module: types.ModuleType, qualname: str, source: str) -> SwapRecord:
+    """Add the new function or method ``qualname`` of ``source`` to the loaded ``module``.
+
+    Used for code written because a test needed it: there is no old code to swap, so
+    the new function is made in the module's namespace (its globals are the module's)
+    and set on the module or its class.
+    """
+    filename = getattr(module, "__file__", None) or module.__name__
+    *owners, name = qualname.split(".")
+    try:
+        tree = ast.parse(source, filename)
+    except (SyntaxError, ValueError) as exc:
+        raise ReloadError(f"the new {filename} does not compile: {exc}") from exc
+    body: list[ast.stmt] = tree.body
+    for owner in owners:
+        found = next((n for n in body if isinstance(n, ast.ClassDef) and n.name == owner), None)
+        if found is None:
+            raise ReloadError(f"no class {owner} in the new {filename}")
+        body = found.body
+    node = next((n for n in body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+                 and n.name == name), None)
+    if node is None:
+        raise ReloadError(f"cannot find the function {qualname} in module {module.__name__} "
+                          "nor in its new source")
+    namespace: dict[str, object] = {}
+    # Line numbers stay those of the new file, so tracebacks point at the right lines.
+    exec(compile(ast.Module(body=[node], type_ignores=[]), filename, "exec"),
+         module.__dict__, namespace)
+    function = namespace[name]
+    target: object = module
+    for owner in owners:
+        target = getattr(target, owner)
+    if isinstance(function, types.FunctionType):
+        function.__qualname__ = qualname
+    setattr(target, name, function)
+    lines = source.splitlines(keepends=True)
+    linecache.cache[filename] = (len(source), None, lines, filename)
+    return SwapRecord(functions=(), module=module.__name__)
+
+
+def _define_new_helpers(module: types.ModuleType, source: str) -> None:
+    """Define the module-level functions that ``source`` adds (helpers of a fix)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return
+    for node in tree.body:
+        if (isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                and not hasattr(module, node.name)):
+            define(module, node.name, source)
 
 
 def undo(record: SwapRecord) -> None:

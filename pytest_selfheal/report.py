@@ -6,7 +6,7 @@ renamed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -57,8 +57,8 @@ def summary_lines(
                      + "; the test outcomes above are those of the original code")
         branches = sorted({o.branch for o in outcomes if o.branch})
         for branch in branches:
-            lines.append(f"review: git log -p HEAD..{branch}   apply: git merge {branch}   "
-                         f"drop: git branch -D {branch}")
+            lines.append(f"review: selfheal show {branch}   apply: selfheal apply {branch}   "
+                         f"drop: selfheal drop {branch}")
     return lines
 
 
@@ -70,16 +70,22 @@ def json_report(
     provider: str,
     started: float,
     elapsed_s: float,
+    model: str | None = None,
+    budget: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The JSON report of a run (DESIGN.md section 7)."""
+    """The JSON report of a run (DESIGN.md section 7).
+
+    :param budget: what the LLM engine used and was allowed (calls, tokens, cost),
+        ``None`` when no model was asked.
+    """
     return {
         "version": version,
         "provider": provider,
-        "model": None,
+        "model": model,
         "seed": None,
         "started": datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
         "elapsed_s": round(elapsed_s, 3),
-        "budget": {
+        "budget": dict(budget) if budget is not None else {
             "calls": {"used": sum(o.llm_calls for o in outcomes), "allowed": None},
             "tokens": {"used": 0, "allowed": None},
             "cost": {"used": 0.0, "allowed": None},

@@ -10,6 +10,7 @@ reported as failed and the exit code is what the tests decided.
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import os
 import sys
@@ -18,7 +19,7 @@ from collections.abc import Collection, Generator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType, TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -29,18 +30,17 @@ from _pytest.runner import runtestprotocol
 
 from pytest_selfheal import __version__
 from pytest_selfheal.errors import NotARepositoryError, ReloadError
-from pytest_selfheal.evaluate import Evaluator, Isolation, ProjectLayout, Zygote
-from pytest_selfheal.healer import Healer
-from pytest_selfheal.localize import importers_closure, is_test_file, project_relpath
 from pytest_selfheal.models import Failure, Frame, HealOutcome, HealStatus
-from pytest_selfheal.offline import OfflineEngine
-from pytest_selfheal.probe import run_items
-from pytest_selfheal.reload import swap
 from pytest_selfheal.report import json_report, summary_lines
 from pytest_selfheal.settings import Settings
 
+# The healing machinery (evaluation, engines, coverage, git) is imported at the first
+# failure, inside the functions below: a green suite never pays for it.
 if TYPE_CHECKING:
+    from pytest_selfheal.evaluate import Evaluator, ProjectLayout
     from pytest_selfheal.gitrepo import GitRepo
+    from pytest_selfheal.healer import Healer
+    from pytest_selfheal.llm import LLMClient
 
 
 class SelfHealSession:
@@ -56,6 +56,7 @@ class SelfHealSession:
         self._healer: Healer | None = None
         self._evaluator: Evaluator | None = None
         self._rerunning = False
+        self._html_path: Path | None = None
 
     # -- hooks -------------------------------------------------------------------------
 
@@ -90,9 +91,17 @@ class SelfHealSession:
             self._heal(item, nextitem, failure)
         return result
 
+    def _notes(self) -> list[str]:
+        if self._healer is None:
+            return []
+        client = _engine_client(self._healer)
+        return [*self._healer.state.notes, *(client.notes if client is not None else [])]
+
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        notes = self._healer.state.notes if self._healer is not None else []
+        notes = self._notes()
         lines = summary_lines(self.outcomes, notes, verbose=self.config.get_verbosity() > 0)
+        if self._html_path is not None:
+            lines.append(f"HTML report: {_shown(self._html_path, self.config)}")
         if lines:
             terminalreporter.section("selfheal")
             for line in lines:
@@ -101,13 +110,23 @@ class SelfHealSession:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self._evaluator is not None:
             self._evaluator.close()
-        if self.settings.report_path is None:
-            return
-        notes = self._healer.state.notes if self._healer is not None else []
+        if self._healer is None and self.settings.report_path is None:
+            return  # a green run: nothing to report
+        # Runs before the terminal summary (the terminal reporter writes it from its own
+        # sessionfinish wrapper), so the summary can name the HTML report.
+        notes = self._notes()
+        client = _engine_client(self._healer) if self._healer is not None else None
         report = json_report(
             self.outcomes, notes, version=__version__, provider=self.settings.provider,
             started=self.started, elapsed_s=time.time() - self.started,
+            model=self.settings.llm.model if self.settings.uses_llm else None,
+            budget=client.budget.report() if client is not None else None,
         )
+        if self._healer is not None:
+            report["run_id"] = self._healer.state.run_id
+            self._write_html_report(report, self._healer.state.run_id)
+        if self.settings.report_path is None:
+            return
         path = self.settings.report_path
         if not path.is_absolute():
             path = self.config.invocation_params.dir / path
@@ -116,6 +135,15 @@ class SelfHealSession:
             path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
             self._write(f"could not write the JSON report to {path}: {exc}")
+
+    def _write_html_report(self, report: dict[str, Any], run_id: str) -> None:
+        from pytest_selfheal.html_report import render
+        from pytest_selfheal.statedir import write_html_report
+
+        try:
+            self._html_path = write_html_report(self.config.rootpath, run_id, render(report))
+        except OSError as exc:
+            self._write(f"could not write the HTML report: {exc}")
 
     # -- healing -----------------------------------------------------------------------
 
@@ -126,8 +154,13 @@ class SelfHealSession:
 
     def _get_healer(self, session: pytest.Session) -> Healer:
         if self._healer is None:
+            from pytest_selfheal.evaluate import Evaluator, Isolation, Zygote
+            from pytest_selfheal.healer import Healer
+            from pytest_selfheal.offline import OfflineEngine
+            from pytest_selfheal.probe import run_items
+
             layout = _layout(self.config, self._items)
-            repo = _discover_repository(layout.root)
+            repo, no_repository_reason = _discover_repository(layout.root)
             zygote = Zygote(runner=functools.partial(run_items, session),
                             root=str(layout.root))
             isolation = Isolation(network=self.settings.network == "isolated",
@@ -136,20 +169,37 @@ class SelfHealSession:
                                         zygote if self.settings.evaluator == "auto" else None,
                                         isolation)
             engine = self.config.hook.pytest_selfheal_make_engine(
-                config=self.config, settings=self.settings) or OfflineEngine(
-                    state_dir=layout.root / ".selfheal")
+                config=self.config, settings=self.settings)
+            if engine is None and self.settings.uses_llm:
+                # Imported here: openai costs an import that offline runs need not pay.
+                from pytest_selfheal.refine import make_refine_engine
+
+                run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+                engine = make_refine_engine(self.settings, layout.root, run_id,
+                                            layout.test_files)
+            engine = engine or OfflineEngine(root=layout.root)
             self._healer = Healer(self.settings, layout, self._evaluator, repo, engine,
                                   reaching=functools.partial(_tests_reaching, self._items,
                                                              layout),
                                   progress=lambda line: self._write(f"  {line}"),
                                   observe=lambda verdict: self.config.hook.
                                   pytest_selfheal_candidate_evaluated(verdict=verdict))
+            if repo is None:
+                self._healer.no_repository_reason = no_repository_reason
         return self._healer
 
     def _heal(self, item: pytest.Item, nextitem: pytest.Item | None, failure: Failure) -> None:
         self._write(f"{item.nodeid} failed; healing with the {self.settings.provider} engine")
         healer = self._get_healer(item.session)
-        outcome = healer.heal(failure)
+        stopped = _engine_client(healer)
+        if stopped is not None and stopped.stopped is not None:
+            # The endpoint already refused this run (a wrong key, an unknown model):
+            # said once, at the first failure; the others are skipped without a call.
+            outcome = HealOutcome(tests=(failure.nodeid,), status=HealStatus.SKIPPED,
+                                  reason=f"healing stopped: {stopped.stopped}",
+                                  engine=healer.engine.name)
+        else:
+            outcome = healer.heal(failure)
         if outcome.status is HealStatus.HEALED and outcome.new_source is not None:
             outcome = self._reload_and_rerun(item, nextitem, outcome, healer)
         self.outcomes.append(outcome)
@@ -164,6 +214,8 @@ class SelfHealSession:
     ) -> HealOutcome:
         assert outcome.new_source is not None
         assert outcome.function is not None
+        from pytest_selfheal.reload import swap
+
         path = str(healer.layout.root / outcome.function.path)
         try:
             swap(path, outcome.function.qualname, outcome.new_source)
@@ -180,10 +232,22 @@ class SelfHealSession:
         return replace(outcome, reloaded=True, rerun_outcome=rerun)
 
 
+def _engine_client(healer: Healer) -> LLMClient | None:
+    """The LLM client of the healer's engine, when it has one."""
+    if "pytest_selfheal.llm" not in sys.modules:
+        return None  # no LLM engine was ever made in this process
+    from pytest_selfheal.llm import LLMClient
+
+    client = getattr(healer.engine, "client", None)
+    return client if isinstance(client, LLMClient) else None
+
+
 def _tests_reaching(items: Sequence[pytest.Item], layout: ProjectLayout,
                     paths: Collection[str]) -> list[str]:
     """Node ids of the tests whose modules use, directly or through other project
     modules, any of the project files ``paths``."""
+    from pytest_selfheal.localize import importers_closure
+
     files_by_module = dict(layout.modules)
     graph = {relpath: _project_references(sys.modules.get(name), files_by_module)
              for name, relpath in files_by_module.items()}
@@ -207,15 +271,26 @@ def _project_references(module: object, files_by_module: Mapping[str, str]) -> s
     return found
 
 
-def _discover_repository(root: Path) -> GitRepo | None:
+def _discover_repository(root: Path) -> tuple[GitRepo | None, str]:
+    """The project's repository, or ``None`` and why there is none to write branches to."""
     try:
         # Imported here: GitPython refuses to import at all where git is not installed,
         # and healing must still run (and report its diffs) on such a machine.
         from pytest_selfheal.gitrepo import GitRepo
 
-        return GitRepo.discover(root)
-    except (NotARepositoryError, ImportError):
-        return None
+        return GitRepo.discover(root), ""
+    except NotARepositoryError as exc:
+        return None, str(exc)
+    except ImportError as exc:
+        return None, f"GitPython cannot be used ({exc})"
+
+
+def _shown(path: Path, config: pytest.Config) -> str:
+    """``path`` relative to where pytest was started, when it is below it."""
+    try:
+        return str(path.relative_to(config.invocation_params.dir))
+    except ValueError:
+        return str(path)
 
 
 def _failure(
@@ -234,10 +309,23 @@ def _failure(
         message=str(excinfo.value)[:2000],
         longrepr=report.longreprtext[-4000:],
         frames=tuple(frames),
+        test_source=_test_source(item),
     )
 
 
+def _test_source(item: pytest.Item) -> str:
+    """The test function's source, shown to the model; ``""`` when it has none."""
+    function = getattr(item, "function", None)
+    try:
+        return inspect.getsource(function) if function is not None else ""
+    except (OSError, TypeError):
+        return ""
+
+
 def _layout(config: pytest.Config, items: list[pytest.Item]) -> ProjectLayout:
+    from pytest_selfheal.evaluate import ProjectLayout
+    from pytest_selfheal.localize import is_test_file, project_relpath
+
     root = config.rootpath
     test_files = sorted({
         os.path.relpath(item.path, root).replace(os.sep, "/")

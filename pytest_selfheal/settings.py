@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
+from urllib.parse import urlsplit, urlunsplit
 
 from pytest_selfheal.errors import SettingsError
 
@@ -21,7 +23,11 @@ PROVIDERS: Final = ("auto", "offline", "openai", "replay")
 MODES: Final = ("branch", "apply", "suggest")
 #: Providers that this release can run; the others are accepted names of the interface
 #: that are refused with a clear message until their engines land.
-AVAILABLE_PROVIDERS: Final = ("auto", "offline")
+AVAILABLE_PROVIDERS: Final = ("auto", "offline", "openai", "replay")
+#: Where the OpenAI SDK sends requests when no base URL is configured.
+OPENAI_DEFAULT_URL: Final = "https://api.openai.com/v1"
+_TRUE: Final = ("1", "true", "yes", "on")
+_FALSE: Final = ("0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,8 @@ class Option:
     default: str | None
     choices: tuple[str, ...] = ()
     metavar: str = "VALUE"
+    #: A switch (``--selfheal-cache``) rather than a flag with a value.
+    is_switch: bool = False
 
     @property
     def flag(self) -> str:
@@ -97,6 +105,32 @@ OPTIONS: Final = (
     ),
     Option("branch-prefix", "prefix of the generated branches (default selfheal/)", "selfheal/",
            metavar="PREFIX"),
+    Option("model", "model asked for fixes by the LLM engine (default gpt-4o-mini)",
+           "gpt-4o-mini", metavar="NAME"),
+    Option("base-url", "OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 for Ollama "
+           "(default: OPENAI_BASE_URL, else api.openai.com)", None, metavar="URL"),
+    Option("api-key-env", "environment variable holding the API key (default OPENAI_API_KEY); "
+           "the key itself is only ever read from the environment", "OPENAI_API_KEY",
+           metavar="NAME"),
+    Option("rounds", "LLM rounds per failure: ask, test, feed the failure back (default 3)", "3",
+           metavar="N"),
+    Option("completions", "completions asked for per LLM round (n; default 1)", "1",
+           metavar="N"),
+    Option("max-llm-calls", "requests sent to the LLM endpoint at most per run, retries "
+           "included (default 40)", "40", metavar="N"),
+    Option("max-tokens", "prompt plus completion tokens at most per run (default 500000)",
+           "500000", metavar="N"),
+    Option("max-cost", "US dollars spent on the LLM at most per run (default 1.00)", "1.00",
+           metavar="USD"),
+    Option("llm-timeout", "seconds to wait for one LLM reply (default 60)", "60",
+           metavar="SECONDS"),
+    Option("prices", "prices in USD per million input/output tokens, e.g. "
+           "'my-model=0.5/1.5, other=1/2' (adds to the built-in table)", None,
+           metavar="PRICES"),
+    Option("cache", "answer identical LLM requests from the store in .selfheal/ instead of "
+           "the endpoint", None, is_switch=True),
+    Option("replay-run", "with --selfheal-provider replay: the recorded run to replay "
+           "(default: the latest one with LLM exchanges)", None, metavar="RUN"),
 )
 
 
@@ -118,14 +152,67 @@ class Settings:
     branch_prefix: str
     network: str = "isolated"
     evaluator: str = "auto"
+    llm: LLMSettings = field(default_factory=lambda: LLMSettings())
+
+    @property
+    def uses_llm(self) -> bool:
+        """Whether healing asks a model (``openai`` or ``replay``)."""
+        return self.provider in ("openai", "replay")
 
     @property
     def header(self) -> str:
         """One line saying how healing is set up, for the pytest report header."""
+        llm = ""
+        if self.uses_llm:
+            where = "recorded run" if self.provider == "replay" else self.llm.shown_url
+            llm = (f", model {self.llm.model} at {where}, budget {self.llm.max_calls} calls / "
+                   f"{self.llm.max_tokens} tokens / ${self.llm.max_cost:.2f}")
         return (
-            f"selfheal: provider {self.provider} ({self.provider_note}), mode {self.mode}, "
+            f"selfheal: provider {self.provider} ({self.provider_note}){llm}, mode {self.mode}, "
             f"workers {self.workers}, timeout {self.timeout_s:g}s per failure"
         )
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    """How the LLM engine reaches its model and what it may spend.
+
+    The API key is not here: it is read from the environment variable
+    ``api_key_env`` when the client is made, so no settings object, report or log
+    line can ever carry it.
+
+    :param base_url: the endpoint, ``None`` for the SDK's default (api.openai.com).
+    :param prices: model name to USD per million (input, output) tokens, added to
+        and overriding the built-in table.
+    :param replay_run: the run that ``--selfheal-provider replay`` replays, ``None``
+        for the latest recorded one.
+    """
+
+    model: str = "gpt-4o-mini"
+    base_url: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    rounds: int = 3
+    completions: int = 1
+    max_calls: int = 40
+    max_tokens: int = 500_000
+    max_cost: float = 1.0
+    request_timeout_s: float = 60.0
+    prices: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    cache: bool = False
+    replay_run: str | None = None
+
+    @property
+    def shown_url(self) -> str:
+        """The base URL as it may be shown: any user:password in it is left out."""
+        return without_credentials(self.base_url or OPENAI_DEFAULT_URL)
+
+
+def without_credentials(url: str) -> str:
+    """``url`` without the ``user:password@`` part, which must never be printed."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 @dataclass(frozen=True)
@@ -206,15 +293,8 @@ def from_raw(raw: Mapping[str, RawValue], env: Mapping[str, str] = os.environ) -
             f"{where('provider')} {provider!r} is not available in this release yet; "
             "use --selfheal-provider offline (or auto)"
         )
-    if provider == "auto":
-        configured = [name for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY") if env.get(name)]
-        note = (
-            f"{' and '.join(configured)} set, but the LLM engine is not in this release"
-            if configured
-            else "no LLM endpoint configured"
-        )
-    else:
-        note = f"chosen with {where('provider')}"
+    llm = _llm_settings(raw, env, positive_int, positive_float)
+    provider, note = _resolve_provider(provider, where("provider"), llm, raw, env)
     report = text("report")
     workers = positive_int("workers") if text("workers") is not None else os.cpu_count() or 1
     prefix = (text("branch-prefix") or "").strip()
@@ -224,7 +304,7 @@ def from_raw(raw: Mapping[str, RawValue], env: Mapping[str, str] = os.environ) -
             f"got {text('branch-prefix')!r}"
         )
     return Settings(
-        provider="offline",
+        provider=provider,
         provider_note=note,
         mode=choice("mode", MODES),
         report_path=Path(report) if report else None,
@@ -234,4 +314,107 @@ def from_raw(raw: Mapping[str, RawValue], env: Mapping[str, str] = os.environ) -
         branch_prefix=prefix,
         network=choice("network", ("isolated", "shared")),
         evaluator=choice("evaluator", ("auto", "subprocess")),
+        llm=llm,
     )
+
+
+def _llm_settings(
+    raw: Mapping[str, RawValue],
+    env: Mapping[str, str],
+    positive_int: Callable[[str], int],
+    positive_float: Callable[[str], float],
+) -> LLMSettings:
+    def text(name: str) -> str:
+        return (raw[name].value or "").strip()
+
+    model = text("model")
+    if not model:
+        raise SettingsError(f"{raw['model'].source} must name a model, got {raw['model'].value!r}")
+    base_url = text("base-url") or env.get("OPENAI_BASE_URL", "").strip() or None
+    if base_url is not None and urlsplit(base_url).scheme not in ("http", "https"):
+        base_source = raw["base-url"].source if text("base-url") else "OPENAI_BASE_URL"
+        raise SettingsError(
+            f"{base_source} must be an http:// or https:// URL such as "
+            f"'http://localhost:11434/v1', got {without_credentials(base_url)!r}"
+        )
+    key_env = text("api-key-env")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key_env):
+        raise SettingsError(
+            f"{raw['api-key-env'].source} must be the name of an environment variable such as "
+            f"'OPENAI_API_KEY' (never the key itself), got a value of {len(key_env)} characters"
+        )
+    completions = positive_int("completions")
+    if completions > 16:
+        raise SettingsError(
+            f"{raw['completions'].source} must be at most 16, got {raw['completions'].value!r}"
+        )
+    try:
+        max_cost = float(text("max-cost"))
+    except ValueError:
+        max_cost = math.nan
+    if not max_cost >= 0 or math.isinf(max_cost):
+        raise SettingsError(f"{raw['max-cost'].source} must be a number of US dollars such as "
+                            f"'2.50', got {raw['max-cost'].value!r}")
+    cache = text("cache").lower()
+    if cache not in (*_TRUE, *_FALSE, ""):
+        raise SettingsError(f"{raw['cache'].source} must be true or false, got "
+                            f"{raw['cache'].value!r}")
+    return LLMSettings(
+        model=model,
+        base_url=base_url,
+        api_key_env=key_env,
+        rounds=positive_int("rounds"),
+        completions=completions,
+        max_calls=positive_int("max-llm-calls"),
+        max_tokens=positive_int("max-tokens"),
+        max_cost=max_cost,
+        request_timeout_s=positive_float("llm-timeout"),
+        prices=parse_prices(raw["prices"].value, raw["prices"].source),
+        cache=cache in _TRUE,
+        replay_run=text("replay-run") or None,
+    )
+
+
+def parse_prices(value: str | None, source: str) -> dict[str, tuple[float, float]]:
+    """Parse ``'model=0.15/0.60, other=1/2'`` (USD per million input/output tokens)."""
+    prices: dict[str, tuple[float, float]] = {}
+    for entry in (value or "").replace(";", ",").split(","):
+        if not entry.strip():
+            continue
+        model, _, pair = entry.partition("=")
+        input_price, _, output_price = pair.partition("/")
+        try:
+            numbers = (float(input_price), float(output_price))
+        except ValueError:
+            numbers = (math.nan, math.nan)
+        if not model.strip() or not all(n >= 0 and math.isfinite(n) for n in numbers):
+            raise SettingsError(
+                f"{source} must list model=INPUT/OUTPUT prices in USD per million tokens, "
+                f"such as 'gpt-4o-mini=0.15/0.60', got {entry.strip()!r}"
+            )
+        prices[model.strip()] = numbers
+    return prices
+
+
+def _resolve_provider(
+    provider: str, source: str, llm: LLMSettings, raw: Mapping[str, RawValue],
+    env: Mapping[str, str],
+) -> tuple[str, str]:
+    """The engine that will run and why, shown in the report header."""
+    configured = []
+    if (raw["base-url"].value or "").strip():
+        configured.append(raw["base-url"].source)
+    elif env.get("OPENAI_BASE_URL", "").strip():
+        configured.append("OPENAI_BASE_URL")
+    if env.get(llm.api_key_env):
+        configured.append(llm.api_key_env)
+    if provider == "auto":
+        if configured:
+            return "openai", f"{' and '.join(configured)} set"
+        return "offline", "no LLM endpoint configured"
+    if provider == "openai" and not configured:
+        raise SettingsError(
+            f"{source} 'openai' needs an endpoint: set {llm.api_key_env} for api.openai.com, "
+            "or OPENAI_BASE_URL (or --selfheal-base-url) for a local server such as Ollama"
+        )
+    return provider, f"chosen with {source}"

@@ -105,7 +105,9 @@ def project_files(root: Path) -> dict[str, bytes]:
     return {path.relative_to(root).as_posix(): path.read_bytes()
             for path in sorted(root.rglob("*"))
             if path.is_file() and ".git" not in path.parts and "__pycache__" not in path.parts
-            and ".pytest_cache" not in path.parts and path.name != "report.json"}
+            and ".pytest_cache" not in path.parts and path.name != "report.json"
+            # selfheal's own state directory (HTML reports), ignored by git.
+            and ".selfheal" not in path.parts}
 
 
 def processes_under(directory: Path) -> list[str]:

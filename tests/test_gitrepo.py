@@ -270,6 +270,27 @@ def test_an_existing_branch_name_gets_a_numbered_suffix_and_keeps_its_commit(
     assert repo.branch_head(f"{BRANCH}-2") == head
 
 
+def test_a_name_with_branches_below_it_gets_a_numbered_suffix(project: Path) -> None:
+    git(project, "branch", f"{BRANCH}/kept")
+    repo = GitRepo.discover(project)
+
+    branch = repo.unique_branch_name(BRANCH)
+    repo.commit_files(branch, CHANGE, MESSAGE, parent=repo.head_commit())
+
+    assert branch == f"{BRANCH}-2"
+    assert repo.branch_head(f"{BRANCH}/kept") == repo.head_commit()
+
+
+def test_a_branch_named_like_the_prefix_is_a_git_error_that_names_it(project: Path) -> None:
+    git(project, "branch", "selfheal")
+    repo = GitRepo.discover(project)
+
+    with pytest.raises(GitError, match="a branch named 'selfheal' exists, so git cannot create "
+                       "'selfheal/x' beside it; rename that branch or choose another branch "
+                       r"prefix \(--selfheal-branch-prefix\)"):
+        repo.unique_branch_name("selfheal/x")
+
+
 def test_the_commit_message_is_stored_verbatim(project: Path) -> None:
     _, _, _, commit = write_fix(project)
 
@@ -482,3 +503,56 @@ def test_without_a_git_executable_operations_raise_git_error(
 
     with pytest.raises(GitError, match="install git"):
         repo.head_commit()
+
+
+# -- one writer at a time --------------------------------------------------------------
+
+LOCK_HOLDER = (
+    "import sys\n"
+    "from pytest_selfheal.gitrepo import GitRepo\n"
+    "with GitRepo.discover(sys.argv[1]).lock():\n"
+    "    print('locked', flush=True)\n"
+    "    sys.stdin.read()  # hold it until the test closes our stdin, or kills us\n"
+)
+
+
+def hold_lock(root: Path) -> subprocess.Popen[str]:
+    """Another process holding the repository's selfheal lock, once this returns."""
+    holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(root)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None
+    assert holder.stdout.readline() == "locked\n"
+    return holder
+
+
+def test_a_second_writer_is_refused_the_lock_and_told_who_holds_it(project: Path) -> None:
+    holder = hold_lock(project)
+    try:
+        expected = rf"another selfheal process \(pid {holder.pid}\)"
+        with pytest.raises(GitError, match=expected), GitRepo.discover(project).lock(timeout_s=0):
+            pass  # pragma: no cover - the lock is held
+    finally:
+        holder.communicate("")
+    with GitRepo.discover(project).lock(timeout_s=0):
+        pass  # released once its holder let go
+
+
+def test_a_lock_whose_holder_was_killed_is_free_again(project: Path) -> None:
+    holder = hold_lock(project)
+    holder.kill()
+    holder.communicate()
+
+    with GitRepo.discover(project).lock(timeout_s=0):
+        pass
+
+
+def test_linked_worktrees_share_one_lock(project: Path, tmp_path: Path) -> None:
+    linked = tmp_path / "linked"
+    git(project, "worktree", "add", "-q", "--detach", str(linked))
+    holder = hold_lock(linked)
+    try:
+        with pytest.raises(GitError, match="still holds"), GitRepo.discover(project).lock(
+                timeout_s=0):
+            pass  # pragma: no cover - the lock is held
+    finally:
+        holder.communicate("")

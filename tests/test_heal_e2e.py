@@ -97,10 +97,8 @@ def user_state(root: Path) -> dict[str, object]:
                      if not b.startswith("selfheal/")],
         "files": {path.relative_to(root).as_posix(): path.read_bytes()
                   for path in root.rglob("*")
-                  if path.is_file() and ".git" not in path.parts
-                  and "__pycache__" not in path.parts and ".pytest_cache" not in path.parts
-                  # selfheal's own state, ignored by git (the status above stays clean)
-                  and ".selfheal" not in path.parts},
+                  if path.is_file() and not {".git", "__pycache__", ".pytest_cache",
+                                             ".selfheal"} & set(path.parts)},
     }
 
 
@@ -281,6 +279,25 @@ def test_without_the_flag_nothing_heavy_is_imported(pytester: pytest.Pytester):
     result.assert_outcomes(passed=1)
 
 
+def test_a_green_suite_with_the_flag_never_loads_the_healing_machinery(
+        pytester: pytest.Pytester):
+    # What makes --selfheal cost nothing on a green suite: evaluation, engines,
+    # coverage and git are imported at the first failure only.
+    pytester.makepyfile(
+        """
+        import sys
+
+        def test_modules():
+            heavy = {"pytest_selfheal.healer", "pytest_selfheal.evaluate",
+                     "pytest_selfheal.offline", "git", "unidiff", "openai", "coverage"}
+            assert "pytest_selfheal.session" in sys.modules
+            assert heavy.isdisjoint(sys.modules), heavy & set(sys.modules)
+        """
+    )
+    result = pytester.runpytest_subprocess("--selfheal")
+    result.assert_outcomes(passed=1)
+
+
 def test_outside_a_git_repository_the_diff_is_still_reported(
     workdir: Path, pytester: pytest.Pytester):
     for relpath, text in PROJECT.items():
@@ -291,7 +308,8 @@ def test_outside_a_git_repository_the_diff_is_still_reported(
     result.stdout.fnmatch_lines([
         "HEALED   tests/test_rules.py::test_adult_at_18 (*",
         "  | +    return age >= 18",
-        "note: not a git repository: no branch was written, the diff is in this report",
+        "note: no branch was written: * is not inside a git work tree; run `git init` there "
+        "to let selfheal write branches; the diff is in this report",
     ])
     report = json.loads((workdir / "report.json").read_text())
     assert report["heals"][0]["branch"] is None

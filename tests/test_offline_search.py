@@ -35,23 +35,22 @@ def verdict(candidate: Candidate, tests_passed: int = 0) -> Verdict:
 
 
 def test_operators_that_fixed_this_project_before_are_tried_first(tmp_path: Path) -> None:
-    state = tmp_path / ".selfheal"
-    fresh = OfflineEngine(state_dir=state).propose(task_for(), [])
+    fresh = OfflineEngine(root=tmp_path).propose(task_for(), [])
     assert fresh[0].operator != "name-swap"
 
-    learned = OperatorRates(state, {})
+    learned = OperatorRates(tmp_path, {})
     for _ in range(200):
         learned.record(["name-swap"], "name-swap")
 
     # A new engine, as in the next pytest run, reads what the last one learned.
-    ordered = OfflineEngine(state_dir=state).propose(task_for(), [])
+    ordered = OfflineEngine(root=tmp_path).propose(task_for(), [])
     assert ordered[0].operator == "name-swap"
     assert sorted(c.source for c in ordered) == sorted(c.source for c in fresh)
 
 
 def test_rates_are_kept_in_one_git_ignored_json_file(tmp_path: Path) -> None:
     state = tmp_path / ".selfheal"
-    rates = OperatorRates(state, {"compare-swap": 1.0})
+    rates = OperatorRates(tmp_path, {"compare-swap": 1.0})
     before = rates.rate("compare-swap")
 
     rates.record(["compare-swap", "compare-swap", "off-by-one"], "compare-swap")
@@ -59,8 +58,8 @@ def test_rates_are_kept_in_one_git_ignored_json_file(tmp_path: Path) -> None:
     data = json.loads((state / FILENAME).read_text())
     assert data["operators"]["compare-swap"] == {"tried": 2, "won": 1}
     assert data["operators"]["off-by-one"] == {"tried": 1, "won": 0}
-    assert (state / ".gitignore").read_text() == "*\n"
-    assert OperatorRates(state, {"compare-swap": 1.0}).rate("compare-swap") > before
+    assert "*" in (state / ".gitignore").read_text().splitlines()
+    assert OperatorRates(tmp_path, {"compare-swap": 1.0}).rate("compare-swap") > before
 
 
 def test_a_damaged_rates_file_is_ignored_and_rewritten(tmp_path: Path) -> None:
@@ -68,7 +67,7 @@ def test_a_damaged_rates_file_is_ignored_and_rewritten(tmp_path: Path) -> None:
     state.mkdir()
     (state / FILENAME).write_text("{not json")
 
-    rates = OperatorRates(state, {"negate": 0.7})
+    rates = OperatorRates(tmp_path, {"negate": 0.7})
     assert rates.rate("negate") == OperatorRates(None, {"negate": 0.7}).rate("negate")
     rates.record(["negate"], None)
 

@@ -129,3 +129,28 @@ def test_a_fix_that_changes_the_closure_is_refused(module):
     with pytest.raises(ReloadError, match="closes over"):
         swap(module.__file__, "Account.can_withdraw", fixed)
     assert module.Account(100).can_withdraw(100) is False
+
+
+def test_a_function_the_module_lacks_is_added_with_the_module_as_its_globals(module):
+    new = ORIGINAL + "\n\ndef is_senior(age):\n    return is_adult(age) and age >= 65\n"
+    swap(module.__file__, "is_senior", new)
+    assert module.is_senior(70) is True
+    assert module.is_senior(18) is False
+
+
+def test_a_method_the_class_lacks_is_added_to_live_instances(module):
+    account = module.Account(50)
+    new = ORIGINAL.replace(
+        "    @staticmethod",
+        "    def deposit(self, amount):\n        self.balance += amount\n"
+        "        return self.balance\n\n    @staticmethod")
+    swap(module.__file__, "Account.deposit", new)
+    assert account.deposit(25) == 75
+    assert module.Account.deposit.__qualname__ == "Account.deposit"
+
+
+def test_a_helper_added_by_a_fix_is_defined_along_with_the_swap(module):
+    new = ORIGINAL.replace("return age > 18", "return age >= adult_age()") + (
+        "\n\ndef adult_age():\n    return 18\n")
+    swap(module.__file__, "is_adult", new)
+    assert module.is_adult(18) is True

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pytest_selfheal.errors import SettingsError
@@ -56,16 +58,69 @@ def test_bad_value_from_the_environment_names_the_variable():
         settings_from(env={"SELFHEAL_WORKERS": "-2"})
 
 
-def test_llm_provider_is_refused_until_it_exists():
-    with pytest.raises(SettingsError, match="'openai' is not available in this release yet"):
+def test_openai_provider_without_key_or_endpoint_says_what_to_set():
+    with pytest.raises(SettingsError, match="'openai' needs an endpoint: set OPENAI_API_KEY"):
         settings_from(cli={"provider": "openai"})
 
 
-def test_auto_says_why_it_stays_offline_when_a_key_is_set():
-    settings = settings_from(env={"OPENAI_API_KEY": "sk-secret"})
-    assert settings.provider == "offline"
+def test_auto_picks_openai_when_a_key_is_set_and_never_shows_the_key():
+    settings = settings_from(env={"OPENAI_API_KEY": "sk-secret-sentinel"})
+    assert settings.provider == "openai"
     assert "OPENAI_API_KEY set" in settings.header
-    assert "sk-secret" not in settings.header
+    assert "model gpt-4o-mini at https://api.openai.com/v1" in settings.header
+    assert "sk-secret-sentinel" not in settings.header
+    assert "sk-secret-sentinel" not in repr(settings)
+
+
+def test_auto_picks_openai_for_a_base_url_and_hides_its_credentials():
+    env = {"OPENAI_BASE_URL": "http://user:hunter22@localhost:11434/v1"}
+    settings = settings_from(env=env)
+    assert settings.provider == "openai"
+    assert settings.llm.base_url == "http://user:hunter22@localhost:11434/v1"
+    assert "at http://localhost:11434/v1" in settings.header
+    assert "hunter22" not in settings.header
+
+
+def test_the_key_variable_can_be_renamed_and_the_model_chosen():
+    settings = settings_from(ini={"api-key-env": "GROQ_API_KEY", "model": "llama-3.1-8b"},
+                             env={"GROQ_API_KEY": "gsk-abc"})
+    assert settings.provider == "openai"
+    assert "GROQ_API_KEY set" in settings.provider_note
+    assert settings.llm.model == "llama-3.1-8b"
+
+
+def test_budgets_and_prices_are_read_from_their_options():
+    settings = settings_from(cli={"max-llm-calls": "3", "max-tokens": "9000", "max-cost": "0.25",
+                                  "prices": "local=0/0, big=5/15", "cache": "true",
+                                  "rounds": "2", "completions": "4"})
+    assert (settings.llm.max_calls, settings.llm.max_tokens, settings.llm.max_cost) == (
+        3, 9000, 0.25)
+    assert settings.llm.prices == {"local": (0.0, 0.0), "big": (5.0, 15.0)}
+    assert settings.llm.cache is True
+    assert (settings.llm.rounds, settings.llm.completions) == (2, 4)
+
+
+@pytest.mark.parametrize(
+    ("cli", "message"),
+    [
+        ({"max-llm-calls": "0"}, "--selfheal-max-llm-calls must be a positive integer, got '0'"),
+        ({"max-cost": "free"}, "--selfheal-max-cost must be a number of US dollars"),
+        ({"prices": "gpt=cheap"}, "--selfheal-prices must list model=INPUT/OUTPUT prices"),
+        ({"base-url": "localhost:11434"}, "--selfheal-base-url must be an http:// or https://"),
+        ({"api-key-env": "sk-abc123"}, "--selfheal-api-key-env must be the name of an "
+                                      "environment variable"),
+        ({"cache": "maybe"}, "--selfheal-cache must be true or false, got 'maybe'"),
+    ],
+)
+def test_bad_llm_values_name_the_flag(cli, message):
+    with pytest.raises(SettingsError, match="^" + re.escape(message)):
+        settings_from(cli=cli)
+
+
+def test_a_key_given_as_the_key_variable_name_is_not_echoed():
+    with pytest.raises(SettingsError) as excinfo:
+        settings_from(cli={"api-key-env": "sk-secret-sentinel-value"})
+    assert "sk-secret-sentinel-value" not in str(excinfo.value)
 
 
 def test_bad_flag_is_a_usage_error_with_exit_code_4(pytester: pytest.Pytester):

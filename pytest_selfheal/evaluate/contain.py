@@ -211,12 +211,15 @@ class ProcessCage:
     _counter = 0
 
     def __init__(self, limit: int) -> None:
+        self.limit = limit
         self.path: Path | None = None
         self.note = ""
         base = _pids_hierarchy()
         if base is None:
             self.note = "no writable pids cgroup: a fork bomb is only stopped by the timeout"
             return
+        if ProcessCage._counter == 0:
+            _remove_stale_cages(base)
         ProcessCage._counter += 1
         path = base / f"selfheal-{os.getpid()}-{ProcessCage._counter}"
         try:
@@ -229,30 +232,60 @@ class ProcessCage:
             return
         self.path = path
 
+    @property
+    def procs_file(self) -> str | None:
+        """The file a process writes its own pid into to enter the cage, if any."""
+        return None if self.path is None else str(self.path / "cgroup.procs")
+
     def attach(self, pid: int) -> None:
         """Put process ``pid`` (and so all it will fork) into the cage."""
         if self.path is not None:
             with contextlib.suppress(OSError):
                 (self.path / "cgroup.procs").write_text(str(pid))
 
-    def close(self) -> None:
-        """Kill whatever is still in the cage and remove it."""
+    def empty(self) -> None:
+        """Kill whatever is still in the cage; the cage stays, ready for the next child.
+
+        Does not wait for the killed processes to leave: a fork bomb's new processes
+        are killed as they appear, ones already killed are only on their way out.
+        """
         if self.path is None:
             return
-        for _ in range(100):
+        killed: set[int] = set()
+        for _ in range(1000):
             try:
-                pids = [int(p) for p in (self.path / "cgroup.procs").read_text().split()]
+                pids = {int(p) for p in (self.path / "cgroup.procs").read_text().split()}
             except OSError:
                 break
-            if not pids:
+            fresh = pids - killed
+            if not fresh:
                 break
-            for pid in pids:
+            for pid in fresh:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGKILL)
-            time.sleep(0.001)  # the kernel needs a moment to reap them out of the cgroup
-        with contextlib.suppress(OSError):
-            self.path.rmdir()
+            killed |= fresh
+
+    def close(self) -> None:
+        """Kill whatever is still in the cage and remove it."""
+        self.empty()
+        if self.path is not None:
+            for _ in range(200):
+                try:
+                    self.path.rmdir()
+                    break
+                except OSError:
+                    # Killed processes leave the cgroup when the kernel has reaped them.
+                    time.sleep(0.005)
         self.path = None
+
+
+def _remove_stale_cages(base: Path) -> None:
+    """Remove the empty cages of sessions that died without cleaning up (killed)."""
+    for path in base.glob("selfheal-*-*"):
+        owner = path.name.split("-")[1]
+        if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+            with contextlib.suppress(OSError):
+                path.rmdir()  # fails, harmlessly, while processes are still inside
 
 
 def _pids_hierarchy() -> Path | None:

@@ -103,6 +103,16 @@ class Overlay:
         for relpath, text in sources.items():
             self.set_base(relpath, text)
         self._runs = 0
+        self._cage: ProcessCage | None = None
+
+    def cage(self, limit: int) -> ProcessCage:
+        """The pids cgroup for this copy's children, made once and reused: creating
+        and removing a cgroup costs more than a forked child's whole test run."""
+        if self._cage is None or self._cage.limit != limit:
+            if self._cage is not None:
+                self._cage.close()
+            self._cage = ProcessCage(limit)
+        return self._cage
 
     @property
     def workdir(self) -> Path:
@@ -153,7 +163,9 @@ class Overlay:
         )
 
     def close(self) -> None:
-        """Delete the scratch copy."""
+        """Delete the scratch copy and its cgroup."""
+        if self._cage is not None:
+            self._cage.close()
         shutil.rmtree(self.base, ignore_errors=True)
 
     def run(
@@ -223,7 +235,7 @@ class SubprocessJob:
             command += ["-c", inifile if os.path.isabs(inifile) else str(root / inifile)]
         command += sorted({nodeid.split("::", 1)[0] for nodeid in nodeids})
         self.output_path = run_dir / "output.txt"
-        self.cage = ProcessCage(limits.processes)
+        self.cage = overlay.cage(limits.processes)
         self.started = time.perf_counter()
         self.deadline = self.started + limits.timeout_s
         with open(self.output_path, "wb") as output:
@@ -233,7 +245,6 @@ class SubprocessJob:
                     stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
                     start_new_session=True)
             except OSError as exc:
-                self.cage.close()
                 raise EvaluationError(f"cannot start a child pytest: {exc}") from exc
         self.cage.attach(self.process.pid)
         self._result: TestRun | None = None
@@ -264,7 +275,7 @@ class SubprocessJob:
         timed_out = self.process.poll() is None
         # The whole group goes: the child and anything the candidate spawned.
         kill_group(self.process.pid)
-        self.cage.close()
+        self.cage.empty()
         exit_code = self.process.wait()
         wall_s = time.perf_counter() - self.started
         for relpath in self.files:

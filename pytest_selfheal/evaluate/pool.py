@@ -51,7 +51,8 @@ def judge(candidate: Candidate, run: TestRun, expected: Mapping[str, str]) -> Ve
         reason = f"{missing} did not run"
     return Verdict(candidate=candidate, passed=passed == total and not run.problem, reason=reason,
                    tests_passed=passed, tests_total=total,
-                   runtime_s=sum(run.durations.values()))
+                   runtime_s=sum(run.durations.values()),
+                   failure_text=run.first_failure or run.problem)
 
 
 class Evaluator:
@@ -162,6 +163,8 @@ class Evaluator:
         :param reject: screening: a reason to fail a candidate without running it.
         """
         nodeids = list(expected)
+        if self.zygote is not None:
+            self.zygote.forget()
         best: tuple[int, Verdict] | None = None
         running: dict[int, tuple[Candidate, Job]] = {}
         source: Iterator[tuple[int, Candidate]] = enumerate(candidates)
@@ -216,9 +219,10 @@ def _wait_any(jobs: Sequence[Job], give_up: float, keys: Sequence[int] | None = 
         finished = [key for key, job in zip(keys, jobs, strict=True) if job.done]
         if finished or time.perf_counter() > give_up:
             return finished or keys
-        # Forked children are waited on through their event pipes; subprocesses, and a
-        # child that closed its pipe but lives on, are looked at every POLL_INTERVAL.
-        pipes = [job for job in jobs if isinstance(job, ForkJob) and not job.eof]
+        # Forked children are waited on through their event pipes and exits;
+        # subprocesses are looked at every POLL_INTERVAL.
+        pipes = [fd for fd in (job.waitable for job in jobs if isinstance(job, ForkJob))
+                 if fd is not None]
         deadline = min(job.deadline for job in jobs)
         wait = max(0.0, min(deadline, give_up) - time.perf_counter())
         if len(pipes) < len(jobs):

@@ -11,6 +11,7 @@ made are allowed as many times as it made them.
 from __future__ import annotations
 
 import ast
+import functools
 from collections import Counter
 
 from pytest_selfheal.errors import SourceError
@@ -156,13 +157,23 @@ def risky_operations(unit: ast.AST, module: ast.Module) -> Counter[str]:
     return found
 
 
+@functools.lru_cache(maxsize=32)
+def _risks_of(source: str, path: str, qualname: str) -> Counter[str]:
+    # Cached: every candidate of a heal is compared with the same original.
+    module = parse_module(source, path)
+    try:
+        unit = find_unit(module, qualname)
+    except SourceError:
+        return Counter()  # a function the candidate adds: everything risky is new
+    return risky_operations(unit, module)
+
+
 def screen(original_source: str, candidate: Candidate) -> str:
     """``""`` when ``candidate`` may run, else why it is rejected."""
     qualname = candidate.function.qualname
     try:
-        before_module = parse_module(original_source, candidate.function.path)
+        before = _risks_of(original_source, candidate.function.path, qualname)
         after_module = parse_module(candidate.source, candidate.function.path)
-        before = risky_operations(find_unit(before_module, qualname), before_module)
         after = risky_operations(find_unit(after_module, qualname), after_module)
     except SourceError as exc:
         return f"rejected: {exc}"

@@ -16,6 +16,7 @@ pool falls back to the subprocess path otherwise.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import select
@@ -24,7 +25,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -32,15 +33,14 @@ from pytest_selfheal.errors import ReloadError
 from pytest_selfheal.evaluate.contain import (
     Isolation,
     Limits,
-    ProcessCage,
     apply_limits,
     isolate,
     kill_group,
 )
 from pytest_selfheal.evaluate.events import Ending, build_run
 from pytest_selfheal.evaluate.overlay import CoverageSpec, Overlay
-from pytest_selfheal.models import Candidate, TestRun
-from pytest_selfheal.reload import swap
+from pytest_selfheal.models import Candidate, FunctionRef, TestRun
+from pytest_selfheal.reload import SwapTarget, locate, swap
 
 #: Runs selected, already-collected tests in the calling process:
 #: ``runner(nodeids, expected, exitfirst, emit, coverage)``.
@@ -72,6 +72,26 @@ class Zygote:
 
     runner: Runner
     root: str
+    _targets: dict[FunctionRef, SwapTarget | str] = field(default_factory=dict, compare=False)
+
+    def target(self, function: FunctionRef) -> SwapTarget | str:
+        """The live ``function`` to swap candidates into, or why it cannot be found.
+
+        Looked up once in the session and inherited by every child: the lookup walks
+        the whole heap, which would cost each child more than its tests.
+        """
+        found = self._targets.get(function)
+        if found is None or (isinstance(found, SwapTarget) and not found.current):
+            try:
+                found = locate(os.path.join(self.root, function.path), function.qualname)
+            except ReloadError as exc:
+                found = str(exc)
+            self._targets[function] = found
+        return found
+
+    def forget(self) -> None:
+        """Look functions up afresh: the session may have created new ones since."""
+        self._targets.clear()
 
 
 class ForkJob:
@@ -96,42 +116,46 @@ class ForkJob:
         # A fork measures the project where the session imported it from.
         self.coverage = (overlay.coverage_spec(run_dir, Path(zygote.root)) if coverage
                          else None)
-        self.cage = ProcessCage(limits.processes)
-        go_read, go_write = os.pipe()
+        self.cage = overlay.cage(limits.processes)
+        target = None if candidate is None else zygote.target(candidate.function)
         events_read, events_write = os.pipe()
         self.started = time.perf_counter()
         self.deadline = self.started + limits.timeout_s
         # Flushed now, or the child would write the session's buffered output again.
         sys.stdout.flush()
         sys.stderr.flush()
+        # Frozen objects are never scanned by the child's garbage collector, which
+        # would otherwise write to (and so copy) every page of the inherited heap.
+        gc.freeze()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child ends in os._exit; measured via events
-            os.close(go_write)
             os.close(events_read)
             _child(zygote, overlay, str(run_dir), nodeids, limits, isolation, candidate,
-                   expected, exitfirst, self.coverage, go_read, events_write)
-        os.close(go_read)
+                   target, expected, exitfirst, self.coverage, self.cage.procs_file,
+                   events_write)
+        gc.unfreeze()
         os.close(events_write)
         self.pid = pid
         with contextlib.suppress(OSError):
-            os.setpgid(pid, pid)
-        self.cage.attach(pid)
-        os.write(go_write, b"go")
-        os.close(go_write)
+            os.setpgid(pid, pid)  # set on both sides, so neither order can race the kill
         self.fd = events_read
+        # Readable when the child exits: waited on once the child has closed its pipe.
+        self._pidfd: int | None = None
+        with contextlib.suppress(AttributeError, OSError):
+            self._pidfd = os.pidfd_open(pid)
         self._buffer = bytearray()
         self._eof = False
         self._status: int | None = None
         self._result: TestRun | None = None
 
     @property
-    def eof(self) -> bool:
-        """Whether the child closed its end of the event pipe."""
-        return self._eof
-
-    def fileno(self) -> int:
-        """The read end of the event pipe, for :func:`select.select`."""
-        return self.fd
+    def waitable(self) -> int | None:
+        """A file descriptor that becomes readable when there is news from the child:
+        its event pipe, then (once the child closed it) its exit; ``None`` if neither
+        can be waited on and the child must be polled."""
+        if not self._eof:
+            return self.fd
+        return self._pidfd if self._status is None else None
 
     def read(self) -> None:
         """Take what the child has written so far; the pipe must never fill up."""
@@ -162,12 +186,15 @@ class ForkJob:
         self.read()
         timed_out = self._status is None and not self._eof
         kill_group(self.pid)
-        self.cage.close()
+        self.cage.empty()
         if self._status is None:
             with contextlib.suppress(ChildProcessError):
                 self._status = os.waitpid(self.pid, 0)[1]
         self.read()
         os.close(self.fd)
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
         wall_s = time.perf_counter() - self.started
         status = self._status
         exit_code = None
@@ -189,7 +216,8 @@ class ForkJob:
     def wait(self) -> TestRun:
         """Wait for the child (at most until its deadline) and collect the result."""
         while not self.done:
-            select.select([self.fd] if not self._eof else [], [], [],
+            waitable = self.waitable
+            select.select([] if waitable is None else [waitable], [], [],
                           max(0.0, min(0.05, self.deadline - time.perf_counter())))
         return self.finish()
 
@@ -202,10 +230,11 @@ def _child(
     limits: Limits,
     isolation: Isolation,
     candidate: Candidate | None,
+    target: SwapTarget | str | None,
     expected: Mapping[str, str],
     exitfirst: bool,
     coverage: CoverageSpec | None,
-    go_read: int,
+    cage_procs: str | None,
     events_write: int,
 ) -> NoReturn:  # pragma: no cover - runs in the forked child
     def emit(event: dict[str, Any]) -> None:
@@ -215,8 +244,13 @@ def _child(
 
     try:
         os.setpgid(0, 0)
-        os.read(go_read, 2)  # wait until the parent has put this process in its cage
-        os.close(go_read)
+        if cage_procs is not None:
+            # Enter the cage before anything else, so all this child forks is in it.
+            try:
+                with open(cage_procs, "w") as procs:
+                    procs.write(str(os.getpid()))
+            except OSError as exc:
+                emit({"event": "note", "message": f"cannot enter the pids cgroup: {exc}"})
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
@@ -239,8 +273,10 @@ def _child(
         os.chdir(overlay.workdir)
         if candidate is not None:
             try:
+                if isinstance(target, str):
+                    raise ReloadError(target)
                 swap(os.path.join(zygote.root, candidate.function.path),
-                     candidate.function.qualname, candidate.source)
+                     candidate.function.qualname, candidate.source, target)
             except ReloadError as exc:
                 emit({"event": "swap-error", "message": f"cannot load the candidate: {exc}"})
                 os._exit(0)

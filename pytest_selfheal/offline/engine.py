@@ -54,14 +54,14 @@ UNSCORED_LINE = 0.1
 class OfflineEngine:
     """Search-based repair without a model.
 
-    :param state_dir: the project's ``.selfheal`` directory, where operator success
-        rates are learned across runs; ``None`` learns for this process only.
+    :param root: the project's rootdir, in whose ``.selfheal`` directory operator
+        success rates are learned across runs; ``None`` learns for this process only.
     """
 
     name = "offline"
 
-    def __init__(self, state_dir: Path | None = None) -> None:
-        self.rates = OperatorRates(state_dir, OPERATOR_PRIOR)
+    def __init__(self, root: Path | None = None) -> None:
+        self.rates = OperatorRates(root, OPERATOR_PRIOR)
         self._singles: dict[int, list[Candidate]] = {}
 
     def propose(self, task: RepairTask, feedback: Sequence[Verdict]) -> list[Candidate]:

@@ -16,6 +16,8 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from pytest_selfheal.statedir import STATE_DIR, state_dir
+
 FILENAME = "operators.json"
 _VERSION = 1
 # Pseudo-candidates of prior belief per operator (worth twenty wins at a prior of 1):
@@ -29,14 +31,14 @@ _BASE_RATE = 0.02
 class OperatorRates:
     """Per-operator counts of candidates tried and heals won, in one project.
 
-    :param directory: the project's state directory (``<rootdir>/.selfheal``), or
-        ``None`` to learn in memory only.
+    :param root: the project's rootdir, whose ``.selfheal`` directory keeps the counts,
+        or ``None`` to learn in memory only.
     :param prior: operator id to how likely its candidates are to be the fix before
         anything is learned, in ``(0, 1]``.
     """
 
-    def __init__(self, directory: Path | None, prior: Mapping[str, float]) -> None:
-        self.directory = directory
+    def __init__(self, root: Path | None, prior: Mapping[str, float]) -> None:
+        self.root = root
         self.prior = dict(prior)
         self.tried: dict[str, int] = {}
         self.won: dict[str, int] = {}
@@ -45,7 +47,7 @@ class OperatorRates:
     @property
     def path(self) -> Path | None:
         """Where the counts are kept, or ``None`` in memory."""
-        return None if self.directory is None else self.directory / FILENAME
+        return None if self.root is None else self.root / STATE_DIR / FILENAME
 
     def rate(self, operator: str) -> float:
         """The smoothed success rate of ``operator``'s candidates in this project."""
@@ -84,8 +86,7 @@ class OperatorRates:
                     self.tried[name], self.won[name] = tried, won
 
     def _save(self) -> None:
-        path = self.path
-        if path is None or self.directory is None:
+        if self.root is None:
             return
         data = {
             "version": _VERSION,
@@ -95,15 +96,11 @@ class OperatorRates:
             },
         }
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            ignore = self.directory / ".gitignore"
-            if not ignore.exists():
-                # State of the tool, not of the project: never committed by accident.
-                ignore.write_text("*\n", encoding="utf-8")
+            directory = state_dir(self.root)  # made git-ignored on first use
             # Write then rename: a run killed mid-write leaves the old counts intact.
-            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=FILENAME)
+            handle, temporary = tempfile.mkstemp(dir=directory, prefix=FILENAME)
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
                 json.dump(data, stream, indent=1, sort_keys=True)
-            os.replace(temporary, path)
+            os.replace(temporary, directory / FILENAME)
         except OSError:
             pass  # learning is an optimisation; a read-only checkout still heals

@@ -1,13 +1,7 @@
-"""The ``selfheal`` command line.
-
-``selfheal demo`` heals a copy of the bundled example project in a new git repository
-and shows the branch it wrote. Exit codes: 0 success, 1 operational failure, 2 usage
-error; expected errors print ``selfheal: error: ...`` without a traceback.
-"""
+"""``selfheal demo``: heal a copy of the bundled example project in a new repository."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import subprocess
@@ -16,20 +10,15 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from pytest_selfheal import __version__
-from pytest_selfheal.errors import GitError
+from pytest_selfheal.console import CommandError
 from pytest_selfheal.gitrepo import init_repository
 
 EXAMPLE_MARKER = "src/shopkit/__init__.py"
 
 
-class CommandError(Exception):
-    """An expected failure of a command: printed as one line, exit code 1."""
-
-
 def example_project() -> Path:
     """The example project: beside the package in a source checkout, else bundled with it."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent
     for candidate in (package.parent / "example_project", package / "_example_project"):
         if (candidate / EXAMPLE_MARKER).is_file():
             return candidate
@@ -79,41 +68,7 @@ def demo(directory: Path | None, extra: Sequence[str]) -> int:
     status = repo.status()
     print(f"your checkout: {status or 'untouched (git status is clean)'}")
     if branches:
-        print(f"\nTry it:\n  cd {project}\n  git log --stat main..{branches[0]}\n"
+        print(f"\nTry it:\n  cd {project}\n  selfheal list\n  selfheal show {branches[0]}\n"
               f"  git checkout {branches[0]} && python -m pytest -q   # the healed suite")
     print(f"Remove the demo with: rm -rf {base}")
     return 0 if healed else 1
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``selfheal`` command."""
-    parser = argparse.ArgumentParser(
-        prog="selfheal", description="Review and try the fixes that `pytest --selfheal` makes.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    demo_parser = commands.add_parser(
-        "demo", help="heal a copy of the bundled example project and show the fix branch",
-        description="Copy the bundled example project into a new git repository, run "
-        "`pytest --selfheal` there with the offline engine, and show the branch it wrote. "
-        "Arguments after `--` go to pytest.")
-    demo_parser.add_argument("--dir", type=Path, default=None,
-                             help="where to put the copy (default: a new temporary directory)")
-    demo_parser.add_argument("pytest_args", nargs="*", help=argparse.SUPPRESS)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``selfheal`` command; return its exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        if args.command == "demo":
-            return demo(args.dir, args.pytest_args)
-    except (CommandError, GitError, OSError) as exc:
-        print(f"selfheal: error: {exc}", file=sys.stderr)
-        return 1
-    parser.error(f"unknown command {args.command!r}")  # pragma: no cover - argparse refuses first
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

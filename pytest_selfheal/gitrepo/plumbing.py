@@ -1,12 +1,10 @@
 """Review branches written beside the user's work, never into it.
 
-The only module that imports :mod:`git` (GitPython). A fix becomes one commit built from
-object plumbing alone (``hash-object``, ``mktree``, ``commit-tree``, ``update-ref``): no
-index file, real or temporary, is ever read or written, so HEAD, the index, the working
-tree, the stash and every other ref stay exactly as the user left them, a held
-``index.lock`` does not matter, and concurrent writers only meet at the compare-and-swap
-of their own branch ref. Every ``git.exc`` and :class:`OSError` becomes a
-:class:`~pytest_selfheal.errors.GitError` at this boundary.
+A fix becomes one commit built from object plumbing alone (``hash-object``, ``mktree``,
+``commit-tree``, ``update-ref``): no index file, real or temporary, is ever read or
+written, so HEAD, the index, the working tree, the stash and every other ref stay exactly
+as the user left them, a held ``index.lock`` does not matter, and concurrent writers only
+meet at the compare-and-swap of their own branch ref.
 """
 
 from __future__ import annotations
@@ -14,15 +12,12 @@ from __future__ import annotations
 import os
 import pathlib
 import tempfile
-from collections.abc import Collection, Mapping
-from typing import BinaryIO, NamedTuple, cast
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
-import git
+from pytest_selfheal.errors import GitError
+from pytest_selfheal.gitrepo.commands import GitCommands
 
-from pytest_selfheal.errors import GitError, NotARepositoryError
-
-FALLBACK_NAME = "pytest-selfheal"
-FALLBACK_EMAIL = "selfheal@localhost"
 REGULAR_FILE_MODES = frozenset({"100644", "100755"})
 KIND_OF_MODE = {"120000": "symbolic link", "160000": "submodule", "040000": "directory"}
 
@@ -35,48 +30,8 @@ class TreeEntry(NamedTuple):
     sha: str
 
 
-class GitRepo:
-    """A git work tree, driven through the ``git`` command line by GitPython."""
-
-    def __init__(self, root: pathlib.Path, git_dir: pathlib.Path, common_dir: pathlib.Path):
-        """Prefer :meth:`discover`; this takes paths that are already resolved."""
-        self.root = root
-        self._git = git.Git(os.fspath(root))
-        # Inside a git hook GIT_DIR, GIT_WORK_TREE or GIT_COMMON_DIR may be exported for
-        # some other repository; pin every command to the one that was discovered.
-        self._git.update_environment(
-            GIT_DIR=os.fspath(git_dir),
-            GIT_WORK_TREE=os.fspath(root),
-            GIT_COMMON_DIR=os.fspath(common_dir),
-        )
-
-    @classmethod
-    def discover(cls, path: str | os.PathLike[str]) -> GitRepo:
-        """The work tree containing ``path`` (the linked worktree's own root, if any).
-
-        :raises NotARepositoryError: when no repository contains ``path``, or it is bare.
-        """
-        try:
-            with git.Repo(path, search_parent_directories=True) as repo:
-                work_tree, git_dir = repo.working_tree_dir, repo.git_dir
-                common_dir = repo.common_dir
-        except git.exc.NoSuchPathError as exc:
-            raise NotARepositoryError(f"{os.fspath(path)} does not exist; no repository "
-                                      "to write a branch to") from exc
-        except git.exc.InvalidGitRepositoryError as exc:
-            raise NotARepositoryError(f"{os.fspath(path)} is not inside a git work tree; run "
-                                      "`git init` there to let selfheal write branches") from exc
-        except OSError as exc:
-            raise NotARepositoryError(f"cannot look for a repository at {os.fspath(path)}: "
-                                      f"{exc}") from exc
-        if work_tree is None:
-            raise NotARepositoryError(f"{git_dir} is a bare repository; run selfheal inside a "
-                                      "checkout of it (`git clone` or `git worktree add`)")
-        return cls(pathlib.Path(work_tree).resolve(), pathlib.Path(git_dir).resolve(),
-                   pathlib.Path(common_dir).resolve())
-
-    def __repr__(self) -> str:
-        return f"GitRepo({os.fspath(self.root)!r})"
+class Plumbing(GitCommands):
+    """Reading commits and writing review branches with object plumbing."""
 
     def head_commit(self) -> str | None:
         """The commit HEAD points at, or ``None`` while the current branch has no commits."""
@@ -128,11 +83,25 @@ class GitRepo:
     def unique_branch_name(self, name: str) -> str:
         """``name``, or ``name-2``, ``name-3``... whichever branch does not exist yet."""
         self._check_branch_name(name)
+        # A branch `selfheal` and a branch `selfheal/x` cannot both exist (refs are files
+        # and directories); no suffix helps, so say what is in the way.
+        parts = name.split("/")
+        for depth in range(1, len(parts)):
+            blocking = "/".join(parts[:depth])
+            if self.branch_head(blocking) is not None:
+                raise GitError(f"a branch named {blocking!r} exists, so git cannot create "
+                               f"{name!r} beside it; rename that branch or choose another "
+                               "branch prefix (--selfheal-branch-prefix)")
         candidate, number = name, 1
-        while self.branch_head(candidate) is not None:
+        while self.branch_head(candidate) is not None or self._has_branches_below(candidate):
             number += 1
             candidate = f"{name}-{number}"
         return candidate
+
+    def _has_branches_below(self, name: str) -> bool:
+        """Whether some branch is named ``name/...``, which would block a branch ``name``."""
+        return bool(self._text("for-each-ref", "--count=1", "--format=%(refname)",
+                               f"refs/heads/{name}/"))
 
     def commit_files(self, branch: str, files: Mapping[str, bytes], message: str, *,
                      parent: str | None) -> str:
@@ -166,14 +135,21 @@ class GitRepo:
         blobs = self._write_blobs(files)
         base_tree = None if parent_sha is None else self._resolve(parent_sha + "^{tree}")
         tree = self._write_tree(base_tree, dict(zip(files, blobs, strict=True)), "")
-        parents = ["-p", parent_sha] if parent_sha else []
-        # --no-gpg-sign: an unattended test run must never wait on a signing prompt.
-        commit = self._text("commit-tree", "--no-gpg-sign", tree, *parents,
-                            stdin=message.encode(), env=self._identity())
+        commit = self.commit_tree(tree, [parent_sha] if parent_sha else [], message)
         expected = current or "0" * len(commit)
         reflog = "commit (selfheal): " + (message.splitlines() or [""])[0]
         self._run("update-ref", "--no-deref", "-m", reflog, ref, commit, expected)
         return commit
+
+    def commit_tree(self, tree: str, parents: Sequence[str], message: str) -> str:
+        """Write a commit object of ``tree`` with ``parents``; no ref is moved.
+
+        :returns: the new commit's sha.
+        """
+        options = [option for parent in parents for option in ("-p", parent)]
+        # --no-gpg-sign: an unattended test run must never wait on a signing prompt.
+        return self._text("commit-tree", "--no-gpg-sign", tree, *options,
+                          stdin=message.encode(), env=self._identity())
 
     def diff(self, base: str, tip: str) -> str:
         """The patch from ``base`` to ``tip``, as ``git diff base tip`` prints it.
@@ -245,21 +221,6 @@ class GitRepo:
                 entries[os.fsdecode(name)] = TreeEntry(mode, kind, sha)
         return entries
 
-    def _identity(self) -> dict[str, str]:
-        """Fallback author/committer for whatever neither config nor environment sets."""
-        pattern = r"^(user|author|committer)\.(name|email)$"
-        out = self._run("config", "--get-regexp", pattern, ok=(0, 1))[1]
-        keys = {line.split(" ", 1)[0].lower() for line in os.fsdecode(out).splitlines()}
-        env = {}
-        for role in ("author", "committer"):
-            for field, fallback in (("name", FALLBACK_NAME), ("email", FALLBACK_EMAIL)):
-                variable = f"GIT_{role.upper()}_{field.upper()}"
-                configured = {f"user.{field}", f"{role}.{field}"} & keys
-                if not configured and variable not in os.environ and not (
-                        field == "email" and "EMAIL" in os.environ):
-                    env[variable] = fallback
-        return env
-
     def _is_checked_out(self, ref: str) -> bool:
         out = os.fsdecode(self._run("worktree", "list", "--porcelain")[1])
         return f"branch {ref}" in out.splitlines()
@@ -270,56 +231,6 @@ class GitRepo:
             raise GitError(f"{name!r} is not a valid branch name; see `git help "
                            "check-ref-format` for the characters a branch may not contain")
 
-    def _verify_commit(self, revision: str) -> str:
-        sha = self._resolve(revision + "^{commit}")
-        if sha is None:
-            raise GitError(f"{revision!r} is not a commit in {self.root}")
-        return sha
-
-    def _resolve(self, revision: str) -> str | None:
-        status, out = self._run("rev-parse", "-q", "--verify", revision, ok=(0, 1))
-        return os.fsdecode(out).strip() if status == 0 else None
-
-    def _text(self, *args: str, stdin: bytes | None = None,
-              env: Mapping[str, str] | None = None) -> str:
-        return os.fsdecode(self._run(*args, stdin=stdin, env=env)[1]).strip()
-
-    def _run(self, *args: str, stdin: bytes | None = None, env: Mapping[str, str] | None = None,
-             ok: Collection[int] = (0,)) -> tuple[int, bytes]:
-        """Run ``git *args``; return its status and raw stdout, or raise :class:`GitError`."""
-        command = [git.Git.GIT_PYTHON_GIT_EXECUTABLE or "git", *args]
-        try:
-            with tempfile.TemporaryFile() as feed:
-                feed.write(stdin or b"")
-                feed.seek(0)
-                status, out, err = self._git.execute(
-                    command, istream=cast(BinaryIO, feed), with_extended_output=True,
-                    with_exceptions=False, stdout_as_string=False,
-                    strip_newline_in_stdout=False, env=env)
-        except git.exc.GitCommandNotFound as exc:
-            raise GitError(f"cannot run git in {self.root}: {exc}; install git or set "
-                           "GIT_PYTHON_GIT_EXECUTABLE to its path") from exc
-        except OSError as exc:
-            raise GitError(f"cannot run git in {self.root}: {exc}") from exc
-        if status not in ok:
-            detail = err.strip() or f"exit status {status}"
-            raise GitError(f"git {' '.join(args)} failed in {self.root}: {detail}")
-        return status, out
-
-
-def init_repository(path: str | os.PathLike[str], message: str) -> GitRepo:
-    """Make ``path`` a new repository on branch ``main`` holding all its files in one commit.
-
-    For fresh scratch projects (the demo), never for a user's existing work tree.
-    """
-    try:
-        git.Git(os.fspath(path)).init("-q", "-b", "main")
-    except (git.exc.GitCommandError, git.exc.GitCommandNotFound, OSError) as exc:
-        raise GitError(f"cannot create a repository at {os.fspath(path)}: {exc}") from exc
-    repo = GitRepo.discover(path)
-    repo._run("add", "-A")
-    repo._run("commit", "-q", "--no-gpg-sign", "-m", message, env=repo._identity())
-    return repo
 
 
 def _check_relpath(relpath: str) -> None:

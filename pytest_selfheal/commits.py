@@ -1,0 +1,96 @@
+"""Commit messages of review branches: written so that ``git log`` alone explains a fix.
+
+A fix commit has a conventional subject (``fix(ages.rules): heal test_adult_at_18``), a
+body with the failing tests, the root cause in one sentence, the engine and model, how
+many candidates were evaluated, the winner's fitness and speedup, and trailers that the
+``selfheal`` command reads back. Snapshot commits (the user's uncommitted or staged work,
+committed under a fix so that the fix commit shows only the fix) say so in their subject
+and carry a ``Selfheal-Snapshot`` trailer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from pytest_selfheal.models import Candidate, Failure, Fitness
+
+RUN: Final = "Selfheal-Run"
+ENGINE: Final = "Selfheal-Engine"
+MODEL: Final = "Selfheal-Model"
+TEST: Final = "Selfheal-Test"
+FUNCTION: Final = "Selfheal-Function"
+SNAPSHOT: Final = "Selfheal-Snapshot"
+#: Top-level source directories that are not part of a module's dotted name.
+SOURCE_ROOTS: Final = ("src.", "lib.")
+
+
+def module_name(relpath: str) -> str:
+    """The dotted module of a project file: ``src/ages/rules.py`` -> ``ages.rules``."""
+    module = relpath.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+    for prefix in SOURCE_ROOTS:
+        module = module.removeprefix(prefix)
+    return module
+
+
+def fix_message(
+    failures: Sequence[Failure],
+    candidate: Candidate,
+    relpath: str,
+    *,
+    fitness: Fitness,
+    candidates_evaluated: int,
+    lines_changed: int,
+    run_id: str,
+    engine: str,
+    model: str | None,
+) -> str:
+    """The message of the commit that holds one heal's fix.
+
+    :param failures: the failing tests this fix heals, the one it was made for first.
+    :param relpath: the changed file, relative to the repository root.
+    """
+    test_name = failures[0].nodeid.rsplit("::", 1)[-1]
+    lines = [f"fix({module_name(relpath)}): heal {test_name}", ""]
+    lines.append("Failing test:" if len(failures) == 1 else "Failing tests:")
+    for failure in failures:
+        first_line = (failure.message.splitlines() or [""])[0][:120]
+        lines.append(f"  {failure.nodeid} failed with {failure.exception_type}"
+                     f"{': ' + first_line if first_line else ''}")
+    lines += [
+        "",
+        f"Root cause: in {candidate.function.qualname} ({relpath}), {candidate.description}.",
+        "",
+        f"Engine: {engine}, model: {model or 'none'}; {candidates_evaluated} candidate"
+        f"{'s' if candidates_evaluated != 1 else ''} evaluated.",
+        f"Fitness: {fitness.tests_passed} of {fitness.tests_total} tests that exercise the "
+        "changed function pass, verified in a fresh process.",
+    ]
+    if fitness.speedup is not None:
+        lines.append(f"Speedup: {fitness.speedup:.2f}x the original's speed on those tests.")
+    lines += [f"Lines changed: {lines_changed}.", ""]
+    lines += trailers(run_id, engine=engine, model=model,
+                      tests=[failure.nodeid for failure in failures],
+                      function=str(candidate.function))
+    return "\n".join(lines) + "\n"
+
+
+def snapshot_message(what: str, run_id: str) -> str:
+    """The message of a snapshot commit of the user's work, put under a fix.
+
+    :param what: whose work it is, as the end of ``snapshot of ...``: ``uncommitted
+        changes to src/ages/rules.py`` or ``the staged changes``.
+    """
+    return (
+        f"selfheal: snapshot of {what}\n\n"
+        "Not a fix. Your work as selfheal found it, committed unchanged so that the\n"
+        "commit above shows only the fix. `selfheal apply` leaves it out.\n\n"
+        f"{RUN}: {run_id}\n{SNAPSHOT}: yes\n"
+    )
+
+
+def trailers(run_id: str, *, engine: str, model: str | None, tests: Sequence[str],
+             function: str) -> list[str]:
+    """The trailer lines of a fix commit, in a fixed order."""
+    return [f"{RUN}: {run_id}", f"{ENGINE}: {engine}", f"{MODEL}: {model or 'none'}",
+            *(f"{TEST}: {nodeid}" for nodeid in tests), f"{FUNCTION}: {function}"]
