@@ -285,45 +285,39 @@ class Healer:
     ) -> Verdict | None:
         """The first candidate that passes the searched tests and then the held-out ones.
 
-        A candidate that passes what the search ran but fails a held-out test fits the
-        tests, not the intent: its verdict becomes a failure and the search goes on.
-        One that does not also fix the ``siblings`` (other failing tests of the same
-        code) is kept as a fallback while the round looks for one that does.
+        Each candidate's child runs the searched tests, then the held-out ones, then the
+        ``siblings`` (other tests that failed and ran the same code), stopping at the
+        first failure. So only a candidate that passed every searched test meets the
+        held-out ones: one that fails them fits the tests, not the intent, and the
+        search goes on. A fix of the siblings too is preferred; when no candidate of the
+        round gives one, the first that passed every searched and held-out test wins.
         """
-        fallback: Verdict | None = None
-        pending = candidates
-        while pending:
-            winner = self.evaluator.first_passing(
-                pending,
-                searched,
-                limits,
-                should_stop=lambda: time.perf_counter() > deadline,
-                on_verdict=record,
-                reject=lambda candidate: screen(self.read_source(candidate.function.path),
-                                                candidate),
-            )
-            if winner is None:
-                return fallback
-            done = {id(verdict.candidate) for verdict in verdicts}
-            pending = [c for c in pending if id(c) not in done]
-            if held_out and self.evaluator.first_passing(
-                    [winner.candidate], held_out, limits, should_stop=lambda: False) is None:
-                self.progress(f"{winner.candidate.description} passes the searched tests but "
-                              "fails a held-out test: it overfits, searching on")
-                overfit = replace(winner, passed=False,
-                                  reason="passed the searched tests but failed a held-out test")
-                verdicts[verdicts.index(winner)] = overfit
+        required = {**searched, **held_out}
+        winner = self.evaluator.first_passing(
+            candidates,
+            {**required, **siblings},
+            limits,
+            should_stop=lambda: time.perf_counter() > deadline,
+            on_verdict=record,
+            reject=lambda candidate: screen(self.read_source(candidate.function.path),
+                                            candidate),
+        )
+        if winner is not None or not siblings:
+            return winner
+        judged = {id(verdict.candidate): index for index, verdict in enumerate(verdicts)}
+        for candidate in candidates:
+            index = judged.get(id(candidate))
+            if index is None:
                 continue
-            if not siblings or self.evaluator.first_passing(
-                    [winner.candidate], siblings, limits, should_stop=lambda: False):
-                return winner
-            if fallback is None:
-                self.progress(f"{winner.candidate.description} passes, but not the other "
-                              "failing tests of this code: looking for one that fixes all")
-                fallback = winner
-            if time.perf_counter() > deadline:
-                break
-        return fallback
+            verdict = verdicts[index]
+            if not verdict.rejected and verdict.tests_passed >= len(required):
+                self.progress(f"no candidate also fixes the other failing tests of this code; "
+                              f"taking {candidate.description}")
+                fallback = replace(verdict, passed=True, reason="passed",
+                                   tests_total=len(required))
+                verdicts[index] = fallback
+                return fallback
+        return None
 
     def _missing(self, failure: Failure) -> MissingCode | None:
         """What the failing test needs written, for engines that write missing code."""

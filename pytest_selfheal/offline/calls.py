@@ -44,8 +44,9 @@ _NUMERIC_WRAPPERS = ("abs",)
 _ITERABLE_WRAPPERS = ("sorted", "reversed")
 
 # Calls whose single argument can stand for their result when the call is the slip.
+# Not `len` or `sum`: a count stands where a sequence cannot.
 _UNWRAPPABLE = frozenset({"sorted", "reversed", "list", "tuple", "set", "abs", "int",
-                          "float", "str", "len", "max", "min", "sum", "bool", "iter"})
+                          "float", "str", "max", "min", "bool", "iter"})
 
 
 @register("call-swap")

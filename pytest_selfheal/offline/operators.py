@@ -287,12 +287,24 @@ def name_swap(unit: Unit) -> Iterator[Edit]:
 
     Only variables surely bound there (see :mod:`pytest_selfheal.offline.scope`);
     never ``self`` or ``cls``, never a write; a called name only becomes another
-    known callable, and a value another value.
+    known callable, and a value another value; never a parameter annotated with
+    another type.
     """
     candidates = unit.swap_candidates
+    # Type-aware where it is free: parameters annotated with different types
+    # (`max_length: int`, `text: str`) are never swapped for each other.
+    annotations = {
+        argument.arg: ast.dump(argument.annotation)
+        for argument in ast.walk(unit.node.args)
+        if isinstance(argument, ast.arg) and argument.annotation is not None
+    }
     for node in unit.nodes:
         if isinstance(node, ast.Name) and id(node) in candidates:
+            mine = annotations.get(node.id)
             for name in candidates[id(node)]:
+                theirs = annotations.get(name)
+                if mine is not None and theirs is not None and mine != theirs:
+                    continue
                 yield Edit(node, ast.Name(id=name, ctx=ast.Load()))
 
 

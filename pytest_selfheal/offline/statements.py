@@ -42,7 +42,7 @@ def jump_swap(unit: Unit) -> Iterator[Edit]:
 @register("condition-clause")
 def condition_clause(unit: Unit) -> Iterator[Edit]:
     """Narrow a condition with a guard clause first (``x and c``, ``x is not None and c``)
-    or widen it (``c or not x``), for each variable ``x`` the condition reads."""
+    or widen it (``not x or c``), for each variable ``x`` the condition reads."""
     for node in unit.nodes:
         if not isinstance(node, ast.If | ast.While | ast.IfExp):
             continue
@@ -62,10 +62,8 @@ def condition_clause(unit: Unit) -> Iterator[Edit]:
             narrowing: tuple[ast.expr, ...] = (_name(name), _compare(name, ast.IsNot()))
             for clause in narrowing:
                 yield Edit(test, ast.BoolOp(op=ast.And(), values=[clause, test]))
-            widening: tuple[ast.expr, ...] = (ast.UnaryOp(op=ast.Not(), operand=_name(name)),
-                                              _compare(name, ast.Is()))
-            for clause in widening:
-                yield Edit(test, ast.BoolOp(op=ast.Or(), values=[clause, test]))
+            widening = ast.UnaryOp(op=ast.Not(), operand=_name(name))
+            yield Edit(test, ast.BoolOp(op=ast.Or(), values=[widening, test]))
 
 
 @register("return-swap")
