@@ -127,6 +127,12 @@ def register(name: str) -> Callable[[Operator], Operator]:
 
 
 _ORDERINGS: tuple[type[ast.cmpop], ...] = (ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq, ast.NotEq)
+_STRICTNESS: dict[type[ast.cmpop], type[ast.cmpop]] = {
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+}
 _OPPOSITES: dict[type[ast.cmpop], type[ast.cmpop]] = {
     ast.Is: ast.IsNot,
     ast.IsNot: ast.Is,
@@ -155,14 +161,20 @@ _ARITHMETIC: tuple[type[ast.operator], ...] = (
 def compare_swap(unit: Unit) -> Iterator[Edit]:
     """``<`` ``<=`` ``>`` ``>=`` ``==`` ``!=`` among themselves, ``is``/``is not``,
     ``in``/``not in``, and ``==``/``is`` (``!=``/``is not``) against ``None``,
-    ``True`` or ``False``. Each operator of a chain ``a < b < c`` separately."""
+    ``True`` or ``False``. Each operator of a chain ``a < b < c`` separately, and
+    there only ``<`` <-> ``<=`` and ``>`` <-> ``>=``: a chain checks a range."""
     for node in unit.nodes:
         if not isinstance(node, ast.Compare):
             continue
         operands = [node.left, *node.comparators]
         for index, op in enumerate(node.ops):
             pair = operands[index : index + 2]
-            for new in _compare_alternatives(op, pair):
+            alternatives = _compare_alternatives(op, pair)
+            if len(node.ops) > 1 and type(op) in _STRICTNESS:
+                # A chain is a range check (`0 <= c < cols`): a bound may be off by its
+                # strictness, but `0 <= c != cols` or `0 > c < cols` checks no range.
+                alternatives = [_STRICTNESS[type(op)]]
+            for new in alternatives:
                 ops = [*node.ops[:index], new(), *node.ops[index + 1 :]]
                 yield Edit(node, ast.Compare(left=node.left, ops=ops, comparators=node.comparators))
 
