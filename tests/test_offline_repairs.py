@@ -129,3 +129,34 @@ def test_attributes_are_swapped_for_others_the_class_uses_on_the_same_object() -
 
 def test_there_are_at_least_twenty_operators() -> None:
     assert len(OPERATORS) >= 20
+
+
+def test_a_range_check_chain_only_has_its_bounds_strictness_toggled() -> None:
+    source = "def inside(c, cols):\n    return 0 <= c < cols\n"
+
+    found = offered(source, "inside", "compare-swap")
+
+    assert sorted(found) == sorted([
+        source.replace("0 <= c", "0 < c"),
+        source.replace("c < cols", "c <= cols"),
+    ])
+
+
+def test_parameters_annotated_with_different_types_are_not_swapped() -> None:
+    source = (
+        "def cut(text: str, width: int, fill: str):\n"
+        "    return text[:width] + fill\n"
+    )
+
+    found = offered(source, "cut", "name-swap")
+
+    assert source.replace("+ fill", "+ text") in found
+    assert not [m for m in found if "text[:text]" in m or "text[:fill]" in m]
+
+
+def test_a_count_is_never_unwrapped_into_the_sequence_it_counts() -> None:
+    source = "def f(xs, n):\n    return sorted(xs)[:len(xs) - n]\n"
+
+    found = offered(source, "f", "unwrap-call")
+
+    assert found == [source.replace("sorted(xs)", "xs")]
