@@ -160,3 +160,19 @@ def test_a_count_is_never_unwrapped_into_the_sequence_it_counts() -> None:
     found = offered(source, "f", "unwrap-call")
 
     assert found == [source.replace("sorted(xs)", "xs")]
+
+
+def test_locals_whose_values_are_plainly_of_different_kinds_are_not_swapped() -> None:
+    source = (
+        "def label(name, xs):\n"
+        "    count = len(xs)\n"
+        "    title = name.strip()\n"
+        "    return title * count\n"
+    )
+
+    found = offered(source, "label", "name-swap")
+
+    assert source.replace("title * count", "name * count") in found
+    assert source.replace("title * count", "title * xs") in found  # xs: unknown kind
+    assert source.replace("title * count", "count * count") not in found
+    assert source.replace("title * count", "title * title") not in found

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TypeGuard
 
-from pytest_selfheal.offline.scope import swap_candidates
+from pytest_selfheal.offline.scope import swap_candidates, value_kinds
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 Replaceable = ast.expr | ast.stmt
@@ -299,22 +299,18 @@ def name_swap(unit: Unit) -> Iterator[Edit]:
 
     Only variables surely bound there (see :mod:`pytest_selfheal.offline.scope`);
     never ``self`` or ``cls``, never a write; a called name only becomes another
-    known callable, and a value another value; never a parameter annotated with
-    another type.
+    known callable, and a value another value; never a variable known to hold
+    another kind of value (:func:`~pytest_selfheal.offline.scope.value_kinds`).
     """
     candidates = unit.swap_candidates
-    # Type-aware where it is free: parameters annotated with different types
-    # (`max_length: int`, `text: str`) are never swapped for each other.
-    annotations = {
-        argument.arg: ast.dump(argument.annotation)
-        for argument in ast.walk(unit.node.args)
-        if isinstance(argument, ast.arg) and argument.annotation is not None
-    }
+    # Type-aware where it is free: a number (`max_length: int`, `n = len(xs)`) is never
+    # swapped for text (`slug = s.strip()`), nor any two kinds known to differ.
+    kinds = value_kinds(unit.node)
     for node in unit.nodes:
         if isinstance(node, ast.Name) and id(node) in candidates:
-            mine = annotations.get(node.id)
+            mine = kinds.get(node.id)
             for name in candidates[id(node)]:
-                theirs = annotations.get(name)
+                theirs = kinds.get(name)
                 if mine is not None and theirs is not None and mine != theirs:
                     continue
                 yield Edit(node, ast.Name(id=name, ctx=ast.Load()))
