@@ -176,3 +176,20 @@ def test_locals_whose_values_are_plainly_of_different_kinds_are_not_swapped() ->
     assert source.replace("title * count", "title * xs") in found  # xs: unknown kind
     assert source.replace("title * count", "count * count") not in found
     assert source.replace("title * count", "title * title") not in found
+
+
+def test_the_first_binding_of_a_variable_that_is_read_later_is_never_deleted() -> None:
+    source = "def f(xs):\n    total = 0\n    total = sum(xs)\n    return total\n"
+
+    assert offered(source, "f", "delete-statement") == [
+        "def f(xs):\n    total = 0\n    return total\n"
+    ]
+
+
+def test_a_name_plainly_holding_a_value_gets_no_is_not_none_clause() -> None:
+    source = "def f(xs, limit):\n    n = len(xs)\n    if n > limit:\n        return n\n"
+
+    found = offered(source, "f", "condition-clause")
+
+    assert source.replace("if n > limit", "if limit is not None and n > limit") in found
+    assert source.replace("if n > limit", "if n is not None and n > limit") not in found

@@ -18,7 +18,7 @@ import builtins
 from collections.abc import Iterator
 
 from pytest_selfheal.offline.operators import Edit, Unit, register
-from pytest_selfheal.offline.scope import FIXED_NAMES
+from pytest_selfheal.offline.scope import FIXED_NAMES, value_kinds
 
 _BUILTINS = frozenset(dir(builtins))
 # A module full of statements must not drown the single edits that are likelier
@@ -58,8 +58,12 @@ def condition_clause(unit: Unit) -> Iterator[Edit]:
                 and not _is_called(test, inner)
             ):
                 names.append(inner.id)
+        kinds = value_kinds(unit.node)
         for name in names:
-            narrowing: tuple[ast.expr, ...] = (_name(name), _compare(name, ast.IsNot()))
+            narrowing: list[ast.expr] = [_name(name)]
+            if name not in kinds:
+                # A name plainly holding text, a number or a list is never None.
+                narrowing.append(_compare(name, ast.IsNot()))
             for clause in narrowing:
                 yield Edit(test, ast.BoolOp(op=ast.And(), values=[clause, test]))
             widening = ast.UnaryOp(op=ast.Not(), operand=_name(name))
@@ -114,8 +118,13 @@ def keep_best(unit: Unit) -> Iterator[Edit]:
 
 @register("delete-statement")
 def delete_statement(unit: Unit) -> Iterator[Edit]:
-    """Delete one simple statement (never the only one of its block)."""
+    """Delete one simple statement (never the only one of its block, nor the first
+    binding of a variable, whose later reads would only raise ``NameError``)."""
     for statement, block, _ in unit.statements:
+        if isinstance(statement, ast.Assign) and not {
+            target.id for target in statement.targets if isinstance(target, ast.Name)
+        } <= set(_locals_before(unit, statement.lineno)):
+            continue
         if len(block) > 1 and isinstance(statement, ast.Expr | ast.Assign | ast.AugAssign):
             yield Edit(statement, statement, f"line {statement.lineno}: delete "
                        f"`{_short(statement)}`", kind="delete")
