@@ -85,7 +85,7 @@ def mutations(
             continue
         try:
             if edit.kind == "replace":
-                new_source, _ = rewriter.replace(edit.node, edit.replacement)
+                new_source = rewriter.replace(edit.node, edit.replacement)
             else:
                 new_source = _splice(rewriter, edit, slots)
         except PatchError:

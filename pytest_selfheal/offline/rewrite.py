@@ -90,8 +90,8 @@ class Rewriter:
         """Whether ``node`` is an expression or statement of the module's own tree."""
         return id(node) in self._originals
 
-    def replace(self, node: Replaceable, replacement: Replaceable) -> tuple[str, ast.Module]:
-        """Return the new module text and its tree, with ``node`` replaced.
+    def replace(self, node: Replaceable, replacement: Replaceable) -> str:
+        """Return the new module text, with ``node`` replaced.
 
         ``replacement`` may reuse nodes of the original tree (``not x`` built around the
         original ``x``); their original text, comments included, is kept.
@@ -103,20 +103,64 @@ class Rewriter:
             raise PatchError(f"{type(node).__name__} node is not part of the module's tree")
         if isinstance(node, ast.expr) != isinstance(replacement, ast.expr):
             raise PatchError("an expression can only be replaced by an expression")
+        top = self._top_level(node)
         tried: set[str] = set()
         for edits in self._candidates(node, replacement):
             new_source = apply_edits(self.text.source, edits)
             if new_source in tried:
                 continue
             tried.add(new_source)
-            new_tree = parse_quietly(new_source)
             window = _Window(node.lineno, node.end_lineno or node.lineno, self._added_lines(edits))
-            if new_tree is not None and _equal(new_tree, self.tree, node, replacement, window):
-                return new_source, new_tree
+            verdict = self._top_level_equal(new_source, top, node, replacement, window)
+            if verdict is None:
+                new_tree = parse_quietly(new_source)
+                verdict = new_tree is not None and _equal(new_tree, self.tree, node,
+                                                          replacement, window)
+            if verdict:
+                return new_source
         raise PatchError(
             f"line {node.lineno}: no rendering of `{ast.unparse(replacement)}` "
             "re-parses to the intended code"
         )
+
+    def _top_level(self, node: ast.AST) -> tuple[ast.stmt, int, int, int] | None:
+        """The module-level statement holding ``node``, its first line (decorators
+        included) and its string span; ``None`` when there is none."""
+        for statement in self.tree.body:
+            end = statement.end_lineno or statement.lineno
+            if statement.lineno <= getattr(node, "lineno", 0) <= end:
+                decorators = getattr(statement, "decorator_list", [])
+                first = min([statement.lineno, *(d.lineno for d in decorators)])
+                if statement.col_offset != 0:
+                    return None
+                return (statement, first, self.text.offset(first, 0),
+                        self.text.span(statement)[1])
+        return None
+
+    def _top_level_equal(
+        self,
+        new_source: str,
+        top: tuple[ast.stmt, int, int, int] | None,
+        node: Replaceable,
+        replacement: Replaceable,
+        window: _Window,
+    ) -> bool | None:
+        """Check the edit by re-parsing only the module-level statement it is in.
+
+        The text around that statement is untouched and the statement starts a
+        logical line, so when its new text alone parses to one statement, the module
+        parses to the old module with that statement changed, and comparing the one
+        statement decides. ``None`` when that shortcut does not apply.
+        """
+        if top is None:
+            return None
+        statement, first, start, end = top
+        end += len(new_source) - len(self.text.source)
+        snippet = parse_quietly(new_source[start:end])
+        if snippet is None or len(snippet.body) != 1:
+            return None
+        ast.increment_lineno(snippet, first - 1)
+        return _equal(snippet.body[0], statement, node, replacement, window)
 
     def _added_lines(self, edits: list[TextEdit]) -> int:
         source = self.text.source
@@ -223,7 +267,7 @@ def replace_node(source: str, tree: ast.Module, node: Replaceable, replacement: 
     :param replacement: the node to put in its place; it may reuse original nodes.
     :raises PatchError: when no rendering re-parses to the intended tree.
     """
-    return Rewriter(source, tree).replace(node, replacement)[0]
+    return Rewriter(source, tree).replace(node, replacement)
 
 
 def _operator_gaps(
