@@ -110,6 +110,9 @@ class SelfHealSession:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self._evaluator is not None:
             self._evaluator.close()
+        save = getattr(self._healer.engine, "save", None) if self._healer else None
+        if callable(save):
+            save()  # what the engine learned (the offline engine's operator rates)
         if self._healer is None and self.settings.report_path is None:
             return  # a green run: nothing to report
         # Runs before the terminal summary (the terminal reporter writes it from its own

@@ -170,6 +170,9 @@ def test_json_report_describes_the_heal(
     assert heal["winner"]["tests_passed"] == heal["winner"]["tests_total"] >= 4
     assert heal["leaderboard"][0]["change"] == "line 3: `age > 18` -> `age >= 18`"
     assert heal["leaderboard"][0]["passed"] is True
+    # What the next run in this project learns from: the winning operator is counted.
+    rates = json.loads((root / ".selfheal" / "operators.json").read_text())["operators"]
+    assert rates["compare-swap"]["won"] == 1
     assert len(heal["leaderboard"]) == heal["candidates_evaluated"]
 
 

@@ -41,6 +41,7 @@ def test_operators_that_fixed_this_project_before_are_tried_first(tmp_path: Path
     learned = OperatorRates(tmp_path, {})
     for _ in range(200):
         learned.record(["name-swap"], "name-swap")
+    learned.save()
 
     # A new engine, as in the next pytest run, reads what the last one learned.
     ordered = OfflineEngine(root=tmp_path).propose(task_for(), [])
@@ -54,6 +55,7 @@ def test_rates_are_kept_in_one_git_ignored_json_file(tmp_path: Path) -> None:
     before = rates.rate("compare-swap")
 
     rates.record(["compare-swap", "compare-swap", "off-by-one"], "compare-swap")
+    rates.save()
 
     data = json.loads((state / FILENAME).read_text())
     assert data["operators"]["compare-swap"] == {"tried": 2, "won": 1}
@@ -70,6 +72,7 @@ def test_a_damaged_rates_file_is_ignored_and_rewritten(tmp_path: Path) -> None:
     rates = OperatorRates(tmp_path, {"negate": 0.7})
     assert rates.rate("negate") == OperatorRates(None, {"negate": 0.7}).rate("negate")
     rates.record(["negate"], None)
+    rates.save()
 
     assert json.loads((state / FILENAME).read_text())["operators"] == {
         "negate": {"tried": 1, "won": 0}}

@@ -85,6 +85,10 @@ class OfflineEngine:
                            if not v.rejected and "+" not in v.candidate.operator), winner)
         self._singles.pop(id(task), None)
 
+    def save(self) -> None:
+        """Keep what this session learned for the next one (called when it ends)."""
+        self.rates.save()
+
     def _single_edits(self, task: RepairTask) -> list[Candidate]:
         # mutations() already leaves out edits that make the same function twice.
         scored: list[tuple[float, int, Candidate]] = []

@@ -42,6 +42,7 @@ class OperatorRates:
         self.prior = dict(prior)
         self.tried: dict[str, int] = {}
         self.won: dict[str, int] = {}
+        self._dirty = False
         self._load()
 
     @property
@@ -57,14 +58,14 @@ class OperatorRates:
         return (won + _BASE_RATE * prior * _PRIOR_WEIGHT) / (tried + _PRIOR_WEIGHT)
 
     def record(self, tried: Iterable[str], winner: str | None) -> None:
-        """Count one finished heal and save: the operators of the candidates tried
-        (one entry per candidate) and the winner's operator, if any."""
+        """Count one finished heal: the operators of the candidates tried (one entry
+        per candidate) and the winner's operator, if any. :meth:`save` keeps them."""
         for operator in tried:
             self.tried[operator] = self.tried.get(operator, 0) + 1
         if winner is not None:
             for operator in winner.split("+"):
                 self.won[operator] = self.won.get(operator, 0) + 1
-        self._save()
+        self._dirty = True
 
     def _load(self) -> None:
         path = self.path
@@ -85,8 +86,10 @@ class OperatorRates:
                 if isinstance(tried, int) and isinstance(won, int) and 0 <= won <= tried:
                     self.tried[name], self.won[name] = tried, won
 
-    def _save(self) -> None:
-        if self.root is None:
+    def save(self) -> None:
+        """Write the counts, once per test session: the project directory is left
+        alone while candidates are judged in it."""
+        if self.root is None or not self._dirty:
             return
         data = {
             "version": _VERSION,
@@ -102,5 +105,6 @@ class OperatorRates:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
                 json.dump(data, stream, indent=1, sort_keys=True)
             os.replace(temporary, directory / FILENAME)
+            self._dirty = False
         except OSError:
             pass  # learning is an optimisation; a read-only checkout still heals
