@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from pytest_selfheal.models import Candidate, Failure, MissingCode, Suspect, Verdict
 
@@ -62,4 +62,13 @@ class Engine(Protocol):
             in evaluation order; empty in the first round.
         :returns: an empty list when the engine has nothing more to try.
         """
+        ...
+
+
+@runtime_checkable
+class Learner(Protocol):
+    """An engine that learns from finished heals (the offline engine's operator rates)."""
+
+    def record(self, task: RepairTask, verdicts: Sequence[Verdict]) -> None:
+        """Take note of every verdict of a finished heal, the winner's included."""
         ...

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from pytest_selfheal import commits
-from pytest_selfheal.engine import Engine, RepairTask
+from pytest_selfheal.engine import Engine, Learner, RepairTask
 from pytest_selfheal.errors import GitError, SelfHealError, SourceError
 from pytest_selfheal.evaluate import Evaluator, Limits, Overlay, ProjectLayout, judge
 from pytest_selfheal.evaluate.screen import screen
@@ -222,9 +222,15 @@ class Healer:
         expected = {failure.nodeid: "passed"}
         expected.update((nodeid, before.outcomes[nodeid]) for nodeid in selection[1:]
                         if before.outcomes.get(nodeid) in ("passed", "skipped"))
+        searched, held_out = hold_out(expected)
+        # Other tests that failed and ran the top suspect most often fail for the same
+        # bug: a fix that repairs them too is preferred to one that only fits this test.
+        siblings = {nodeid: "passed"
+                    for nodeid in covering_tests(suspects[0].function, baseline.coverage)
+                    if nodeid != failure.nodeid and baseline.outcomes.get(nodeid) == "failed"}
         timeout = max(3.0, 3 * before.wall_s + 1.0)
         limits = Limits(timeout_s=timeout, cpu_s=math.ceil(timeout) + 1)
-        task = replace(self._task(failure, suspects, spectrum, tuple(expected)), missing=missing)
+        task = replace(self._task(failure, suspects, spectrum, tuple(searched)), missing=missing)
         if getattr(self.engine, "judges_all", False) and missing is None:
             return self.evolve(failure, suspects, task, expected, before, limits, deadline)
         verdicts: list[Verdict] = []
@@ -244,18 +250,13 @@ class Healer:
             room = self.settings.max_candidates - len(verdicts)
             self.progress(f"round {rounds}: trying {min(len(candidates), room)} candidate fixes "
                           f"of {', '.join(str(s.function) for s in suspects)}")
-            winner = self.evaluator.first_passing(
-                candidates[:room],
-                expected,
-                limits,
-                should_stop=lambda: time.perf_counter() > deadline,
-                on_verdict=record,
-                reject=lambda candidate: screen(self.read_source(candidate.function.path),
-                                                candidate),
-            )
+            winner = self._first_passing(candidates[:room], searched, held_out, siblings,
+                                         limits, deadline, record, verdicts)
             if time.perf_counter() > deadline:
                 out_of_time = winner is None
                 break
+        if isinstance(self.engine, Learner):
+            self.engine.record(task, verdicts)
         evaluated = len(verdicts)
         if winner is None:
             if out_of_time:
@@ -272,7 +273,54 @@ class Healer:
                                  leaderboard=leaderboard(verdicts),
                                  rejected=_rejections(verdicts))
         return self._accept(failure, suspects, winner, expected, before, limits, verdicts,
-                            rounds)
+                            rounds, held_out=len(held_out))
+
+    def _first_passing(
+        self,
+        candidates: list[Candidate],
+        searched: dict[str, str],
+        held_out: dict[str, str],
+        siblings: dict[str, str],
+        limits: Limits,
+        deadline: float,
+        record: Callable[[Verdict], None],
+        verdicts: list[Verdict],
+    ) -> Verdict | None:
+        """The first candidate that passes the searched tests and then the held-out ones.
+
+        Each candidate's child runs the searched tests, then the held-out ones, then the
+        ``siblings`` (other tests that failed and ran the same code), stopping at the
+        first failure. So only a candidate that passed every searched test meets the
+        held-out ones: one that fails them fits the tests, not the intent, and the
+        search goes on. A fix of the siblings too is preferred; when no candidate of the
+        round gives one, the first that passed every searched and held-out test wins.
+        """
+        required = {**searched, **held_out}
+        winner = self.evaluator.first_passing(
+            candidates,
+            {**required, **siblings},
+            limits,
+            should_stop=lambda: time.perf_counter() > deadline,
+            on_verdict=record,
+            reject=lambda candidate: screen(self.read_source(candidate.function.path),
+                                            candidate),
+        )
+        if winner is not None or not siblings:
+            return winner
+        judged = {id(verdict.candidate): index for index, verdict in enumerate(verdicts)}
+        for candidate in candidates:
+            index = judged.get(id(candidate))
+            if index is None:
+                continue
+            verdict = verdicts[index]
+            if not verdict.rejected and verdict.tests_passed >= len(required):
+                self.progress(f"no candidate also fixes the other failing tests of this code; "
+                              f"taking {candidate.description}")
+                fallback = replace(verdict, passed=True, reason="passed",
+                                   tests_total=len(required))
+                verdicts[index] = fallback
+                return fallback
+        return None
 
     def evolve(
         self,
@@ -374,6 +422,7 @@ class Healer:
         rounds: int,
         evolution: Evolution | None = None,
         goal: str = "repair",
+        held_out: int = 0,
     ) -> HealOutcome:
         candidate = winner.candidate
         path = candidate.function.path
@@ -427,9 +476,11 @@ class Healer:
             candidates_evaluated=evaluated,
             generations=rounds,
             winner=fitness,
-            leaderboard=leaderboard(verdicts),
+            leaderboard=leaderboard(verdicts, winner=winner),
             rejected=_rejections(verdicts),
             verified=True,
+            assurance="verified" if held_out else "plausible",
+            held_out_tests=held_out,
             new_source=candidate.source,
             notes=tuple(notes),
         )
@@ -522,9 +573,29 @@ class Healer:
                            **fields)  # type: ignore[arg-type]
 
 
-def leaderboard(verdicts: Sequence[Verdict], size: int = 20) -> tuple[Verdict, ...]:
-    """The best ``size`` candidates: passing first, then most tests passed, then fastest."""
-    ranked = sorted(verdicts, key=lambda v: (not v.passed, -v.tests_passed, v.runtime_s))
+def hold_out(expected: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Split the tests a fix must pass into those the search runs and those it never
+    sees, which only judge its winner.
+
+    The failing test (first) is always searched; of the other covering tests every
+    third one, and at least one when there are two or more, is held out. With fewer,
+    nothing is held out and a fix can only be called plausible.
+    """
+    nodeids = list(expected)
+    others = nodeids[1:]
+    held = set(others[2::3]) if len(others) >= 3 else set(others[1:2])
+    searched = {n: expected[n] for n in nodeids if n not in held}
+    return searched, {n: expected[n] for n in nodeids if n in held}
+
+
+def leaderboard(
+    verdicts: Sequence[Verdict], size: int = 20, winner: Verdict | None = None
+) -> tuple[Verdict, ...]:
+    """The best ``size`` candidates: the winner, then passing ones, then most tests
+    passed, then fastest. (Other passing candidates may not have faced the held-out
+    tests: only the winner is sure to have.)"""
+    ranked = sorted(verdicts, key=lambda v: (v is not winner, not v.passed, -v.tests_passed,
+                                             v.runtime_s))
     return tuple(ranked[:size])
 
 

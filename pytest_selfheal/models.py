@@ -210,6 +210,10 @@ class HealOutcome:
     """The result of healing one group of failures (usually one test).
 
     The field names are those of the JSON report (DESIGN.md section 7).
+
+    :param assurance: for a healed failure, ``verified`` when the fix also passed
+        ``held_out_tests`` tests covering the function that the search never ran,
+        ``plausible`` when it only passed the tests the search judged it by.
     """
 
     tests: tuple[str, ...]
@@ -231,6 +235,8 @@ class HealOutcome:
     leaderboard: tuple[Verdict, ...] = ()
     rejected: tuple[tuple[str, str], ...] = ()
     verified: bool = False
+    assurance: str = ""
+    held_out_tests: int = 0
     new_source: str | None = None
     reloaded: bool = False
     rerun_outcome: str | None = None
@@ -266,6 +272,8 @@ class HealOutcome:
             "llm_calls": self.llm_calls,
             "elapsed_s": round(self.elapsed_s, 3),
             "verified": self.verified,
+            "assurance": self.assurance,
+            "held_out_tests": self.held_out_tests,
             "winner": None
             if self.winner is None
             else {

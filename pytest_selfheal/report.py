@@ -31,6 +31,12 @@ def summary_lines(
             lines.append(f"  {'change' if outcome.goal == 'optimize' else 'fix'}: "
                          f"{outcome.reason}")
             lines.extend(speed_lines(outcome))
+            if outcome.assurance == "verified":
+                lines.append(f"  verified: also passed {outcome.held_out_tests} held-out tests "
+                             "the search never ran")
+            elif outcome.assurance:
+                lines.append("  plausible: it passes the tests it was searched with; no "
+                             "held-out test covers the function to confirm it")
             if outcome.branch:
                 lines.append(f"  branch: {outcome.branch} (commit {(outcome.commit or '')[:10]})")
             rerun = ("passed" if outcome.rerun_outcome == "passed"

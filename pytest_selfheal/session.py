@@ -111,6 +111,9 @@ class SelfHealSession:
         self._optimize(session)
         if self._evaluator is not None:
             self._evaluator.close()
+        save = getattr(self._healer.engine, "save", None) if self._healer else None
+        if callable(save):
+            save()  # what the engine learned (the offline engine's operator rates)
         if self._healer is None and self.settings.report_path is None:
             return  # a green run: nothing to report
         # Runs before the terminal summary (the terminal reporter writes it from its own
@@ -186,7 +189,7 @@ class SelfHealSession:
                 else:
                     engine = make_refine_engine(self.settings, layout.root, run_id,
                                                 layout.test_files)
-            engine = engine or OfflineEngine()
+            engine = engine or OfflineEngine(root=layout.root)
             self._healer = Healer(self.settings, layout, self._evaluator, repo, engine,
                                   reaching=functools.partial(_tests_reaching, self._items,
                                                              layout),

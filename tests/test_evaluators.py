@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -80,6 +81,9 @@ PROJECT = {
 def heal(pytester: pytest.Pytester, root: Path, *args: str) -> tuple[dict, list]:
     verdicts = root.parent / f"verdicts-{len(list(root.parent.glob('verdicts-*')))}.jsonl"
     pytester._monkeypatch.setenv("VERDICTS", str(verdicts))
+    # Each run starts from what no run has learned: the operator rates the offline
+    # engine keeps would otherwise reorder the next run's candidates.
+    shutil.rmtree(root / ".selfheal", ignore_errors=True)
     os.chdir(root)
     result = pytester.run(sys.executable, "-m", "pytest", "--selfheal", "--selfheal-workers",
                           "1", "--selfheal-report", "report.json", *args, timeout=300)

@@ -161,12 +161,74 @@ def test_json_report_describes_the_heal(
     assert heal["reloaded"] is True
     assert heal["rerun_outcome"] == "passed"
     assert heal["verified"] is True
+    # test_adult_at_40, test_not_adult_at_17 and test_teen also cover is_adult: one of
+    # them never ran in the search, and the fix passed it.
+    assert heal["assurance"] == "verified"
+    assert heal["held_out_tests"] == 1
     assert heal["candidates_evaluated"] >= 1
     assert heal["winner"]["pass_rate"] == 1.0
     assert heal["winner"]["tests_passed"] == heal["winner"]["tests_total"] >= 4
     assert heal["leaderboard"][0]["change"] == "line 3: `age > 18` -> `age >= 18`"
     assert heal["leaderboard"][0]["passed"] is True
+    # What the next run in this project learns from: the winning operator is counted.
+    rates = json.loads((root / ".selfheal" / "operators.json").read_text())["operators"]
+    assert rates["compare-swap"]["won"] == 1
     assert len(heal["leaderboard"]) == heal["candidates_evaluated"]
+
+
+def test_a_fix_no_held_out_test_could_confirm_is_called_plausible(
+    workdir: Path, pytester: pytest.Pytester):
+    make_git_project(workdir, {**PROJECT, "tests/test_rules.py": (
+        "from ages.rules import is_adult\n\n\n"
+        "def test_adult_at_18():\n    assert is_adult(18)\n")})
+    result = run_selfheal(pytester, "--selfheal-report", "report.json")
+    result.stdout.fnmatch_lines([
+        "HEALED   tests/test_rules.py::test_adult_at_18 (*",
+        "  plausible: it passes the tests it was searched with; no held-out test covers "
+        "the function to confirm it",
+    ])
+    (heal,) = json.loads((workdir / "report.json").read_text())["heals"]
+    assert (heal["assurance"], heal["held_out_tests"]) == ("plausible", 0)
+
+
+WRAP = '''\
+def line_length(words):
+    """Width of ``words`` joined by single spaces."""
+    if not words:
+        return 0
+    return sum(len(word) for word in words) + len(words)
+'''
+
+WRAP_TESTS = '''\
+from text.wrap import line_length
+
+
+def test_one_word():
+    assert line_length(["hello"]) == 5
+
+
+def test_two_words():
+    assert line_length(["a", "bb"]) == 4
+
+
+def test_no_words():
+    assert line_length([]) == 0
+'''
+
+
+def test_a_fix_that_also_repairs_the_other_failing_tests_beats_one_that_fits_one(
+    workdir: Path, pytester: pytest.Pytester):
+    # `+ len(words)` -> `* len(words)` makes test_one_word pass (5 * 1) and is tried
+    # first; only `len(words) - 1` fixes test_two_words as well.
+    make_git_project(workdir, {**PROJECT, "src/text/__init__.py": "",
+                               "src/text/wrap.py": WRAP, "tests/test_rules.py": WRAP_TESTS})
+    result = run_selfheal(pytester, "--selfheal-report", "report.json", "-p", "no:randomly")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    heal = json.loads((workdir / "report.json").read_text())["heals"][0]
+    assert heal["status"] == "healed"
+    assert heal["change"] == "line 5: `len(words)` -> `len(words) - 1`"
+    plain = pytester.run(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    plain.assert_outcomes(failed=2, passed=1)
 
 
 def test_branch_checked_out_elsewhere_passes_the_whole_suite(

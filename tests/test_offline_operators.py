@@ -176,7 +176,7 @@ def test_off_by_one_treats_a_negative_literal_as_one_number() -> None:
 def test_bools_are_not_shifted_as_integers() -> None:
     source = function_source("return True")
 
-    assert mutations(source, "f") == []
+    assert sources(mutations(source, "f"), "off-by-one") == []
 
 
 def test_name_swap_reads_another_parameter_or_earlier_local() -> None:
@@ -194,6 +194,8 @@ def test_name_swap_never_moves_self_and_never_writes() -> None:
     assert swaps
     assert not [swap for swap in swaps if "`self`" in swap]
     for mutant in found:
+        if mutant.operator in ("delete-statement", "keep-best", "copy-statement"):
+            continue  # they change statements, and so what is stored, by design
         unit = find_unit(ast.parse(mutant.source), "Cart.total")
         stored = [
             node.id

@@ -9,8 +9,12 @@ from dataclasses import dataclass
 from typing import TypeGuard
 
 from pytest_selfheal.errors import PatchError
+
+# Imported for their side effect: they register their operators after the basic ones.
+from pytest_selfheal.offline import calls, statements  # noqa: F401
 from pytest_selfheal.offline.operators import OPERATORS, Edit, Unit
 from pytest_selfheal.offline.rewrite import Rewriter, equal_trees
+from pytest_selfheal.offline.splice import delete_statement, insert_statement
 from pytest_selfheal.patches import find_unit, parse_module
 
 # Longest side of a description before the text common to both sides is elided.
@@ -57,7 +61,8 @@ def mutations(
         tree = parse_module(source, "<module>")
     unit_node = find_unit(tree, qualname)
     wanted = frozenset(lines) if lines is not None else None
-    unit = Unit(unit_node)
+    unit = Unit(unit_node, tree)
+    slots = {id(statement): (block, index) for statement, block, index in unit.statements}
     edits: list[tuple[tuple[int, int, int, int], str, Edit]] = []
     for rank, (operator, generate) in enumerate(OPERATORS.items()):
         for edit in generate(unit):
@@ -72,17 +77,40 @@ def mutations(
     seen: set[tuple[int, str]] = set()
     result = []
     for _, operator, edit in edits:
-        fingerprint = _fingerprint(edit.node, edit.replacement)
+        if edit.kind == "replace":
+            fingerprint = _fingerprint(edit.node, edit.replacement)
+        else:
+            fingerprint = (id(edit.node), edit.kind + ast.dump(edit.replacement))
         if fingerprint is None or fingerprint in seen:
             continue
         try:
-            new_source, _ = rewriter.replace(edit.node, edit.replacement)
+            if edit.kind == "replace":
+                new_source = rewriter.replace(edit.node, edit.replacement)
+            else:
+                new_source = _splice(rewriter, edit, slots)
         except PatchError:
             continue  # no text means what the edit means: not a mutant we can offer
         seen.add(fingerprint)
         description = edit.description or describe(edit.node, edit.replacement)
         result.append(Mutation(operator, description, edit.node.lineno, new_source))
     return result
+
+
+def _splice(rewriter: Rewriter, edit: Edit,
+            slots: dict[int, tuple[list[ast.stmt], int]]) -> str:
+    """Write a statement deletion or insertion; :class:`PatchError` when it cannot be."""
+    slot = slots.get(id(edit.node))
+    if slot is None:
+        raise PatchError("not a statement of the function's body")
+    block, index = slot
+    if edit.kind == "delete":
+        return delete_statement(rewriter.text, rewriter.tree, block, index)[0]
+    replacement = edit.replacement
+    # An ingredient keeps its own text (quotes, spacing); a new statement is unparsed.
+    is_original = rewriter.is_original(replacement) and (
+        replacement.lineno == replacement.end_lineno)
+    code = rewriter.text.segment(replacement) if is_original else ast.unparse(replacement)
+    return insert_statement(rewriter.text, rewriter.tree, block, index, code)[0]
 
 
 def _fingerprint(node: ast.AST, replacement: ast.AST) -> tuple[int, str] | None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TypeGuard
 
-from pytest_selfheal.offline.scope import swap_candidates
+from pytest_selfheal.offline.scope import swap_candidates, value_kinds
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 Replaceable = ast.expr | ast.stmt
@@ -35,22 +35,60 @@ class Edit:
         original child nodes, so their text is kept verbatim.
     :param description: what to tell a human, when the default
         ``line N: `old` -> `new``` would not say it well.
+    :param kind: ``replace``; ``delete`` (the statement ``node`` goes, ``replacement``
+        is ignored); or ``insert`` (statement ``replacement`` goes in before
+        statement ``node``).
     """
 
     node: Replaceable
     replacement: Replaceable
     description: str | None = None
+    kind: str = "replace"
 
 
 class Unit:
     """A function to mutate, with the facts operators share.
 
     :param node: the function (or method) definition.
+    :param module: the module it is in, where operators find ingredients; without it
+        they only look inside the function.
     """
 
-    def __init__(self, node: FunctionNode) -> None:
+    def __init__(self, node: FunctionNode, module: ast.Module | None = None) -> None:
         self.node = node
+        self.module = module
         self.nodes: tuple[ast.AST, ...] = tuple(_mutable_nodes(node))
+
+    @cached_property
+    def scope_nodes(self) -> tuple[ast.AST, ...]:
+        """Every node of the class the unit is a method of, or of the unit itself.
+
+        Where a method learns which attributes its object has (``self.cols``).
+        """
+        if self.module is not None:
+            for klass in ast.walk(self.module):
+                if isinstance(klass, ast.ClassDef) and any(
+                    statement is self.node for statement in klass.body
+                ):
+                    return tuple(ast.walk(klass))
+        return tuple(ast.walk(self.node))
+
+    @cached_property
+    def statements(self) -> tuple[tuple[ast.stmt, list[ast.stmt], int], ...]:
+        """Each statement of the body with the list it sits in and its index there."""
+        found: list[tuple[ast.stmt, list[ast.stmt], int]] = []
+        for node in self.nodes:
+            for field in ("body", "orelse", "finalbody"):
+                block = getattr(node, field, None)
+                if node is self.node or not isinstance(block, list):
+                    continue
+                found.extend((statement, block, index) for index, statement in enumerate(block))
+        mutable = {id(node) for node in self.nodes}
+        top = self.node.body
+        found.extend((statement, top, index) for index, statement in enumerate(top)
+                     if id(statement) in mutable)
+        found.sort(key=lambda entry: (entry[0].lineno, entry[0].col_offset))
+        return tuple(found)
 
     @cached_property
     def swap_candidates(self) -> Mapping[int, tuple[str, ...]]:
@@ -89,6 +127,12 @@ def register(name: str) -> Callable[[Operator], Operator]:
 
 
 _ORDERINGS: tuple[type[ast.cmpop], ...] = (ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq, ast.NotEq)
+_STRICTNESS: dict[type[ast.cmpop], type[ast.cmpop]] = {
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+}
 _OPPOSITES: dict[type[ast.cmpop], type[ast.cmpop]] = {
     ast.Is: ast.IsNot,
     ast.IsNot: ast.Is,
@@ -117,14 +161,20 @@ _ARITHMETIC: tuple[type[ast.operator], ...] = (
 def compare_swap(unit: Unit) -> Iterator[Edit]:
     """``<`` ``<=`` ``>`` ``>=`` ``==`` ``!=`` among themselves, ``is``/``is not``,
     ``in``/``not in``, and ``==``/``is`` (``!=``/``is not``) against ``None``,
-    ``True`` or ``False``. Each operator of a chain ``a < b < c`` separately."""
+    ``True`` or ``False``. Each operator of a chain ``a < b < c`` separately, and
+    there only ``<`` <-> ``<=`` and ``>`` <-> ``>=``: a chain checks a range."""
     for node in unit.nodes:
         if not isinstance(node, ast.Compare):
             continue
         operands = [node.left, *node.comparators]
         for index, op in enumerate(node.ops):
             pair = operands[index : index + 2]
-            for new in _compare_alternatives(op, pair):
+            alternatives = _compare_alternatives(op, pair)
+            if len(node.ops) > 1 and type(op) in _STRICTNESS:
+                # A chain is a range check (`0 <= c < cols`): a bound may be off by its
+                # strictness, but `0 <= c != cols` or `0 > c < cols` checks no range.
+                alternatives = [_STRICTNESS[type(op)]]
+            for new in alternatives:
                 ops = [*node.ops[:index], new(), *node.ops[index + 1 :]]
                 yield Edit(node, ast.Compare(left=node.left, ops=ops, comparators=node.comparators))
 
@@ -134,12 +184,13 @@ def _compare_alternatives(op: ast.cmpop, operands: list[ast.expr]) -> list[type[
     singleton = any(_is_singleton(operand) for operand in operands)
     alternatives: list[type[ast.cmpop]] = []
     if kind in _ORDERINGS:
-        # `x < None` can only raise TypeError.
-        is_none = any(_is_none(operand) for operand in operands)
+        # `x < None` can only raise TypeError, and `part < ".."` compares text by code
+        # points, which is never what `part == ".."` meant: only (in)equality there.
+        equality_only = any(_is_none(operand) or _is_text(operand) for operand in operands)
         alternatives.extend(
             other
             for other in _ORDERINGS
-            if other is not kind and not (is_none and other not in (ast.Eq, ast.NotEq))
+            if other is not kind and not (equality_only and other not in (ast.Eq, ast.NotEq))
         )
     if kind in _OPPOSITES:
         alternatives.append(_OPPOSITES[kind])
@@ -238,8 +289,8 @@ def off_by_one(unit: Unit) -> Iterator[Edit]:
         elif _is_range_call(node):
             targets.extend(argument for argument in node.args if _is_shiftable(argument))
         for target in targets:
-            yield Edit(target, _shifted(target, 1))
-            yield Edit(target, _shifted(target, -1))
+            yield Edit(target, shifted(target, 1))
+            yield Edit(target, shifted(target, -1))
 
 
 @register("name-swap")
@@ -248,12 +299,20 @@ def name_swap(unit: Unit) -> Iterator[Edit]:
 
     Only variables surely bound there (see :mod:`pytest_selfheal.offline.scope`);
     never ``self`` or ``cls``, never a write; a called name only becomes another
-    known callable, and a value another value.
+    known callable, and a value another value; never a variable known to hold
+    another kind of value (:func:`~pytest_selfheal.offline.scope.value_kinds`).
     """
     candidates = unit.swap_candidates
+    # Type-aware where it is free: a number (`max_length: int`, `n = len(xs)`) is never
+    # swapped for text (`slug = s.strip()`), nor any two kinds known to differ.
+    kinds = value_kinds(unit.node)
     for node in unit.nodes:
         if isinstance(node, ast.Name) and id(node) in candidates:
+            mine = kinds.get(node.id)
             for name in candidates[id(node)]:
+                theirs = kinds.get(name)
+                if mine is not None and theirs is not None and mine != theirs:
+                    continue
                 yield Edit(node, ast.Name(id=name, ctx=ast.Load()))
 
 
@@ -319,7 +378,7 @@ def _int_literal(value: int) -> ast.expr:
     return ast.Constant(value=value)
 
 
-def _shifted(node: ast.expr, delta: int) -> ast.expr:
+def shifted(node: ast.expr, delta: int) -> ast.expr:
     """``node + delta``, folded into a literal or an existing ``+ k``/``- k``."""
     value = _int_value(node)
     if value is not None:
@@ -365,6 +424,10 @@ def _is_sequence(node: ast.expr) -> bool:
 
 def _is_singleton(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, bool))
+
+
+def _is_text(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str | bytes)
 
 
 def _is_none(node: ast.expr) -> bool:

@@ -86,8 +86,12 @@ class Rewriter:
             id(node) for node in ast.walk(tree) if isinstance(node, ast.expr | ast.stmt)
         }
 
-    def replace(self, node: Replaceable, replacement: Replaceable) -> tuple[str, ast.Module]:
-        """Return the new module text and its tree, with ``node`` replaced.
+    def is_original(self, node: ast.AST) -> bool:
+        """Whether ``node`` is an expression or statement of the module's own tree."""
+        return id(node) in self._originals
+
+    def replace(self, node: Replaceable, replacement: Replaceable) -> str:
+        """Return the new module text, with ``node`` replaced.
 
         ``replacement`` may reuse nodes of the original tree (``not x`` built around the
         original ``x``); their original text, comments included, is kept.
@@ -99,20 +103,64 @@ class Rewriter:
             raise PatchError(f"{type(node).__name__} node is not part of the module's tree")
         if isinstance(node, ast.expr) != isinstance(replacement, ast.expr):
             raise PatchError("an expression can only be replaced by an expression")
+        top = self._top_level(node)
         tried: set[str] = set()
         for edits in self._candidates(node, replacement):
             new_source = apply_edits(self.text.source, edits)
             if new_source in tried:
                 continue
             tried.add(new_source)
-            new_tree = _parse_quietly(new_source)
             window = _Window(node.lineno, node.end_lineno or node.lineno, self._added_lines(edits))
-            if new_tree is not None and _equal(new_tree, self.tree, node, replacement, window):
-                return new_source, new_tree
+            verdict = self._top_level_equal(new_source, top, node, replacement, window)
+            if verdict is None:
+                new_tree = parse_quietly(new_source)
+                verdict = new_tree is not None and _equal(new_tree, self.tree, node,
+                                                          replacement, window)
+            if verdict:
+                return new_source
         raise PatchError(
             f"line {node.lineno}: no rendering of `{ast.unparse(replacement)}` "
             "re-parses to the intended code"
         )
+
+    def _top_level(self, node: ast.AST) -> tuple[ast.stmt, int, int, int] | None:
+        """The module-level statement holding ``node``, its first line (decorators
+        included) and its string span; ``None`` when there is none."""
+        for statement in self.tree.body:
+            end = statement.end_lineno or statement.lineno
+            if statement.lineno <= getattr(node, "lineno", 0) <= end:
+                decorators = getattr(statement, "decorator_list", [])
+                first = min([statement.lineno, *(d.lineno for d in decorators)])
+                if statement.col_offset != 0:
+                    return None
+                return (statement, first, self.text.offset(first, 0),
+                        self.text.span(statement)[1])
+        return None
+
+    def _top_level_equal(
+        self,
+        new_source: str,
+        top: tuple[ast.stmt, int, int, int] | None,
+        node: Replaceable,
+        replacement: Replaceable,
+        window: _Window,
+    ) -> bool | None:
+        """Check the edit by re-parsing only the module-level statement it is in.
+
+        The text around that statement is untouched and the statement starts a
+        logical line, so when its new text alone parses to one statement, the module
+        parses to the old module with that statement changed, and comparing the one
+        statement decides. ``None`` when that shortcut does not apply.
+        """
+        if top is None:
+            return None
+        statement, first, start, end = top
+        end += len(new_source) - len(self.text.source)
+        snippet = parse_quietly(new_source[start:end])
+        if snippet is None or len(snippet.body) != 1:
+            return None
+        ast.increment_lineno(snippet, first - 1)
+        return _equal(snippet.body[0], statement, node, replacement, window)
 
     def _added_lines(self, edits: list[TextEdit]) -> int:
         source = self.text.source
@@ -180,6 +228,9 @@ class Rewriter:
                     if inner and not isinstance(segment, _ATOMS):
                         segment_text = f"({segment_text})"
                     text = text.replace(_PLACEHOLDER.format(index), segment_text)
+                if isinstance(replacement, ast.Tuple) and not outer and text.startswith("("):
+                    # `a, b = b, a` was written bare: try it bare before parenthesized.
+                    yield text[1:-1]
                 yield f"({text})" if outer else text
 
     def _template(self, replacement: Replaceable) -> tuple[str, list[ast.expr]]:
@@ -192,7 +243,9 @@ class Rewriter:
                 return ast.Name(id=_PLACEHOLDER.format(len(segments) - 1), ctx=ast.Load())
             if isinstance(value, ast.AST):
                 fields = {name: clone(item) for name, item in ast.iter_fields(value)}
-                return type(value)(**fields)
+                # Statements keep their position: unparsing an Assign reads its line
+                # number on Python 3.11.
+                return ast.copy_location(type(value)(**fields), value)
             if isinstance(value, list):
                 return [clone(item) for item in value]
             return value
@@ -214,7 +267,7 @@ def replace_node(source: str, tree: ast.Module, node: Replaceable, replacement: 
     :param replacement: the node to put in its place; it may reuse original nodes.
     :raises PatchError: when no rendering re-parses to the intended tree.
     """
-    return Rewriter(source, tree).replace(node, replacement)[0]
+    return Rewriter(source, tree).replace(node, replacement)
 
 
 def _operator_gaps(
@@ -269,7 +322,7 @@ def _same_nodes(first: list[ast.expr], second: list[ast.expr]) -> bool:
     return len(first) == len(second) and all(a is b for a, b in zip(first, second, strict=True))
 
 
-def _parse_quietly(source: str) -> ast.Module | None:
+def parse_quietly(source: str) -> ast.Module | None:
     # A module with an invalid escape sequence warns on every parse; the original
     # already warned once, and under `-W error` a repeat would abort the search.
     with warnings.catch_warnings():
@@ -288,6 +341,12 @@ def equal_trees(first: object, second: object) -> bool:
     return _equal(first, second, None, None)
 
 
+def equal_replacing(new: object, old: object, target: object, replacement: object) -> bool:
+    """Whether ``new`` equals ``old`` with ``target`` (a node, or a list of statements
+    of it) replaced by ``replacement``, source positions ignored."""
+    return _equal(new, old, target, replacement)
+
+
 @dataclass(frozen=True)
 class _Window:
     """The original lines an edit touched, and how many lines it added."""
@@ -300,8 +359,8 @@ class _Window:
 def _equal(
     new: object,
     old: object,
-    target: ast.AST | None,
-    replacement: ast.AST | None,
+    target: object,
+    replacement: object,
     window: _Window | None = None,
 ) -> bool:
     """Whether ``new`` equals ``old`` with ``target`` replaced, positions ignored.

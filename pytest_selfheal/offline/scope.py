@@ -227,3 +227,77 @@ def _local_bindings(body: list[ast.stmt]) -> dict[str, _Variable]:
         walk(statement)
     ordered = sorted(first.items(), key=lambda item: item[1].line)
     return {name: variable for name, variable in ordered if name not in declared_global}
+
+
+# What a value surely is, by the shape of what made it: enough to keep `max_length`
+# (a number) from being swapped for `slug` (text). Numbers are one kind: ints, floats
+# and bools mix in arithmetic.
+_ANNOTATION_KINDS = {"str": "text", "bytes": "bytes", "int": "number", "float": "number",
+                     "bool": "number", "list": "list", "dict": "dict", "set": "set",
+                     "tuple": "tuple"}
+_CALL_KINDS = {"len": "number", "int": "number", "float": "number", "abs": "number",
+               "round": "number", "str": "text", "repr": "text", "list": "list",
+               "sorted": "list", "dict": "dict", "set": "set", "tuple": "tuple"}
+_METHOD_KINDS = {"strip": "text", "lstrip": "text", "rstrip": "text", "lower": "text",
+                 "upper": "text", "decode": "text", "join": "text", "format": "text",
+                 "title": "text", "casefold": "text", "encode": "bytes", "split": "list",
+                 "splitlines": "list"}
+
+
+def value_kinds(unit: FunctionNode) -> dict[str, str]:
+    """Parameters and locals of ``unit`` whose kind of value is plain from their
+    annotation or from every value assigned to them (``text``, ``number``, ``list``...).
+
+    A name missing from the result may hold anything.
+    """
+    kinds: dict[str, str | None] = {}
+    for argument in _arguments(unit.args):
+        if argument.annotation is not None:
+            head = argument.annotation
+            if isinstance(head, ast.Subscript):
+                head = head.value
+            kinds[argument.arg] = (_ANNOTATION_KINDS.get(head.id)
+                                   if isinstance(head, ast.Name) else None)
+    assigned = {
+        id(node.targets[0]) for node in ast.walk(unit)
+        if isinstance(node, ast.Assign) and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+    }
+    for node in ast.walk(unit):
+        if isinstance(node, ast.Assign) and id(node.targets[0]) in assigned:
+            assert isinstance(node.targets[0], ast.Name)  # in `assigned`, so a name
+            name, kind = node.targets[0].id, _kind_of(node.value)
+            if name in kinds and kinds[name] != kind:
+                kinds[name] = None
+            else:
+                kinds.setdefault(name, kind)
+        elif (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+              and id(node) not in assigned):
+            # Bound some other way (a loop, `+=`, unpacking, `with ... as`): anything.
+            kinds[node.id] = None
+    return {name: kind for name, kind in kinds.items() if kind is not None}
+
+
+def _kind_of(value: ast.expr) -> str | None:
+    if isinstance(value, ast.Constant):
+        if isinstance(value.value, str):
+            return "text"
+        if isinstance(value.value, bytes):
+            return "bytes"
+        if isinstance(value.value, bool | int | float):
+            return "number"
+        return None
+    if isinstance(value, ast.JoinedStr):
+        return "text"
+    if isinstance(value, ast.List | ast.ListComp):
+        return "list"
+    if isinstance(value, ast.Dict | ast.DictComp):
+        return "dict"
+    if isinstance(value, ast.Set | ast.SetComp):
+        return "set"
+    if isinstance(value, ast.Call):
+        if isinstance(value.func, ast.Name):
+            return _CALL_KINDS.get(value.func.id)
+        if isinstance(value.func, ast.Attribute):
+            return _METHOD_KINDS.get(value.func.attr)
+    return None
