@@ -8,18 +8,16 @@ records and gets :class:`~pytest_selfheal.models.HealOutcome` records back.
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from pytest_selfheal import commits
 from pytest_selfheal.engine import Engine, Learner, RepairTask
-from pytest_selfheal.errors import GitError, SelfHealError, SourceError
+from pytest_selfheal.errors import SelfHealError, SourceError
 from pytest_selfheal.evaluate import Evaluator, Limits, Overlay, ProjectLayout, judge
 from pytest_selfheal.evaluate.screen import screen
+from pytest_selfheal.landing import RunState, apply_fix, commit_fix
 from pytest_selfheal.localize import (
     Spectrum,
     covering_tests,
@@ -42,28 +40,12 @@ from pytest_selfheal.models import (
     TestRun,
     Verdict,
 )
-from pytest_selfheal.patches import diff_size, unified_diff
+from pytest_selfheal.patches import unified_diff
 from pytest_selfheal.settings import Settings
 
 if TYPE_CHECKING:
     from pytest_selfheal.evolve import Evolution
     from pytest_selfheal.gitrepo import GitRepo
-
-
-@dataclass
-class RunState:
-    """What one pytest run has done so far: accepted fixes and the review branch."""
-
-    started: datetime = field(default_factory=datetime.now)
-    sources: dict[str, str] = field(default_factory=dict)
-    branch: str | None = None
-    branch_tip: str | None = None
-    notes: list[str] = field(default_factory=list)
-    attempted: dict[str, HealOutcome] = field(default_factory=dict)
-
-    @property
-    def run_id(self) -> str:
-        return self.started.strftime("%Y%m%d-%H%M%S")
 
 
 class Healer:
@@ -153,8 +135,7 @@ class Healer:
         outcome = replace(outcome, elapsed_s=time.perf_counter() - started,
                           llm_calls=getattr(self.engine, "task_calls", 0))
         for note in self.evaluator.notes:
-            if note not in self.state.notes:
-                self.state.notes.append(note)
+            self.state.note(note)
         for suspect in outcome.suspects[:1]:
             self.state.attempted.setdefault(str(suspect.function), outcome)
         return outcome
@@ -457,10 +438,12 @@ class Healer:
         notes: list[str] = []
         branch = commit = None
         if self.settings.mode != "suggest":
-            branch, commit = self._commit(failure, candidate, old_source, fitness, evaluated,
-                                          notes, goal)
+            branch, commit = commit_fix(
+                self.repo, self.no_repository_reason, self.state, self.layout.root,
+                self.settings.branch_prefix, self.engine, failure, candidate, old_source,
+                fitness, evaluated, notes, goal)
         if self.settings.mode == "apply":
-            self._apply(path, old_source, candidate.source, notes)
+            apply_fix(self.layout.root, path, old_source, candidate.source, notes)
         return HealOutcome(
             tests=(failure.nodeid,),
             status=HealStatus.HEALED,
@@ -484,81 +467,6 @@ class Healer:
             new_source=candidate.source,
             notes=tuple(notes),
         )
-
-    # -- writing the result ------------------------------------------------------------
-
-    def _commit(
-        self,
-        failure: Failure,
-        candidate: Candidate,
-        old_source: str,
-        fitness: Fitness,
-        evaluated: int,
-        notes: list[str],
-        goal: str = "repair",
-    ) -> tuple[str | None, str | None]:
-        if self.repo is None:
-            note = (f"no branch was written: {self.no_repository_reason}; the diff is in this "
-                    "report")
-            if note not in self.state.notes:
-                self.state.notes.append(note)
-            return None, None
-        repo = self.repo
-        path = candidate.function.path
-        run_id = self.state.run_id
-        try:
-            relpath = repo.relative(self.layout.root / path)
-            # One writer at a time per repository: choosing a free branch name and
-            # moving the branch must not interleave with another run's.
-            with repo.lock():
-                parent = self.state.branch_tip or repo.head_commit()
-                if parent is None:
-                    # A root commit of the healed file alone would be a branch that
-                    # holds nothing else of the project: refuse, and say how to get one.
-                    note = ("the repository has no commits yet: no branch was written; commit "
-                            "your work once and selfheal will put its fixes on a branch (the "
-                            "diff is in this report)")
-                    if note not in self.state.notes:
-                        self.state.notes.append(note)
-                    return None, None
-                branch = self.state.branch or repo.unique_branch_name(
-                    f"{self.settings.branch_prefix}{run_id}-{_slug(failure.nodeid)}"
-                )
-                if repo.file_at(parent, relpath) != old_source.encode("utf-8"):
-                    # The fix was made on the user's uncommitted version of the file;
-                    # commit that version first so the fix commit shows only the fix.
-                    parent = repo.commit_files(
-                        branch, {relpath: old_source.encode("utf-8")},
-                        commits.snapshot_message(f"uncommitted changes to {relpath}", run_id),
-                        parent=parent,
-                    )
-                    self.state.branch, self.state.branch_tip = branch, parent
-                    notes.append(f"{relpath} had uncommitted changes: they are in a separate "
-                                 "snapshot commit under the fix")
-                diff = unified_diff(old_source, candidate.source, relpath)
-                message = commits.fix_message(
-                    [failure], candidate, relpath, fitness=fitness, candidates_evaluated=evaluated,
-                    lines_changed=diff_size(diff), run_id=run_id, engine=self.engine.name,
-                    # LLM engines name their model; the offline engine has none.
-                    model=getattr(self.engine, "model", None), goal=goal,
-                )
-                commit = repo.commit_files(branch, {relpath: candidate.source.encode("utf-8")},
-                                           message, parent=parent)
-        except GitError as exc:
-            notes.append(f"no branch written: {exc}")
-            return None, None
-        self.state.branch, self.state.branch_tip = branch, commit
-        return branch, commit
-
-    def _apply(self, path: str, old_source: str, new_source: str, notes: list[str]) -> None:
-        target = self.layout.root / path
-        try:
-            if target.read_bytes().decode("utf-8") != old_source:
-                notes.append(f"{path} changed on disk during the run: the fix was not applied")
-                return
-            target.write_bytes(new_source.encode("utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            notes.append(f"could not write the fix into {path}: {exc}")
 
     def _outcome(
         self,
@@ -625,10 +533,3 @@ def _measured(fitness: Fitness, evolution: Evolution, winner: Verdict) -> Fitnes
 
 def _rejections(verdicts: Sequence[Verdict]) -> tuple[tuple[str, str], ...]:
     return tuple((v.candidate.description, v.reason) for v in verdicts if v.rejected)
-
-
-def _slug(nodeid: str, limit: int = 40) -> str:
-    name = nodeid.rsplit("::", 1)[-1]
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return slug[:limit].rstrip("-") or "test"
-
