@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -105,6 +106,9 @@ def make_project(root: Path) -> None:
 
 def heal(root: Path, evaluator: str, candidates: int, workers: int) -> tuple[float, list[str]]:
     verdicts = root.parent / f"verdicts-{evaluator}.jsonl"
+    # The offline engine learns operator rates per project: both runs start unlearned,
+    # so they try the same candidates in the same order.
+    shutil.rmtree(root / ".selfheal", ignore_errors=True)
     environment = dict(os.environ, BENCH_VERDICTS=str(verdicts))
     subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-x", "--selfheal", "--selfheal-mode", "suggest",

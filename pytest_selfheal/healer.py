@@ -7,7 +7,6 @@ records and gets :class:`~pytest_selfheal.models.HealOutcome` records back.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
@@ -209,8 +208,7 @@ class Healer:
         siblings = {nodeid: "passed"
                     for nodeid in covering_tests(suspects[0].function, baseline.coverage)
                     if nodeid != failure.nodeid and baseline.outcomes.get(nodeid) == "failed"}
-        timeout = max(3.0, 3 * before.wall_s + 1.0)
-        limits = Limits(timeout_s=timeout, cpu_s=math.ceil(timeout) + 1)
+        limits = Limits.for_candidates(before.wall_s)
         task = replace(self._task(failure, suspects, spectrum, tuple(searched)), missing=missing)
         if getattr(self.engine, "judges_all", False) and missing is None:
             return self.evolve(failure, suspects, task, expected, before, limits, deadline)

@@ -13,7 +13,6 @@ winner is verified in a fresh process and committed with its measured speedup.
 from __future__ import annotations
 
 import ast
-import math
 import time
 from dataclasses import replace
 
@@ -76,12 +75,11 @@ def _optimize(healer: Healer, target: str, started: float) -> HealOutcome:
     fastest_first = sorted(covering, key=lambda n: measured.durations.get(n, 0.0))
     expected = dict.fromkeys(fastest_first, "passed")
     before = healer.evaluator.run(list(expected), limits)
-    timeout = max(3.0, 3 * before.wall_s + 1.0)
     suspect = Suspect(function, 1.0, "optimize")
     record = Failure(nodeid=target, when="call", exception_type="", message="",
                      longrepr="")
     task = RepairTask(failure=record, suspects=(suspect,), sources={relpath: source},
                       tests=tuple(expected), goal="optimize")
     return healer.evolve(record, [suspect], task, expected, before,
-                         Limits(timeout_s=timeout, cpu_s=math.ceil(timeout) + 1),
+                         Limits.for_candidates(before.wall_s),
                          started + healer.settings.timeout_s)

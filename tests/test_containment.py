@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import sys
 import threading
@@ -193,7 +194,8 @@ def test_hostile_candidates_fail_with_their_reasons_and_harm_nothing(
     assert heal["change"] == "the fix"
     why = reasons(heal)
     assert set(why) == {*HOSTILE, "the fix"}
-    assert why["loops forever"].endswith("timed out after 3.0s")
+    # Cut off at the floor or at three times the unchanged code's time, whichever is more.
+    assert re.search(r"timed out after \d+\.\ds$", why["loops forever"]), why["loops forever"]
     assert "MemoryError" in why["allocates without bound"]
     assert "ended abruptly with exit code 3" in why["calls os._exit"]
     assert "SystemExit" in why["calls sys.exit"]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pytest_selfheal.evaluate import Evaluator, Limits, Overlay, ProjectLayout, judge
+from pytest_selfheal.evaluate.contain import FORK_FLOOR_S, SUBPROCESS_FLOOR_S
 from pytest_selfheal.models import Candidate, FunctionRef
 
 LIB = "def is_adult(age):\n    return age > 18\n"
@@ -210,3 +211,14 @@ def test_pool_stops_starting_candidates_when_told(layout):
     finally:
         pool.close()
     assert winner is None
+
+
+def test_candidate_time_limits_scale_with_the_baseline_and_have_floors():
+    # Millisecond tests get the floor; slow ones three times their time plus a margin.
+    assert Limits.for_candidates(0.004).timeout_s == FORK_FLOOR_S
+    assert Limits.for_candidates(2.0).timeout_s == 6.5
+    assert Limits.for_candidates(2.0).cpu_s >= 7
+    # A fresh pytest process also starts an interpreter and collects.
+    raised = Limits.for_candidates(0.004).at_least(SUBPROCESS_FLOOR_S)
+    assert (raised.timeout_s, raised.cpu_s) == (SUBPROCESS_FLOOR_S, 4)
+    assert Limits.for_candidates(2.0).at_least(SUBPROCESS_FLOOR_S).timeout_s == 6.5

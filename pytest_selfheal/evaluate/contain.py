@@ -11,14 +11,16 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import fcntl
+import math
 import os
 import resource
 import signal
 import socket
 import struct
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Final
 
 #: clone(2) flag for a new network namespace (linux/sched.h).
 CLONE_NEWNET = 0x40000000
@@ -44,6 +46,26 @@ class Limits:
     address_space: int | None = None
     file_bytes: int = 512 * 1024**2
     processes: int = 64
+
+    @classmethod
+    def for_candidates(cls, baseline_wall_s: float) -> Limits:
+        """Limits for judging candidates whose unchanged code ran in ``baseline_wall_s``:
+        three times that and half a second, at least :data:`FORK_FLOOR_S`."""
+        timeout = max(FORK_FLOOR_S, 3 * baseline_wall_s + 0.5)
+        return cls(timeout_s=round(timeout, 1), cpu_s=math.ceil(timeout) + 1)
+
+    def at_least(self, timeout_s: float) -> Limits:
+        """These limits, with at least ``timeout_s`` of wall-clock (and CPU) time."""
+        if self.timeout_s >= timeout_s:
+            return self
+        return replace(self, timeout_s=timeout_s, cpu_s=max(self.cpu_s, math.ceil(timeout_s) + 1))
+
+
+#: The shortest time limit of a candidate: a millisecond baseline says little about
+#: how long a forked child may wait for a core on a busy machine.
+FORK_FLOOR_S: Final = 1.0
+#: A fresh pytest process also starts an interpreter, imports and collects first.
+SUBPROCESS_FLOOR_S: Final = 3.0
 
 
 def _address_space_in_use() -> int:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Protocol
 
-from pytest_selfheal.evaluate.contain import Isolation, Limits
+from pytest_selfheal.evaluate.contain import SUBPROCESS_FLOOR_S, Isolation, Limits
 from pytest_selfheal.evaluate.overlay import Overlay, ProjectLayout, SubprocessJob
 from pytest_selfheal.evaluate.zygote import ForkJob, Zygote, fork_is_safe
 from pytest_selfheal.models import Candidate, TestRun, Verdict
@@ -119,7 +119,8 @@ class Evaluator:
                                expected=expected, exitfirst=exitfirst, coverage=coverage,
                                isolation=self.isolation, compare_outputs=compare_outputs)
             files = {} if candidate is None else {candidate.function.path: candidate.source}
-            return SubprocessJob(overlay, nodeids, limits, files=files, exitfirst=exitfirst,
+            return SubprocessJob(overlay, nodeids, limits.at_least(SUBPROCESS_FLOOR_S),
+                                 files=files, exitfirst=exitfirst,
                                  coverage=coverage, expected=expected, isolation=self.isolation)
         except BaseException:
             self._idle.append(overlay)
