@@ -32,7 +32,8 @@ def summary_lines(
                          f"{outcome.reason}")
             lines.extend(speed_lines(outcome))
             if outcome.assurance == "verified":
-                lines.append(f"  verified: also passed {outcome.held_out_tests} held-out tests "
+                count = outcome.held_out_tests
+                lines.append(f"  verified: also passed {count} held-out test{'s' * (count != 1)} "
                              "the search never ran")
             elif outcome.assurance:
                 lines.append("  plausible: it passes the tests it was searched with; no "
