@@ -106,14 +106,6 @@ def answers_rewrites(request: Request) -> str:
 
 
 @pytest.fixture
-def workdir(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = pytester.path / "project"
-    root.mkdir()
-    monkeypatch.chdir(root)
-    return root
-
-
-@pytest.fixture
 def server(monkeypatch: pytest.MonkeyPatch) -> OpenAIServer:
     with OpenAIServer(respond=answers_rewrites) as running:
         monkeypatch.setenv("OPENAI_BASE_URL", running.url)

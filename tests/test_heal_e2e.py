@@ -12,73 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from ages_project import FIXED_RULES, PROJECT, RULES
 
 from pytest_selfheal.testing import git, make_git_project
-
-RULES = '''\
-def is_adult(age):
-    """Whether someone of this age is an adult: 18 or older."""
-    return age > 18
-
-
-def category(age):
-    if age < 13:
-        return "child"
-    if is_adult(age):
-        return "adult"
-    return "teen"
-'''
-
-TESTS = '''\
-from ages.rules import category, is_adult
-
-
-def test_adult_at_18():
-    assert is_adult(18)
-
-
-def test_adult_at_40():
-    assert is_adult(40)
-
-
-def test_not_adult_at_17():
-    assert not is_adult(17)
-
-
-def test_child():
-    assert category(5) == "child"
-
-
-def test_teen():
-    assert category(15) == "teen"
-
-
-def test_category_at_18_runs_after_the_heal():
-    assert category(18) == "adult"
-'''
-
-PROJECT = {
-    "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["src"]\n',
-    ".gitignore": "__pycache__/\n",
-    "src/ages/__init__.py": "",
-    "src/ages/rules.py": RULES,
-    "tests/test_rules.py": TESTS,
-}
-
-FIXED_RULES = RULES.replace("return age > 18", "return age >= 18")
-
-
-@pytest.fixture
-def workdir(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty directory to hold the project, made the current directory.
-
-    Not pytester.path itself: pytester.run writes its stdout and stderr files there,
-    which would show up in the project's `git status`.
-    """
-    root = pytester.path / "project"
-    root.mkdir()
-    monkeypatch.chdir(root)
-    return root
 
 
 def run_selfheal(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:

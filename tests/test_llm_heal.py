@@ -12,60 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from ages_project import FIXED_RULES, PROJECT
 
 from pytest_selfheal.testing import OpenAIServer, Reply, Request, fenced, git, make_git_project
 
-RULES = '''\
-def is_adult(age):
-    """Whether someone of this age is an adult: 18 or older."""
-    return age > 18
-
-
-def category(age):
-    if age < 13:
-        return "child"
-    if is_adult(age):
-        return "adult"
-    return "teen"
-'''
-
-TESTS = '''\
-from ages.rules import category, is_adult
-
-
-def test_adult_at_18():
-    assert is_adult(18)
-
-
-def test_adult_at_40():
-    assert is_adult(40)
-
-
-def test_not_adult_at_17():
-    assert not is_adult(17)
-
-
-def test_child():
-    assert category(5) == "child"
-
-
-def test_teen():
-    assert category(15) == "teen"
-
-
-def test_category_at_18_runs_after_the_heal():
-    assert category(18) == "adult"
-'''
-
-PROJECT = {
-    "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["src"]\n',
-    ".gitignore": "__pycache__/\n",
-    "src/ages/__init__.py": "",
-    "src/ages/rules.py": RULES,
-    "tests/test_rules.py": TESTS,
-}
-
-FIXED_RULES = RULES.replace("return age > 18", "return age >= 18")
 SECRET = "sk-selfheal-test-0123456789abcdef"
 
 #: A first answer that is wrong in a way only running it shows: a TypeError.
@@ -85,15 +35,6 @@ WRONG_FAILURE = "'>=' not supported between instances of 'int' and 'str'"
 def learns_from_failure(request: Request) -> str:
     """Answers wrong until the request shows the wrong answer's failure."""
     return RIGHT if WRONG_FAILURE in request.text else WRONG
-
-
-@pytest.fixture
-def workdir(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The project's directory (not pytester.path, where pytester.run writes its logs)."""
-    root = pytester.path / "project"
-    root.mkdir()
-    monkeypatch.chdir(root)
-    return root
 
 
 @pytest.fixture
