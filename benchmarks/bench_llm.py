@@ -28,35 +28,35 @@ from _machine import describe
 
 from pytest_selfheal.testing import OpenAIServer, Request, make_git_project
 
-#: (function, buggy body line, fixed body line, test) per bug.
+#: (function, its parameters, buggy body line, fixed body line, test) per bug.
 BUGS = [
-    ("clamp", "return max(low, min(value, low))", "return max(low, min(value, high))",
+    ("clamp", "value, low, high", "return max(low, min(value, low))",
+     "return max(low, min(value, high))",
      "assert clamp(15, 0, 10) == 10\n    assert clamp(-3, 0, 10) == 0"),
-    ("average", "return sum(values) / (len(values) + 1)", "return sum(values) / len(values)",
+    ("average", "values", "return sum(values) / (len(values) + 1)",
+     "return sum(values) / len(values)",
      "assert average([2, 4, 6]) == 4"),
-    ("is_leap", "return year % 4 == 0 and year % 100 != 0",
+    ("is_leap", "year", "return year % 4 == 0 and year % 100 != 0",
      "return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)",
      "assert is_leap(2000)\n    assert not is_leap(1900)\n    assert is_leap(2024)"),
-    ("last_word", "return text.split()[0]", "return text.split()[-1]",
+    ("last_word", "text", "return text.split()[0]", "return text.split()[-1]",
      "assert last_word('the quick fox') == 'fox'"),
-    ("percent", "return round(part / whole * 10, 1)", "return round(part / whole * 100, 1)",
+    ("percent", "part, whole", "return round(part / whole * 10, 1)",
+     "return round(part / whole * 100, 1)",
      "assert percent(1, 4) == 25.0"),
-    ("initials", "return ''.join(word[1] for word in name.split())",
+    ("initials", "name", "return ''.join(word[1] for word in name.split())",
      "return ''.join(word[0] for word in name.split())",
      "assert initials('Ada Lovelace') == 'AL'"),
-    ("count_vowels", "return sum(1 for c in text if c in 'aeio')",
+    ("count_vowels", "text", "return sum(1 for c in text if c in 'aeio')",
      "return sum(1 for c in text if c in 'aeiou')", "assert count_vowels('tuna') == 2"),
-    ("squares", "return [n * n for n in range(1, count)]",
+    ("squares", "count", "return [n * n for n in range(1, count)]",
      "return [n * n for n in range(1, count + 1)]", "assert squares(3) == [1, 4, 9]"),
 ]
 
 
 def project(bugs: int) -> dict[str, str]:
     files = {"pytest.ini": "[pytest]\npythonpath = .\n"}
-    for name, buggy, _, test in BUGS[:bugs]:
-        signature = {"clamp": "value, low, high", "average": "values", "is_leap": "year",
-                     "last_word": "text", "percent": "part, whole", "initials": "name",
-                     "count_vowels": "text", "squares": "count"}[name]
+    for name, signature, buggy, _, test in BUGS[:bugs]:
         files[f"lib_{name}.py"] = f'def {name}({signature}):\n    """{name}."""\n    {buggy}\n'
         files[f"tests/test_{name}.py"] = (f"from lib_{name} import {name}\n\n\n"
                                           f"def test_{name}():\n    {test}\n")
@@ -75,7 +75,7 @@ class RightAtOnce:
         started = time.perf_counter()
         text = request.text
         answer = "I cannot tell which function to fix."
-        for name, buggy, fixed, _ in self.bugs:
+        for name, _, buggy, fixed, _ in self.bugs:
             if f"def {name}(" in text and buggy in text:
                 source = (Path(os.environ["BENCH_PROJECT"]) / f"lib_{name}.py").read_text()
                 answer = "```python\n" + source.replace(buggy, fixed) + "```\n"
