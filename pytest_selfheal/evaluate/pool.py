@@ -298,11 +298,13 @@ class Evaluator:
         return samples
 
     def close(self) -> None:
-        """Delete every scratch copy."""
+        """Delete every scratch copy; close what forking holds open."""
         for overlay in self._overlays:
             overlay.close()
         self._overlays.clear()
         self._idle.clear()
+        if self.zygote is not None:
+            self.zygote.close()
 
 
 def _wait_any(jobs: Sequence[Job], give_up: float, keys: Sequence[int] | None = None

@@ -105,6 +105,12 @@ class Zygote:
         """Look functions up afresh: the session may have created new ones since."""
         self._targets.clear()
 
+    def close(self) -> None:
+        """Let go of the session's PID namespace handle (made again if forking resumes)."""
+        if self._forker is not None:
+            self._forker.close()
+            self._forker = None
+
 
 class ForkJob:
     """One forked child judging a candidate (or the unchanged code)."""
