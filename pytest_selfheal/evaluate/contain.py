@@ -80,8 +80,7 @@ class PathCost:
     def observe(self, tests: int, wall_s: float, tests_s: float) -> None:
         """Learn from a run of the unchanged code: ``tests`` tests that took ``tests_s``
         of the run's ``wall_s``."""
-        if tests > 0:
-            self.observations.append((tests, max(0.0, wall_s - tests_s)))
+        self.observations.append((tests, max(0.0, wall_s - tests_s)))
 
     @property
     def known(self) -> bool:

@@ -69,6 +69,11 @@ class Workload:
         return tuple(self.expected)
 
     @property
+    def finished(self) -> tuple[str, ...]:
+        """The tests known to finish on the unchanged code (not those that hang)."""
+        return tuple(nodeid for nodeid in self.expected if nodeid in self.durations)
+
+    @property
     def tests_s(self) -> float:
         """Seconds the tests took on the unchanged code."""
         slowest = max((self.durations[n] for n in self.expected if n in self.durations),
@@ -202,9 +207,12 @@ class Evaluator:
                               POLL_INTERVAL)
             self._finish(calibrating)
             return
+        # One test known to finish is enough to learn what a fork costs (a test that
+        # hangs would spend the heal's whole time); with none, a run of no test at all.
         limits = Limits.within(max(0.0, workload.deadline - time.perf_counter()))
         task = _Task(0, None, {}, lambda _: limits)
-        for _ in self._judged(iter([task]), paths={0: path}, nodeids={0: workload.nodeids}):
+        for _ in self._judged(iter([task]), paths={0: path},
+                              nodeids={0: workload.finished[:1]}):
             pass
 
     def calibrate(self, workload: Workload) -> None:
@@ -215,7 +223,7 @@ class Evaluator:
             return
         limits = Limits.within(max(0.0, workload.deadline - time.perf_counter()))
         task = _Task(0, None, {}, lambda _: limits)
-        self._calibrating = self._start(task, workload.nodeids, SUBPROCESS)
+        self._calibrating = self._start(task, workload.finished, SUBPROCESS)
 
     # -- running -------------------------------------------------------------------------
 
@@ -272,8 +280,7 @@ class Evaluator:
             self._idle.append(running.slot)
         for note in (*run.notes, *(running.slot.server.notes if running.slot.server else ())):
             self._note(note)
-        if (running.task.candidate is None and not run.problem and not run.timed_out
-                and run.outcomes):
+        if running.task.candidate is None and not run.problem and not run.timed_out:
             self.costs[running.path].observe(len(run.outcomes), run.wall_s - run.measuring_s,
                                              run.tests_s)
         return run
@@ -307,7 +314,7 @@ class Evaluator:
                     if task is None:
                         break
                     path = (paths or {}).get(task.key) or self.backend(task.candidate)
-                    tests = (nodeids or {}).get(task.key) or tuple(task.expected)
+                    tests = (nodeids or {}).get(task.key, tuple(task.expected))
                     running[task.key] = self._start(task, tests, path)
                 if not running:
                     return
