@@ -1,8 +1,10 @@
-"""How many bugs of ``benchmarks/bugs`` the offline engine really fixes, and how fast.
+"""How many bugs of ``benchmarks/bugs`` the offline engine really fixes, and how many it
+gets wrong.
 
 Each bug is a tiny project: a module with one planted bug, the tests the engine sees
-(``test_<name>.py``) and held-out checks it never sees (``heldout.py``, functions named
-``check_*`` so pytest does not collect them by default). For every bug this script:
+(``test_<name>.py``), held-out checks it never sees (``heldout.py``, functions named
+``check_*`` so pytest does not collect them by default), ``fix.diff`` and a ``bug.toml``
+naming its kind (see ``_corpus.py``). For every bug this script:
 
 1. copies the module and the visible tests (nothing else) to a temporary directory,
    makes it a git repository with one commit, and runs the real plugin there in a
@@ -11,24 +13,28 @@ Each bug is a tiny project: a module with one planted bug, the tests the engine 
 2. applies the diffs of the healed failures from the JSON report;
 3. runs the visible tests and then the held-out checks on the healed code.
 
-A bug counts as **fixed** only when the healed code passes the held-out checks too;
-**plausible** when it passes the visible tests only (the fix fits the tests, not the
-intent); **unfixed** otherwise. Usage::
+A bug is **fixed** when the healed code passes the held-out checks too; **wrong** when the
+plugin would have committed a fix that fails them (or the visible tests), shown with the
+label the report gave it (``assurance``: verified or plausible); **unfixed** when it
+healed nothing. The table also gives the rank of the function ``fix.diff`` touches among
+the report's suspects. The totals, overall and per kind, are the fix rate, the share of
+committed fixes that are wrong, and the share of wrong fixes labelled verified. Usage::
 
     python benchmarks/bench_offline.py                 # every bug, one at a time
     python benchmarks/bench_offline.py --only gcd --only caesar
-    python benchmarks/bench_offline.py --jobs 2 --json results.json
+    python benchmarks/bench_offline.py --kind trap --json results.json
     python benchmarks/bench_offline.py --check-corpus  # buggy fails, fix.diff passes all
 
-Bugs run one at a time by default: the plugin already evaluates candidates on every
-core, so parallel bugs only make each one slower.
+The ``hang`` bugs need pytest-timeout (in the ``test`` extra): their visible tests carry a
+``pytest.mark.timeout(..., method="signal")`` marker. Bugs run one at a time by default:
+the plugin already evaluates candidates on every core, so parallel bugs only make each
+one slower.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -42,14 +48,23 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _corpus import (
+    BUGS,
+    HELDOUT,
+    KINDS,
+    PRIVATE,
+    bug_kind,
+    bug_names,
+    buggy_functions,
+    check_corpus,
+    child_environment,
+    heldout_command,
+    last_line,
+    pytest_command,
+    require_timeout_plugin,
+    test_functions,
+)
 from _machine import describe
-
-BUGS = Path(__file__).resolve().parent / "bugs"
-
-HELDOUT = "heldout.py"
-FIX = "fix.diff"
-# Files of a bug directory the engine must never see.
-PRIVATE = frozenset({HELDOUT, FIX})
 
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "bench",
@@ -57,44 +72,34 @@ GIT_IDENTITY = {
     "GIT_COMMITTER_NAME": "bench",
     "GIT_COMMITTER_EMAIL": "bench@example.invalid",
 }
+STATUSES = ("fixed", "wrong", "unfixed", "error")
 
 
 @dataclass
 class BugResult:
     """What happened to one bug.
 
-    :param status: ``fixed`` (held-out checks pass), ``plausible`` (visible tests only),
-        ``unfixed``, or ``error`` (the run itself broke).
+    :param status: ``fixed`` (held-out checks pass), ``wrong`` (a fix was healed but fails
+        the held-out checks or the visible tests), ``unfixed``, or ``error`` (the run broke).
+    :param label: the ``assurance`` the report gave the healed fix (``verified`` or
+        ``plausible``), empty when nothing was healed.
+    :param rank: 1-based rank of the function ``fix.diff`` touches among the suspects,
+        ``None`` when the report does not list it.
     :param seconds: wall time of the ``pytest --selfheal`` run.
     :param operators: the operator of each heal that went into the fix.
     """
 
     name: str
+    kind: str
     status: str
     seconds: float
     candidates: int
+    label: str = ""
+    rank: int | None = None
     operators: list[str] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     detail: str = ""
-
-
-def bug_names(only: Sequence[str]) -> list[str]:
-    """The bugs to run: every directory of ``benchmarks/bugs``, or the ones asked for."""
-    every = sorted(path.name for path in BUGS.iterdir() if (path / HELDOUT).is_file())
-    unknown = sorted(set(only) - set(every))
-    if unknown:
-        raise SystemExit(f"bench_offline: unknown bug {', '.join(unknown)}; "
-                         f"choose from {', '.join(every)}")
-    return [name for name in every if not only or name in only]
-
-
-def pytest_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
-
-
-def heldout_command() -> list[str]:
-    return pytest_command("-o", "python_functions=check_*", HELDOUT)
 
 
 def make_project(name: str, root: Path) -> Path:
@@ -115,12 +120,13 @@ def make_project(name: str, root: Path) -> Path:
 
 def git(cwd: Path, *args: str) -> str:
     completed = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
-                               env={**os.environ, **GIT_IDENTITY}, check=True)
+                               env={**child_environment(), **GIT_IDENTITY}, check=True)
     return completed.stdout
 
 
 def run_bug(name: str, timeout: float) -> BugResult:
     """Heal one bug with the real plugin and judge the result on the held-out checks."""
+    kind = bug_kind(name)
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as scratch:
         project = make_project(name, Path(scratch))
         test_file = f"test_{name}.py"
@@ -133,21 +139,24 @@ def run_bug(name: str, timeout: float) -> BugResult:
             subprocess.run(command, cwd=project, capture_output=True, text=True,
                            timeout=timeout * (count + 1) + 60, env=child_environment())
         except subprocess.TimeoutExpired:
-            return BugResult(name, "error", time.perf_counter() - started, 0,
+            return BugResult(name, kind, "error", time.perf_counter() - started, 0,
                              detail="the selfheal run did not finish")
         seconds = time.perf_counter() - started
         report_path = project / "r.json"
         if not report_path.is_file():
-            return BugResult(name, "error", seconds, 0, detail="no JSON report was written")
+            return BugResult(name, kind, "error", seconds, 0,
+                             detail="no JSON report was written")
         heals = json.loads(report_path.read_text(encoding="utf-8"))["heals"]
         result = BugResult(
-            name, "unfixed", seconds,
+            name, kind, "unfixed", seconds,
             candidates=sum(heal["candidates_evaluated"] for heal in heals),
+            rank=suspect_rank(name, heals),
             reasons=[f"{heal['status']}: {heal['reason']}" for heal in heals],
         )
         healed = [heal for heal in heals if heal["status"] == "healed"]
         if not healed:
             return result
+        result.label = ",".join(sorted({heal.get("assurance") or "?" for heal in healed}))
         for heal in healed:
             result.operators.append(winning_operator(heal))
             result.changes.append(heal["change"])
@@ -156,17 +165,29 @@ def run_bug(name: str, timeout: float) -> BugResult:
             if applied.returncode != 0:
                 result.status, result.detail = "error", f"diff does not apply: {applied.stderr}"
                 return result
+        result.status = "wrong"
         visible = subprocess.run(pytest_command(test_file), cwd=project, capture_output=True,
                                  text=True, timeout=300, env=child_environment())
         if visible.returncode != 0:
-            result.detail = last_line(visible.stdout)
+            result.detail = f"visible tests: {last_line(visible.stdout)}"
             return result
         shutil.copy2(BUGS / name / HELDOUT, project / HELDOUT)
         held = subprocess.run(heldout_command(), cwd=project, capture_output=True, text=True,
                               timeout=300, env=child_environment())
-        result.status = "fixed" if held.returncode == 0 else "plausible"
+        if held.returncode == 0:
+            result.status = "fixed"
         result.detail = last_line(held.stdout)
         return result
+
+
+def suspect_rank(name: str, heals: Sequence[dict[str, Any]]) -> int | None:
+    """Best 1-based rank of the bug's function among the suspects of any heal."""
+    wanted = set(buggy_functions(name))
+    ranks = [position
+             for heal in heals
+             for position, suspect in enumerate(heal.get("suspects") or [], start=1)
+             if suspect["function"] in wanted]
+    return min(ranks, default=None)
 
 
 def winning_operator(heal: dict[str, Any]) -> str:
@@ -176,69 +197,29 @@ def winning_operator(heal: dict[str, Any]) -> str:
     return "?"
 
 
-def test_functions(path: Path) -> list[str]:
-    return [line.split("(")[0][4:] for line in path.read_text(encoding="utf-8").splitlines()
-            if line.startswith("def test_")]
-
-
-def child_environment() -> dict[str, str]:
-    # No LLM endpoint may leak in from the caller: this measures the offline engine.
-    return {key: value for key, value in os.environ.items()
-            if not key.startswith(("OPENAI_", "SELFHEAL_", "PYTEST_ADDOPTS"))}
-
-
-def last_line(text: str) -> str:
-    lines = text.strip().splitlines()
-    return lines[-1] if lines else ""
-
-
-def check_corpus(names: Sequence[str]) -> int:
-    """Check every bug: its tests fail as shipped and pass, held-out too, with ``fix.diff``."""
-    problems = 0
-    for name in names:
-        with tempfile.TemporaryDirectory(prefix=f"check-{name}-") as scratch:
-            project = Path(scratch) / name
-            shutil.copytree(BUGS / name, project)
-            test_file = f"test_{name}.py"
-            env = child_environment()
-            buggy = subprocess.run(pytest_command(test_file), cwd=project, capture_output=True,
-                                   text=True, env=env, check=False)
-            subprocess.run(["git", "apply", FIX], cwd=project, check=True)
-            fixed = subprocess.run(pytest_command(test_file), cwd=project,
-                                   capture_output=True, text=True, env=env, check=False)
-            held = subprocess.run(heldout_command(), cwd=project, capture_output=True,
-                                  text=True, env=env, check=False)
-            count = len(test_functions(BUGS / name / test_file))
-            checks = sum(1 for line in (BUGS / name / HELDOUT).read_text().splitlines()
-                         if line.startswith("def check_"))
-            verdicts = []
-            if buggy.returncode != 1:
-                verdicts.append("the bug fails no visible test")
-            if fixed.returncode != 0:
-                verdicts.append(f"the fix fails visible tests: {last_line(fixed.stdout)}")
-            if held.returncode != 0:
-                verdicts.append(f"the fix fails held-out checks: {last_line(held.stdout)}")
-            if not 3 <= count <= 8:
-                verdicts.append(f"{count} visible tests, expected 3 to 8")
-            if checks < 5:
-                verdicts.append(f"{checks} held-out checks, expected at least 5")
-            problems += bool(verdicts)
-            print(f"{'ok' if not verdicts else 'BAD':<4}{name:<22}"
-                  f"{'; '.join(verdicts) or last_line(buggy.stdout)}")
-    print(f"{len(names) - problems} of {len(names)} bugs are sound")
-    return 1 if problems else 0
-
-
-def summarize(results: Sequence[BugResult], timeout: float, wall: float) -> dict[str, Any]:
+def tally(results: Sequence[BugResult]) -> dict[str, Any]:
+    """Counts and rates of a group of bugs."""
     total = len(results)
-    counts = {status: sum(1 for r in results if r.status == status)
-              for status in ("fixed", "plausible", "unfixed", "error")}
-    seconds = [r.seconds for r in results]
+    counts = {status: sum(1 for r in results if r.status == status) for status in STATUSES}
+    committed = counts["fixed"] + counts["wrong"]
+    wrong_verified = sum(1 for r in results if r.status == "wrong" and "verified" in r.label)
     return {
         "bugs": total,
         **counts,
+        "wrong_verified": wrong_verified,
         "fix_rate": counts["fixed"] / total if total else 0.0,
-        "plausible_rate": (counts["fixed"] + counts["plausible"]) / total if total else 0.0,
+        "wrong_rate": counts["wrong"] / committed if committed else 0.0,
+        "wrong_verified_share": wrong_verified / counts["wrong"] if counts["wrong"] else 0.0,
+        "localized_first": sum(1 for r in results if r.rank == 1),
+    }
+
+
+def summarize(results: Sequence[BugResult], timeout: float, wall: float) -> dict[str, Any]:
+    seconds = [r.seconds for r in results]
+    kinds = [kind for kind in KINDS if any(r.kind == kind for r in results)]
+    return {
+        **tally(results),
+        "per_kind": {kind: tally([r for r in results if r.kind == kind]) for kind in kinds},
         "median_s": statistics.median(seconds) if seconds else 0.0,
         "worst_s": max(seconds, default=0.0),
         "candidates": sum(r.candidates for r in results),
@@ -249,19 +230,29 @@ def summarize(results: Sequence[BugResult], timeout: float, wall: float) -> dict
 
 
 def print_table(results: Sequence[BugResult], summary: dict[str, Any]) -> None:
-    print(f"{'bug':<22}{'status':<11}{'seconds':>8}{'cands':>7}  {'operator':<18}change")
+    print(f"{'bug':<22}{'kind':<15}{'status':<8}{'label':<10}{'rank':>4}{'seconds':>8}"
+          f"{'cands':>7}  {'operator':<16}change")
     for r in results:
         change = "; ".join(r.changes) or (r.reasons[0] if r.reasons else r.detail)
-        print(f"{r.name:<22}{r.status:<11}{r.seconds:>8.1f}{r.candidates:>7}  "
-              f"{', '.join(r.operators) or '-':<18}{change[:90]}")
-    total = summary["bugs"]
+        print(f"{r.name:<22}{r.kind:<15}{r.status:<8}{r.label or '-':<10}"
+              f"{r.rank if r.rank is not None else '-':>4}{r.seconds:>8.1f}{r.candidates:>7}  "
+              f"{', '.join(r.operators) or '-':<16}{change[:80]}")
     print()
-    print(f"fixed (verified on held-out checks): {summary['fixed']}/{total} "
-          f"= {summary['fix_rate']:.0%}")
-    print(f"plausible (visible tests pass):       {summary['fixed'] + summary['plausible']}"
-          f"/{total} = {summary['plausible_rate']:.0%}   "
-          f"(plausible only: {summary['plausible']}, unfixed: {summary['unfixed']}, "
-          f"errors: {summary['error']})")
+    print(f"{'kind':<15}{'bugs':>5}{'fixed':>6}{'wrong':>6}{'w/verif':>8}{'unfixed':>8}"
+          f"{'error':>6}{'fixed%':>8}{'wrong/committed':>17}{'verified/wrong':>16}"
+          f"{'rank 1':>7}")
+    for kind, row in [*summary["per_kind"].items(), ("all", summary)]:
+        print(f"{kind:<15}{row['bugs']:>5}{row['fixed']:>6}{row['wrong']:>6}"
+              f"{row['wrong_verified']:>8}{row['unfixed']:>8}{row['error']:>6}"
+              f"{row['fix_rate']:>8.0%}"
+              f"{row['wrong']:>8}/{row['fixed'] + row['wrong']:<3}= {row['wrong_rate']:>4.0%}"
+              f"{row['wrong_verified']:>7}/{row['wrong']:<3}= {row['wrong_verified_share']:>4.0%}"
+              f"{row['localized_first']:>7}")
+    print()
+    print(f"fixed (passes held-out checks): {summary['fixed']}/{summary['bugs']} "
+          f"= {summary['fix_rate']:.0%}; wrong fixes: {summary['wrong']} of "
+          f"{summary['fixed'] + summary['wrong']} committed = {summary['wrong_rate']:.0%}, "
+          f"{summary['wrong_verified']} of them labelled verified")
     print(f"seconds per bug: median {summary['median_s']:.1f}, worst {summary['worst_s']:.1f}; "
           f"candidates evaluated: {summary['candidates']}; "
           f"--selfheal-timeout {summary['timeout_s']:g}; wall {summary['wall_s']:.0f}s")
@@ -272,6 +263,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--only", action="append", default=[], metavar="NAME",
                         help="run only this bug (repeatable)")
+    parser.add_argument("--kind", action="append", default=[], choices=KINDS,
+                        help="run only the bugs of this kind (repeatable)")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="bugs healed at once (default 1: the plugin uses every core)")
     parser.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
@@ -282,7 +275,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs must be a positive integer, got {args.jobs!r}")
-    names = bug_names(args.only)
+    names = bug_names(args.only, args.kind)
+    if not names:
+        parser.error("no bug matches --only and --kind together")
+    require_timeout_plugin(names)
     if args.check_corpus:
         return check_corpus(names)
     started = time.perf_counter()
@@ -292,7 +288,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for future in futures:
             result = future.result()
             results.append(result)
-            print(f"  {result.name}: {result.status} ({result.seconds:.1f}s)", file=sys.stderr)
+            print(f"  {result.name}: {result.status} {result.label} ({result.seconds:.1f}s)",
+                  file=sys.stderr, flush=True)
     summary = summarize(results, args.timeout, time.perf_counter() - started)
     print_table(results, summary)
     if args.json is not None:
