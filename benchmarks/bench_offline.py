@@ -83,6 +83,8 @@ class BugResult:
         the held-out checks or the visible tests), ``unfixed``, or ``error`` (the run broke).
     :param label: the ``assurance`` the report gave the healed fix (``verified`` or
         ``plausible``), empty when nothing was healed.
+    :param search: ``fixed`` or ``wrong`` for the best candidate the search found, even one
+        the plugin did not heal with (failed verification), ``-`` when there was none.
     :param rank: 1-based rank of the function ``fix.diff`` touches among the suspects,
         ``None`` when the report does not list it.
     :param seconds: wall time of the ``pytest --selfheal`` run.
@@ -96,6 +98,7 @@ class BugResult:
     candidates: int
     label: str = ""
     rank: int | None = None
+    search: str = "-"
     operators: list[str] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
@@ -129,8 +132,7 @@ def run_bug(name: str, timeout: float) -> BugResult:
     kind = bug_kind(name)
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as scratch:
         project = make_project(name, Path(scratch))
-        test_file = f"test_{name}.py"
-        count = len(test_functions(project / test_file))
+        count = len(test_functions(project / f"test_{name}.py"))
         command = pytest_command("--selfheal", "--selfheal-mode", "suggest",
                                  "--selfheal-report", "r.json",
                                  "--selfheal-timeout", f"{timeout:g}")
@@ -154,30 +156,38 @@ def run_bug(name: str, timeout: float) -> BugResult:
             reasons=[f"{heal['status']}: {heal['reason']}" for heal in heals],
         )
         healed = [heal for heal in heals if heal["status"] == "healed"]
-        if not healed:
-            return result
-        result.label = ",".join(sorted({heal.get("assurance") or "?" for heal in healed}))
-        for heal in healed:
-            result.operators.append(winning_operator(heal))
-            result.changes.append(heal["change"])
-            applied = subprocess.run(["git", "apply", "-"], cwd=project, input=heal["diff"],
-                                     capture_output=True, text=True, check=False)
-            if applied.returncode != 0:
-                result.status, result.detail = "error", f"diff does not apply: {applied.stderr}"
-                return result
-        result.status = "wrong"
-        visible = subprocess.run(pytest_command(test_file), cwd=project, capture_output=True,
-                                 text=True, timeout=300, env=child_environment())
-        if visible.returncode != 0:
-            result.detail = f"visible tests: {last_line(visible.stdout)}"
-            return result
-        shutil.copy2(BUGS / name / HELDOUT, project / HELDOUT)
-        held = subprocess.run(heldout_command(), cwd=project, capture_output=True, text=True,
-                              timeout=300, env=child_environment())
-        if held.returncode == 0:
-            result.status = "fixed"
-        result.detail = last_line(held.stdout)
+        # The best candidate of a failure the plugin did not heal (it failed its
+        # verification, say) tells how far the search itself got.
+        best = healed or [heal for heal in heals if heal.get("diff")]
+        for heal in best:
+            operator, change = best_candidate(heal)
+            result.operators.append(operator)
+            result.changes.append(change)
+        if healed:
+            result.label = ",".join(sorted({heal.get("assurance") or "?" for heal in healed}))
+            result.status, result.detail = judge_diffs(name, project, healed)
+            result.search = result.status
+        elif best:
+            result.search, result.detail = judge_diffs(name, project, best)
         return result
+
+
+def judge_diffs(name: str, project: Path, heals: Sequence[dict[str, Any]]) -> tuple[str, str]:
+    """``fixed`` or ``wrong`` for the code the heals' diffs make, and the last line said."""
+    for heal in heals:
+        applied = subprocess.run(["git", "apply", "-"], cwd=project, input=heal["diff"],
+                                 capture_output=True, text=True, check=False)
+        if applied.returncode != 0:
+            return "error", f"diff does not apply: {applied.stderr}"
+    visible = subprocess.run(pytest_command(f"test_{name}.py"), cwd=project,
+                             capture_output=True, text=True, timeout=300,
+                             env=child_environment())
+    if visible.returncode != 0:
+        return "wrong", f"visible tests: {last_line(visible.stdout)}"
+    shutil.copy2(BUGS / name / HELDOUT, project / HELDOUT)
+    held = subprocess.run(heldout_command(), cwd=project, capture_output=True, text=True,
+                          timeout=300, env=child_environment())
+    return ("fixed" if held.returncode == 0 else "wrong"), last_line(held.stdout)
 
 
 def suspect_rank(name: str, heals: Sequence[dict[str, Any]]) -> int | None:
@@ -190,11 +200,12 @@ def suspect_rank(name: str, heals: Sequence[dict[str, Any]]) -> int | None:
     return min(ranks, default=None)
 
 
-def winning_operator(heal: dict[str, Any]) -> str:
+def best_candidate(heal: dict[str, Any]) -> tuple[str, str]:
+    """Operator and change of the heal's winner, or of its best passing candidate."""
     for entry in heal.get("leaderboard", []):
-        if entry["passed"] and entry["change"] == heal["change"]:
-            return str(entry["operator"])
-    return "?"
+        if entry["passed"] and (entry["change"] == heal["change"] or not heal["change"]):
+            return str(entry["operator"]), str(entry["change"])
+    return "?", heal["change"]
 
 
 def tally(results: Sequence[BugResult]) -> dict[str, Any]:
@@ -211,6 +222,8 @@ def tally(results: Sequence[BugResult]) -> dict[str, Any]:
         "wrong_rate": counts["wrong"] / committed if committed else 0.0,
         "wrong_verified_share": wrong_verified / counts["wrong"] if counts["wrong"] else 0.0,
         "localized_first": sum(1 for r in results if r.rank == 1),
+        "search_fixed": sum(1 for r in results if r.search == "fixed"),
+        "search_wrong": sum(1 for r in results if r.search == "wrong"),
     }
 
 
@@ -230,29 +243,31 @@ def summarize(results: Sequence[BugResult], timeout: float, wall: float) -> dict
 
 
 def print_table(results: Sequence[BugResult], summary: dict[str, Any]) -> None:
-    print(f"{'bug':<22}{'kind':<15}{'status':<8}{'label':<10}{'rank':>4}{'seconds':>8}"
-          f"{'cands':>7}  {'operator':<16}change")
+    print(f"{'bug':<20}{'kind':<15}{'status':<8}{'label':<10}{'search':<7}{'rank':>4}"
+          f"{'seconds':>8}{'cands':>6}  {'operator':<16}change")
     for r in results:
         change = "; ".join(r.changes) or (r.reasons[0] if r.reasons else r.detail)
-        print(f"{r.name:<22}{r.kind:<15}{r.status:<8}{r.label or '-':<10}"
-              f"{r.rank if r.rank is not None else '-':>4}{r.seconds:>8.1f}{r.candidates:>7}  "
+        print(f"{r.name:<20}{r.kind:<15}{r.status:<8}{r.label or '-':<10}{r.search:<7}"
+              f"{r.rank if r.rank is not None else '-':>4}{r.seconds:>8.1f}{r.candidates:>6}  "
               f"{', '.join(r.operators) or '-':<16}{change[:80]}")
     print()
-    print(f"{'kind':<15}{'bugs':>5}{'fixed':>6}{'wrong':>6}{'w/verif':>8}{'unfixed':>8}"
-          f"{'error':>6}{'fixed%':>8}{'wrong/committed':>17}{'verified/wrong':>16}"
-          f"{'rank 1':>7}")
+    print(f"{'kind':<15}{'bugs':>5}{'fixed':>6}{'wrong':>6}{'unfixed':>8}{'error':>6}"
+          f"{'fixed%':>7}{'wrong/committed':>17}{'verified/wrong':>16}{'rank 1':>7}"
+          f"{'search fixed/wrong':>20}")
     for kind, row in [*summary["per_kind"].items(), ("all", summary)]:
+        committed = row["fixed"] + row["wrong"]
         print(f"{kind:<15}{row['bugs']:>5}{row['fixed']:>6}{row['wrong']:>6}"
-              f"{row['wrong_verified']:>8}{row['unfixed']:>8}{row['error']:>6}"
-              f"{row['fix_rate']:>8.0%}"
-              f"{row['wrong']:>8}/{row['fixed'] + row['wrong']:<3}= {row['wrong_rate']:>4.0%}"
+              f"{row['unfixed']:>8}{row['error']:>6}{row['fix_rate']:>7.0%}"
+              f"{row['wrong']:>8}/{committed:<3}= {row['wrong_rate']:>4.0%}"
               f"{row['wrong_verified']:>7}/{row['wrong']:<3}= {row['wrong_verified_share']:>4.0%}"
-              f"{row['localized_first']:>7}")
+              f"{row['localized_first']:>7}{row['search_fixed']:>14}/{row['search_wrong']:<5}")
     print()
     print(f"fixed (passes held-out checks): {summary['fixed']}/{summary['bugs']} "
           f"= {summary['fix_rate']:.0%}; wrong fixes: {summary['wrong']} of "
-          f"{summary['fixed'] + summary['wrong']} committed = {summary['wrong_rate']:.0%}, "
+          f"{summary['fixed'] + summary['wrong']} healed = {summary['wrong_rate']:.0%}, "
           f"{summary['wrong_verified']} of them labelled verified")
+    print("search: the best candidate found, healed or not (one that failed its "
+          "verification too), judged the same way")
     print(f"seconds per bug: median {summary['median_s']:.1f}, worst {summary['worst_s']:.1f}; "
           f"candidates evaluated: {summary['candidates']}; "
           f"--selfheal-timeout {summary['timeout_s']:g}; wall {summary['wall_s']:.0f}s")
