@@ -235,7 +235,7 @@ def judge_bug(name: str, project: Path) -> list[str]:
         verdicts.append(f"{count} visible tests, expected 3 to 8")
     if checks < 5:
         verdicts.append(f"{checks} held-out checks, expected at least 5")
-    if kind != "classic" and held.returncode == 0:
+    if held.returncode == 0:
         _, new = changed_lines((project / FIX).read_text(encoding="utf-8"))
         for path, lines in new.items():
             traced = run([sys.executable, "-c", TRACE_CHECKS, path, json.dumps(sorted(lines))],
