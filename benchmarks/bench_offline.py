@@ -127,7 +127,7 @@ def git(cwd: Path, *args: str) -> str:
     return completed.stdout
 
 
-def run_bug(name: str, timeout: float) -> BugResult:
+def run_bug(name: str, timeout: float, reports: Path | None = None) -> BugResult:
     """Heal one bug with the real plugin and judge the result on the held-out checks."""
     kind = bug_kind(name)
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as scratch:
@@ -148,6 +148,8 @@ def run_bug(name: str, timeout: float) -> BugResult:
         if not report_path.is_file():
             return BugResult(name, kind, "error", seconds, 0,
                              detail="no JSON report was written")
+        if reports is not None:
+            shutil.copy2(report_path, reports / f"{name}.json")
         heals = json.loads(report_path.read_text(encoding="utf-8"))["heals"]
         result = BugResult(
             name, kind, "unfixed", seconds,
@@ -174,11 +176,16 @@ def run_bug(name: str, timeout: float) -> BugResult:
 
 def judge_diffs(name: str, project: Path, heals: Sequence[dict[str, Any]]) -> tuple[str, str]:
     """``fixed`` or ``wrong`` for the code the heals' diffs make, and the last line said."""
+    skipped = []
     for heal in heals:
-        applied = subprocess.run(["git", "apply", "-"], cwd=project, input=heal["diff"],
-                                 capture_output=True, text=True, check=False)
-        if applied.returncode != 0:
-            return "error", f"diff does not apply: {applied.stderr}"
+        # Failures searched apart may find the same candidate, or ones that overlap: the
+        # plugin would heal the first and re-run the others on the healed code.
+        if git_apply(project, heal["diff"], "--check", "--reverse"):
+            continue
+        if not git_apply(project, heal["diff"]):
+            skipped.append(heal["change"])
+    if len(skipped) == len(heals):
+        return "error", f"no diff applies: {'; '.join(skipped)}"
     visible = subprocess.run(pytest_command(f"test_{name}.py"), cwd=project,
                              capture_output=True, text=True, timeout=300,
                              env=child_environment())
@@ -188,6 +195,12 @@ def judge_diffs(name: str, project: Path, heals: Sequence[dict[str, Any]]) -> tu
     held = subprocess.run(heldout_command(), cwd=project, capture_output=True, text=True,
                           timeout=300, env=child_environment())
     return ("fixed" if held.returncode == 0 else "wrong"), last_line(held.stdout)
+
+
+def git_apply(project: Path, diff: str, *options: str) -> bool:
+    applied = subprocess.run(["git", "apply", *options, "-"], cwd=project, input=diff,
+                             capture_output=True, text=True, check=False)
+    return applied.returncode == 0
 
 
 def suspect_rank(name: str, heals: Sequence[dict[str, Any]]) -> int | None:
@@ -285,6 +298,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                         help="--selfheal-timeout per failure (default 60)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write results as JSON")
+    parser.add_argument("--reports", type=Path, metavar="DIR",
+                        help="keep each bug's JSON report of the plugin in DIR")
     parser.add_argument("--check-corpus", action="store_true",
                         help="only check the corpus itself: bugs fail, fixes pass")
     args = parser.parse_args(argv)
@@ -298,12 +313,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return check_corpus(names)
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(run_bug, name, args.timeout) for name in names]
+        if args.reports is not None:
+            args.reports.mkdir(parents=True, exist_ok=True)
+        futures = [pool.submit(run_bug, name, args.timeout, args.reports) for name in names]
         results = []
         for future in futures:
             result = future.result()
             results.append(result)
-            print(f"  {result.name}: {result.status} {result.label} ({result.seconds:.1f}s)",
+            print(f"  {result.name}: {result.status} {result.label} (search: {result.search}, "
+                  f"{result.seconds:.1f}s)",
                   file=sys.stderr, flush=True)
     summary = summarize(results, args.timeout, time.perf_counter() - started)
     print_table(results, summary)
