@@ -8,18 +8,17 @@ records and gets :class:`~pytest_selfheal.models.HealOutcome` records back.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pytest_selfheal.engine import Engine, Learner, RepairTask
 from pytest_selfheal.errors import SelfHealError, SourceError
-from pytest_selfheal.evaluate import Evaluator, Limits, Overlay, ProjectLayout, judge
+from pytest_selfheal.evaluate import Evaluator, ProjectLayout, Workload, judge
 from pytest_selfheal.evaluate.screen import screen
 from pytest_selfheal.landing import RunState, apply_fix, commit_fix
 from pytest_selfheal.localize import (
     Spectrum,
-    covering_tests,
     is_test_file,
     line_scores,
     lines_run_by,
@@ -34,13 +33,19 @@ from pytest_selfheal.models import (
     FunctionRef,
     HealOutcome,
     HealStatus,
+    History,
     MissingCode,
     Suspect,
-    TestRun,
     Verdict,
 )
 from pytest_selfheal.patches import unified_diff
 from pytest_selfheal.settings import Settings
+from pytest_selfheal.survey import (
+    LOCALIZATION_SHARE,
+    Box,
+    Surveyor,
+    measured_durations,
+)
 
 if TYPE_CHECKING:
     from pytest_selfheal.evolve import Evolution
@@ -56,6 +61,7 @@ class Healer:
     :param reaching: project files to the node ids of the tests that reach them.
     :param progress: called with short status lines while a heal runs.
     :param observe: called with the verdict of every candidate evaluated.
+    :param history: what the session saw of its tests (durations, tests that hung).
     """
 
     def __init__(
@@ -68,6 +74,7 @@ class Healer:
         reaching: Callable[[Collection[str]], Sequence[str]],
         progress: Callable[[str], None] = lambda line: None,
         observe: Callable[[Verdict], None] = lambda verdict: None,
+        history: History | None = None,
     ) -> None:
         self.settings = settings
         self.layout = layout
@@ -77,6 +84,7 @@ class Healer:
         self.reaching = reaching
         self.progress = progress
         self.observe = observe
+        self.history = history or History()
         self.state = RunState()
         #: Why ``repo`` is ``None``, as the run's note says it; the caller knows best.
         self.no_repository_reason = "not a git repository"
@@ -93,34 +101,6 @@ class Healer:
         except (OSError, UnicodeDecodeError) as exc:
             raise SourceError(f"cannot read {relpath}: {exc}") from exc
 
-    def _measure(self, failure: Failure) -> TestRun:
-        """Per-test coverage of the failing test and of the tests that reach its code.
-
-        Lazy: nothing is measured until a test fails, and then only the failing test
-        and the tests whose modules import (directly or not) a module it ran.
-        """
-        limits = Limits(timeout_s=max(60.0, self.settings.timeout_s), cpu_s=3600)
-        alone = self.evaluator.run([failure.nodeid], limits, coverage=True)
-        touched = set(alone.coverage.get(failure.nodeid, {}))
-        touched.update(relpath for frame in failure.frames
-                       if (relpath := project_relpath(frame.path, self.layout.root,
-                                                      self.layout.test_files)) is not None)
-        others = [nodeid for nodeid in self.reaching(touched) if nodeid != failure.nodeid]
-        if not others:
-            return alone
-        self.progress(f"measuring per-test coverage of {len(others)} tests that reach "
-                      f"{', '.join(sorted(touched))}")
-        rest = self.evaluator.run(others, limits, coverage=True)
-        return TestRun(
-            outcomes={**rest.outcomes, **alone.outcomes},
-            durations={**rest.durations, **alone.durations},
-            wall_s=alone.wall_s + rest.wall_s,
-            exit_code=alone.exit_code,
-            problem=alone.problem,
-            first_failure=alone.first_failure,
-            coverage={**rest.coverage, **alone.coverage},
-        )
-
     # -- healing -----------------------------------------------------------------------
 
     def heal(self, failure: Failure) -> HealOutcome:
@@ -131,6 +111,9 @@ class Healer:
         except SelfHealError as exc:
             outcome = HealOutcome(tests=(failure.nodeid,), status=HealStatus.ERROR,
                                   reason=str(exc), engine=self.engine.name)
+        finally:
+            # The session runs on after this heal: forks of it made now would go stale.
+            self.evaluator.release()
         outcome = replace(outcome, elapsed_s=time.perf_counter() - started,
                           llm_calls=getattr(self.engine, "task_calls", 0))
         for note in self.evaluator.notes:
@@ -141,43 +124,67 @@ class Healer:
 
     def _heal(self, failure: Failure, started: float) -> HealOutcome:
         deadline = started + self.settings.timeout_s
-        baseline = self._measure(failure)
-        outcome = baseline.outcomes.get(failure.nodeid)
-        if outcome is None:
-            why = baseline.problem or baseline.first_failure or "not collected"
+        box = Box(started + LOCALIZATION_SHARE * self.settings.timeout_s)
+        survey = Surveyor(self.evaluator, self.history, self.reaching, self.progress)
+        alone = survey.failing_alone(failure.nodeid, box)
+        hangs = failure.nodeid in self.history.hung
+        if alone is not None and not hangs:
+            outcome = alone.outcomes.get(failure.nodeid)
+            if outcome is None:
+                why = alone.problem or alone.first_failure or "not collected"
+                return self._outcome(failure, HealStatus.SKIPPED,
+                                     f"the test did not run on its own: {why}")
+            if outcome in ("passed", "skipped"):
+                return self._outcome(failure, HealStatus.SKIPPED,
+                                     "the test passes when run on its own: its failure depends "
+                                     "on test order, state or timing, which a code edit cannot "
+                                     "fix")
+        coverage = dict(alone.coverage) if alone is not None else {}
+        touched = set(coverage.get(failure.nodeid, {}))
+        touched.update(relpath for frame in failure.frames
+                       if (relpath := project_relpath(frame.path, self.layout.root,
+                                                      self.layout.test_files)) is not None)
+        others = survey.reaching_tests(failure.nodeid, touched, box, lead=not hangs)
+        if others.outcomes.get(failure.nodeid, "failed") not in ("failed", "error"):
             return self._outcome(failure, HealStatus.SKIPPED,
-                                 f"the test did not run on its own: {why}")
-        if outcome in ("passed", "skipped"):
-            return self._outcome(failure, HealStatus.SKIPPED,
-                                 "the test passes when run on its own: its failure depends on "
-                                 "test order, state or timing, which a code edit cannot fix")
-        failing = frozenset({failure.nodeid})
-        passing = frozenset(n for n, o in baseline.outcomes.items() if o == "passed")
-        spectrum = Spectrum(baseline.coverage, failing, passing)
+                                 "the test does not fail when run with the tests of its "
+                                 "suspects: its failure depends on other tests")
+        before = {n: o for n, o in others.outcomes.items() if n != failure.nodeid}
+        passing = frozenset(n for n, o in before.items() if o == "passed")
+        spectrum = Spectrum(coverage, frozenset({failure.nodeid}), passing, others.reached)
         missing = self._missing(failure)
         if missing is not None:
             # Code the test uses does not exist yet: its future place is the one suspect.
             place = FunctionRef(missing.path, missing.qualname, 0, 0)
-            return self._search(failure, [Suspect(place, 1.0, "missing")], spectrum, baseline,
-                                deadline, missing)
-        suspects = localize(failure, self.layout.root, self.layout.test_files,
-                            self.read_source, spectrum)
-        if not suspects:
-            return self._outcome(failure, HealStatus.SKIPPED,
-                                 "no project code in the traceback or run by the test")
-        earlier = self.state.attempted.get(str(suspects[0].function))
-        if earlier is not None and earlier.status is not HealStatus.HEALED:
-            return self._outcome(failure, HealStatus.SKIPPED,
-                                 f"same suspect as {earlier.tests[0]}, which could not be "
-                                 "healed", suspects)
-        return self._search(failure, suspects, spectrum, baseline, deadline)
+            suspects = [Suspect(place, 1.0, "missing")]
+        else:
+            suspects = localize(failure, self.layout.root, self.layout.test_files,
+                                self.read_source, spectrum)
+            if not suspects:
+                return self._outcome(failure, HealStatus.SKIPPED,
+                                     "no project code in the traceback or run by the test")
+            earlier = self.state.attempted.get(str(suspects[0].function))
+            if earlier is not None and earlier.status is not HealStatus.HEALED:
+                return self._outcome(failure, HealStatus.SKIPPED,
+                                     f"same suspect as {earlier.tests[0]}, which could not be "
+                                     "healed", suspects)
+            runners = sorted({n for s in suspects for n in spectrum.tests_running(s.function)
+                              if n in passing},
+                             key=lambda n: others.durations.get(n, 0.0))
+            lines = survey.line_coverage(runners, {s.function.path for s in suspects}, box)
+            if lines is not None:
+                coverage.update(lines.coverage)
+                spectrum = Spectrum(coverage, spectrum.failing, passing, others.reached)
+        durations = measured_durations(self.history, alone, others)
+        return self._search(failure, suspects, spectrum, before, durations, deadline, missing)
 
     def _search(
         self,
         failure: Failure,
         suspects: list[Suspect],
         spectrum: Spectrum,
-        baseline: TestRun,
+        before: Mapping[str, str],
+        durations: Mapping[str, float],
         deadline: float,
         missing: MissingCode | None = None,
     ) -> HealOutcome:
@@ -186,32 +193,23 @@ class Healer:
         covering = {
             nodeid
             for suspect in suspects
-            for nodeid in covering_tests(suspect.function, baseline.coverage)
-            if baseline.outcomes.get(nodeid) in ("passed", "skipped")
+            for nodeid in spectrum.tests_running(suspect.function)
+            if before.get(nodeid) in ("passed", "skipped")
         }
-        selection = [failure.nodeid, *sorted(covering - {failure.nodeid},
-                                             key=lambda n: baseline.durations.get(n, 0.0))]
-        # The selection on the unchanged code, in this order: the failure must reproduce
-        # there, or every candidate would "fix" it; and it times the selection.
-        probe_limits = Limits(timeout_s=max(60.0, self.settings.timeout_s / 2), cpu_s=600)
-        before = self.evaluator.run(selection, probe_limits)
-        if before.outcomes.get(failure.nodeid) != "failed":
-            return self._outcome(failure, HealStatus.SKIPPED,
-                                 "the test does not fail when run with the tests of its "
-                                 "suspects first: its failure depends on other tests", suspects)
         expected = {failure.nodeid: "passed"}
-        expected.update((nodeid, before.outcomes[nodeid]) for nodeid in selection[1:]
-                        if before.outcomes.get(nodeid) in ("passed", "skipped"))
+        expected.update((nodeid, before[nodeid]) for nodeid in
+                        sorted(covering - {failure.nodeid}, key=lambda n: durations.get(n, 0.0)))
         searched, held_out = hold_out(expected)
         # Other tests that failed and ran the top suspect most often fail for the same
         # bug: a fix that repairs them too is preferred to one that only fits this test.
         siblings = {nodeid: "passed"
-                    for nodeid in covering_tests(suspects[0].function, baseline.coverage)
-                    if nodeid != failure.nodeid and baseline.outcomes.get(nodeid) == "failed"}
-        limits = Limits.for_candidates(before.wall_s)
+                    for nodeid in spectrum.tests_running(suspects[0].function)
+                    if nodeid != failure.nodeid and before.get(nodeid) == "failed"}
+        workload = Workload(expected, durations, deadline)
+        self.evaluator.calibrate(workload)
         task = replace(self._task(failure, suspects, spectrum, tuple(searched)), missing=missing)
         if getattr(self.engine, "judges_all", False) and missing is None:
-            return self.evolve(failure, suspects, task, expected, before, limits, deadline)
+            return self.evolve(failure, suspects, task, workload)
         verdicts: list[Verdict] = []
 
         def record(verdict: Verdict) -> None:
@@ -229,8 +227,9 @@ class Healer:
             room = self.settings.max_candidates - len(verdicts)
             self.progress(f"round {rounds}: trying {min(len(candidates), room)} candidate fixes "
                           f"of {', '.join(str(s.function) for s in suspects)}")
-            winner = self._first_passing(candidates[:room], searched, held_out, siblings,
-                                         limits, deadline, record, verdicts)
+            winner = self._first_passing(candidates[:room], replace(
+                workload, expected={**searched, **held_out, **siblings}), len(expected),
+                record, verdicts)
             if time.perf_counter() > deadline:
                 out_of_time = winner is None
                 break
@@ -251,40 +250,36 @@ class Healer:
                                  candidates_evaluated=evaluated, generations=rounds,
                                  leaderboard=leaderboard(verdicts),
                                  rejected=_rejections(verdicts))
-        return self._accept(failure, suspects, winner, expected, before, limits, verdicts,
+        return self._accept(failure, suspects, winner, workload, verdicts,
                             rounds, held_out=len(held_out))
 
     def _first_passing(
         self,
         candidates: list[Candidate],
-        searched: dict[str, str],
-        held_out: dict[str, str],
-        siblings: dict[str, str],
-        limits: Limits,
-        deadline: float,
+        workload: Workload,
+        required: int,
         record: Callable[[Verdict], None],
         verdicts: list[Verdict],
     ) -> Verdict | None:
         """The first candidate that passes the searched tests and then the held-out ones.
 
         Each candidate's child runs the searched tests, then the held-out ones, then the
-        ``siblings`` (other tests that failed and ran the same code), stopping at the
-        first failure. So only a candidate that passed every searched test meets the
-        held-out ones: one that fails them fits the tests, not the intent, and the
-        search goes on. A fix of the siblings too is preferred; when no candidate of the
-        round gives one, the first that passed every searched and held-out test wins.
+        siblings (other tests that failed and ran the same code), stopping at the first
+        failure: the first ``required`` tests of the workload must pass, the siblings
+        after them are a preference. So only a candidate that passed every searched test
+        meets the held-out ones: one that fails them fits the tests, not the intent, and
+        the search goes on. A fix of the siblings too is preferred; when no candidate of
+        the round gives one, the first that passed every searched and held-out test wins.
         """
-        required = {**searched, **held_out}
         winner = self.evaluator.first_passing(
             candidates,
-            {**required, **siblings},
-            limits,
-            should_stop=lambda: time.perf_counter() > deadline,
+            workload,
+            should_stop=lambda: time.perf_counter() > workload.deadline,
             on_verdict=record,
             reject=lambda candidate: screen(self.read_source(candidate.function.path),
                                             candidate),
         )
-        if winner is not None or not siblings:
+        if winner is not None or len(workload.expected) == required:
             return winner
         judged = {id(verdict.candidate): index for index, verdict in enumerate(verdicts)}
         for candidate in candidates:
@@ -292,11 +287,11 @@ class Healer:
             if index is None:
                 continue
             verdict = verdicts[index]
-            if not verdict.rejected and verdict.tests_passed >= len(required):
+            if not verdict.rejected and verdict.tests_passed >= required:
                 self.progress(f"no candidate also fixes the other failing tests of this code; "
                               f"taking {candidate.description}")
                 fallback = replace(verdict, passed=True, reason="passed",
-                                   tests_total=len(required))
+                                   tests_total=required)
                 verdicts[index] = fallback
                 return fallback
         return None
@@ -306,23 +301,20 @@ class Healer:
         failure: Failure,
         suspects: list[Suspect],
         task: RepairTask,
-        expected: dict[str, str],
-        before: TestRun,
-        limits: Limits,
-        deadline: float,
+        workload: Workload,
     ) -> HealOutcome:
         """Search with an engine that :attr:`judges_all`: whole generations, ranked by
         fitness (:mod:`pytest_selfheal.evolve`), the best one verified and committed."""
         # Imported here: the evolve package brings the LLM client (and openai) with it.
         from pytest_selfheal.evolve import Shape, evolve
 
-        shape = Shape(max_candidates=self.settings.max_candidates, deadline=deadline,
+        shape = Shape(max_candidates=self.settings.max_candidates, deadline=workload.deadline,
                       repeats=self.settings.evolution.timing_runs,
                       noise_floor=self.settings.evolution.noise_floor,
                       patience=self.settings.evolution.patience)
         path = suspects[0].function.path
         evolution = evolve(
-            self.engine, task, self.evaluator, expected, limits, shape,
+            self.engine, task, self.evaluator, workload, shape,
             original=self.read_source(path),
             reject=lambda candidate: screen(self.read_source(candidate.function.path),
                                             candidate),
@@ -355,7 +347,7 @@ class Healer:
                                  rejected=_rejections(evolution.verdicts),
                                  history=tuple(evolution.history), goal=task.goal,
                                  notes=tuple(notes))
-        outcome = self._accept(failure, suspects, winner, expected, before, limits,
+        outcome = self._accept(failure, suspects, winner, workload,
                                evolution.verdicts, evolution.generations, evolution=evolution,
                                goal=task.goal)
         return replace(outcome, leaderboard=board, history=tuple(evolution.history),
@@ -394,9 +386,7 @@ class Healer:
         failure: Failure,
         suspects: list[Suspect],
         winner: Verdict,
-        expected: dict[str, str],
-        before: TestRun,
-        limits: Limits,
+        workload: Workload,
         verdicts: list[Verdict],
         rounds: int,
         evolution: Evolution | None = None,
@@ -410,19 +400,19 @@ class Healer:
         diff = unified_diff(old_source, candidate.source, path)
         # Re-verify in a fresh copy of the project, every selected test, no early stop.
         self.progress(f"verifying the fix in a fresh process: {candidate.description}")
-        fresh = Overlay(self.layout, {**self.state.sources, path: candidate.source})
-        try:
-            check = judge(candidate, fresh.run(list(expected), limits), expected)
-        finally:
-            fresh.close()
+        run, limit = self.evaluator.verify({path: candidate.source}, workload)
+        check = judge(candidate, run, workload.expected)
         if not check.passed:
+            why = check.reason
+            if run.timed_out:
+                why += f" twice ({limit})"
             return self._outcome(failure, HealStatus.UNHEALED,
-                                 f"the best candidate failed verification: {check.reason}",
+                                 f"the best candidate failed verification: {why}",
                                  suspects, candidates_evaluated=evaluated, diff=diff,
                                  leaderboard=leaderboard(verdicts))
         self.state.sources[path] = candidate.source
         self.evaluator.set_source(path, candidate.source)
-        baseline_runtime = sum(before.durations.get(n, 0.0) for n in expected)
+        baseline_runtime = workload.tests_s
         fitness = Fitness(
             pass_rate=1.0,
             tests_passed=check.tests_passed,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pytest_selfheal.errors import SourceError
@@ -57,33 +57,49 @@ def project_relpath(path: str, root: Path, test_files: Collection[str]) -> str |
 
 @dataclass(frozen=True)
 class Spectrum:
-    """Which tests failed and passed, and what each executed."""
+    """Which tests failed and passed, and what each executed.
+
+    :param coverage: the lines each test ran, for the tests whose lines were measured.
+    :param reached: node id to the functions (``path::qualname``) it entered, for the
+        tests of which only that was measured.
+    """
 
     coverage: Coverage
     failing: frozenset[str]
     passing: frozenset[str]
+    reached: Mapping[str, Collection[str]] = field(default_factory=dict)
 
     def ochiai(self, covers: Callable[[Mapping[str, Collection[int]]], bool]) -> float:
-        """Ochiai suspiciousness of an element, ``covers`` telling whether a test ran it."""
+        """Ochiai suspiciousness of a line, ``covers`` telling whether a test's lines hold
+        it; only tests whose lines were measured count."""
         failed = sum(1 for nodeid in self.failing if covers(self.coverage.get(nodeid, {})))
-        passed = sum(1 for nodeid in self.passing if covers(self.coverage.get(nodeid, {})))
-        if failed == 0:
-            return 0.0
-        return failed / math.sqrt(len(self.failing) * (failed + passed))
+        passed = sum(1 for nodeid in self.passing
+                     if nodeid in self.coverage and covers(self.coverage[nodeid]))
+        return _ochiai(failed, passed, len(self.failing))
 
-
-def _covers_function(function: FunctionRef) -> Callable[[Mapping[str, Collection[int]]], bool]:
-    def covers(files: Mapping[str, Collection[int]]) -> bool:
-        lines = files.get(function.path, ())
+    def runs(self, nodeid: str, function: FunctionRef) -> bool:
+        """Whether test ``nodeid`` ran any of ``function``, by either measurement."""
+        if str(function) in self.reached.get(nodeid, ()):
+            return True
+        lines = self.coverage.get(nodeid, {}).get(function.path, ())
         return any(function.lineno <= line <= function.end_lineno for line in lines)
 
-    return covers
+    def function_ochiai(self, function: FunctionRef) -> float:
+        """Ochiai suspiciousness of a whole function."""
+        failed = sum(1 for nodeid in self.failing if self.runs(nodeid, function))
+        passed = sum(1 for nodeid in self.passing if self.runs(nodeid, function))
+        return _ochiai(failed, passed, len(self.failing))
+
+    def tests_running(self, function: FunctionRef) -> list[str]:
+        """Node ids of the measured tests that ran any of ``function``."""
+        measured = dict.fromkeys([*self.coverage, *self.reached])
+        return [nodeid for nodeid in measured if self.runs(nodeid, function)]
 
 
-def covering_tests(function: FunctionRef, coverage: Coverage) -> list[str]:
-    """Node ids of the tests that executed any line of ``function``."""
-    covers = _covers_function(function)
-    return [nodeid for nodeid, files in coverage.items() if covers(files)]
+def _ochiai(failed: int, passed: int, failing: int) -> float:
+    if failed == 0:
+        return 0.0
+    return failed / math.sqrt(failing * (failed + passed))
 
 
 def localize(
@@ -143,6 +159,10 @@ def _spectrum_suspects(spectrum: Spectrum, read_source: Callable[[str], str]) ->
         path
         for nodeid in spectrum.failing
         for path in spectrum.coverage.get(nodeid, {})
+    } | {
+        function.split("::", 1)[0]
+        for nodeid in spectrum.failing
+        for function in spectrum.reached.get(nodeid, ())
     }
     suspects = []
     for relpath in sorted(paths):
@@ -152,7 +172,7 @@ def _spectrum_suspects(spectrum: Spectrum, read_source: Callable[[str], str]) ->
             continue
         for qualname, node in iter_units(tree):
             function = function_ref(relpath, qualname, node)
-            score = spectrum.ochiai(_covers_function(function))
+            score = spectrum.function_ochiai(function)
             if score > 0:
                 # Coverage alone is weaker evidence than a frame of the traceback.
                 suspects.append(Suspect(function, round(score * 0.95, 6), "coverage"))
@@ -163,8 +183,8 @@ def line_scores(function: FunctionRef, spectrum: Spectrum) -> dict[int, float]:
     """Ochiai suspiciousness of each executed line of ``function``."""
     lines = {
         line
-        for nodeid in spectrum.failing | spectrum.passing
-        for line in spectrum.coverage.get(nodeid, {}).get(function.path, ())
+        for nodeid in spectrum.coverage
+        for line in spectrum.coverage[nodeid].get(function.path, ())
         if function.lineno <= line <= function.end_lineno
     }
 

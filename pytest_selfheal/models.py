@@ -139,6 +139,15 @@ class TestRun:
         of a test that candidate code can make faster or slower.
     :param problem: why the run itself went wrong (a timeout, a crash, a collection
         error), or ``""``.
+    :param reached: node id to the project functions (``path::qualname``) it entered,
+        when that was asked for.
+    :param timed_out: the run was cut off by its time limit.
+    :param interrupted: the tests that had started and not ended when the run ended
+        (the one a time limit cut off).
+    :param measuring_s: seconds the child spent measuring coverage or reach, which a
+        run that measures nothing does not spend.
+    :param cpu_s: CPU seconds the run used, when known: a run cut off with far less CPU
+        than wall time was kept waiting (a busy machine), it did not loop.
     """
 
     __test__ = False  # not a test class, despite the name
@@ -152,6 +161,16 @@ class TestRun:
     coverage: dict[str, dict[str, frozenset[int]]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     call_durations: dict[str, float] = field(default_factory=dict)
+    reached: dict[str, frozenset[str]] = field(default_factory=dict)
+    timed_out: bool = False
+    cpu_s: float | None = None
+    interrupted: tuple[str, ...] = ()
+    measuring_s: float = 0.0
+
+    @property
+    def tests_s(self) -> float:
+        """Seconds the tests' own phases took, without starting or collecting."""
+        return sum(self.durations.values())
 
 
 @dataclass(frozen=True)
@@ -314,3 +333,16 @@ class HealOutcome:
 
 def _rounded(value: float | None, digits: int = 3) -> float | None:
     return None if value is None else round(value, digits)
+
+
+@dataclass
+class History:
+    """What this session saw of its tests; the one record that grows as the session runs.
+
+    :param durations: node id to the seconds its phases took in the session.
+    :param hung: tests that were cut off by a time limit (pytest-timeout in the session,
+        or a measurement's box): re-running them would cost that limit again.
+    """
+
+    durations: dict[str, float] = field(default_factory=dict)
+    hung: set[str] = field(default_factory=set)

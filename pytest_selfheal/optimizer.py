@@ -18,9 +18,8 @@ from dataclasses import replace
 
 from pytest_selfheal.engine import Engine, RepairTask
 from pytest_selfheal.errors import SelfHealError, SourceError
-from pytest_selfheal.evaluate import Limits
+from pytest_selfheal.evaluate import Limits, Workload
 from pytest_selfheal.healer import Healer
-from pytest_selfheal.localize import covering_tests
 from pytest_selfheal.models import Failure, HealOutcome, HealStatus, Suspect
 from pytest_selfheal.patches import find_unit, function_ref, parse_module
 
@@ -62,10 +61,12 @@ def _optimize(healer: Healer, target: str, started: float) -> HealOutcome:
         return _outcome(target, HealStatus.SKIPPED, f"{qualname} is a generator or coroutine: "
                         "its results cannot be compared with the original's", engine)
     function = function_ref(relpath, qualname, node)
-    healer.progress(f"optimizing {function}: measuring which tests cover it")
-    limits = Limits(timeout_s=max(60.0, healer.settings.timeout_s), cpu_s=3600)
-    measured = healer.evaluator.run(healer.reaching([relpath]), limits, coverage=True)
-    covering = covering_tests(function, measured.coverage)
+    healer.progress(f"optimizing {function}: measuring which tests run it")
+    deadline = started + healer.settings.timeout_s
+    limits = Limits.within(max(0.0, deadline - time.perf_counter()))
+    measured = healer.evaluator.run(healer.reaching([relpath]), limits, reach=[relpath],
+                                    spread=True)
+    covering = [n for n, entered in measured.reached.items() if str(function) in entered]
     if not covering:
         return _outcome(target, HealStatus.SKIPPED, f"no test runs {qualname}", engine)
     failing = [n for n in covering if measured.outcomes.get(n) != "passed"]
@@ -74,12 +75,10 @@ def _optimize(healer: Healer, target: str, started: float) -> HealOutcome:
                         f"{failing[0]} does not pass: only passing code is optimized", engine)
     fastest_first = sorted(covering, key=lambda n: measured.durations.get(n, 0.0))
     expected = dict.fromkeys(fastest_first, "passed")
-    before = healer.evaluator.run(list(expected), limits)
     suspect = Suspect(function, 1.0, "optimize")
     record = Failure(nodeid=target, when="call", exception_type="", message="",
                      longrepr="")
     task = RepairTask(failure=record, suspects=(suspect,), sources={relpath: source},
                       tests=tuple(expected), goal="optimize")
-    return healer.evolve(record, [suspect], task, expected, before,
-                         Limits.for_candidates(before.wall_s),
-                         started + healer.settings.timeout_s)
+    return healer.evolve(record, [suspect], task,
+                         Workload(expected, measured.durations, deadline))

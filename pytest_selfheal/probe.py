@@ -6,7 +6,8 @@ JSON file named in ``SELFHEAL_PROBE``. A fork of the session (the zygote path) c
 :func:`run_items` on the items the session already collected. Either way: only the
 selected tests run, in the given order, stopping at the first one that does not end as
 expected; every phase report is one JSON line (see
-:mod:`pytest_selfheal.evaluate.events`); per-test coverage is measured on request.
+:mod:`pytest_selfheal.evaluate.events`); per-test coverage and the functions each test
+enters are measured when the :class:`~pytest_selfheal.evaluate.spec.RunSpec` asks.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Generator, Mapping, Sequence
+import time
+from collections.abc import Callable, Generator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -31,7 +33,8 @@ from _pytest.warnings import catch_warnings_for_item
 from pytest_selfheal.coverage_map import TestCoverage
 from pytest_selfheal.evaluate.contain import Isolation, Limits, apply_limits, isolate
 from pytest_selfheal.evaluate.events import outcome_of_phases, shorten
-from pytest_selfheal.evaluate.overlay import CoverageSpec
+from pytest_selfheal.evaluate.reach import EntryRecorder
+from pytest_selfheal.evaluate.spec import RunSpec
 from pytest_selfheal.models import EXIT_WRONG_IMPORT
 
 Emit = Callable[[dict[str, Any]], None]
@@ -74,20 +77,67 @@ class Tracker:
         return outcome != self.expected.get(event["nodeid"], "passed")
 
 
+class Measures:
+    """What a child measures per test besides outcomes: line coverage, functions entered.
+
+    The time the measuring itself takes (starting coverage, instrumenting, writing what
+    was measured) is reported at the end, so that what a run costs without measuring,
+    as candidates run, can be told from it.
+    """
+
+    def __init__(self, spec: RunSpec, emit: Emit) -> None:
+        self._spec = spec
+        self._emit = emit
+        self._coverage: TestCoverage | None = None
+        self._entries: EntryRecorder | None = None
+        self._spent = 0.0
+
+    def start(self) -> None:
+        began = time.perf_counter()
+        spec = self._spec
+        if spec.coverage is not None:
+            self._coverage = TestCoverage(spec.coverage.roots, spec.coverage.omit,
+                                          spec.coverage.data_file, spec.coverage.files)
+            self._coverage.start()
+        if spec.reach is not None:
+            self._entries = EntryRecorder(spec.reach)
+            for problem in self._entries.problems:
+                self._emit({"event": "note",
+                            "message": f"not measured which tests reach {problem}"})
+        self._spent += time.perf_counter() - began
+
+    def begin(self, nodeid: str) -> None:
+        """A test starts: what runs from now on is its own."""
+        began = time.perf_counter()
+        if self._coverage is not None:
+            self._coverage.switch(nodeid)
+        if self._entries is not None:
+            self._entries.take()  # entered before the test began: not the test's
+        self._spent += time.perf_counter() - began
+
+    def end(self, nodeid: str) -> None:
+        """A test ended: say which functions it entered."""
+        if self._entries is not None:
+            self._emit({"event": "reach", "nodeid": nodeid, "functions": self._entries.take()})
+
+    def stop(self) -> None:
+        began = time.perf_counter()
+        if self._coverage is not None:
+            self._coverage.stop()
+        self._spent += time.perf_counter() - began
+        if self._coverage is not None or self._entries is not None:
+            self._emit({"event": "measuring", "seconds": self._spent})
+
+
 class Probe:
     """The plugin of a fresh child pytest process; one instance per child."""
 
-    def __init__(self, settings: dict[str, Any]) -> None:
-        self.select: list[str] = settings["select"]
-        self.expect_files: dict[str, str] = settings.get("expect_modules", {})
-        self.tracker = Tracker(settings.get("expected", {}), settings.get("exitfirst", False))
-        self._events: IO[str] = open(settings["events"], "a", encoding="utf-8")  # noqa: SIM115
-        self._coverage: TestCoverage | None = None
-        self._coverage_out: str | None = None
-        if settings.get("coverage"):
-            spec = CoverageSpec(**settings["coverage"])
-            self._coverage = TestCoverage(spec.roots, spec.omit, spec.data_file)
-            self._coverage_out = spec.out
+    def __init__(self, spec: RunSpec, events: str, expect_files: Mapping[str, str]) -> None:
+        self.spec = spec
+        self.expect_files = expect_files
+        self.tracker = Tracker(spec.expected, spec.exitfirst)
+        self._events: IO[str] = open(events, "a", encoding="utf-8")  # noqa: SIM115
+        self._measures: Measures | None = None
         self._session: pytest.Session | None = None
 
     def emit(self, event: dict[str, Any]) -> None:
@@ -102,7 +152,7 @@ class Probe:
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        order = {nodeid: index for index, nodeid in enumerate(self.select)}
+        order = {nodeid: index for index, nodeid in enumerate(self.spec.nodeids)}
         selected = sorted((item for item in items if item.nodeid in order),
                           key=lambda item: order[item.nodeid])
         deselected = [item for item in items if item.nodeid not in order]
@@ -123,13 +173,14 @@ class Probe:
                 self.emit({"event": "wrong-import", "module": module, "file": actual})
                 pytest.exit(f"{module} was imported from {actual}, not {expected}",
                             returncode=EXIT_WRONG_IMPORT)
-        if self._coverage is not None:
-            self._coverage.start()
+        # Made after collection: the modules to instrument are imported by then.
+        self._measures = Measures(self.spec, self.emit)
+        self._measures.start()
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
         self.emit({"event": "start", "nodeid": nodeid})
-        if self._coverage is not None:
-            self._coverage.switch(nodeid)
+        if self._measures is not None:
+            self._measures.begin(nodeid)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         event = report_event(report)
@@ -137,12 +188,16 @@ class Probe:
         if self.tracker.should_stop(event) and self._session is not None:
             self._session.shouldstop = f"{report.nodeid} did not end as expected"
 
+    def pytest_runtest_logfinish(self, nodeid: str) -> None:
+        if self._measures is not None:
+            self._measures.end(nodeid)
+
     @pytest.hookimpl(wrapper=True)
     def pytest_sessionfinish(
         self, session: pytest.Session, exitstatus: int
     ) -> Generator[None, None, None]:
-        if self._coverage is not None and self._coverage_out is not None:
-            Path(self._coverage_out).write_text(json.dumps(self._coverage.stop()))
+        if self._measures is not None:
+            self._measures.stop()
         self.emit({"event": "finish", "exitstatus": int(exitstatus)})
         self._events.close()
         return (yield)
@@ -160,20 +215,14 @@ def pytest_configure(config: pytest.Config) -> None:
         notes = isolate(Isolation(network=isolation["network"],
                                   readonly=tuple(isolation["readonly"])))[1]
     apply_limits(Limits(**settings["limits"]))
-    probe = Probe(settings)
+    probe = Probe(RunSpec.from_json(settings["spec"]), settings["events"],
+                  settings.get("expect_modules", {}))
     for note in notes:
         probe.emit({"event": "note", "message": note})
     config.pluginmanager.register(probe, "selfheal-probe")
 
 
-def run_items(
-    session: pytest.Session,
-    nodeids: Sequence[str],
-    expected: Mapping[str, str],
-    exitfirst: bool,
-    emit: Emit,
-    coverage: CoverageSpec | None,
-) -> None:
+def run_items(session: pytest.Session, spec: RunSpec, emit: Emit) -> None:
     """Run already-collected items in a fork of the session (the zygote path).
 
     The fork gets a setup state of its own: fixtures it sets up it also tears down,
@@ -182,7 +231,7 @@ def run_items(
     """
     config = session.config
     items = {item.nodeid: item for item in session.items}
-    selected = [items[nodeid] for nodeid in nodeids if nodeid in items]
+    selected = [items[nodeid] for nodeid in spec.nodeids if nodeid in items]
     session._setupstate = SetupState()
     session.shouldstop = session.shouldfail = False
     factory = getattr(config, "_tmp_path_factory", None)
@@ -190,16 +239,13 @@ def run_items(
         # tmp_path of a child goes to its own temporary directory, not the session's.
         factory._basetemp = None
         factory._given_basetemp = Path(os.environ["TMPDIR"]) / "basetemp"
-    measure = None
-    if coverage is not None:
-        measure = TestCoverage(coverage.roots, coverage.omit, coverage.data_file)
-        measure.start()
-    tracker = Tracker(expected, exitfirst)
+    measures = Measures(spec, emit)
+    measures.start()
+    tracker = Tracker(spec.expected, spec.exitfirst)
     for index, item in enumerate(selected):
         nextitem = selected[index + 1] if index + 1 < len(selected) else None
         emit({"event": "start", "nodeid": item.nodeid})
-        if measure is not None:
-            measure.switch(item.nodeid)
+        measures.begin(item.nodeid)
         with catch_warnings_for_item(config, ihook=item.ihook, when="runtest", item=item):
             reports = runtestprotocol(item, log=False, nextitem=nextitem)
         stop = False
@@ -207,8 +253,8 @@ def run_items(
             event = report_event(report)
             emit(event)
             stop = tracker.should_stop(event) or stop
+        measures.end(item.nodeid)
         if stop:
             break
-    if measure is not None:
-        Path(coverage.out).write_text(json.dumps(measure.stop()))  # type: ignore[union-attr]
+    measures.stop()
     emit({"event": "finish", "exitstatus": 0})

@@ -39,11 +39,11 @@ def find_module(path: str) -> types.ModuleType | None:
     return None
 
 
-def _code_objects(code: types.CodeType) -> Iterator[types.CodeType]:
+def code_objects(code: types.CodeType) -> Iterator[types.CodeType]:
     yield code
     for constant in code.co_consts:
         if isinstance(constant, types.CodeType):
-            yield from _code_objects(constant)
+            yield from code_objects(constant)
 
 
 def compile_unit(source: str, path: str, qualname: str) -> types.CodeType:
@@ -57,17 +57,34 @@ def compile_unit(source: str, path: str, qualname: str) -> types.CodeType:
         module_code = compile(source, path, "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as exc:
         raise ReloadError(f"the fixed {path} does not compile: {exc}") from exc
-    for code in _code_objects(module_code):
+    for code in code_objects(module_code):
         if code.co_qualname == qualname:
             return code
     raise ReloadError(f"{qualname} is not defined in the fixed {path}")
 
 
+def referrers(*objects: object) -> list[object]:
+    """``gc.get_referrers``, also over objects that ``gc.freeze`` set aside.
+
+    A fork of the session freezes what it inherited (so that its collector never
+    touches, and so copies, those pages), and frozen objects are invisible to
+    ``gc.get_referrers``: they are thawed for the walk and frozen again after it.
+    """
+    frozen = gc.get_freeze_count() > 0
+    if frozen:
+        gc.unfreeze()
+    try:
+        return gc.get_referrers(*objects)
+    finally:
+        if frozen:
+            gc.freeze()
+
+
 def _functions_using(code: types.CodeType) -> list[types.FunctionType]:
-    return [ref for ref in gc.get_referrers(code) if isinstance(ref, types.FunctionType)]
+    return [ref for ref in referrers(code) if isinstance(ref, types.FunctionType)]
 
 
-def _resolve(module: types.ModuleType, qualname: str) -> types.CodeType | None:
+def resolve_code(module: types.ModuleType, qualname: str) -> types.CodeType | None:
     target: object = module
     for part in qualname.split("."):
         target = getattr(target, part, None)
@@ -112,14 +129,14 @@ def locate(path: str, qualname: str) -> SwapTarget:
     module = find_module(path)
     if module is None:
         raise ReloadError(f"{path} is not imported in this process")
-    old_code = _resolve(module, qualname)
+    old_code = resolve_code(module, qualname)
     if old_code is None:
         # Not reachable by attribute (a property setter, a registry-only function):
         # fall back to the module's own code objects.
         spec_code = getattr(getattr(module, "__loader__", None), "get_code", None)
         candidates = []
         if callable(spec_code):
-            candidates = [code for code in _code_objects(spec_code(module.__name__))
+            candidates = [code for code in code_objects(spec_code(module.__name__))
                           if code.co_qualname == qualname]
         old_code = next((code for code in candidates if _functions_using(code)), None)
     if old_code is None:

@@ -30,7 +30,7 @@ from _pytest.runner import runtestprotocol
 
 from pytest_selfheal import __version__
 from pytest_selfheal.errors import NotARepositoryError, ReloadError
-from pytest_selfheal.models import Failure, Frame, HealOutcome, HealStatus
+from pytest_selfheal.models import Failure, Frame, HealOutcome, HealStatus, History
 from pytest_selfheal.report import json_report, summary_lines
 from pytest_selfheal.settings import Settings
 
@@ -52,6 +52,7 @@ class SelfHealSession:
         self.started = time.time()
         self.outcomes: list[HealOutcome] = []
         self._failures: dict[str, Failure] = {}
+        self.history = History()
         self._items: list[pytest.Item] = []
         self._healer: Healer | None = None
         self._evaluator: Evaluator | None = None
@@ -71,14 +72,20 @@ class SelfHealSession:
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
+        if self._rerunning:
+            return report
+        self.history.durations[item.nodeid] = (
+            self.history.durations.get(item.nodeid, 0.0) + report.duration)
         if (
-            not self._rerunning
-            and report.failed
+            report.failed
             and report.when in ("setup", "call")
             and call.excinfo is not None
             and item.nodeid not in self._failures
         ):
-            self._failures[item.nodeid] = _failure(item, call.excinfo, report)
+            failure = _failure(item, call.excinfo, report)
+            self._failures[item.nodeid] = failure
+            if _timed_out(failure):
+                self.history.hung.add(item.nodeid)
         return report
 
     @pytest.hookimpl(wrapper=True)
@@ -195,7 +202,8 @@ class SelfHealSession:
                                                              layout),
                                   progress=lambda line: self._write(f"  {line}"),
                                   observe=lambda verdict: self.config.hook.
-                                  pytest_selfheal_candidate_evaluated(verdict=verdict))
+                                  pytest_selfheal_candidate_evaluated(verdict=verdict),
+                                  history=self.history)
             if repo is None:
                 self._healer.no_repository_reason = no_repository_reason
         return self._healer
@@ -355,6 +363,13 @@ def _failure(
         frames=tuple(frames),
         test_source=_test_source(item),
     )
+
+
+def _timed_out(failure: Failure) -> bool:
+    """Whether pytest-timeout cut the test off: it loops or waits forever, and running it
+    again costs its whole timeout again."""
+    return failure.exception_type == "Failed" and failure.message.startswith(
+        ("Timeout (>", "Timeout >"))
 
 
 def _test_source(item: pytest.Item) -> str:

@@ -151,7 +151,7 @@ def listener():
 
 
 def run_hostile(pytester: pytest.Pytester, tmp_path: Path, hostile: dict[str, str],
-                port: int) -> tuple[pytest.RunResult, dict[str, object], Path]:
+                port: int, tests: str = TESTS) -> tuple[pytest.RunResult, dict[str, object], Path]:
     root = tmp_path / "project"
     make_git_project(root, {
         "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["src"]\n',
@@ -159,7 +159,7 @@ def run_hostile(pytester: pytest.Pytester, tmp_path: Path, hostile: dict[str, st
         "conftest.py": CONFTEST.format(hostile=hostile),
         "src/calc/__init__.py": "",
         "src/calc/ops.py": OPS,
-        "tests/test_ops.py": TESTS,
+        "tests/test_ops.py": tests,
     })
     scratch = tmp_path / "scratch"
     scratch.mkdir()
@@ -194,8 +194,8 @@ def test_hostile_candidates_fail_with_their_reasons_and_harm_nothing(
     assert heal["change"] == "the fix"
     why = reasons(heal)
     assert set(why) == {*HOSTILE, "the fix"}
-    # Cut off at the floor or at three times the unchanged code's time, whichever is more.
-    assert re.search(r"timed out after \d+\.\ds$", why["loops forever"]), why["loops forever"]
+    # Cut off at a few times what the unchanged code was measured to take.
+    assert re.search(r"timed out after \d+\.\d+s$", why["loops forever"]), why["loops forever"]
     assert "MemoryError" in why["allocates without bound"]
     assert "ended abruptly with exit code 3" in why["calls os._exit"]
     assert "SystemExit" in why["calls sys.exit"]
@@ -217,7 +217,10 @@ def test_hostile_candidates_fail_with_their_reasons_and_harm_nothing(
 @pytest.mark.skipif(ProcessCage(8).path is None and os.geteuid() == 0,
                     reason="needs a writable pids cgroup (or a non-root user) to cap processes")
 def test_a_fork_bomb_is_capped_and_cleaned_up(pytester: pytest.Pytester, tmp_path: Path):
-    result, report, _ = run_hostile(pytester, tmp_path, FORK_BOMB, 0)
+    # A test that takes a second gives candidates a few seconds: far more than a capped
+    # bomb needs to fail, so what stops it is the cap, not the time limit.
+    slow = TESTS.replace("def test_double():\n", "def test_double():\n    time.sleep(1)\n")
+    result, report, _ = run_hostile(pytester, tmp_path, FORK_BOMB, 0, "import time\n" + slow)
     result.assert_outcomes(failed=1, passed=1)
     (heal,) = report["heals"]
     assert heal["status"] == "healed"

@@ -2,12 +2,20 @@ from __future__ import annotations
 
 import signal
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
-from pytest_selfheal.evaluate import Evaluator, Limits, Overlay, ProjectLayout, judge
-from pytest_selfheal.evaluate.contain import FORK_FLOOR_S, SUBPROCESS_FLOOR_S
+from pytest_selfheal.evaluate import (
+    Evaluator,
+    Limits,
+    Overlay,
+    PathCost,
+    ProjectLayout,
+    Workload,
+    judge,
+)
 from pytest_selfheal.models import Candidate, FunctionRef
 
 LIB = "def is_adult(age):\n    return age > 18\n"
@@ -59,6 +67,10 @@ def candidate(source: str) -> Candidate:
 
 
 LIMITS = Limits(timeout_s=60, cpu_s=60)
+
+
+def workload(expected: dict[str, str]) -> Workload:
+    return Workload(expected, {}, deadline=time.perf_counter() + 600)
 
 
 def test_scratch_copy_leaves_out_version_control_and_environments(layout):
@@ -178,8 +190,7 @@ def test_pool_returns_the_earliest_passing_candidate_in_order(layout):
         winner = pool.first_passing(
             [candidate(LIB), candidate(LIB.replace(">", "<")), candidate(FIXED),
              candidate(LIB.replace("> 18", ">= 0"))],
-            {ADULT_AT_18: "passed", CHILD: "passed", ADULT: "passed"},
-            LIMITS,
+            workload({ADULT_AT_18: "passed", CHILD: "passed", ADULT: "passed"}),
             should_stop=lambda: False,
             on_verdict=seen.append,
         )
@@ -196,7 +207,7 @@ def test_closing_the_evaluator_deletes_every_scratch_copy(layout, tmp_path, monk
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     pool = Evaluator(layout, workers=2, zygote=None)
-    pool.first_passing([candidate(LIB), candidate(FIXED)], {ADULT_AT_18: "passed"}, LIMITS,
+    pool.first_passing([candidate(LIB), candidate(FIXED)], workload({ADULT_AT_18: "passed"}),
                        should_stop=lambda: False)
     assert len(list(scratch.glob("selfheal-*"))) == 2
     pool.close()
@@ -206,19 +217,26 @@ def test_closing_the_evaluator_deletes_every_scratch_copy(layout, tmp_path, monk
 def test_pool_stops_starting_candidates_when_told(layout):
     pool = Evaluator(layout, workers=1, zygote=None)
     try:
-        winner = pool.first_passing([candidate(FIXED)], {ADULT_AT_18: "passed"}, LIMITS,
+        winner = pool.first_passing([candidate(FIXED)], workload({ADULT_AT_18: "passed"}),
                                     should_stop=lambda: True)
     finally:
         pool.close()
     assert winner is None
 
 
-def test_candidate_time_limits_scale_with_the_baseline_and_have_floors():
-    # Millisecond tests get the floor; slow ones three times their time plus a margin.
-    assert Limits.for_candidates(0.004).timeout_s == FORK_FLOOR_S
-    assert Limits.for_candidates(2.0).timeout_s == 6.5
-    assert Limits.for_candidates(2.0).cpu_s >= 7
-    # A fresh pytest process also starts an interpreter and collects.
-    raised = Limits.for_candidates(0.004).at_least(SUBPROCESS_FLOOR_S)
-    assert (raised.timeout_s, raised.cpu_s) == (SUBPROCESS_FLOOR_S, 4)
-    assert Limits.for_candidates(2.0).at_least(SUBPROCESS_FLOOR_S).timeout_s == 6.5
+def test_time_limits_are_a_few_times_what_the_unchanged_code_was_measured_to_cost():
+    cost = PathCost()
+    # One test alone: 0.25 s of the run was not the test (start-up, collection).
+    cost.observe(tests=1, wall_s=0.30, tests_s=0.05)
+    assert cost.limits(1, 0.05).timeout_s == pytest.approx(3 * 0.30)
+    # Eleven tests took 0.35 s more around them: 35 ms per extra test.
+    cost.observe(tests=11, wall_s=1.10, tests_s=0.50)
+    assert cost.overhead(11) == pytest.approx(0.60)
+    assert cost.limits(21, 1.0).timeout_s == pytest.approx(3 * (0.25 + 20 * 0.035 + 1.0))
+    # No floor: millisecond runs get millisecond limits, so a loop costs little.
+    quick = PathCost()
+    quick.observe(tests=1, wall_s=0.004, tests_s=0.001)
+    assert quick.limits(1, 0.001).timeout_s == pytest.approx(0.012)
+    # The kernel counts CPU in whole seconds: the next one up, and one more.
+    assert quick.limits(1, 0.001).cpu_s == 2
+    assert Limits.within(2.4).doubled() == Limits(timeout_s=4.8, cpu_s=8)

@@ -7,7 +7,6 @@ import pytest
 
 from pytest_selfheal.localize import (
     Spectrum,
-    covering_tests,
     is_test_file,
     line_scores,
     localize,
@@ -111,7 +110,7 @@ def test_coverage_finds_the_suspect_of_a_plain_assertion(tmp_path: Path):
     assert [s.function.qualname for s in suspects] == ["total", "helper"]
     assert suspects[0].score > suspects[1].score
     assert suspects[0].evidence == "coverage"
-    covering = covering_tests(suspects[0].function, coverage)
+    covering = spectrum.tests_running(suspects[0].function)
     assert sorted(covering) == ["tests/test_cart.py::test_add", "tests/test_cart.py::test_total"]
     scores = line_scores(suspects[0].function, spectrum)
     assert set(scores) == {6, 7, 8, 9}

@@ -7,9 +7,10 @@ contained by :mod:`~pytest_selfheal.evaluate.contain` and screened beforehand by
 :mod:`~pytest_selfheal.evaluate.screen`. :class:`Evaluator` schedules them.
 """
 
-from pytest_selfheal.evaluate.contain import Isolation, Limits
-from pytest_selfheal.evaluate.overlay import CoverageSpec, Overlay, ProjectLayout
-from pytest_selfheal.evaluate.pool import Evaluator, judge
+from pytest_selfheal.evaluate.contain import Isolation, Limits, PathCost
+from pytest_selfheal.evaluate.overlay import Overlay, ProjectLayout
+from pytest_selfheal.evaluate.pool import Evaluator, Workload, judge
+from pytest_selfheal.evaluate.spec import CoverageSpec, ReachSpec, RunSpec
 from pytest_selfheal.evaluate.zygote import Runner, Zygote, fork_is_safe
 
 __all__ = [
@@ -18,8 +19,12 @@ __all__ = [
     "Isolation",
     "Limits",
     "Overlay",
+    "PathCost",
     "ProjectLayout",
+    "ReachSpec",
+    "RunSpec",
     "Runner",
+    "Workload",
     "Zygote",
     "fork_is_safe",
     "judge",

@@ -18,7 +18,7 @@ import signal
 import socket
 import struct
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
 
@@ -33,7 +33,7 @@ EXTRA_ADDRESS_SPACE = 1024**3
 class Limits:
     """Limits of one child run.
 
-    :param timeout_s: wall-clock seconds before the watchdog kills the process group.
+    :param timeout_s: wall-clock seconds before the watchdog kills the child.
     :param cpu_s: CPU seconds before the kernel stops the child.
     :param address_space: bytes of address space the child may map in all; ``None``
         for the size it inherited plus :data:`EXTRA_ADDRESS_SPACE`.
@@ -48,24 +48,61 @@ class Limits:
     processes: int = 64
 
     @classmethod
-    def for_candidates(cls, baseline_wall_s: float) -> Limits:
-        """Limits for judging candidates whose unchanged code ran in ``baseline_wall_s``:
-        three times that and half a second, at least :data:`FORK_FLOOR_S`."""
-        timeout = max(FORK_FLOOR_S, 3 * baseline_wall_s + 0.5)
-        return cls(timeout_s=round(timeout, 1), cpu_s=math.ceil(timeout) + 1)
+    def within(cls, timeout_s: float) -> Limits:
+        """Limits of a run that must end within ``timeout_s``: the kernel's CPU limit
+        follows the wall-clock one (whole seconds, rounded up, and one more so that the
+        watchdog, which says why, acts first)."""
+        return cls(timeout_s=timeout_s, cpu_s=math.ceil(timeout_s) + 1)
 
-    def at_least(self, timeout_s: float) -> Limits:
-        """These limits, with at least ``timeout_s`` of wall-clock (and CPU) time."""
-        if self.timeout_s >= timeout_s:
-            return self
-        return replace(self, timeout_s=timeout_s, cpu_s=max(self.cpu_s, math.ceil(timeout_s) + 1))
+    def doubled(self) -> Limits:
+        """These limits with twice the time, for a second chance after a timeout."""
+        return replace(self, timeout_s=2 * self.timeout_s, cpu_s=2 * self.cpu_s)
 
 
-#: The shortest time limit of a candidate: a millisecond baseline says little about
-#: how long a forked child may wait for a core on a busy machine.
-FORK_FLOOR_S: Final = 1.0
-#: A fresh pytest process also starts an interpreter, imports and collects first.
-SUBPROCESS_FLOOR_S: Final = 3.0
+#: How many times its measured cost a run may take before it is cut off: room for a
+#: busy machine, while a candidate that loops costs only a few runs of the unchanged code.
+SLACK: Final = 3.0
+
+
+@dataclass
+class PathCost:
+    """What a run costs on one path of this machine (a fork of the session, or a fresh
+    pytest process) beyond the tests' own phases: forking or starting an interpreter,
+    importing, collecting, containment, and pytest's work around each test.
+
+    Learned from runs of the unchanged code: ``overhead = wall - sum(test phases)``,
+    split into a part per run and a part per test (from runs of different lengths).
+    """
+
+    #: (tests in the run, seconds of overhead) of each run of the unchanged code seen.
+    observations: list[tuple[int, float]] = field(default_factory=list)
+
+    def observe(self, tests: int, wall_s: float, tests_s: float) -> None:
+        """Learn from a run of the unchanged code: ``tests`` tests that took ``tests_s``
+        of the run's ``wall_s``."""
+        if tests > 0:
+            self.observations.append((tests, max(0.0, wall_s - tests_s)))
+
+    @property
+    def known(self) -> bool:
+        return bool(self.observations)
+
+    def overhead(self, tests: int) -> float:
+        """Seconds of overhead of a run of ``tests`` tests, erring on the long side."""
+        fewest = min(n for n, _ in self.observations)
+        per_run = max(o for n, o in self.observations if n == fewest)
+        per_test = max((max(0.0, (o - per_run) / (n - fewest))
+                        for n, o in self.observations if n > fewest), default=0.0)
+        return per_run + per_test * max(0, tests - fewest)
+
+    def limits(self, tests: int, tests_s: float) -> Limits:
+        """Limits for a run of ``tests`` tests that took ``tests_s`` on the unchanged code."""
+        return Limits.within(round(SLACK * (self.overhead(tests) + tests_s), 3))
+
+    def describe(self, tests: int, tests_s: float) -> str:
+        """What a run of these tests was measured to cost, for messages."""
+        return (f"{self.overhead(tests) + tests_s:.2f}s measured for the unchanged code "
+                f"({tests_s:.2f}s of tests)")
 
 
 def _address_space_in_use() -> int:

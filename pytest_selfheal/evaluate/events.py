@@ -4,7 +4,9 @@ A child (a fresh pytest process, or a fork of the session) writes one JSON objec
 line as things happen: ``start`` (a test begins), ``report`` (one phase of it ended),
 ``collect-error``, ``swap-error`` (the candidate could not be loaded), ``crash`` (the
 runner itself failed), ``mismatch`` (the candidate returned something else than the
-original code for the same arguments) and ``finish``. Lines are flushed at once, so
+original code for the same arguments), ``reach`` (the project functions a test entered),
+``measuring`` (the seconds that measuring coverage or reach took), ``note`` and
+``finish``. Lines are flushed at once, so
 when a child has to be killed the parent still knows which test it was in.
 """
 
@@ -26,6 +28,11 @@ LONGREPR_LIMIT = 4000
 def shorten(text: str, limit: int = LONGREPR_LIMIT) -> str:
     """Keep the start and the end of a long text."""
     return text if len(text) <= limit else text[: limit // 2] + "\n...\n" + text[-limit // 2 :]
+
+
+def seconds(value: float) -> str:
+    """A time limit as people read it: ``0.05s``, ``1.3s``."""
+    return f"{value:.2f}s" if value < 1 else f"{value:.1f}s"
 
 
 def outcome_of_phases(phases: Mapping[str, str]) -> str | None:
@@ -50,11 +57,12 @@ class Ending:
     timed_out: bool
     timeout_s: float
     output_tail: str = ""
+    cpu_s: float | None = None
 
 
 def _problem(ending: Ending, finished: bool) -> str:
     if ending.timed_out:
-        return f"timed out after {ending.timeout_s:.1f}s"
+        return f"timed out after {seconds(ending.timeout_s)}"
     code = ending.exit_code
     if code is not None and code < 0:
         try:
@@ -79,7 +87,8 @@ def build_run(
 ) -> TestRun:
     """Turn a child's event lines into a :class:`TestRun`.
 
-    :param coverage: node id -> absolute path -> lines, as the child measured it.
+    :param coverage: node id -> absolute path -> lines, as the child measured it; only
+        the tests that ended are kept (a test cut off has partial lines).
     :param coverage_root: the directory paths in ``coverage`` are made relative to.
     """
     phases: dict[str, dict[str, str]] = {}
@@ -90,6 +99,8 @@ def build_run(
     finished = False
     problem = ""
     notes: list[str] = []
+    reached: dict[str, frozenset[str]] = {}
+    measuring_s = 0.0
     for line in lines:
         try:
             event: dict[str, Any] = json.loads(line)
@@ -114,6 +125,10 @@ def build_run(
             problem = event["message"]
         elif kind == "note":
             notes.append(event["message"])
+        elif kind == "reach":
+            reached[event["nodeid"]] = frozenset(event["functions"])
+        elif kind == "measuring":
+            measuring_s += float(event["seconds"])
         elif kind == "finish":
             finished = True
     problem = problem or _problem(ending, finished)
@@ -124,6 +139,8 @@ def build_run(
     per_test: dict[str, dict[str, frozenset[int]]] = {}
     prefix = coverage_root.rstrip(os.sep) + os.sep
     for nodeid, files in (coverage or {}).items():
+        if nodeid not in outcomes:
+            continue
         per_test[nodeid] = {
             path[len(prefix):].replace(os.sep, "/"): frozenset(executed)
             for path, executed in files.items()
@@ -131,4 +148,7 @@ def build_run(
         }
     return TestRun(outcomes=outcomes, durations=durations, wall_s=ending.wall_s,
                    exit_code=ending.exit_code, problem=problem, first_failure=first_failure,
-                   coverage=per_test, notes=tuple(notes), call_durations=call_durations)
+                   coverage=per_test, notes=tuple(notes), call_durations=call_durations,
+                   reached=reached, timed_out=ending.timed_out, cpu_s=ending.cpu_s,
+                   interrupted=() if started is None or started in outcomes else (started,),
+                   measuring_s=measuring_s)

@@ -22,10 +22,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_selfheal.coverage_map import CHILD_ENVIRONMENT
+from pytest_selfheal.coverage_map import CHILD_ENVIRONMENT, read_per_test
 from pytest_selfheal.errors import EvaluationError
 from pytest_selfheal.evaluate.contain import Isolation, Limits, ProcessCage, kill_group
 from pytest_selfheal.evaluate.events import Ending, build_run
+from pytest_selfheal.evaluate.spec import CoverageSpec, RunSpec
 from pytest_selfheal.models import TestRun
 
 #: Directories never copied into a scratch copy: version control, caches, environments.
@@ -62,16 +63,6 @@ class ProjectLayout:
     import_roots: tuple[str, ...] = ()
     modules: Mapping[str, str] = field(default_factory=dict)
     workdir: str = "."
-
-
-@dataclass(frozen=True)
-class CoverageSpec:
-    """Where a child measures coverage and where it writes what it measured."""
-
-    roots: tuple[str, ...]
-    omit: tuple[str, ...]
-    data_file: str
-    out: str
 
 
 def _ignore_for_copy(directory: str, names: list[str]) -> set[str]:
@@ -152,14 +143,16 @@ class Overlay:
         (run_dir / "tmp").mkdir()
         return run_dir
 
-    def coverage_spec(self, run_dir: Path, measured: Path | None = None) -> CoverageSpec:
-        """Measure the project files under ``measured`` (default: this copy), not tests."""
+    def coverage_spec(self, run_dir: Path, measured: Path | None = None,
+                      files: Sequence[str] = ()) -> CoverageSpec:
+        """Measure the project files under ``measured`` (default: this copy), not tests;
+        only the project-relative ``files`` when given."""
         root = measured or self.root
         return CoverageSpec(
             roots=(str(root),),
             omit=(*(str(root / rel) for rel in self.layout.test_files), "*/conftest.py"),
             data_file=str(run_dir / ".coverage"),
-            out=str(run_dir / "coverage.json"),
+            files=tuple(str(root / relpath) for relpath in files),
         )
 
     def close(self) -> None:
@@ -174,16 +167,22 @@ class Overlay:
         limits: Limits,
         *,
         files: Mapping[str, str] | None = None,
+        expected: Mapping[str, str] | None = None,
         exitfirst: bool = False,
         coverage: bool = False,
+        isolation: Isolation | None = None,
     ) -> TestRun:
         """Run ``nodeids`` in a child pytest, in this order, and wait for the result.
 
         :param files: candidate files written over the copy for this run only.
+        :param coverage: measure per-test line coverage of the project's code.
         """
-        job = SubprocessJob(self, nodeids, limits, files=files or {}, exitfirst=exitfirst,
-                            coverage=coverage)
-        return job.wait()
+        run_dir = self.new_run_dir()
+        spec = RunSpec(nodeids=tuple(nodeids), expected=dict(expected or {}),
+                       exitfirst=exitfirst,
+                       coverage=self.coverage_spec(run_dir) if coverage else None)
+        return SubprocessJob(self, spec, limits, run_dir, files=files or {},
+                             isolation=isolation).wait()
 
 
 class SubprocessJob:
@@ -195,34 +194,28 @@ class SubprocessJob:
     def __init__(
         self,
         overlay: Overlay,
-        nodeids: Sequence[str],
+        spec: RunSpec,
         limits: Limits,
+        run_dir: Path,
         *,
         files: Mapping[str, str],
-        exitfirst: bool,
-        coverage: bool,
-        expected: Mapping[str, str] | None = None,
         isolation: Isolation | None = None,
     ) -> None:
         self.overlay = overlay
+        self.spec = spec
         self.limits = limits
         self.files = dict(files)
         for relpath, text in self.files.items():
             overlay.write(relpath, text)
-        run_dir = overlay.new_run_dir()
         self.run_dir = run_dir
         self.events = run_dir / "events.jsonl"
-        self.coverage = overlay.coverage_spec(run_dir) if coverage else None
         root = overlay.root
         probe: dict[str, Any] = {
-            "select": list(nodeids),
-            "expected": dict(expected or {}),
-            "exitfirst": exitfirst,
+            "spec": spec.to_json(),
             "events": str(self.events),
             "limits": asdict(limits),
             "expect_modules": {name: str(root / rel)
                                for name, rel in overlay.layout.modules.items()},
-            "coverage": None if self.coverage is None else asdict(self.coverage),
             "isolation": None if isolation is None else asdict(isolation),
         }
         (run_dir / "probe.json").write_text(json.dumps(probe), encoding="utf-8")
@@ -233,7 +226,7 @@ class SubprocessJob:
         inifile = overlay.layout.inifile
         if inifile is not None:
             command += ["-c", inifile if os.path.isabs(inifile) else str(root / inifile)]
-        command += sorted({nodeid.split("::", 1)[0] for nodeid in nodeids})
+        command += sorted({nodeid.split("::", 1)[0] for nodeid in spec.nodeids})
         self.output_path = run_dir / "output.txt"
         self.cage = overlay.cage(limits.processes)
         self.started = time.perf_counter()
@@ -247,6 +240,10 @@ class SubprocessJob:
             except OSError as exc:
                 raise EvaluationError(f"cannot start a child pytest: {exc}") from exc
         self.cage.attach(self.process.pid)
+        self._pidfd: int | None = None
+        with contextlib.suppress(AttributeError, OSError):
+            self._pidfd = os.pidfd_open(self.process.pid)
+        self._cpu_s: float | None = None
         self._result: TestRun | None = None
 
     def _environment(self, run_dir: Path) -> dict[str, str]:
@@ -263,20 +260,41 @@ class SubprocessJob:
         environment["TMPDIR"] = str(run_dir / "tmp")
         return environment
 
+    def fileno(self) -> int | None:
+        """Readable when the child has exited; ``None`` where it must be polled."""
+        return self._pidfd
+
+    def _reap(self, block: bool) -> bool:
+        if self.process.returncode is not None:
+            return True
+        try:
+            pid, status, usage = os.wait4(self.process.pid, 0 if block else os.WNOHANG)
+        except ChildProcessError:
+            return True
+        if pid == 0:
+            return False
+        self.process.returncode = os.waitstatus_to_exitcode(status)
+        self._cpu_s = usage.ru_utime + usage.ru_stime
+        return True
+
     @property
     def done(self) -> bool:
         """Whether the child has exited (or must be killed: its time is up)."""
-        return self.process.poll() is not None or time.perf_counter() > self.deadline
+        return self._reap(block=False) or time.perf_counter() > self.deadline
 
     def finish(self) -> TestRun:
         """Collect the result; kills the child first if it is still running."""
         if self._result is not None:
             return self._result
-        timed_out = self.process.poll() is None
+        timed_out = not self._reap(block=False)
         # The whole group goes: the child and anything the candidate spawned.
         kill_group(self.process.pid)
         self.cage.empty()
-        exit_code = self.process.wait()
+        self._reap(block=True)
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
+        exit_code = self.process.returncode
         wall_s = time.perf_counter() - self.started
         for relpath in self.files:
             self.overlay.restore(relpath)
@@ -285,11 +303,11 @@ class SubprocessJob:
         except FileNotFoundError:
             lines = []
         coverage = None
-        if self.coverage is not None and os.path.exists(self.coverage.out):
-            coverage = json.loads(Path(self.coverage.out).read_text(encoding="utf-8"))
+        if self.spec.coverage is not None:
+            coverage = read_per_test(self.spec.coverage.data_file)
         ending = Ending(exit_code=None if timed_out else exit_code, wall_s=wall_s,
                         timed_out=timed_out, timeout_s=self.limits.timeout_s,
-                        output_tail=_tail(self.output_path))
+                        output_tail=_tail(self.output_path), cpu_s=self._cpu_s)
         self._result = build_run(lines, ending, coverage, str(self.overlay.root))
         return self._result
 

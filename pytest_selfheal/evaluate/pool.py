@@ -1,10 +1,15 @@
 """The evaluator: runs tests on candidates, many at once, and picks the winner.
 
 One :class:`Evaluator` serves a whole test session. It keeps a scratch copy of the
-project per worker, forks the session for each candidate when that is safe (the zygote
-path) and starts a fresh pytest process otherwise (the subprocess path), and schedules
-up to ``workers`` children at once from a single thread: no helper threads, so forking
-stays safe.
+project per worker. A worker judges a candidate in a fork of the session, through a
+:class:`~pytest_selfheal.evaluate.zygote.ForkServer` made per heal, when that is safe,
+and in a fresh pytest process otherwise. Every run, measurements and candidates alike,
+goes through one scheduling loop (:meth:`Evaluator._judged`) in the session's single
+thread: no helper threads, so forking stays safe.
+
+Time limits are never constants: each path's cost on this machine is learned from runs of
+the unchanged code (:class:`~pytest_selfheal.evaluate.contain.PathCost`), and a run is
+cut off at a few times what the unchanged code took there.
 """
 
 from __future__ import annotations
@@ -12,29 +17,63 @@ from __future__ import annotations
 import select
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Protocol
 
-from pytest_selfheal.evaluate.contain import SUBPROCESS_FLOOR_S, Isolation, Limits
+from pytest_selfheal.evaluate.contain import Isolation, Limits, PathCost
 from pytest_selfheal.evaluate.overlay import Overlay, ProjectLayout, SubprocessJob
-from pytest_selfheal.evaluate.zygote import ForkJob, Zygote, fork_is_safe
+from pytest_selfheal.evaluate.spec import ReachSpec, RunSpec
+from pytest_selfheal.evaluate.zygote import ForkServer, ServerJob, Zygote, fork_is_safe
 from pytest_selfheal.models import Candidate, TestRun, Verdict
 from pytest_selfheal.patches import is_function_swap
 
-#: How often a pool with subprocess children looks at them, in seconds.
+#: How often the pool looks at a child it cannot wait on through a file descriptor.
 POLL_INTERVAL = 0.02
+FORK, SUBPROCESS = "fork", "subprocess"
 
 
 class Job(Protocol):
     """A running child: a fork of the session or a fresh pytest process."""
 
     overlay: Overlay
+    limits: Limits
     deadline: float
+
+    def fileno(self) -> int | None: ...
 
     @property
     def done(self) -> bool: ...
 
     def finish(self) -> TestRun: ...
+
+
+@dataclass(frozen=True)
+class Workload:
+    """The tests a candidate is judged on, and what they cost on the unchanged code.
+
+    :param expected: node id to the outcome it must have, in run order.
+    :param durations: node id to the seconds its phases took on the unchanged code; a
+        test that never finished there (it hangs) counts as long as the slowest one that
+        did.
+    :param deadline: ``time.perf_counter()`` value by which the heal must end; a run
+        that measures what a path costs may take until then.
+    """
+
+    expected: Mapping[str, str]
+    durations: Mapping[str, float]
+    deadline: float
+
+    @property
+    def nodeids(self) -> tuple[str, ...]:
+        return tuple(self.expected)
+
+    @property
+    def tests_s(self) -> float:
+        """Seconds the tests took on the unchanged code."""
+        slowest = max((self.durations[n] for n in self.expected if n in self.durations),
+                      default=0.0)
+        return sum(self.durations.get(nodeid, slowest) for nodeid in self.expected)
 
 
 def judge(candidate: Candidate, run: TestRun, expected: Mapping[str, str]) -> Verdict:
@@ -56,6 +95,37 @@ def judge(candidate: Candidate, run: TestRun, expected: Mapping[str, str]) -> Ve
                    failure_text=run.first_failure or run.problem)
 
 
+@dataclass(frozen=True)
+class _Task:
+    """One run the loop schedules: a candidate (or the unchanged code) on some tests."""
+
+    key: int
+    candidate: Candidate | None
+    expected: Mapping[str, str]
+    limits: Callable[[str], Limits]
+    exitfirst: bool = False
+    coverage: tuple[str, ...] | None = None
+    reach: tuple[str, ...] = ()
+    compare_outputs: bool = False
+    retried: bool = False
+
+
+@dataclass
+class _Slot:
+    """A worker: its scratch copy, and the fork server of the current heal."""
+
+    overlay: Overlay
+    server: ForkServer | None = None
+
+
+@dataclass
+class _Running:
+    task: _Task
+    slot: _Slot
+    job: Job
+    path: str
+
+
 class Evaluator:
     """Judges candidates against selected tests on ``workers`` children at once.
 
@@ -72,83 +142,235 @@ class Evaluator:
         self.zygote = zygote
         self.isolation = isolation or Isolation(network=True, readonly=(str(layout.root),))
         self.notes: list[str] = []
+        #: What runs cost on each path, learned from runs of the unchanged code.
+        self.costs: dict[str, PathCost] = {FORK: PathCost(), SUBPROCESS: PathCost()}
         self._sources: dict[str, str] = {}
-        self._overlays: list[Overlay] = []
-        self._idle: list[Overlay] = []
+        self._slots: list[_Slot] = []
+        self._idle: list[_Slot] = []
+        self._calibrating: _Running | None = None
 
-    # -- scratch copies ------------------------------------------------------------------
+    # -- code and paths ------------------------------------------------------------------
 
-    def _take_overlay(self) -> Overlay:
-        if not self._idle:
-            overlay = Overlay(self.layout, self._sources)
-            self._overlays.append(overlay)
-            return overlay
-        return self._idle.pop()
+    def source(self, relpath: str) -> str:
+        """The module's text every run starts from: an accepted fix, or the file."""
+        if relpath in self._sources:
+            return self._sources[relpath]
+        return (self.layout.root / relpath).read_bytes().decode("utf-8")
 
     def set_source(self, relpath: str, text: str) -> None:
         """Make an accepted fix part of the code every later run starts from."""
         self._sources[relpath] = text
-        for overlay in self._overlays:
-            overlay.set_base(relpath, text)
+        for slot in self._slots:
+            slot.overlay.set_base(relpath, text)
+        self.release()  # forks of the session from before the fix run the old code
 
     def backend(self, candidate: Candidate | None = None) -> str:
         """``fork`` when a child can be forked for this candidate, else ``subprocess``."""
         if self.zygote is None:
-            return "subprocess"
+            return SUBPROCESS
         why = fork_is_safe()
         if why:
-            if why not in self.notes:
-                self.notes.append(f"{why}; candidates run in fresh pytest processes")
-            return "subprocess"
-        if candidate is not None:
-            base = self._sources.get(candidate.function.path)
-            if base is None:
-                base = (self.layout.root / candidate.function.path).read_bytes().decode("utf-8")
-            if not is_function_swap(base, candidate.source, candidate.function.qualname):
-                return "subprocess"  # module-level code changed: a swap cannot show it
-        return "fork"
+            self._note(f"{why}; candidates run in fresh pytest processes")
+            return SUBPROCESS
+        if candidate is not None and not is_function_swap(
+                self.source(candidate.function.path), candidate.source,
+                candidate.function.qualname):
+            return SUBPROCESS  # module-level code changed: a swap cannot show it
+        return FORK
 
-    def _start(self, nodeids: Sequence[str], limits: Limits, candidate: Candidate | None,
-               expected: Mapping[str, str], exitfirst: bool, coverage: bool,
-               compare_outputs: bool = False) -> Job:
-        overlay = self._take_overlay()
-        try:
-            if self.backend(candidate) == "fork":
-                assert self.zygote is not None
-                return ForkJob(self.zygote, overlay, nodeids, limits, candidate=candidate,
-                               expected=expected, exitfirst=exitfirst, coverage=coverage,
-                               isolation=self.isolation, compare_outputs=compare_outputs)
-            files = {} if candidate is None else {candidate.function.path: candidate.source}
-            return SubprocessJob(overlay, nodeids, limits.at_least(SUBPROCESS_FLOOR_S),
-                                 files=files, exitfirst=exitfirst,
-                                 coverage=coverage, expected=expected, isolation=self.isolation)
-        except BaseException:
-            self._idle.append(overlay)
-            raise
+    def _note(self, note: str) -> None:
+        if note not in self.notes:
+            self.notes.append(note)
 
-    def _finish(self, job: Job) -> TestRun:
-        try:
-            run = job.finish()
-        finally:
-            self._idle.append(job.overlay)
-        for note in run.notes:
-            if note not in self.notes:
-                self.notes.append(note)
-        return run
+    def candidate_limits(self, workload: Workload, path: str) -> Limits:
+        """Limits for judging a candidate on ``workload`` on ``path``: a few times what
+        the unchanged code costs there, measured first if this session has not yet."""
+        cost = self.costs[path]
+        if not cost.known:
+            self._measure_cost(workload, path)
+        if not cost.known:  # the measurement itself failed: the heal's time is the limit
+            return Limits.within(max(0.0, workload.deadline - time.perf_counter()))
+        return cost.limits(len(workload.expected), workload.tests_s)
+
+    def _measure_cost(self, workload: Workload, path: str) -> None:
+        if path == SUBPROCESS and self._calibrating is None:
+            self.calibrate(workload)
+        if path == SUBPROCESS and self._calibrating is not None:
+            calibrating, self._calibrating = self._calibrating, None
+            while not calibrating.job.done:
+                select.select([fd for fd in [calibrating.job.fileno()] if fd is not None], [], [],
+                              POLL_INTERVAL)
+            self._finish(calibrating)
+            return
+        limits = Limits.within(max(0.0, workload.deadline - time.perf_counter()))
+        task = _Task(0, None, {}, lambda _: limits)
+        for _ in self._judged(iter([task]), paths={0: path}, nodeids={0: workload.nodeids}):
+            pass
+
+    def calibrate(self, workload: Workload) -> None:
+        """Start timing the unchanged code in a fresh pytest process, once per session,
+        without waiting: the winner's verification needs it, and meanwhile candidates
+        are judged in forks."""
+        if self.costs[SUBPROCESS].known or self._calibrating is not None:
+            return
+        limits = Limits.within(max(0.0, workload.deadline - time.perf_counter()))
+        task = _Task(0, None, {}, lambda _: limits)
+        self._calibrating = self._start(task, workload.nodeids, SUBPROCESS)
 
     # -- running -------------------------------------------------------------------------
 
-    def run(self, nodeids: Sequence[str], limits: Limits, *, coverage: bool = False) -> TestRun:
-        """Run the tests on the current code (no candidate), all of them."""
-        job = self._start(nodeids, limits, None, {}, exitfirst=False, coverage=coverage)
-        _wait_any([job], time.perf_counter() + limits.timeout_s + 5)
-        return self._finish(job)
+    def _spec(self, task: _Task, nodeids: Sequence[str], path: str, overlay: Overlay,
+              run_dir: Path) -> RunSpec:
+        # A fork measures the project where the session imported it from; a fresh
+        # process measures its scratch copy.
+        root = (self.layout.root if path == FORK else overlay.root)
+        coverage = None
+        if task.coverage is not None:
+            coverage = overlay.coverage_spec(run_dir, root, task.coverage)
+        reach = None
+        if task.reach:
+            reach = ReachSpec(sources={str(root / rel): self.source(rel) for rel in task.reach},
+                              relpaths={str(root / rel): rel for rel in task.reach})
+        return RunSpec(nodeids=tuple(nodeids), expected=dict(task.expected),
+                       exitfirst=task.exitfirst, coverage=coverage, reach=reach,
+                       compare_outputs=task.compare_outputs)
+
+    def _start(self, task: _Task, nodeids: Sequence[str], path: str) -> _Running:
+        # Before a worker is taken: the limits may first need a run of their own.
+        limits = task.limits(path)
+        slot = self._idle.pop() if self._idle else self._new_slot()
+        try:
+            run_dir = slot.overlay.new_run_dir()
+            spec = self._spec(task, nodeids, path, slot.overlay, run_dir)
+            job: Job
+            if path == FORK:
+                assert self.zygote is not None
+                if slot.server is None or slot.server.dead:
+                    slot.server = ForkServer(self.zygote, slot.overlay, self.isolation,
+                                             slot.overlay.cage(limits.processes))
+                job = ServerJob(slot.server, spec, limits, task.candidate, run_dir,
+                                str(self.layout.root))
+            else:
+                files = ({} if task.candidate is None
+                         else {task.candidate.function.path: task.candidate.source})
+                job = SubprocessJob(slot.overlay, spec, limits, run_dir, files=files,
+                                    isolation=self.isolation)
+        except BaseException:
+            self._idle.append(slot)
+            raise
+        return _Running(task, slot, job, path)
+
+    def _new_slot(self) -> _Slot:
+        slot = _Slot(Overlay(self.layout, self._sources))
+        self._slots.append(slot)
+        return slot
+
+    def _finish(self, running: _Running) -> TestRun:
+        try:
+            run = running.job.finish()
+        finally:
+            self._idle.append(running.slot)
+        for note in (*run.notes, *(running.slot.server.notes if running.slot.server else ())):
+            self._note(note)
+        if (running.task.candidate is None and not run.problem and not run.timed_out
+                and run.outcomes):
+            self.costs[running.path].observe(len(run.outcomes), run.wall_s - run.measuring_s,
+                                             run.tests_s)
+        return run
+
+    def _judged(
+        self,
+        tasks: Iterator[_Task],
+        *,
+        paths: Mapping[int, str] | None = None,
+        nodeids: Mapping[int, Sequence[str]] | None = None,
+        keep: Callable[[int], bool] = lambda key: True,
+        parallel: int | None = None,
+    ) -> Iterator[tuple[_Task, TestRun]]:
+        """The scheduling loop: start tasks on free workers, yield each finished one.
+
+        A task that ran out of time while computing for less than a third of it was kept
+        waiting by a busy machine, not looping: it runs once more with twice the time.
+
+        :param paths: the path of a task by key, when not the one its candidate needs.
+        :param nodeids: the tests of a task by key, when not those of its ``expected``.
+        :param keep: asked after each finished task whether a running one still matters;
+            those that no longer do are stopped.
+        """
+        running: dict[int, _Running] = {}
+        again: list[_Task] = []
+        width = parallel or self.workers
+        try:
+            while True:
+                while len(running) < width:
+                    task = again.pop(0) if again else next(tasks, None)
+                    if task is None:
+                        break
+                    path = (paths or {}).get(task.key) or self.backend(task.candidate)
+                    tests = (nodeids or {}).get(task.key) or tuple(task.expected)
+                    running[task.key] = self._start(task, tests, path)
+                if not running:
+                    return
+                for key in self._wait_any(running):
+                    done = running.pop(key)
+                    run = self._finish(done)
+                    if (run.timed_out and not done.task.retried and run.cpu_s is not None
+                            and run.cpu_s < done.job.limits.timeout_s / 3):
+                        again.append(replace(done.task, retried=True,
+                                             limits=_doubled(done.task.limits)))
+                        continue
+                    yield done.task, run
+                for key in [k for k in running if not keep(k)]:
+                    self._finish(running.pop(key))
+        finally:
+            for done in running.values():
+                self._finish(done)
+
+    def _wait_any(self, running: Mapping[int, _Running]) -> list[int]:
+        """Block until at least one job is done; the keys of those done."""
+        while True:
+            finished = [key for key, item in running.items() if item.job.done]
+            if finished:
+                return finished
+            fds = [fd for item in running.values() if (fd := item.job.fileno()) is not None]
+            wait = max(0.0, min(item.job.deadline for item in running.values())
+                       - time.perf_counter())
+            if len(fds) < len(running):
+                wait = min(wait, POLL_INTERVAL)
+            select.select(fds, [], [], wait)
+
+    def run(
+        self,
+        nodeids: Sequence[str],
+        limits: Limits,
+        *,
+        coverage: Sequence[str] | None = None,
+        reach: Sequence[str] = (),
+        spread: bool = False,
+        lead: Sequence[str] = (),
+    ) -> TestRun:
+        """Run tests on the current code (no candidate), every one of them.
+
+        :param coverage: measure per-test line coverage of these project files, or of
+            the whole project when empty; ``None`` for none.
+        :param reach: project modules whose functions each test is checked to enter.
+        :param spread: split the tests over the workers, each child running ``lead``
+            first and then its share; the runs are merged into one.
+        """
+        shares = ([tuple(nodeids)] if not spread
+                  else [tuple(nodeids[k::self.workers]) for k in range(self.workers)])
+        tasks = [_Task(key, None, {}, lambda _: limits,
+                       coverage=None if coverage is None else tuple(coverage),
+                       reach=tuple(reach))
+                 for key, share in enumerate(shares) if share]
+        tests = {task.key: (*lead, *shares[task.key]) for task in tasks}
+        runs = [run for _, run in self._judged(iter(tasks), nodeids=tests)]
+        return merge_runs(runs)
 
     def first_passing(
         self,
         candidates: Iterable[Candidate],
-        expected: Mapping[str, str],
-        limits: Limits,
+        workload: Workload,
         *,
         should_stop: Callable[[], bool],
         on_verdict: Callable[[Verdict], None] = lambda verdict: None,
@@ -157,60 +379,40 @@ class Evaluator:
         """Evaluate candidates until one passes; return the earliest passing one in order.
 
         The failing test runs first and a child stops at the first test that does not
-        end as ``expected`` says. The winner is the passing candidate that comes first
-        in ``candidates``, not the first to finish, so a run is reproducible whatever
-        the scheduling.
+        end as expected. The winner is the passing candidate that comes first in
+        ``candidates``, not the first to finish, so a run is reproducible whatever the
+        scheduling.
 
-        :param expected: selected node id to the outcome it must have, in run order.
         :param should_stop: polled before each new candidate starts (budget, deadline).
         :param reject: screening: a reason to fail a candidate without running it.
         """
-        nodeids = list(expected)
-        if self.zygote is not None:
-            self.zygote.forget()
-        best: tuple[int, Verdict] | None = None
-        running: dict[int, tuple[Candidate, Job]] = {}
-        source: Iterator[tuple[int, Candidate]] = enumerate(candidates)
-        exhausted = False
-        try:
-            while True:
-                while not exhausted and best is None and len(running) < self.workers:
-                    item = None if should_stop() else next(source, None)
-                    if item is None:
-                        exhausted = True
-                        break
-                    index, candidate = item
-                    why = reject(candidate)
-                    if why:
-                        on_verdict(Verdict(candidate, False, why, 0, len(expected), 0.0,
-                                           rejected=True))
-                        continue
-                    running[index] = (candidate, self._start(
-                        nodeids, limits, candidate, expected, exitfirst=True, coverage=False))
-                if not running:
-                    break
-                for index in _wait_any([job for _, job in running.values()],
-                                       time.perf_counter() + limits.timeout_s + 5,
-                                       keys=list(running)):
-                    candidate, job = running.pop(index)
-                    verdict = judge(candidate, self._finish(job), expected)
-                    on_verdict(verdict)
-                    if verdict.passed and (best is None or index < best[0]):
-                        best = (index, verdict)
-                if best is not None:
-                    # Only candidates before the winner can still change the answer.
-                    for index in [i for i in running if i > best[0]]:
-                        self._finish(running.pop(index)[1])
-        finally:
-            for _, job in running.values():
-                self._finish(job)
-        return None if best is None else best[1]
+        best: list[tuple[int, Verdict]] = []
+        expected = workload.expected
+
+        def tasks() -> Iterator[_Task]:
+            for index, candidate in enumerate(candidates):
+                if best or should_stop():
+                    return
+                why = reject(candidate)
+                if why:
+                    on_verdict(Verdict(candidate, False, why, 0, len(expected), 0.0,
+                                       rejected=True))
+                    continue
+                yield _Task(index, candidate, expected,
+                            lambda path: self.candidate_limits(workload, path), exitfirst=True)
+
+        for task, run in self._judged(tasks(), keep=lambda key: not best or key < best[0][0]):
+            assert task.candidate is not None
+            verdict = judge(task.candidate, run, expected)
+            on_verdict(verdict)
+            if verdict.passed and (not best or task.key < best[0][0]):
+                best[:] = [(task.key, verdict)]
+        return best[0][1] if best else None
 
     def judge_all(
         self,
         candidates: Sequence[Candidate],
-        expected: Mapping[str, str],
-        limits: Limits,
+        workload: Workload,
         *,
         should_stop: Callable[[], bool],
         on_verdict: Callable[[Verdict], None] = lambda verdict: None,
@@ -227,53 +429,41 @@ class Evaluator:
             what the original code returns on the same arguments (fork path only; a
             candidate that cannot be forked fails with the reason).
         """
-        nodeids = list(expected)
-        if self.zygote is not None:
-            self.zygote.forget()
+        expected = workload.expected
         verdicts: dict[int, Verdict] = {}
-        running: dict[int, tuple[Candidate, Job]] = {}
-        pending = list(enumerate(candidates))
-        try:
-            while pending or running:
-                while pending and len(running) < self.workers and not should_stop():
-                    index, candidate = pending.pop(0)
-                    why = reject(candidate)
-                    if not why and compare_outputs and self.backend(candidate) != "fork":
-                        why = ("equal outputs can only be checked in a fork of the session, "
-                               "and this candidate cannot be forked")
-                    if why:
-                        verdicts[index] = Verdict(candidate, False, why, 0, len(expected), 0.0,
-                                                  rejected=True)
-                        on_verdict(verdicts[index])
-                        continue
-                    running[index] = (candidate, self._start(
-                        nodeids, limits, candidate, expected, exitfirst=False, coverage=False,
-                        compare_outputs=compare_outputs))
-                if not running:
-                    break
-                for index in _wait_any([job for _, job in running.values()],
-                                       time.perf_counter() + limits.timeout_s + 5,
-                                       keys=list(running)):
-                    candidate, job = running.pop(index)
-                    run = self._finish(job)
-                    verdict = judge(candidate, run, expected)
-                    verdict = replace(verdict, pattern=tuple(
-                        (nodeid, run.outcomes.get(nodeid, "not run")) for nodeid in nodeids))
-                    verdicts[index] = verdict
-                    on_verdict(verdict)
-        finally:
-            for _, job in running.values():
-                self._finish(job)
+
+        def tasks() -> Iterator[_Task]:
+            for index, candidate in enumerate(candidates):
+                if should_stop():
+                    return
+                why = reject(candidate)
+                if not why and compare_outputs and self.backend(candidate) != FORK:
+                    why = ("equal outputs can only be checked in a fork of the session, "
+                           "and this candidate cannot be forked")
+                if why:
+                    verdicts[index] = Verdict(candidate, False, why, 0, len(expected), 0.0,
+                                              rejected=True)
+                    on_verdict(verdicts[index])
+                    continue
+                yield _Task(index, candidate, expected,
+                            lambda path: self.candidate_limits(workload, path),
+                            compare_outputs=compare_outputs)
+
+        for task, run in self._judged(tasks()):
+            assert task.candidate is not None
+            verdict = replace(judge(task.candidate, run, expected), pattern=tuple(
+                (nodeid, run.outcomes.get(nodeid, "not run")) for nodeid in expected))
+            verdicts[task.key] = verdict
+            on_verdict(verdict)
         return [verdicts[index] for index in sorted(verdicts)]
 
     def time_runs(
         self,
         entries: Sequence[Candidate | None],
-        nodeids: Sequence[str],
-        limits: Limits,
+        workload: Workload,
         repeats: int,
     ) -> list[list[float]]:
-        """Time the call phases of ``nodeids`` on each entry, ``repeats`` times.
+        """Time the call phases of the workload's tests on each entry, ``repeats`` times.
 
         ``None`` is the current code (the baseline). One child runs at a time, so the
         entries never compete for the CPU, and the rounds are interleaved (every entry
@@ -283,47 +473,82 @@ class Evaluator:
         :returns: per entry, the seconds of the summed call phases of each good run.
         """
         samples: list[list[float]] = [[] for _ in entries]
-        if self.zygote is not None:
-            self.zygote.forget()
-        for _ in range(repeats):
-            for index, candidate in enumerate(entries):
-                job = self._start(nodeids, limits, candidate, {}, exitfirst=False,
-                                  coverage=False)
-                _wait_any([job], time.perf_counter() + limits.timeout_s + 5)
-                run = self._finish(job)
-                if run.problem or any(run.outcomes.get(n) not in ("passed", "failed")
-                                      for n in nodeids):
-                    continue
-                samples[index].append(sum(run.call_durations.get(n, 0.0) for n in nodeids))
+        nodeids = workload.nodeids
+        tasks = (_Task(round_ * len(entries) + index, candidate, dict.fromkeys(nodeids, ""),
+                       lambda path: self.candidate_limits(workload, path))
+                 for round_ in range(repeats) for index, candidate in enumerate(entries))
+        for task, run in self._judged(tasks, parallel=1):
+            if run.problem or any(run.outcomes.get(n) not in ("passed", "failed")
+                                  for n in nodeids):
+                continue
+            samples[task.key % len(entries)].append(
+                sum(run.call_durations.get(n, 0.0) for n in nodeids))
         return samples
 
+    def verify(self, sources: Mapping[str, str], workload: Workload) -> tuple[TestRun, str]:
+        """Run every test of ``workload`` on the code plus ``sources`` in a fresh copy of
+        the project, in a fresh pytest process, with no early stop.
+
+        Its time limit comes from the unchanged code's cost in a fresh process, measured
+        once per session; a run that times out gets one more try with twice the time.
+
+        :returns: the run, and its limit with the measurement it came from, for messages.
+        """
+        cost = self.costs[SUBPROCESS]
+        limits = self.candidate_limits(workload, SUBPROCESS)
+        fresh = Overlay(self.layout, {**self._sources, **sources})
+        try:
+            run = fresh.run(workload.nodeids, limits, expected=workload.expected,
+                            isolation=self.isolation)
+            if run.timed_out:
+                limits = limits.doubled()
+                run = fresh.run(workload.nodeids, limits, expected=workload.expected,
+                                isolation=self.isolation)
+        finally:
+            fresh.close()
+        basis = (cost.describe(len(workload.expected), workload.tests_s) if cost.known
+                 else "no measurement of the unchanged code")
+        return run, f"limit {limits.timeout_s:.1f}s, from {basis}"
+
+    def release(self) -> None:
+        """Stop the fork servers: the session they were forked from has moved on."""
+        if self._calibrating is not None:
+            self._finish(self._calibrating)  # stops it: the next heal starts it again
+            self._calibrating = None
+        for slot in self._slots:
+            if slot.server is not None:
+                slot.server.close()
+                slot.server = None
+
     def close(self) -> None:
-        """Delete every scratch copy; close what forking holds open."""
-        for overlay in self._overlays:
-            overlay.close()
-        self._overlays.clear()
+        """Delete every scratch copy; stop every fork server."""
+        self.release()
+        for slot in self._slots:
+            slot.overlay.close()
+        self._slots.clear()
         self._idle.clear()
-        if self.zygote is not None:
-            self.zygote.close()
 
 
-def _wait_any(jobs: Sequence[Job], give_up: float, keys: Sequence[int] | None = None
-              ) -> list[int]:
-    """Block until at least one job is done; return the keys (or indexes) of those done."""
-    keys = list(range(len(jobs))) if keys is None else list(keys)
-    while True:
-        finished = [key for key, job in zip(keys, jobs, strict=True) if job.done]
-        if finished or time.perf_counter() > give_up:
-            return finished or keys
-        # Forked children are waited on through their event pipes and exits;
-        # subprocesses are looked at every POLL_INTERVAL.
-        pipes = [fd for fd in (job.waitable for job in jobs if isinstance(job, ForkJob))
-                 if fd is not None]
-        deadline = min(job.deadline for job in jobs)
-        wait = max(0.0, min(deadline, give_up) - time.perf_counter())
-        if len(pipes) < len(jobs):
-            wait = min(wait, POLL_INTERVAL)
-        if pipes:
-            select.select(pipes, [], [], wait)
-        else:
-            time.sleep(wait)
+def _doubled(limits: Callable[[str], Limits]) -> Callable[[str], Limits]:
+    return lambda path: limits(path).doubled()
+
+
+def merge_runs(runs: Sequence[TestRun]) -> TestRun:
+    """One run from runs of parts of the same tests made side by side."""
+    if len(runs) == 1:
+        return runs[0]
+    merged = TestRun(outcomes={}, durations={}, wall_s=0.0, exit_code=0)
+    for run in runs:
+        merged.outcomes.update(run.outcomes)
+        merged.durations.update(run.durations)
+        merged.coverage.update(run.coverage)
+        merged.reached.update(run.reached)
+        merged.call_durations.update(run.call_durations)
+    problems = [run.problem for run in runs if run.problem]
+    return replace(merged, wall_s=max((run.wall_s for run in runs), default=0.0),
+                   exit_code=next((run.exit_code for run in runs if run.exit_code), 0),
+                   problem=problems[0] if problems else "",
+                   first_failure=next((r.first_failure for r in runs if r.first_failure), ""),
+                   notes=tuple(dict.fromkeys(n for run in runs for n in run.notes)),
+                   timed_out=any(run.timed_out for run in runs),
+                   interrupted=tuple(n for run in runs for n in run.interrupted))

@@ -12,12 +12,12 @@ and ``patience`` generations in a row bring no new leader.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from pytest_selfheal.engine import RepairTask
-from pytest_selfheal.evaluate import Evaluator, Limits
+from pytest_selfheal.evaluate import Evaluator, Workload
 from pytest_selfheal.evolve.fitness import Speed, rank, scalar
 from pytest_selfheal.models import Candidate, Verdict
 from pytest_selfheal.patches import diff_size, unified_diff
@@ -80,8 +80,7 @@ def evolve(
     engine: Evolving,
     task: RepairTask,
     evaluator: Evaluator,
-    expected: Mapping[str, str],
-    limits: Limits,
+    workload: Workload,
     shape: Shape,
     *,
     original: str,
@@ -91,6 +90,7 @@ def evolve(
     compare_outputs: bool = False,
 ) -> Evolution:
     """Run generations until a stop condition; see the module docstring."""
+    expected = workload.expected
     failing = [task.failure.nodeid] if task.goal == "repair" else []
     passed_before = tuple(n for n in expected if n not in failing and expected[n] == "passed")
     result = Evolution(timed=passed_before or tuple(expected))
@@ -113,11 +113,11 @@ def evolve(
         room = shape.max_candidates - len(result.verdicts)
         progress(f"generation {result.generations}: judging {min(room, len(candidates))} "
                  f"candidates of {task.suspects[0].function} on {len(expected)} tests")
-        judged = evaluator.judge_all(candidates[:room], expected, limits,
+        judged = evaluator.judge_all(candidates[:room], workload,
                                      should_stop=lambda: time.perf_counter() > shape.deadline,
                                      on_verdict=on_verdict, reject=reject,
                                      compare_outputs=compare_outputs)
-        judged = _time(evaluator, judged, leader, result, limits, shape, progress)
+        judged = _time(evaluator, judged, leader, result, workload, shape, progress)
         if leader is not None:
             leader = next(v for v in result.verdicts if v.candidate is leader.candidate)
         result.ranked = rank(result.verdicts, failing, diff_lines, shape.noise_floor)
@@ -136,7 +136,7 @@ def evolve(
 
 
 def _time(evaluator: Evaluator, judged: list[Verdict], leader: Verdict | None,
-          result: Evolution, limits: Limits, shape: Shape,
+          result: Evolution, workload: Workload, shape: Shape,
           progress: Callable[[str], None]) -> list[Verdict]:
     """Time this generation's passing candidates with the baseline and the leader."""
     passing = [v for v in judged if v.passed]
@@ -147,13 +147,14 @@ def _time(evaluator: Evaluator, judged: list[Verdict], leader: Verdict | None,
     entries: list[Candidate | None] = [None, *(v.candidate for v in again + passing)]
     progress(f"timing {len(passing)} passing candidates against the current code, "
              f"{shape.repeats} runs each")
-    samples = evaluator.time_runs(entries, list(result.timed), limits, shape.repeats)
+    timed = replace(workload, expected=dict.fromkeys(result.timed, "passed"))
+    samples = evaluator.time_runs(entries, timed, shape.repeats)
     result.baseline.extend(samples[0])
-    timed = {id(v.candidate): tuple(s) for v, s in zip(again + passing, samples[1:],
-                                                      strict=True)}
-    judged = [replace(v, samples=timed[id(v.candidate)]) if id(v.candidate) in timed else v
-              for v in judged]
-    result.verdicts[:] = [replace(v, samples=v.samples + timed[id(v.candidate)])
-                          if id(v.candidate) in timed else v for v in result.verdicts]
+    by_candidate = {id(v.candidate): tuple(s) for v, s in zip(again + passing, samples[1:],
+                                                             strict=True)}
+    judged = [replace(v, samples=by_candidate[id(v.candidate)])
+              if id(v.candidate) in by_candidate else v for v in judged]
+    result.verdicts[:] = [replace(v, samples=v.samples + by_candidate[id(v.candidate)])
+                          if id(v.candidate) in by_candidate else v for v in result.verdicts]
     result.verdicts.extend(judged)
     return judged

@@ -1,0 +1,124 @@
+"""Healing under real conditions: a slow machine, and a bug that makes a test hang.
+
+A time limit tuned on a fast machine refuses every fix on a slow one; a test that hangs
+costs its whole timeout each time it is run again. Every run is a subprocess
+(pytester.run): healing hot-reloads the project's modules.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from pytest_selfheal.cli.demo import example_project
+from pytest_selfheal.testing import make_git_project
+
+SEARCH = '''\
+def index_of(items, target):
+    """Where ``target`` is in the sorted ``items``, or -1."""
+    lo, hi = 0, len(items) - 1
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        if items[mid] == target:
+            return mid
+        if items[mid] < target:
+            lo = mid + 1
+        else:
+            hi = mid + 1
+    return -1
+'''
+
+SEARCH_TESTS = '''\
+from finder.search import index_of
+
+
+def test_finds_the_last_item():
+    assert index_of([1, 3, 5], 5) == 2
+
+
+def test_finds_the_first_item_and_not_one_below():
+    assert index_of([1, 3, 5], 1) == 0
+    assert index_of([1, 3, 5], 0) == -1
+
+
+def test_empty_list():
+    assert index_of([], 4) == -1
+
+
+def test_missing_item_above():
+    assert index_of([1, 3, 5], 9) == -1
+'''
+
+
+def heal(pytester: pytest.Pytester, root: Path, *args: str) -> tuple[pytest.RunResult, dict]:
+    result = pytester.run(sys.executable, "-m", "pytest", "-p", "no:randomly", "--selfheal",
+                          "--selfheal-report", "report.json", *args, timeout=600)
+    return result, json.loads((root / "report.json").read_text())
+
+
+def test_a_bug_that_makes_a_test_hang_is_healed_with_pytest_timeout(
+        workdir: Path, pytester: pytest.Pytester):
+    # `hi = mid + 1` never moves `hi` down: looking for the first item loops forever,
+    # until pytest-timeout (signal method) fails the test from inside the loop.
+    root = make_git_project(workdir, {
+        "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["src"]\n'
+                          'timeout = 5\ntimeout_method = "signal"\n',
+        "src/finder/__init__.py": "",
+        "src/finder/search.py": SEARCH,
+        "tests/test_search.py": SEARCH_TESTS,
+    })
+    result, report = heal(pytester, root)
+    result.assert_outcomes(failed=1, passed=3)
+    result.stdout.fnmatch_lines([
+        "*not re-running tests/test_search.py::test_finds_the_first_item_and_not_one_below to*",
+        "*Timeout (>5.0s) from pytest-timeout*",
+    ])
+    (heal_,) = report["heals"]
+    assert heal_["status"] == "healed", heal_["reason"]
+    assert heal_["change"] == "line 11: `mid + 1` -> `mid - 1`"
+    assert heal_["rerun_outcome"] == "passed"
+    # Candidates that still loop are cut off at a few times the finishing tests' time,
+    # not at pytest-timeout's five seconds.
+    loops = [entry for entry in heal_["leaderboard"] if "timed out" in entry["reason"]]
+    assert loops
+    assert all(float(entry["reason"].rsplit(" ", 1)[1].rstrip("s")) < 5 for entry in loops)
+
+
+SLOW_START = "import time\ntime.sleep(1.5)\n"
+
+
+def example_copy(root: Path) -> Path:
+    """A copy of the bundled example project (seven planted bugs) in a new repository."""
+    shutil.copytree(example_project(), root,
+                    ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", ".selfheal"))
+    return make_git_project(root, {})
+
+
+def test_a_slow_machine_heals_exactly_what_a_fast_one_heals(
+        workdir: Path, pytester: pytest.Pytester, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch):
+    # Every Python process started here sleeps 1.5 s first, as on a slow machine or a
+    # container without bytecode caching: the fresh processes that verify each fix take
+    # that much longer, and their time limits must come from measuring them.
+    fast_root = example_copy(workdir / "fast")
+    monkeypatch.chdir(fast_root)
+    _, fast = heal(pytester, fast_root)
+
+    slow_root = example_copy(workdir / "slow")
+    slowdown = tmp_path / "slowdown"
+    slowdown.mkdir()
+    (slowdown / "sitecustomize.py").write_text(SLOW_START)
+    monkeypatch.setenv("PYTHONPATH", str(slowdown))
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.chdir(slow_root)
+    _, slow = heal(pytester, slow_root)
+
+    def healed(report: dict) -> dict[str, str]:
+        return {h["function"]: h["change"] for h in report["heals"] if h["status"] == "healed"}
+
+    assert len(healed(fast)) == 6
+    assert healed(slow) == healed(fast)
