@@ -246,6 +246,8 @@ def summarize(results: Sequence[BugResult], timeout: float, wall: float) -> dict
     return {
         **tally(results),
         "per_kind": {kind: tally([r for r in results if r.kind == kind]) for kind in kinds},
+        # The bugs written apart from the operators: the figure that says what to expect.
+        "not_classic": tally([r for r in results if r.kind != "classic"]),
         "median_s": statistics.median(seconds) if seconds else 0.0,
         "worst_s": max(seconds, default=0.0),
         "candidates": sum(r.candidates for r in results),
@@ -256,18 +258,21 @@ def summarize(results: Sequence[BugResult], timeout: float, wall: float) -> dict
 
 
 def print_table(results: Sequence[BugResult], summary: dict[str, Any]) -> None:
-    print(f"{'bug':<20}{'kind':<15}{'status':<8}{'label':<10}{'search':<7}{'rank':>4}"
-          f"{'seconds':>8}{'cands':>6}  {'operator':<16}change")
+    print(f"{'bug':<20}{'kind':<15}{'status':<8}{'label':<19}{'search':<7}{'rank':>4}"
+          f"{'seconds':>8}{'cands':>6}  {'operator':<18}change")
     for r in results:
         change = "; ".join(r.changes) or (r.reasons[0] if r.reasons else r.detail)
-        print(f"{r.name:<20}{r.kind:<15}{r.status:<8}{r.label or '-':<10}{r.search:<7}"
+        print(f"{r.name:<20}{r.kind:<15}{r.status:<8}{r.label or '-':<19}{r.search:<7}"
               f"{r.rank if r.rank is not None else '-':>4}{r.seconds:>8.1f}{r.candidates:>6}  "
-              f"{', '.join(r.operators) or '-':<16}{change[:80]}")
+              f"{', '.join(r.operators) or '-':<18}{change[:80]}")
     print()
     print(f"{'kind':<15}{'bugs':>5}{'fixed':>6}{'wrong':>6}{'unfixed':>8}{'error':>6}"
           f"{'fixed%':>7}{'wrong/committed':>17}{'verified/wrong':>16}{'rank 1':>7}"
           f"{'search fixed/wrong':>20}")
-    for kind, row in [*summary["per_kind"].items(), ("all", summary)]:
+    rows = [*summary["per_kind"].items(), ("all", summary)]
+    if len(summary["per_kind"]) > 1 and "classic" in summary["per_kind"]:
+        rows.insert(-1, ("not classic", summary["not_classic"]))
+    for kind, row in rows:
         committed = row["fixed"] + row["wrong"]
         print(f"{kind:<15}{row['bugs']:>5}{row['fixed']:>6}{row['wrong']:>6}"
               f"{row['unfixed']:>8}{row['error']:>6}{row['fix_rate']:>7.0%}"
