@@ -1,8 +1,10 @@
-"""How many bugs of ``benchmarks/bugs`` the offline engine really fixes, and how fast.
+"""How many bugs of ``benchmarks/bugs`` the offline engine really fixes, and how many it
+gets wrong.
 
 Each bug is a tiny project: a module with one planted bug, the tests the engine sees
-(``test_<name>.py``) and held-out checks it never sees (``heldout.py``, functions named
-``check_*`` so pytest does not collect them by default). For every bug this script:
+(``test_<name>.py``), held-out checks it never sees (``heldout.py``, functions named
+``check_*`` so pytest does not collect them by default), ``fix.diff`` and a ``bug.toml``
+naming its kind (see ``_corpus.py``). For every bug this script:
 
 1. copies the module and the visible tests (nothing else) to a temporary directory,
    makes it a git repository with one commit, and runs the real plugin there in a
@@ -11,24 +13,28 @@ Each bug is a tiny project: a module with one planted bug, the tests the engine 
 2. applies the diffs of the healed failures from the JSON report;
 3. runs the visible tests and then the held-out checks on the healed code.
 
-A bug counts as **fixed** only when the healed code passes the held-out checks too;
-**plausible** when it passes the visible tests only (the fix fits the tests, not the
-intent); **unfixed** otherwise. Usage::
+A bug is **fixed** when the healed code passes the held-out checks too; **wrong** when the
+plugin would have committed a fix that fails them (or the visible tests), shown with the
+label the report gave it (``assurance``: verified or plausible); **unfixed** when it
+healed nothing. The table also gives the rank of the function ``fix.diff`` touches among
+the report's suspects. The totals, overall and per kind, are the fix rate, the share of
+committed fixes that are wrong, and the share of wrong fixes labelled verified. Usage::
 
     python benchmarks/bench_offline.py                 # every bug, one at a time
     python benchmarks/bench_offline.py --only gcd --only caesar
-    python benchmarks/bench_offline.py --jobs 2 --json results.json
+    python benchmarks/bench_offline.py --kind trap --json results.json
     python benchmarks/bench_offline.py --check-corpus  # buggy fails, fix.diff passes all
 
-Bugs run one at a time by default: the plugin already evaluates candidates on every
-core, so parallel bugs only make each one slower.
+The ``hang`` bugs need pytest-timeout (in the ``test`` extra): their visible tests carry a
+``pytest.mark.timeout(..., method="signal")`` marker. Bugs run one at a time by default:
+the plugin already evaluates candidates on every core, so parallel bugs only make each
+one slower.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -42,14 +48,23 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _corpus import (
+    BUGS,
+    HELDOUT,
+    KINDS,
+    PRIVATE,
+    bug_kind,
+    bug_names,
+    buggy_functions,
+    check_corpus,
+    child_environment,
+    heldout_command,
+    last_line,
+    pytest_command,
+    require_timeout_plugin,
+    test_functions,
+)
 from _machine import describe
-
-BUGS = Path(__file__).resolve().parent / "bugs"
-
-HELDOUT = "heldout.py"
-FIX = "fix.diff"
-# Files of a bug directory the engine must never see.
-PRIVATE = frozenset({HELDOUT, FIX})
 
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "bench",
@@ -57,44 +72,37 @@ GIT_IDENTITY = {
     "GIT_COMMITTER_NAME": "bench",
     "GIT_COMMITTER_EMAIL": "bench@example.invalid",
 }
+STATUSES = ("fixed", "wrong", "unfixed", "error")
 
 
 @dataclass
 class BugResult:
     """What happened to one bug.
 
-    :param status: ``fixed`` (held-out checks pass), ``plausible`` (visible tests only),
-        ``unfixed``, or ``error`` (the run itself broke).
+    :param status: ``fixed`` (held-out checks pass), ``wrong`` (a fix was healed but fails
+        the held-out checks or the visible tests), ``unfixed``, or ``error`` (the run broke).
+    :param label: the ``assurance`` the report gave the healed fix (``verified`` or
+        ``plausible``), empty when nothing was healed.
+    :param search: ``fixed`` or ``wrong`` for the best candidate the search found, even one
+        the plugin did not heal with (failed verification), ``-`` when there was none.
+    :param rank: 1-based rank of the function ``fix.diff`` touches among the suspects,
+        ``None`` when the report does not list it.
     :param seconds: wall time of the ``pytest --selfheal`` run.
     :param operators: the operator of each heal that went into the fix.
     """
 
     name: str
+    kind: str
     status: str
     seconds: float
     candidates: int
+    label: str = ""
+    rank: int | None = None
+    search: str = "-"
     operators: list[str] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     detail: str = ""
-
-
-def bug_names(only: Sequence[str]) -> list[str]:
-    """The bugs to run: every directory of ``benchmarks/bugs``, or the ones asked for."""
-    every = sorted(path.name for path in BUGS.iterdir() if (path / HELDOUT).is_file())
-    unknown = sorted(set(only) - set(every))
-    if unknown:
-        raise SystemExit(f"bench_offline: unknown bug {', '.join(unknown)}; "
-                         f"choose from {', '.join(every)}")
-    return [name for name in every if not only or name in only]
-
-
-def pytest_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
-
-
-def heldout_command() -> list[str]:
-    return pytest_command("-o", "python_functions=check_*", HELDOUT)
 
 
 def make_project(name: str, root: Path) -> Path:
@@ -115,16 +123,16 @@ def make_project(name: str, root: Path) -> Path:
 
 def git(cwd: Path, *args: str) -> str:
     completed = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
-                               env={**os.environ, **GIT_IDENTITY}, check=True)
+                               env={**child_environment(), **GIT_IDENTITY}, check=True)
     return completed.stdout
 
 
-def run_bug(name: str, timeout: float) -> BugResult:
+def run_bug(name: str, timeout: float, reports: Path | None = None) -> BugResult:
     """Heal one bug with the real plugin and judge the result on the held-out checks."""
+    kind = bug_kind(name)
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as scratch:
         project = make_project(name, Path(scratch))
-        test_file = f"test_{name}.py"
-        count = len(test_functions(project / test_file))
+        count = len(test_functions(project / f"test_{name}.py"))
         command = pytest_command("--selfheal", "--selfheal-mode", "suggest",
                                  "--selfheal-report", "r.json",
                                  "--selfheal-timeout", f"{timeout:g}")
@@ -133,112 +141,113 @@ def run_bug(name: str, timeout: float) -> BugResult:
             subprocess.run(command, cwd=project, capture_output=True, text=True,
                            timeout=timeout * (count + 1) + 60, env=child_environment())
         except subprocess.TimeoutExpired:
-            return BugResult(name, "error", time.perf_counter() - started, 0,
+            return BugResult(name, kind, "error", time.perf_counter() - started, 0,
                              detail="the selfheal run did not finish")
         seconds = time.perf_counter() - started
         report_path = project / "r.json"
         if not report_path.is_file():
-            return BugResult(name, "error", seconds, 0, detail="no JSON report was written")
+            return BugResult(name, kind, "error", seconds, 0,
+                             detail="no JSON report was written")
+        if reports is not None:
+            shutil.copy2(report_path, reports / f"{name}.json")
         heals = json.loads(report_path.read_text(encoding="utf-8"))["heals"]
         result = BugResult(
-            name, "unfixed", seconds,
+            name, kind, "unfixed", seconds,
             candidates=sum(heal["candidates_evaluated"] for heal in heals),
+            rank=suspect_rank(name, heals),
             reasons=[f"{heal['status']}: {heal['reason']}" for heal in heals],
         )
         healed = [heal for heal in heals if heal["status"] == "healed"]
-        if not healed:
-            return result
-        for heal in healed:
-            result.operators.append(winning_operator(heal))
-            result.changes.append(heal["change"])
-            applied = subprocess.run(["git", "apply", "-"], cwd=project, input=heal["diff"],
-                                     capture_output=True, text=True, check=False)
-            if applied.returncode != 0:
-                result.status, result.detail = "error", f"diff does not apply: {applied.stderr}"
-                return result
-        visible = subprocess.run(pytest_command(test_file), cwd=project, capture_output=True,
-                                 text=True, timeout=300, env=child_environment())
-        if visible.returncode != 0:
-            result.detail = last_line(visible.stdout)
-            return result
-        shutil.copy2(BUGS / name / HELDOUT, project / HELDOUT)
-        held = subprocess.run(heldout_command(), cwd=project, capture_output=True, text=True,
-                              timeout=300, env=child_environment())
-        result.status = "fixed" if held.returncode == 0 else "plausible"
-        result.detail = last_line(held.stdout)
+        # The best candidate of a failure the plugin did not heal (it failed its
+        # verification, say) tells how far the search itself got.
+        best = healed or [heal for heal in heals if heal.get("diff")]
+        for heal in best:
+            operator, change = best_candidate(heal)
+            result.operators.append(operator)
+            result.changes.append(change)
+        if healed:
+            result.label = ",".join(sorted({heal.get("assurance") or "?" for heal in healed}))
+            result.status, result.detail = judge_diffs(name, project, healed)
+            result.search = result.status
+        elif best:
+            result.search, result.detail = judge_diffs(name, project, best)
         return result
 
 
-def winning_operator(heal: dict[str, Any]) -> str:
+def judge_diffs(name: str, project: Path, heals: Sequence[dict[str, Any]]) -> tuple[str, str]:
+    """``fixed`` or ``wrong`` for the code the heals' diffs make, and the last line said."""
+    skipped = []
+    for heal in heals:
+        # Failures searched apart may find the same candidate, or ones that overlap: the
+        # plugin would heal the first and re-run the others on the healed code.
+        if git_apply(project, heal["diff"], "--check", "--reverse"):
+            continue
+        if not git_apply(project, heal["diff"]):
+            skipped.append(heal["change"])
+    if len(skipped) == len(heals):
+        return "error", f"no diff applies: {'; '.join(skipped)}"
+    visible = subprocess.run(pytest_command(f"test_{name}.py"), cwd=project,
+                             capture_output=True, text=True, timeout=300,
+                             env=child_environment())
+    if visible.returncode != 0:
+        return "wrong", f"visible tests: {last_line(visible.stdout)}"
+    shutil.copy2(BUGS / name / HELDOUT, project / HELDOUT)
+    held = subprocess.run(heldout_command(), cwd=project, capture_output=True, text=True,
+                          timeout=300, env=child_environment())
+    return ("fixed" if held.returncode == 0 else "wrong"), last_line(held.stdout)
+
+
+def git_apply(project: Path, diff: str, *options: str) -> bool:
+    applied = subprocess.run(["git", "apply", *options, "-"], cwd=project, input=diff,
+                             capture_output=True, text=True, check=False)
+    return applied.returncode == 0
+
+
+def suspect_rank(name: str, heals: Sequence[dict[str, Any]]) -> int | None:
+    """Best 1-based rank of the bug's function among the suspects of any heal."""
+    wanted = set(buggy_functions(name))
+    ranks = [position
+             for heal in heals
+             for position, suspect in enumerate(heal.get("suspects") or [], start=1)
+             if suspect["function"] in wanted]
+    return min(ranks, default=None)
+
+
+def best_candidate(heal: dict[str, Any]) -> tuple[str, str]:
+    """Operator and change of the heal's winner, or of its best passing candidate."""
     for entry in heal.get("leaderboard", []):
-        if entry["passed"] and entry["change"] == heal["change"]:
-            return str(entry["operator"])
-    return "?"
+        if entry["passed"] and (entry["change"] == heal["change"] or not heal["change"]):
+            return str(entry["operator"]), str(entry["change"])
+    return "?", heal["change"]
 
 
-def test_functions(path: Path) -> list[str]:
-    return [line.split("(")[0][4:] for line in path.read_text(encoding="utf-8").splitlines()
-            if line.startswith("def test_")]
-
-
-def child_environment() -> dict[str, str]:
-    # No LLM endpoint may leak in from the caller: this measures the offline engine.
-    return {key: value for key, value in os.environ.items()
-            if not key.startswith(("OPENAI_", "SELFHEAL_", "PYTEST_ADDOPTS"))}
-
-
-def last_line(text: str) -> str:
-    lines = text.strip().splitlines()
-    return lines[-1] if lines else ""
-
-
-def check_corpus(names: Sequence[str]) -> int:
-    """Check every bug: its tests fail as shipped and pass, held-out too, with ``fix.diff``."""
-    problems = 0
-    for name in names:
-        with tempfile.TemporaryDirectory(prefix=f"check-{name}-") as scratch:
-            project = Path(scratch) / name
-            shutil.copytree(BUGS / name, project)
-            test_file = f"test_{name}.py"
-            env = child_environment()
-            buggy = subprocess.run(pytest_command(test_file), cwd=project, capture_output=True,
-                                   text=True, env=env, check=False)
-            subprocess.run(["git", "apply", FIX], cwd=project, check=True)
-            fixed = subprocess.run(pytest_command(test_file), cwd=project,
-                                   capture_output=True, text=True, env=env, check=False)
-            held = subprocess.run(heldout_command(), cwd=project, capture_output=True,
-                                  text=True, env=env, check=False)
-            count = len(test_functions(BUGS / name / test_file))
-            checks = sum(1 for line in (BUGS / name / HELDOUT).read_text().splitlines()
-                         if line.startswith("def check_"))
-            verdicts = []
-            if buggy.returncode != 1:
-                verdicts.append("the bug fails no visible test")
-            if fixed.returncode != 0:
-                verdicts.append(f"the fix fails visible tests: {last_line(fixed.stdout)}")
-            if held.returncode != 0:
-                verdicts.append(f"the fix fails held-out checks: {last_line(held.stdout)}")
-            if not 3 <= count <= 8:
-                verdicts.append(f"{count} visible tests, expected 3 to 8")
-            if checks < 5:
-                verdicts.append(f"{checks} held-out checks, expected at least 5")
-            problems += bool(verdicts)
-            print(f"{'ok' if not verdicts else 'BAD':<4}{name:<22}"
-                  f"{'; '.join(verdicts) or last_line(buggy.stdout)}")
-    print(f"{len(names) - problems} of {len(names)} bugs are sound")
-    return 1 if problems else 0
-
-
-def summarize(results: Sequence[BugResult], timeout: float, wall: float) -> dict[str, Any]:
+def tally(results: Sequence[BugResult]) -> dict[str, Any]:
+    """Counts and rates of a group of bugs."""
     total = len(results)
-    counts = {status: sum(1 for r in results if r.status == status)
-              for status in ("fixed", "plausible", "unfixed", "error")}
-    seconds = [r.seconds for r in results]
+    counts = {status: sum(1 for r in results if r.status == status) for status in STATUSES}
+    committed = counts["fixed"] + counts["wrong"]
+    wrong_verified = sum(1 for r in results if r.status == "wrong" and "verified" in r.label)
     return {
         "bugs": total,
         **counts,
+        "wrong_verified": wrong_verified,
         "fix_rate": counts["fixed"] / total if total else 0.0,
-        "plausible_rate": (counts["fixed"] + counts["plausible"]) / total if total else 0.0,
+        "wrong_rate": counts["wrong"] / committed if committed else 0.0,
+        "wrong_verified_share": wrong_verified / counts["wrong"] if counts["wrong"] else 0.0,
+        "localized_first": sum(1 for r in results if r.rank == 1),
+        "search_fixed": sum(1 for r in results if r.search == "fixed"),
+        "search_wrong": sum(1 for r in results if r.search == "wrong"),
+    }
+
+
+def summarize(results: Sequence[BugResult], timeout: float, wall: float) -> dict[str, Any]:
+    seconds = [r.seconds for r in results]
+    kinds = [kind for kind in KINDS if any(r.kind == kind for r in results)]
+    return {
+        **tally(results),
+        "per_kind": {kind: tally([r for r in results if r.kind == kind]) for kind in kinds},
+        # The bugs written apart from the operators: the figure that says what to expect.
+        "not_classic": tally([r for r in results if r.kind != "classic"]),
         "median_s": statistics.median(seconds) if seconds else 0.0,
         "worst_s": max(seconds, default=0.0),
         "candidates": sum(r.candidates for r in results),
@@ -249,19 +258,34 @@ def summarize(results: Sequence[BugResult], timeout: float, wall: float) -> dict
 
 
 def print_table(results: Sequence[BugResult], summary: dict[str, Any]) -> None:
-    print(f"{'bug':<22}{'status':<11}{'seconds':>8}{'cands':>7}  {'operator':<18}change")
+    print(f"{'bug':<20}{'kind':<15}{'status':<8}{'label':<19}{'search':<7}{'rank':>4}"
+          f"{'seconds':>8}{'cands':>6}  {'operator':<18}change")
     for r in results:
         change = "; ".join(r.changes) or (r.reasons[0] if r.reasons else r.detail)
-        print(f"{r.name:<22}{r.status:<11}{r.seconds:>8.1f}{r.candidates:>7}  "
-              f"{', '.join(r.operators) or '-':<18}{change[:90]}")
-    total = summary["bugs"]
+        print(f"{r.name:<20}{r.kind:<15}{r.status:<8}{r.label or '-':<19}{r.search:<7}"
+              f"{r.rank if r.rank is not None else '-':>4}{r.seconds:>8.1f}{r.candidates:>6}  "
+              f"{', '.join(r.operators) or '-':<18}{change[:80]}")
     print()
-    print(f"fixed (verified on held-out checks): {summary['fixed']}/{total} "
-          f"= {summary['fix_rate']:.0%}")
-    print(f"plausible (visible tests pass):       {summary['fixed'] + summary['plausible']}"
-          f"/{total} = {summary['plausible_rate']:.0%}   "
-          f"(plausible only: {summary['plausible']}, unfixed: {summary['unfixed']}, "
-          f"errors: {summary['error']})")
+    print(f"{'kind':<15}{'bugs':>5}{'fixed':>6}{'wrong':>6}{'unfixed':>8}{'error':>6}"
+          f"{'fixed%':>7}{'wrong/committed':>17}{'verified/wrong':>16}{'rank 1':>7}"
+          f"{'search fixed/wrong':>20}")
+    rows = [*summary["per_kind"].items(), ("all", summary)]
+    if len(summary["per_kind"]) > 1 and "classic" in summary["per_kind"]:
+        rows.insert(-1, ("not classic", summary["not_classic"]))
+    for kind, row in rows:
+        committed = row["fixed"] + row["wrong"]
+        print(f"{kind:<15}{row['bugs']:>5}{row['fixed']:>6}{row['wrong']:>6}"
+              f"{row['unfixed']:>8}{row['error']:>6}{row['fix_rate']:>7.0%}"
+              f"{row['wrong']:>8}/{committed:<3}= {row['wrong_rate']:>4.0%}"
+              f"{row['wrong_verified']:>7}/{row['wrong']:<3}= {row['wrong_verified_share']:>4.0%}"
+              f"{row['localized_first']:>7}{row['search_fixed']:>14}/{row['search_wrong']:<5}")
+    print()
+    print(f"fixed (passes held-out checks): {summary['fixed']}/{summary['bugs']} "
+          f"= {summary['fix_rate']:.0%}; wrong fixes: {summary['wrong']} of "
+          f"{summary['fixed'] + summary['wrong']} healed = {summary['wrong_rate']:.0%}, "
+          f"{summary['wrong_verified']} of them labelled verified")
+    print("search: the best candidate found, healed or not (one that failed its "
+          "verification too), judged the same way")
     print(f"seconds per bug: median {summary['median_s']:.1f}, worst {summary['worst_s']:.1f}; "
           f"candidates evaluated: {summary['candidates']}; "
           f"--selfheal-timeout {summary['timeout_s']:g}; wall {summary['wall_s']:.0f}s")
@@ -272,27 +296,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--only", action="append", default=[], metavar="NAME",
                         help="run only this bug (repeatable)")
+    parser.add_argument("--kind", action="append", default=[], choices=KINDS,
+                        help="run only the bugs of this kind (repeatable)")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="bugs healed at once (default 1: the plugin uses every core)")
     parser.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                         help="--selfheal-timeout per failure (default 60)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write results as JSON")
+    parser.add_argument("--reports", type=Path, metavar="DIR",
+                        help="keep each bug's JSON report of the plugin in DIR")
     parser.add_argument("--check-corpus", action="store_true",
                         help="only check the corpus itself: bugs fail, fixes pass")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs must be a positive integer, got {args.jobs!r}")
-    names = bug_names(args.only)
+    names = bug_names(args.only, args.kind)
+    if not names:
+        parser.error("no bug matches --only and --kind together")
+    require_timeout_plugin(names)
     if args.check_corpus:
         return check_corpus(names)
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = [pool.submit(run_bug, name, args.timeout) for name in names]
+        if args.reports is not None:
+            args.reports.mkdir(parents=True, exist_ok=True)
+        futures = [pool.submit(run_bug, name, args.timeout, args.reports) for name in names]
         results = []
         for future in futures:
             result = future.result()
             results.append(result)
-            print(f"  {result.name}: {result.status} ({result.seconds:.1f}s)", file=sys.stderr)
+            print(f"  {result.name}: {result.status} {result.label} (search: {result.search}, "
+                  f"{result.seconds:.1f}s)",
+                  file=sys.stderr, flush=True)
     summary = summarize(results, args.timeout, time.perf_counter() - started)
     print_table(results, summary)
     if args.json is not None:
