@@ -1,24 +1,22 @@
 """Healing one-line bugs injected into real libraries, under their own test suites.
 
-For each library below (pinned sdists that ship their tests), the script:
+For each library below (a pinned sdist that ships its tests) the script downloads the
+sdist once into the cache, where it also builds a virtualenv with this checkout of
+pytest-selfheal (editable) and the pinned test dependencies, and times the plain suite.
+Then, for each bug, it copies the pristine tree, replaces one line, adds a conftest.py
+that timestamps events, commits it all to a new git repository and runs::
 
-1. downloads the sdist (``pip download --no-binary :all: --no-deps``) into the cache and
-   builds one virtualenv there holding this checkout of pytest-selfheal (editable, so it
-   follows the code) and the libraries' pinned test dependencies;
-2. times the library's plain suite (the selection named below) once;
-3. for each bug: copies the pristine tree, replaces one line, adds a conftest.py that
-   timestamps failures and the plugin's hooks, makes a git repository with one commit,
-   and runs ``python -m pytest --selfheal --selfheal-mode branch --selfheal-report
-   r.json -p no:cacheprovider -x`` on the same selection, with the offline engine;
-4. prints, per bug, the plain suite's time, the seconds from the failure to the first
-   judged candidate and to the end of the heal, the status, and whether the committed
-   fix equals the pristine line; then each run's ``selfheal:`` progress lines, timed
-   from the failure, which show where the time went.
+    python -m pytest --selfheal --selfheal-provider offline --selfheal-mode branch \
+        --selfheal-report r.json -p no:cacheprovider -x SELECTION
 
 The whole selection is collected, so the plugin sees every test that reaches the buggy
-module; ``-x`` only spares the benchmark the rest of the suite after the first
-failure's heal, which happens before pytest stops. Targets: every bug's first
-candidate judged within 10 s of its failure and healed within 60 s. Usage::
+module; ``-x`` only spares the benchmark the rest of the suite once the first failure
+is healed. The clocks, all in the pytest process: the failure is pytest's failed report,
+the first candidate the first ``pytest_selfheal_candidate_evaluated`` call, the end of
+the heal ``pytest_selfheal_heal_finished`` (committed, reloaded, re-run). A fix "equals
+the original" when the branch's file is the pristine file. Targets: every bug's first
+candidate within 10 s of its failure, healed within 60 s. Each run's ``selfheal:`` lines,
+timed from the failure, show where the time went. Usage::
 
     python benchmarks/bench_real.py [--cache DIR] [--only NAME] [--run-timeout SECONDS]
 
@@ -167,8 +165,10 @@ def pytest_selfheal_heal_finished(outcome):
     _note("finished", str(outcome.status))
 '''
 
-GIT = ("git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid",
-       "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false")
+GIT = ("git", "-c", "init.defaultBranch=main")
+# Local to each repository: the plugin commits its fixes with the same identity.
+GIT_CONFIG = {"user.name": "bench", "user.email": "bench@example.invalid",
+              "commit.gpgsign": "false"}
 
 
 @dataclass
@@ -187,6 +187,13 @@ class Result:
     timeline: list[str]
 
 
+def quiet(command: list[str]) -> None:
+    """Run ``command``; its output is shown only if it fails."""
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stdout}{done.stderr}")
+
+
 def venv_python(cache: Path) -> Path:
     """The cache's virtualenv: this checkout of the plugin plus the test dependencies."""
     venv = cache / "venv"
@@ -198,9 +205,8 @@ def venv_python(cache: Path) -> Path:
     if stamp.is_file() and stamp.read_text() == wanted and python.exists():
         return python
     print(f"building the virtualenv {venv} ...", flush=True)
-    subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "-e", str(REPO),
-                    *TEST_DEPENDENCIES], check=True)
+    quiet([sys.executable, "-m", "venv", "--clear", str(venv)])
+    quiet([str(python), "-m", "pip", "install", "-q", "-e", str(REPO), *TEST_DEPENDENCIES])
     stamp.write_text(wanted)
     return python
 
@@ -213,8 +219,8 @@ def pristine_tree(python: Path, cache: Path, library: Library) -> Path:
     downloads = cache / "downloads"
     spec = f"{library.name}=={library.version}"
     print(f"downloading the sdist of {spec} ...", flush=True)
-    subprocess.run([str(python), "-m", "pip", "download", "-q", "--no-binary", ":all:",
-                    "--no-deps", "--dest", str(downloads), spec], check=True)
+    quiet([str(python), "-m", "pip", "download", "-q", "--no-binary", ":all:", "--no-deps",
+           "--dest", str(downloads), spec])
     archive = next(path for path in downloads.iterdir()
                    if path.name.lower().replace("_", "-").startswith(f"{library.name}-"
                                                                      f"{library.version}"))
@@ -264,7 +270,9 @@ def make_repository(tree: Path) -> None:
     conftest = tree / "conftest.py"
     before = conftest.read_text() + "\n\n" if conftest.exists() else ""
     conftest.write_text(before + RECORDER)
-    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "pristine + bug"]):
+    commands = [["init", "-q"], *(["config", key, value] for key, value in GIT_CONFIG.items()),
+                ["add", "-A"], ["commit", "-q", "-m", "pristine + bug"]]
+    for command in commands:
         subprocess.run([*GIT, *command], cwd=tree, check=True, capture_output=True)
 
 
@@ -333,8 +341,13 @@ def heal(python: Path, tree: Path, scratch: Path, logs: Path, library: Library, 
         pristine = (tree / bug.path).read_text()
         same = "yes" if fixed == pristine else "no"
     origin = failed if failed is not None else lines[0][0] if lines else 0.0
-    timeline = [f"{stamp - origin:+7.1f}s {text.strip()}" for stamp, text in lines
-                if text.startswith("selfheal:") or text.startswith("[killed")]
+    # The first selfheal line follows pytest's progress dots on the same line.
+    timeline = [f"{stamp - origin:+7.1f}s {text[text.index('selfheal:'):]}"
+                for stamp, text in lines if "selfheal:" in text]
+    timeline += [text for _, text in lines if text.startswith("[killed")]
+    timeline.append("suspects: " + ", ".join(
+        f"{suspect['function']} ({suspect['score']:.2f})"
+        for suspect in outcome.get("suspects") or []))
     return Result(library.name, bug.name, suite_s, since_failure("verdict"),
                   since_failure("finished"), status, same,
                   int(outcome.get("candidates_evaluated") or 0),
