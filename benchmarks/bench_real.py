@@ -1,31 +1,28 @@
 """Healing one-line bugs injected into real libraries, under their own test suites.
 
-For each library below (a pinned sdist that ships its tests) the script downloads the
-sdist once into the cache, where it also builds a virtualenv with this checkout of
-pytest-selfheal (editable) and the pinned test dependencies, and times the plain suite.
-Then, for each bug, it copies the pristine tree, replaces one line, adds a conftest.py
-that timestamps events, commits it all to a new git repository and runs::
+Each library below is a pinned sdist that ships its tests. The script downloads it once
+into the cache (with a virtualenv holding this checkout of pytest-selfheal, editable,
+and the pinned test dependencies) and times its plain suite. For each bug it copies the
+pristine tree, replaces one line, adds a conftest.py that timestamps events, commits it
+all to a new git repository and runs ``python -m pytest --selfheal --selfheal-provider
+offline --selfheal-mode branch --selfheal-report r.json -p no:cacheprovider -x`` on the
+library's selection: all of it is collected, so the plugin sees every test that reaches
+the bug; ``-x`` only skips the rest of the suite once the first failure is healed.
 
-    python -m pytest --selfheal --selfheal-provider offline --selfheal-mode branch \
-        --selfheal-report r.json -p no:cacheprovider -x SELECTION
-
-The whole selection is collected, so the plugin sees every test that reaches the buggy
-module; ``-x`` only spares the benchmark the rest of the suite once the first failure
-is healed. The clocks, all in the pytest process: the failure is pytest's failed report,
-the first candidate the first ``pytest_selfheal_candidate_evaluated`` call, the end of
-the heal ``pytest_selfheal_heal_finished`` (committed, reloaded, re-run). A fix "equals
-the original" when the branch's file is the pristine file. Targets: every bug's first
-candidate within 10 s of its failure, healed within 60 s. Each run's ``selfheal:`` lines,
-timed from the failure, show where the time went. Usage::
+Clocks, in the pytest process: the failure is pytest's failed report, the first
+candidate the first ``pytest_selfheal_candidate_evaluated``, the heal's end
+``pytest_selfheal_heal_finished`` (committed, reloaded, re-run). A fix equals the
+original when the branch's file is the pristine file. Targets: first candidate within
+10 s of the failure, healed within 60 s. Each run's ``selfheal:`` lines, timed from the
+failure, show where the time went. Usage::
 
     python benchmarks/bench_real.py [--cache DIR] [--only NAME] [--run-timeout SECONDS]
-
-Pass ``--cache DIR`` to keep the downloads, the virtualenv and each run's log.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -114,7 +111,7 @@ LIBRARIES = (
         "mpmath/tests without its three slowest files (three quarters of its time, special "
         "functions on the same core); its doctests take over ten minutes here",
         30,
-        (Bug("isqrt never stops on exact squares", "mpmath/libmp/libintmath.py",
+        (Bug("isqrt Newton loop never ends", "mpmath/libmp/libintmath.py",
              "        if y >= r:",
              "        if y > r:"),
          Bug("ifac one factor short", "mpmath/libmp/libintmath.py",
@@ -236,6 +233,8 @@ def pristine_tree(python: Path, cache: Path, library: Library) -> Path:
 
 def pytest_command(python: Path, library: Library) -> list[str]:
     """pytest on the library's selection, as both the plain and the healing runs use it."""
+    # The signal method fails only the test that hangs; the thread method would end the
+    # whole pytest process, the heal with it.
     return [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", ".",
             "--timeout", str(library.timeout_s), "--timeout-method", "signal",
             *library.selection]
@@ -276,6 +275,11 @@ def make_repository(tree: Path) -> None:
         subprocess.run([*GIT, *command], cwd=tree, check=True, capture_output=True)
 
 
+def kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):  # it may have ended meanwhile
+        os.killpg(pid, signal.SIGKILL)
+
+
 def stream(command: list[str], cwd: Path, environment: dict[str, str], log: Path,
            timeout_s: float) -> list[tuple[float, str]]:
     """Run ``command``, timestamping each output line as it arrives; the whole process
@@ -285,7 +289,7 @@ def stream(command: list[str], cwd: Path, environment: dict[str, str], log: Path
     with subprocess.Popen(command, cwd=cwd, env=environment, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, start_new_session=True) as child:
         # A hung run prints nothing: a timer, not the reading loop, has to kill it.
-        watchdog = threading.Timer(timeout_s, os.killpg, (child.pid, signal.SIGKILL))
+        watchdog = threading.Timer(timeout_s, kill_group, (child.pid,))
         watchdog.start()
         assert child.stdout is not None
         for line in child.stdout:
@@ -303,8 +307,25 @@ def committed_file(tree: Path, branch: str, path: str) -> str | None:
     return shown.stdout if shown.returncode == 0 else None
 
 
-def heal(python: Path, tree: Path, scratch: Path, logs: Path, library: Library, bug: Bug,
-         suite_s: float, run_timeout_s: float) -> Result:
+@dataclass(frozen=True)
+class Setup:
+    """What every healing run shares: the virtualenv's python, where logs go, the limit."""
+
+    python: Path
+    logs: Path
+    run_timeout_s: float
+
+
+def read_events(path: Path) -> list[tuple[float, str, str]]:
+    """The recorder's (time, kind, detail) lines, oldest first."""
+    if not path.exists():
+        return []
+    return [(float(stamp), str(kind), str(detail)) for stamp, kind, detail
+            in map(json.loads, path.read_text().splitlines())]
+
+
+def heal(setup: Setup, library: Library, bug: Bug, tree: Path, scratch: Path,
+         suite_s: float) -> Result:
     """Inject ``bug`` into a copy of ``tree``, run pytest --selfheal on it, judge the fix."""
     slug = re.sub(r"\W+", "-", bug.name).strip("-")
     work = scratch / f"{library.name}-{slug}"
@@ -313,33 +334,26 @@ def heal(python: Path, tree: Path, scratch: Path, logs: Path, library: Library, 
     make_repository(work)
     events_path, report_path = scratch / f"{slug}.events", scratch / f"{slug}.json"
     environment = dict(os.environ, BENCH_EVENTS=str(events_path), PYTHONUNBUFFERED="1")
-    command = [*pytest_command(python, library), "-x", "--selfheal", "--selfheal-provider",
-               "offline", "--selfheal-mode", "branch", "--selfheal-report", str(report_path)]
+    command = [*pytest_command(setup.python, library), "-x", "--selfheal",
+               "--selfheal-provider", "offline", "--selfheal-mode", "branch",
+               "--selfheal-report", str(report_path)]
     print(f"  healing {library.name}: {bug.name} ...", flush=True)
-    lines = stream(command, work, environment, logs / f"{library.name}-{slug}.log",
-                   run_timeout_s)
-    events: list[tuple[float, str, str]] = []
-    if events_path.exists():
-        for line in events_path.read_text().splitlines():
-            stamp, kind, detail = json.loads(line)
-            events.append((float(stamp), str(kind), str(detail)))
+    lines = stream(command, work, environment, setup.logs / f"{library.name}-{slug}.log",
+                   setup.run_timeout_s)
+    events = read_events(events_path)
     failed = next((stamp for stamp, kind, _ in events if kind == "failed"), None)
 
     def since_failure(kind: str) -> float | None:
         stamp = next((stamp for stamp, seen, _ in events if seen == kind), None)
         return None if stamp is None or failed is None else stamp - failed
 
-    report: dict[str, Any] = {}
-    if report_path.exists():
-        report = json.loads(report_path.read_text())
-    heals = report.get("heals") or [{}]
-    outcome = heals[0]
+    report: dict[str, Any] = json.loads(report_path.read_text()) if report_path.exists() else {}
+    outcome = (report.get("heals") or [{}])[0]
     status = outcome.get("status") or ("no failure" if failed is None else "no report")
     same = "-"
     if outcome.get("branch"):
         fixed = committed_file(work, outcome["branch"], bug.path)
-        pristine = (tree / bug.path).read_text()
-        same = "yes" if fixed == pristine else "no"
+        same = "yes" if fixed == (tree / bug.path).read_text() else "no"
     origin = failed if failed is not None else lines[0][0] if lines else 0.0
     # The first selfheal line follows pytest's progress dots on the same line.
     timeline = [f"{stamp - origin:+7.1f}s {text[text.index('selfheal:'):]}"
@@ -376,7 +390,7 @@ def print_table(results: list[Result]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, help="keep downloads, the virtualenv and the "
-                        "logs here (default: a temporary directory)")
+                        "logs here for the next run (default: a temporary directory)")
     parser.add_argument("--only", action="append", choices=[lib.name for lib in LIBRARIES],
                         help="run only this library (repeatable)")
     parser.add_argument("--run-timeout", type=float, default=900.0,
@@ -387,18 +401,17 @@ def main() -> None:
         cache = (args.cache or Path(temporary) / "cache").resolve()
         logs = cache / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        python = venv_python(cache)
-        trees = {lib.name: pristine_tree(python, cache, lib) for lib in libraries}
+        setup = Setup(venv_python(cache), logs, args.run_timeout)
+        trees = {lib.name: pristine_tree(setup.python, cache, lib) for lib in libraries}
         load = os.getloadavg()[0]
         print(f"machine: {describe()}; load average {load:.1f} at the start", flush=True)
         results: list[Result] = []
         for library in libraries:
             scratch = Path(tempfile.mkdtemp(prefix=f"{library.name}-", dir=temporary))
             print(f"{library.name}: {library.why}", flush=True)
-            suite_s = plain_suite(python, trees[library.name], scratch, library)
-            for bug in library.bugs:
-                results.append(heal(python, trees[library.name], scratch, logs, library, bug,
-                                    suite_s, args.run_timeout))
+            suite_s = plain_suite(setup.python, trees[library.name], scratch, library)
+            results += [heal(setup, library, bug, trees[library.name], scratch, suite_s)
+                        for bug in library.bugs]
             shutil.rmtree(scratch, ignore_errors=True)
         print()
         print(f"machine: {describe()}; load average {os.getloadavg()[0]:.1f} at the end")
