@@ -230,6 +230,10 @@ def run_items(session: pytest.Session, spec: RunSpec, emit: Emit) -> None:
     never finalized here, so nothing the parent owns is torn down by a child.
     """
     config = session.config
+    # Python's own traceback format: as clear to a reader or a model, and it costs the
+    # same however deep the failure, where pytest's long format reads and parses the
+    # source of every frame (in a fresh fork, more than a small test takes to run).
+    config.option.tbstyle = "native"
     items = {item.nodeid: item for item in session.items}
     selected = [items[nodeid] for nodeid in spec.nodeids if nodeid in items]
     session._setupstate = SetupState()

@@ -221,7 +221,7 @@ class SubprocessJob:
         (run_dir / "probe.json").write_text(json.dumps(probe), encoding="utf-8")
         command = [sys.executable, "-m", "pytest", "-p", "pytest_selfheal.probe",
                    "-p", "no:selfheal", "-p", "no:cacheprovider", "-p", "no:randomly",
-                   "-o", "addopts=", "--rootdir", str(root), "-q",
+                   "-o", "addopts=", "--rootdir", str(root), "-q", "--tb=native",
                    "--basetemp", str(run_dir / "basetemp"), "-W", "ignore::pytest.PytestWarning"]
         inifile = overlay.layout.inifile
         if inifile is not None:

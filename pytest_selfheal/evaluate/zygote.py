@@ -297,6 +297,13 @@ def _serve(zygote: Zygote, workdir: Path, jobs: int, frames: int, isolation: Iso
             os.dup2(devnull, fd)
         os.close(devnull)
         _, notes = isolate(isolation)
+        if cage_procs is not None:
+            # The server enters the pids cgroup once; each child it forks is born in it
+            # (moving every child in would cost each one more than its tests).
+            try:
+                _write_pid(cage_procs)
+            except OSError as exc:
+                notes.append(f"cannot enter the pids cgroup: {exc}")
         for note in notes:
             _send(frames, _NOTE, json.dumps({"message": note}).encode())
         gc.freeze()
@@ -331,7 +338,7 @@ def _run_job(zygote: Zygote, workdir: Path, job: dict[str, Any], jobs: int, fram
         os.close(events_read)
         os.close(jobs)
         os.close(frames)
-        _child(zygote, workdir, job, limits, candidate, target, cage_procs, events_write)
+        _child(zygote, workdir, job, limits, candidate, target, events_write)
     os.close(events_write)
     pidfd = os.pidfd_open(pid)
     deadline = started + limits.timeout_s
@@ -412,8 +419,13 @@ def _caged(cage_procs: str | None) -> set[int]:  # pragma: no cover - in the for
     if cage_procs is None:
         return set()
     with contextlib.suppress(OSError, ValueError):
-        return {int(pid) for pid in Path(cage_procs).read_text().split()}
+        return {int(pid) for pid in Path(cage_procs).read_text().split()} - {os.getpid()}
     return set()
+
+
+def _write_pid(procs_file: str) -> None:  # pragma: no cover - runs in the fork server
+    with open(procs_file, "w", encoding="ascii") as procs:
+        procs.write(str(os.getpid()))
 
 
 def _child(
@@ -423,7 +435,6 @@ def _child(
     limits: Limits,
     candidate: Candidate | None,
     target: SwapTarget | str | None,
-    cage_procs: str | None,
     events_write: int,
 ) -> NoReturn:  # pragma: no cover - runs in the forked child
     def emit(event: dict[str, Any]) -> None:
@@ -434,13 +445,6 @@ def _child(
     spec = RunSpec.from_json(job["spec"])
     try:
         os.setpgid(0, 0)
-        if cage_procs is not None:
-            # Enter the cage before anything else, so all this child forks is in it.
-            try:
-                with open(cage_procs, "w") as procs:
-                    procs.write(str(os.getpid()))
-            except OSError as exc:
-                emit({"event": "note", "message": f"cannot enter the pids cgroup: {exc}"})
         apply_limits(limits)
         tmp = os.path.join(job["run_dir"], "tmp")
         os.environ["TMPDIR"] = tmp
