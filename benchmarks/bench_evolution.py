@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import describe
 
-from pytest_selfheal.report import sparkline
+from pytest_selfheal._reports.report import sparkline
 from pytest_selfheal.testing import OpenAIServer, Request, fenced, make_git_project
 
 BUGGY = '''\

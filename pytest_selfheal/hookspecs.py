@@ -14,9 +14,9 @@ import pluggy
 if TYPE_CHECKING:
     import pytest
 
-    from pytest_selfheal.engine import Engine
+    from pytest_selfheal._settings import Settings
+    from pytest_selfheal.engines.base import Engine
     from pytest_selfheal.models import HealOutcome, Verdict
-    from pytest_selfheal.settings import Settings
 
 hookspec = pluggy.HookspecMarker("pytest")
 
@@ -26,7 +26,7 @@ def pytest_selfheal_make_engine(config: pytest.Config, settings: Settings) -> En
     """Return the engine that proposes candidate fixes, or ``None`` for the default.
 
     The first implementation that returns an engine wins. An engine has a ``name``
-    and a ``propose(task, feedback)`` method (see :class:`pytest_selfheal.engine.Engine`);
+    and a ``propose(task, feedback)`` method (see :class:`pytest_selfheal.engines.base.Engine`);
     its candidates go through the same screening, evaluation and verification as the
     built-in engines' ones.
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 #: Exit code of a child test run whose project modules were imported from outside the
-#: scratch copy it was meant to test (see :mod:`pytest_selfheal.probe`).
+#: scratch copy it was meant to test (see :mod:`pytest_selfheal.plugin._probe`).
 EXIT_WRONG_IMPORT: Final = 97
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_selfheal import commits
+from pytest_selfheal._vcs import commit_messages as commits
 from pytest_selfheal.models import Candidate, Failure, Fitness, FunctionRef
 
 CANDIDATE = Candidate(FunctionRef("src/shop/cart.py", "Cart.total", 10, 14), "...", "swap",

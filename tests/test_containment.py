@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_selfheal.evaluate.contain import ProcessCage
+from pytest_selfheal._evaluate.contain import ProcessCage
 from pytest_selfheal.testing import make_git_project
 
 OPS = '''\

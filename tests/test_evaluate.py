@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_selfheal.evaluate import (
+from pytest_selfheal._evaluate import (
     Evaluator,
     Limits,
     Overlay,

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from pytest_selfheal._store import Store
 from pytest_selfheal.cli import main
-from pytest_selfheal.store import Store
 from pytest_selfheal.testing import OpenAIServer, Request, fenced, git, make_git_project
 
 #: The correct-but-quadratic original, with a bug on the empty list.

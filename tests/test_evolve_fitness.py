@@ -11,12 +11,12 @@ from collections.abc import Callable
 
 import pytest
 
-from pytest_selfheal.evaluate.equality import OutputWatch, original_function
-from pytest_selfheal.evolve.engine import temperature
-from pytest_selfheal.evolve.fitness import Speed, is_faster, rank, speedup
-from pytest_selfheal.evolve.population import Population, normalized
+from pytest_selfheal._evaluate.equality import OutputWatch, original_function
+from pytest_selfheal._reports.report import sparkline
+from pytest_selfheal.engines._evolve.engine import temperature
+from pytest_selfheal.engines._evolve.fitness import Speed, is_faster, rank, speedup
+from pytest_selfheal.engines._evolve.population import Population, normalized
 from pytest_selfheal.models import Candidate, FunctionRef, Verdict
-from pytest_selfheal.report import sparkline
 
 FUNCTION = FunctionRef("src/m.py", "f", 1, 2)
 FAILING = ["tests/test_m.py::test_bug"]

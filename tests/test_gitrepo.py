@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from pytest_selfheal._vcs.gitrepo import GitRepo
 from pytest_selfheal.errors import GitError, NotARepositoryError
-from pytest_selfheal.gitrepo import GitRepo
 
 BASE_FILES = {
     "pkg/calc.py": b"def add(a, b):\n    return a - b\n",
@@ -389,7 +389,7 @@ def test_concurrent_writers_on_different_branches_do_not_disturb_each_other(
     head = git(project, "rev-parse", "HEAD").strip()
     script = (
         "import sys\n"
-        "from pytest_selfheal.gitrepo import GitRepo\n"
+        "from pytest_selfheal._vcs.gitrepo import GitRepo\n"
         "root, n, head = sys.argv[1:]\n"
         "repo = GitRepo.discover(root)\n"
         "files = {'pkg/calc.py': f'# writer {n}\\n'.encode(), f'pkg/w{n}.py': n.encode()}\n"
@@ -509,7 +509,7 @@ def test_without_a_git_executable_operations_raise_git_error(
 
 LOCK_HOLDER = (
     "import sys\n"
-    "from pytest_selfheal.gitrepo import GitRepo\n"
+    "from pytest_selfheal._vcs.gitrepo import GitRepo\n"
     "with GitRepo.discover(sys.argv[1]).lock():\n"
     "    print('locked', flush=True)\n"
     "    sys.stdin.read()  # hold it until the test closes our stdin, or kills us\n"

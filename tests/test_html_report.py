@@ -33,7 +33,7 @@ from typing import Any
 import pytest
 from ages_project import PROJECT as AGES_PROJECT
 
-from pytest_selfheal.html_report import render
+from pytest_selfheal._reports.html_report import render
 from pytest_selfheal.testing import OpenAIServer, Request, fenced, git, make_git_project
 
 PROJECT = {

@@ -8,6 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from pytest_selfheal._llm import (
+    Budget,
+    BudgetLimits,
+    Endpoint,
+    LLMClient,
+    ReplayTransport,
+)
+from pytest_selfheal._store import Store
 from pytest_selfheal.errors import (
     BadReplyError,
     BudgetExhaustedError,
@@ -17,14 +25,6 @@ from pytest_selfheal.errors import (
     ReplayMissError,
     TransientLLMError,
 )
-from pytest_selfheal.llm import (
-    Budget,
-    BudgetLimits,
-    Endpoint,
-    LLMClient,
-    ReplayTransport,
-)
-from pytest_selfheal.store import Store
 from pytest_selfheal.testing import OpenAIServer, Reply
 
 SECRET = "sk-client-test-0123456789abcdef"

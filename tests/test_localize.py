@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_selfheal.localize import (
+from pytest_selfheal._heal.localize import (
     Spectrum,
     is_test_file,
     line_scores,

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from pytest_selfheal._source.patches import find_unit
+from pytest_selfheal.engines._offline import OPERATORS, Edit, Mutation, Unit, mutations
 from pytest_selfheal.errors import SourceError
-from pytest_selfheal.offline import OPERATORS, Edit, Mutation, Unit, mutations
-from pytest_selfheal.patches import find_unit
 
 CART = '''\
 import functools

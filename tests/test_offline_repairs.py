@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from pytest_selfheal.offline import OPERATORS, mutations
+from pytest_selfheal.engines._offline import OPERATORS, mutations
 
 
 def offered(source: str, qualname: str, operator: str) -> list[str]:

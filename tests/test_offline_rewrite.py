@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from pytest_selfheal._source.patches import iter_units
+from pytest_selfheal.engines._offline import Mutation, Rewriter, mutations, replace_node
 from pytest_selfheal.errors import PatchError
-from pytest_selfheal.offline import Mutation, Rewriter, mutations, replace_node
-from pytest_selfheal.patches import iter_units
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pytest_selfheal.engine import RepairTask
-from pytest_selfheal.healer import hold_out
+from pytest_selfheal._heal.healer import hold_out
+from pytest_selfheal.engines._offline import OfflineEngine
+from pytest_selfheal.engines._offline.rates import FILENAME, OperatorRates
+from pytest_selfheal.engines._offline.search import pairs
+from pytest_selfheal.engines.base import RepairTask
 from pytest_selfheal.models import Candidate, Failure, FunctionRef, Suspect, Verdict
-from pytest_selfheal.offline import OfflineEngine
-from pytest_selfheal.offline.rates import FILENAME, OperatorRates
-from pytest_selfheal.offline.search import pairs
 
 SOURCE = '''\
 def clamp(value, low, high):

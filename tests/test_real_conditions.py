@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_selfheal.cli.demo import example_project
+from pytest_selfheal.cli._demo import example_project
 from pytest_selfheal.testing import make_git_project
 
 SEARCH = '''\

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest_selfheal.engine import RepairTask
-from pytest_selfheal.llm import Budget, BudgetLimits, Endpoint, LLMClient
-from pytest_selfheal.missing import find_missing
+from pytest_selfheal._heal.missing import find_missing
+from pytest_selfheal._llm import Budget, BudgetLimits, Endpoint, LLMClient
+from pytest_selfheal.engines._refine.engine import RefineEngine
+from pytest_selfheal.engines._refine.prompts import Attempt, repair_messages
+from pytest_selfheal.engines.base import RepairTask
 from pytest_selfheal.models import Failure, FunctionRef, Suspect, Verdict
-from pytest_selfheal.prompts import Attempt, repair_messages
-from pytest_selfheal.refine import RefineEngine
 from pytest_selfheal.testing import OpenAIServer, fenced
 
 SHOP = '''\

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pytest_selfheal._source.reload import swap, undo
 from pytest_selfheal.errors import ReloadError
-from pytest_selfheal.reload import swap, undo
 
 ORIGINAL = '''\
 import functools

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from pytest_selfheal.engines._refine.replies import apply_reply
 from pytest_selfheal.errors import ReplyError
-from pytest_selfheal.replies import apply_reply
 
 MODULE = '''\
 """Shop helpers."""

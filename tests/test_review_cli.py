@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from pytest_selfheal import commits
+from pytest_selfheal._store import Exchange, Store
+from pytest_selfheal._vcs import commit_messages as commits
+from pytest_selfheal._vcs.gitrepo import GitRepo
 from pytest_selfheal.cli import main
-from pytest_selfheal.gitrepo import GitRepo
 from pytest_selfheal.models import Candidate, Failure, Fitness, FunctionRef
-from pytest_selfheal.store import Exchange, Store
 from pytest_selfheal.testing import git, make_git_project
 
 RULES = '''\

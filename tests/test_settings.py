@@ -4,8 +4,8 @@ import re
 
 import pytest
 
+from pytest_selfheal._settings import from_raw, resolve_raw
 from pytest_selfheal.errors import SettingsError
-from pytest_selfheal.settings import from_raw, resolve_raw
 
 
 def settings_from(cli=None, ini=None, env=None):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest_selfheal.statedir import write_html_report
+from pytest_selfheal._statedir import write_html_report
 from pytest_selfheal.testing import git, make_git_project
 
 

@@ -16,11 +16,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pytest_selfheal import __version__
-from pytest_selfheal.cli import clean, demo, prompts, review
-from pytest_selfheal.cli.branches import DEFAULT_PREFIX
-from pytest_selfheal.console import CommandError, Output
+from pytest_selfheal._vcs.gitrepo import GitRepo
+from pytest_selfheal.cli import _clean as clean
+from pytest_selfheal.cli import _demo as demo
+from pytest_selfheal.cli import _prompts as prompts
+from pytest_selfheal.cli import _review as review
+from pytest_selfheal.cli._branches import DEFAULT_PREFIX
+from pytest_selfheal.cli._console import CommandError, Output
 from pytest_selfheal.errors import GitError
-from pytest_selfheal.gitrepo import GitRepo
 
 __all__ = ["CommandError", "build_parser", "main"]
 
@@ -113,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "prompts":
             return prompts.prompts(where, out)
         if args.command == "hook":
-            from pytest_selfheal.precommit import run_hook
+            from pytest_selfheal.cli._hook import run_hook
 
             return run_hook(where, args.pytest_args, out)
         repo = GitRepo.discover(where)

@@ -1,0 +1,31 @@
+"""Running the project's tests on candidate code, safely and fast.
+
+Candidate code is untrusted: it only ever runs in child processes, either a fork of
+the warm test session (:mod:`~pytest_selfheal._evaluate.zygote`) or a fresh pytest
+process over a scratch copy of the project (:mod:`~pytest_selfheal._evaluate.overlay`),
+contained by :mod:`~pytest_selfheal._evaluate.contain` and screened beforehand by
+:mod:`~pytest_selfheal._evaluate.screen`. :class:`Evaluator` schedules them.
+"""
+
+from pytest_selfheal._evaluate.contain import Isolation, Limits, PathCost
+from pytest_selfheal._evaluate.overlay import Overlay, ProjectLayout
+from pytest_selfheal._evaluate.pool import Evaluator, Workload, judge
+from pytest_selfheal._evaluate.spec import CoverageSpec, ReachSpec, RunSpec
+from pytest_selfheal._evaluate.zygote import Runner, Zygote, fork_is_safe
+
+__all__ = [
+    "CoverageSpec",
+    "Evaluator",
+    "Isolation",
+    "Limits",
+    "Overlay",
+    "PathCost",
+    "ProjectLayout",
+    "ReachSpec",
+    "RunSpec",
+    "Runner",
+    "Workload",
+    "Zygote",
+    "fork_is_safe",
+    "judge",
+]

@@ -1,0 +1,561 @@
+"""The evaluator: runs tests on candidates, many at once, and picks the winner.
+
+One :class:`Evaluator` serves a whole test session. It keeps a scratch copy of the
+project per worker. A worker judges a candidate in a fork of the session, through a
+:class:`~pytest_selfheal._evaluate.zygote.ForkServer` made per heal, when that is safe,
+and in a fresh pytest process otherwise. Every run, measurements and candidates alike,
+goes through one scheduling loop (:meth:`Evaluator._judged`) in the session's single
+thread: no helper threads, so forking stays safe.
+
+Time limits are never constants: each path's cost on this machine is learned from runs of
+the unchanged code (:class:`~pytest_selfheal._evaluate.contain.PathCost`), and a run is
+cut off at a few times what the unchanged code took there.
+"""
+
+from __future__ import annotations
+
+import select
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Protocol
+
+from pytest_selfheal._evaluate.contain import Isolation, Limits, PathCost
+from pytest_selfheal._evaluate.overlay import Overlay, ProjectLayout, SubprocessJob
+from pytest_selfheal._evaluate.spec import ReachSpec, RunSpec
+from pytest_selfheal._evaluate.zygote import ForkServer, ServerJob, Zygote, fork_is_safe
+from pytest_selfheal._source.patches import is_function_swap
+from pytest_selfheal.models import Candidate, TestRun, Verdict
+
+#: How often the pool looks at a child it cannot wait on through a file descriptor.
+POLL_INTERVAL = 0.02
+FORK, SUBPROCESS = "fork", "subprocess"
+
+
+class Job(Protocol):
+    """A running child: a fork of the session or a fresh pytest process."""
+
+    overlay: Overlay
+    limits: Limits
+    deadline: float
+
+    def fileno(self) -> int | None: ...
+
+    @property
+    def done(self) -> bool: ...
+
+    def finish(self) -> TestRun: ...
+
+
+@dataclass(frozen=True)
+class Workload:
+    """The tests a candidate is judged on, and what they cost on the unchanged code.
+
+    :param expected: node id to the outcome it must have, in run order.
+    :param durations: node id to the seconds its phases took on the unchanged code; a
+        test that never finished there (it hangs) counts as long as the slowest one that
+        did.
+    :param deadline: ``time.perf_counter()`` value by which the heal must end; a run
+        that measures what a path costs may take until then.
+    """
+
+    expected: Mapping[str, str]
+    durations: Mapping[str, float]
+    deadline: float
+
+    @property
+    def nodeids(self) -> tuple[str, ...]:
+        return tuple(self.expected)
+
+    @property
+    def finished(self) -> tuple[str, ...]:
+        """The tests known to finish on the unchanged code (not those that hang)."""
+        return tuple(nodeid for nodeid in self.expected if nodeid in self.durations)
+
+    @property
+    def tests_s(self) -> float:
+        """Seconds the tests took on the unchanged code."""
+        slowest = max((self.durations[n] for n in self.expected if n in self.durations),
+                      default=0.0)
+        return sum(self.durations.get(nodeid, slowest) for nodeid in self.expected)
+
+
+def judge(candidate: Candidate, run: TestRun, expected: Mapping[str, str]) -> Verdict:
+    """Turn a run into a verdict: every selected test must end as ``expected`` says."""
+    passed = sum(1 for nodeid, outcome in expected.items() if run.outcomes.get(nodeid) == outcome)
+    total = len(expected)
+    if run.problem:
+        reason = run.problem
+    elif passed == total:
+        reason = "passed"
+    elif run.first_failure:
+        reason = run.first_failure.splitlines()[0][:300]
+    else:
+        missing = next(n for n in expected if run.outcomes.get(n) != expected[n])
+        reason = f"{missing} did not run"
+    return Verdict(candidate=candidate, passed=passed == total and not run.problem, reason=reason,
+                   tests_passed=passed, tests_total=total,
+                   runtime_s=sum(run.durations.values()),
+                   failure_text=run.first_failure or run.problem)
+
+
+@dataclass(frozen=True)
+class _Task:
+    """One run the loop schedules: a candidate (or the unchanged code) on some tests."""
+
+    key: int
+    candidate: Candidate | None
+    expected: Mapping[str, str]
+    limits: Callable[[str], Limits]
+    exitfirst: bool = False
+    coverage: tuple[str, ...] | None = None
+    reach: tuple[str, ...] = ()
+    compare_outputs: bool = False
+    retried: bool = False
+
+
+@dataclass
+class _Slot:
+    """A worker: its scratch copy, and the fork server of the current heal."""
+
+    overlay: Overlay
+    server: ForkServer | None = None
+
+
+@dataclass
+class _Running:
+    task: _Task
+    slot: _Slot
+    job: Job
+    path: str
+
+
+class Evaluator:
+    """Judges candidates against selected tests on ``workers`` children at once.
+
+    :param zygote: the session to fork children from, or ``None`` to always start
+        fresh pytest processes.
+    :param isolation: what children are cut off from; by default the network, and
+        the project directory is read-only for them.
+    """
+
+    def __init__(self, layout: ProjectLayout, workers: int, zygote: Zygote | None,
+                 isolation: Isolation | None = None) -> None:
+        self.layout = layout
+        self.workers = workers
+        self.zygote = zygote
+        self.isolation = isolation or Isolation(network=True, readonly=(str(layout.root),))
+        self.notes: list[str] = []
+        #: What runs cost on each path, learned from runs of the unchanged code.
+        self.costs: dict[str, PathCost] = {FORK: PathCost(), SUBPROCESS: PathCost()}
+        self._sources: dict[str, str] = {}
+        self._slots: list[_Slot] = []
+        self._idle: list[_Slot] = []
+        self._calibrating: _Running | None = None
+
+    # -- code and paths ------------------------------------------------------------------
+
+    def source(self, relpath: str) -> str:
+        """The module's text every run starts from: an accepted fix, or the file."""
+        if relpath in self._sources:
+            return self._sources[relpath]
+        return (self.layout.root / relpath).read_bytes().decode("utf-8")
+
+    def set_source(self, relpath: str, text: str) -> None:
+        """Make an accepted fix part of the code every later run starts from."""
+        self._sources[relpath] = text
+        for slot in self._slots:
+            slot.overlay.set_base(relpath, text)
+        self.release()  # forks of the session from before the fix run the old code
+
+    def backend(self, candidate: Candidate | None = None) -> str:
+        """``fork`` when a child can be forked for this candidate, else ``subprocess``."""
+        if self.zygote is None:
+            return SUBPROCESS
+        why = fork_is_safe()
+        if why:
+            self._note(f"{why}; candidates run in fresh pytest processes")
+            return SUBPROCESS
+        if candidate is not None and not is_function_swap(
+                self.source(candidate.function.path), candidate.source,
+                candidate.function.qualname):
+            return SUBPROCESS  # module-level code changed: a swap cannot show it
+        return FORK
+
+    def _note(self, note: str) -> None:
+        if note not in self.notes:
+            self.notes.append(note)
+
+    def candidate_limits(self, workload: Workload, path: str) -> Limits:
+        """Limits for judging a candidate on ``workload`` on ``path``: a few times what
+        the unchanged code costs there, measured first if this session has not yet."""
+        cost = self.costs[path]
+        if not cost.known:
+            self._measure_cost(workload, path)
+        if not cost.known:  # the measurement itself failed: the heal's time is the limit
+            return Limits.within(max(0.0, workload.deadline - time.perf_counter()))
+        return cost.limits(len(workload.expected), workload.tests_s)
+
+    def _measure_cost(self, workload: Workload, path: str) -> None:
+        if path == SUBPROCESS and self._calibrating is None:
+            self.calibrate(workload)
+        if path == SUBPROCESS and self._calibrating is not None:
+            calibrating, self._calibrating = self._calibrating, None
+            while not calibrating.job.done:
+                select.select([fd for fd in [calibrating.job.fileno()] if fd is not None], [], [],
+                              POLL_INTERVAL)
+            self._finish(calibrating)
+            return
+        # One test known to finish is enough to learn what a fork costs (a test that
+        # hangs would spend the heal's whole time); with none, a run of no test at all.
+        limits = Limits.within(max(0.0, workload.deadline - time.perf_counter()))
+        task = _Task(0, None, {}, lambda _: limits)
+        for _ in self._judged(iter([task]), paths={0: path},
+                              nodeids={0: workload.finished[:1]}):
+            pass
+
+    def calibrate(self, workload: Workload) -> None:
+        """Start timing the unchanged code in a fresh pytest process, once per session,
+        without waiting: the winner's verification needs it, and meanwhile candidates
+        are judged in forks."""
+        if self.costs[SUBPROCESS].known or self._calibrating is not None:
+            return
+        limits = Limits.within(max(0.0, workload.deadline - time.perf_counter()))
+        task = _Task(0, None, {}, lambda _: limits)
+        self._calibrating = self._start(task, workload.finished, SUBPROCESS)
+
+    # -- running -------------------------------------------------------------------------
+
+    def _spec(self, task: _Task, nodeids: Sequence[str], path: str, overlay: Overlay,
+              run_dir: Path) -> RunSpec:
+        # A fork measures the project where the session imported it from; a fresh
+        # process measures its scratch copy.
+        root = (self.layout.root if path == FORK else overlay.root)
+        coverage = None
+        if task.coverage is not None:
+            coverage = overlay.coverage_spec(run_dir, root, task.coverage)
+        reach = None
+        if task.reach:
+            reach = ReachSpec(sources={str(root / rel): self.source(rel) for rel in task.reach},
+                              relpaths={str(root / rel): rel for rel in task.reach})
+        return RunSpec(nodeids=tuple(nodeids), expected=dict(task.expected),
+                       exitfirst=task.exitfirst, coverage=coverage, reach=reach,
+                       compare_outputs=task.compare_outputs)
+
+    def _start(self, task: _Task, nodeids: Sequence[str], path: str) -> _Running:
+        # Before a worker is taken: the limits may first need a run of their own.
+        limits = task.limits(path)
+        slot = self._idle.pop() if self._idle else self._new_slot()
+        try:
+            run_dir = slot.overlay.new_run_dir()
+            spec = self._spec(task, nodeids, path, slot.overlay, run_dir)
+            job: Job
+            if path == FORK:
+                assert self.zygote is not None
+                if slot.server is None or slot.server.dead:
+                    slot.server = ForkServer(self.zygote, slot.overlay, self.isolation,
+                                             slot.overlay.cage(limits.processes))
+                job = ServerJob(slot.server, spec, limits, task.candidate, run_dir,
+                                str(self.layout.root))
+            else:
+                files = ({} if task.candidate is None
+                         else {task.candidate.function.path: task.candidate.source})
+                job = SubprocessJob(slot.overlay, spec, limits, run_dir, files=files,
+                                    isolation=self.isolation)
+        except BaseException:
+            self._idle.append(slot)
+            raise
+        return _Running(task, slot, job, path)
+
+    def _new_slot(self) -> _Slot:
+        slot = _Slot(Overlay(self.layout, self._sources))
+        self._slots.append(slot)
+        return slot
+
+    def _finish(self, running: _Running) -> TestRun:
+        try:
+            run = running.job.finish()
+        finally:
+            self._idle.append(running.slot)
+        for note in (*run.notes, *(running.slot.server.notes if running.slot.server else ())):
+            self._note(note)
+        if running.task.candidate is None and not run.problem and not run.timed_out:
+            self.costs[running.path].observe(len(run.outcomes), run.wall_s - run.measuring_s,
+                                             run.tests_s)
+        return run
+
+    def _judged(
+        self,
+        tasks: Iterator[_Task],
+        *,
+        paths: Mapping[int, str] | None = None,
+        nodeids: Mapping[int, Sequence[str]] | None = None,
+        keep: Callable[[int], bool] = lambda key: True,
+        parallel: int | None = None,
+    ) -> Iterator[tuple[_Task, TestRun]]:
+        """The scheduling loop: start tasks on free workers, yield each finished one.
+
+        A task that ran out of time while computing for less than a third of it was kept
+        waiting by a busy machine, not looping: it runs once more with twice the time.
+
+        :param paths: the path of a task by key, when not the one its candidate needs.
+        :param nodeids: the tests of a task by key, when not those of its ``expected``.
+        :param keep: asked after each finished task whether a running one still matters;
+            those that no longer do are stopped.
+        """
+        running: dict[int, _Running] = {}
+        again: list[_Task] = []
+        width = parallel or self.workers
+        try:
+            while True:
+                while len(running) < width:
+                    task = again.pop(0) if again else next(tasks, None)
+                    if task is None:
+                        break
+                    path = (paths or {}).get(task.key) or self.backend(task.candidate)
+                    tests = (nodeids or {}).get(task.key, tuple(task.expected))
+                    running[task.key] = self._start(task, tests, path)
+                if not running:
+                    return
+                for key in self._wait_any(running):
+                    done = running.pop(key)
+                    run = self._finish(done)
+                    if (run.timed_out and not done.task.retried and run.cpu_s is not None
+                            and run.cpu_s < done.job.limits.timeout_s / 3):
+                        again.append(replace(done.task, retried=True,
+                                             limits=_doubled(done.task.limits)))
+                        continue
+                    yield done.task, run
+                for key in [k for k in running if not keep(k)]:
+                    self._finish(running.pop(key))
+        finally:
+            for done in running.values():
+                self._finish(done)
+
+    def _wait_any(self, running: Mapping[int, _Running]) -> list[int]:
+        """Block until at least one job is done; the keys of those done."""
+        while True:
+            finished = [key for key, item in running.items() if item.job.done]
+            if finished:
+                return finished
+            fds = [fd for item in running.values() if (fd := item.job.fileno()) is not None]
+            wait = max(0.0, min(item.job.deadline for item in running.values())
+                       - time.perf_counter())
+            if len(fds) < len(running):
+                wait = min(wait, POLL_INTERVAL)
+            select.select(fds, [], [], wait)
+
+    def run(
+        self,
+        nodeids: Sequence[str],
+        limits: Limits,
+        *,
+        coverage: Sequence[str] | None = None,
+        reach: Sequence[str] = (),
+        spread: bool = False,
+        lead: Sequence[str] = (),
+    ) -> TestRun:
+        """Run tests on the current code (no candidate), every one of them.
+
+        :param coverage: measure per-test line coverage of these project files, or of
+            the whole project when empty; ``None`` for none.
+        :param reach: project modules whose functions each test is checked to enter.
+        :param spread: split the tests over the workers, each child running ``lead``
+            first and then its share; the runs are merged into one.
+        """
+        shares = ([tuple(nodeids)] if not spread
+                  else [tuple(nodeids[k::self.workers]) for k in range(self.workers)])
+        tasks = [_Task(key, None, {}, lambda _: limits,
+                       coverage=None if coverage is None else tuple(coverage),
+                       reach=tuple(reach))
+                 for key, share in enumerate(shares) if share]
+        tests = {task.key: (*lead, *shares[task.key]) for task in tasks}
+        runs = [run for _, run in self._judged(iter(tasks), nodeids=tests)]
+        return merge_runs(runs)
+
+    def first_passing(
+        self,
+        candidates: Iterable[Candidate],
+        workload: Workload,
+        *,
+        should_stop: Callable[[], bool],
+        on_verdict: Callable[[Verdict], None] = lambda verdict: None,
+        reject: Callable[[Candidate], str] = lambda candidate: "",
+    ) -> Verdict | None:
+        """Evaluate candidates until one passes; return the earliest passing one in order.
+
+        The failing test runs first and a child stops at the first test that does not
+        end as expected. The winner is the passing candidate that comes first in
+        ``candidates``, not the first to finish, so a run is reproducible whatever the
+        scheduling.
+
+        :param should_stop: polled before each new candidate starts (budget, deadline).
+        :param reject: screening: a reason to fail a candidate without running it.
+        """
+        best: list[tuple[int, Verdict]] = []
+        expected = workload.expected
+
+        def tasks() -> Iterator[_Task]:
+            for index, candidate in enumerate(candidates):
+                if best or should_stop():
+                    return
+                why = reject(candidate)
+                if why:
+                    on_verdict(Verdict(candidate, False, why, 0, len(expected), 0.0,
+                                       rejected=True))
+                    continue
+                yield _Task(index, candidate, expected,
+                            lambda path: self.candidate_limits(workload, path), exitfirst=True)
+
+        for task, run in self._judged(tasks(), keep=lambda key: not best or key < best[0][0]):
+            assert task.candidate is not None
+            verdict = judge(task.candidate, run, expected)
+            on_verdict(verdict)
+            if verdict.passed and (not best or task.key < best[0][0]):
+                best[:] = [(task.key, verdict)]
+        return best[0][1] if best else None
+
+    def judge_all(
+        self,
+        candidates: Sequence[Candidate],
+        workload: Workload,
+        *,
+        should_stop: Callable[[], bool],
+        on_verdict: Callable[[Verdict], None] = lambda verdict: None,
+        reject: Callable[[Candidate], str] = lambda candidate: "",
+        compare_outputs: bool = False,
+    ) -> list[Verdict]:
+        """Evaluate every candidate on every selected test, without stopping early.
+
+        Evolution ranks whole populations, so each verdict carries the outcome of
+        every selected test (its :attr:`~Verdict.pattern`), not just the first
+        failure. Verdicts come back in the order of ``candidates``.
+
+        :param compare_outputs: also check, call by call, that each candidate returns
+            what the original code returns on the same arguments (fork path only; a
+            candidate that cannot be forked fails with the reason).
+        """
+        expected = workload.expected
+        verdicts: dict[int, Verdict] = {}
+
+        def tasks() -> Iterator[_Task]:
+            for index, candidate in enumerate(candidates):
+                if should_stop():
+                    return
+                why = reject(candidate)
+                if not why and compare_outputs and self.backend(candidate) != FORK:
+                    why = ("equal outputs can only be checked in a fork of the session, "
+                           "and this candidate cannot be forked")
+                if why:
+                    verdicts[index] = Verdict(candidate, False, why, 0, len(expected), 0.0,
+                                              rejected=True)
+                    on_verdict(verdicts[index])
+                    continue
+                yield _Task(index, candidate, expected,
+                            lambda path: self.candidate_limits(workload, path),
+                            compare_outputs=compare_outputs)
+
+        for task, run in self._judged(tasks()):
+            assert task.candidate is not None
+            verdict = replace(judge(task.candidate, run, expected), pattern=tuple(
+                (nodeid, run.outcomes.get(nodeid, "not run")) for nodeid in expected))
+            verdicts[task.key] = verdict
+            on_verdict(verdict)
+        return [verdicts[index] for index in sorted(verdicts)]
+
+    def time_runs(
+        self,
+        entries: Sequence[Candidate | None],
+        workload: Workload,
+        repeats: int,
+    ) -> list[list[float]]:
+        """Time the call phases of the workload's tests on each entry, ``repeats`` times.
+
+        ``None`` is the current code (the baseline). One child runs at a time, so the
+        entries never compete for the CPU, and the rounds are interleaved (every entry
+        once, then every entry again) so that a slow patch of the machine hits them
+        all alike. A run with a problem or a test that did not pass gives no sample.
+
+        :returns: per entry, the seconds of the summed call phases of each good run.
+        """
+        samples: list[list[float]] = [[] for _ in entries]
+        nodeids = workload.nodeids
+        tasks = (_Task(round_ * len(entries) + index, candidate, dict.fromkeys(nodeids, ""),
+                       lambda path: self.candidate_limits(workload, path))
+                 for round_ in range(repeats) for index, candidate in enumerate(entries))
+        for task, run in self._judged(tasks, parallel=1):
+            if run.problem or any(run.outcomes.get(n) not in ("passed", "failed")
+                                  for n in nodeids):
+                continue
+            samples[task.key % len(entries)].append(
+                sum(run.call_durations.get(n, 0.0) for n in nodeids))
+        return samples
+
+    def verify(self, sources: Mapping[str, str], workload: Workload) -> tuple[TestRun, str]:
+        """Run every test of ``workload`` on the code plus ``sources`` in a fresh copy of
+        the project, in a fresh pytest process, with no early stop.
+
+        Its time limit comes from the unchanged code's cost in a fresh process, measured
+        once per session; a run that times out gets one more try with twice the time.
+
+        :returns: the run, and its limit with the measurement it came from, for messages.
+        """
+        cost = self.costs[SUBPROCESS]
+        limits = self.candidate_limits(workload, SUBPROCESS)
+        fresh = Overlay(self.layout, {**self._sources, **sources})
+        try:
+            run = fresh.run(workload.nodeids, limits, expected=workload.expected,
+                            isolation=self.isolation)
+            if run.timed_out:
+                limits = limits.doubled()
+                run = fresh.run(workload.nodeids, limits, expected=workload.expected,
+                                isolation=self.isolation)
+        finally:
+            fresh.close()
+        basis = (cost.describe(len(workload.expected), workload.tests_s) if cost.known
+                 else "no measurement of the unchanged code")
+        return run, f"limit {limits.timeout_s:.1f}s, from {basis}"
+
+    def release(self) -> None:
+        """Stop the fork servers: the session they were forked from has moved on."""
+        if self._calibrating is not None:
+            self._finish(self._calibrating)  # stops it: the next heal starts it again
+            self._calibrating = None
+        for slot in self._slots:
+            if slot.server is not None:
+                slot.server.close()
+                slot.server = None
+
+    def close(self) -> None:
+        """Delete every scratch copy; stop every fork server."""
+        self.release()
+        for slot in self._slots:
+            slot.overlay.close()
+        self._slots.clear()
+        self._idle.clear()
+
+
+def _doubled(limits: Callable[[str], Limits]) -> Callable[[str], Limits]:
+    return lambda path: limits(path).doubled()
+
+
+def merge_runs(runs: Sequence[TestRun]) -> TestRun:
+    """One run from runs of parts of the same tests made side by side."""
+    if len(runs) == 1:
+        return runs[0]
+    merged = TestRun(outcomes={}, durations={}, wall_s=0.0, exit_code=0)
+    for run in runs:
+        merged.outcomes.update(run.outcomes)
+        merged.durations.update(run.durations)
+        merged.coverage.update(run.coverage)
+        merged.reached.update(run.reached)
+        merged.call_durations.update(run.call_durations)
+    problems = [run.problem for run in runs if run.problem]
+    return replace(merged, wall_s=max((run.wall_s for run in runs), default=0.0),
+                   exit_code=next((run.exit_code for run in runs if run.exit_code), 0),
+                   problem=problems[0] if problems else "",
+                   first_failure=next((r.first_failure for r in runs if r.first_failure), ""),
+                   notes=tuple(dict.fromkeys(n for run in runs for n in run.notes)),
+                   timed_out=any(run.timed_out for run in runs),
+                   interrupted=tuple(n for run in runs for n in run.interrupted))

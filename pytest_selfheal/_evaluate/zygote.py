@@ -1,0 +1,475 @@
+"""The fork path of evaluation: judge candidates in forks of the warm pytest session.
+
+Forking the session skips interpreter start-up, imports and collection: a child swaps
+the candidate's function into its own copy of the already-imported module and runs the
+already-collected items (:func:`pytest_selfheal.plugin._probe.run_items`, handed in by the
+session as a :data:`Runner`).
+
+For each worker the session forks one :class:`ForkServer` per heal. The server enters
+the cage once: it is the first process of a new PID namespace, in network and mount
+namespaces of its own where the platform allows, with the project read-only. Then it
+forks one child per job, so a job pays neither for namespaces nor for copying the
+session's page tables in the session itself, and two servers fork on two cores at once.
+The server is the child's watchdog: it relays the child's event lines to the session in
+frames the child cannot forge, kills the child at its time limit, kills whatever the
+child left behind, and reports how the child ended and how much CPU it used.
+
+Forking is only safe while the session has a single thread; the pool falls back to
+the subprocess path otherwise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import json
+import os
+import select
+import signal
+import struct
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, NoReturn
+
+from pytest_selfheal._evaluate.contain import (
+    Isolation,
+    Limits,
+    PidNamespaceForker,
+    ProcessCage,
+    apply_limits,
+    isolate,
+    kill_group,
+)
+from pytest_selfheal._evaluate.coverage_map import read_per_test
+from pytest_selfheal._evaluate.equality import OutputWatch, original_function
+from pytest_selfheal._evaluate.events import Ending, build_run
+from pytest_selfheal._evaluate.overlay import Overlay
+from pytest_selfheal._evaluate.spec import RunSpec
+from pytest_selfheal._source.reload import SwapTarget, locate, swap
+from pytest_selfheal.errors import EvaluationError, ReloadError
+from pytest_selfheal.models import Candidate, FunctionRef, TestRun
+
+#: Runs selected, already-collected tests in the calling process (the child), sending
+#: each event to the callable it is given.
+Runner = Callable[[RunSpec, Callable[[dict[str, Any]], None]], None]
+
+#: Frames between a server and the session: one kind byte and a length.
+_HEADER = struct.Struct(">cI")
+_JOB, _EVENTS, _EXIT, _NOTE = b"J", b"E", b"X", b"N"
+#: Event bytes relayed per job at most; a child writing more is flooding, not reporting.
+EVENT_BYTES_LIMIT = 16 * 1024**2
+#: prctl(2) options (linux/prctl.h): a signal for the caller when its parent dies; and
+#: orphans of the caller's descendants become its children instead of init's.
+PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def fork_is_safe() -> str:
+    """``""`` when the session may be forked, else why not."""
+    if not hasattr(os, "fork") or not sys.platform.startswith("linux"):
+        return f"forking is not supported on {sys.platform}"
+    if threading.active_count() > 1:
+        names = ", ".join(sorted(t.name for t in threading.enumerate()
+                                 if t is not threading.current_thread()))
+        return f"threads are running in the test session ({names}): forking is unsafe"
+    return ""
+
+
+@dataclass
+class Zygote:
+    """The warm session that fork servers are forked from.
+
+    :param runner: runs selected items in the calling process (the child).
+    :param root: the project root, to find a candidate's module file.
+    """
+
+    runner: Runner
+    root: str
+    _targets: dict[FunctionRef, SwapTarget | str] = field(default_factory=dict, compare=False)
+
+    def target(self, function: FunctionRef) -> SwapTarget | str:
+        """The live ``function`` to swap candidates into, or why it cannot be found.
+
+        Looked up once per server and inherited by every child it forks: the lookup
+        walks the whole heap, which would cost each child more than its tests.
+        """
+        found = self._targets.get(function)
+        if found is None or (isinstance(found, SwapTarget) and not found.current):
+            try:
+                found = locate(os.path.join(self.root, function.path), function.qualname)
+            except ReloadError as exc:
+                found = str(exc)
+            self._targets[function] = found
+        return found
+
+
+def _send(fd: int, kind: bytes, payload: bytes) -> None:
+    data = _HEADER.pack(kind, len(payload)) + payload
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    data = b""
+    while len(data) < size:
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+class ForkServer:
+    """A fork of the session that forks one child per job, inside the cage.
+
+    :param overlay: the scratch copy whose working directory children run in.
+    """
+
+    def __init__(self, zygote: Zygote, overlay: Overlay, isolation: Isolation,
+                 cage: ProcessCage) -> None:
+        self.overlay = overlay
+        self.notes: list[str] = []
+        jobs_read, jobs_write = os.pipe()
+        frames_read, frames_write = os.pipe()
+        forker = PidNamespaceForker()
+        # Flushed now, or the server's children would write the session's buffer again.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # Frozen objects are never scanned by a child's garbage collector, which would
+        # otherwise write to (and so copy) every page of the inherited heap.
+        gc.freeze()
+        try:
+            pid = forker.fork()
+        except OSError as exc:
+            gc.unfreeze()
+            for fd in (jobs_read, jobs_write, frames_read, frames_write):
+                os.close(fd)
+            forker.close()
+            raise EvaluationError(f"cannot fork the test session: {exc}") from exc
+        if pid == 0:  # pragma: no cover - the server ends in os._exit
+            os.close(jobs_write)
+            os.close(frames_read)
+            _serve(zygote, overlay.workdir, jobs_read, frames_write,
+                   replace(isolation, pids=False), cage.procs_file,
+                   in_pid_namespace=not forker.note)
+        gc.unfreeze()
+        forker.close()
+        os.close(jobs_read)
+        os.close(frames_write)
+        self._jobs, self._frames = jobs_write, frames_read
+        if forker.note:
+            self.notes.append(forker.note)
+        self.pid = pid
+        self._buffer = bytearray()
+        self.dead = False
+
+    def fileno(self) -> int:
+        """Readable when the server has news: frames, or its end."""
+        return self._frames
+
+    def submit(self, job: dict[str, Any]) -> None:
+        """Hand the server its next job."""
+        try:
+            _send(self._jobs, _JOB, json.dumps(job).encode())
+        except OSError as exc:
+            self.dead = True
+            raise EvaluationError(f"the fork server is gone: {exc}") from exc
+
+    def frames(self) -> list[tuple[bytes, bytes]]:
+        """The complete frames the server has sent so far, without blocking."""
+        while not self.dead:
+            ready, _, _ = select.select([self._frames], [], [], 0)
+            if not ready:
+                break
+            chunk = os.read(self._frames, 1 << 16)
+            if not chunk:
+                self.dead = True
+                break
+            self._buffer += chunk
+        frames = []
+        while len(self._buffer) >= _HEADER.size:
+            kind, size = _HEADER.unpack_from(self._buffer)
+            if len(self._buffer) < _HEADER.size + size:
+                break
+            frames.append((kind, bytes(self._buffer[_HEADER.size:_HEADER.size + size])))
+            del self._buffer[:_HEADER.size + size]
+        return frames
+
+    def close(self) -> None:
+        """Stop the server; as the first process of its PID namespace it takes every
+        process of the namespace with it."""
+        for fd in (self._jobs, self._frames):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+        self.dead = True
+
+
+class ServerJob:
+    """One job of a :class:`ForkServer`: a candidate (or the unchanged code) judged by a
+    child the server forks."""
+
+    def __init__(self, server: ForkServer, spec: RunSpec, limits: Limits,
+                 candidate: Candidate | None, run_dir: Path, coverage_root: str) -> None:
+        self.server = server
+        self.overlay = server.overlay
+        self.spec = spec
+        self.limits = limits
+        self.coverage_root = coverage_root
+        self.started = time.perf_counter()
+        # The server keeps the limit itself; this one is for a server that stopped
+        # answering, which only a bug of ours or a dying machine can cause.
+        self.deadline = self.started + 2 * limits.timeout_s + 5.0
+        self._events = bytearray()
+        self._exit: dict[str, Any] | None = None
+        self._result: TestRun | None = None
+        server.submit({
+            "spec": spec.to_json(),
+            "limits": asdict(limits),
+            "run_dir": str(run_dir),
+            "candidate": None if candidate is None else {
+                "function": asdict(candidate.function), "source": candidate.source},
+        })
+
+    def fileno(self) -> int | None:
+        return self.server.fileno()
+
+    @property
+    def done(self) -> bool:
+        """Whether the server said how the child ended (or must be given up on)."""
+        for kind, payload in self.server.frames():
+            if kind == _EVENTS and len(self._events) < EVENT_BYTES_LIMIT:
+                self._events += payload
+            elif kind == _EXIT:
+                self._exit = json.loads(payload)
+            elif kind == _NOTE:
+                self.server.notes.append(json.loads(payload)["message"])
+        return (self._exit is not None or self.server.dead
+                or time.perf_counter() > self.deadline)
+
+    def finish(self) -> TestRun:
+        """Collect the result; gives up on (and stops) a server that did not answer."""
+        if self._result is not None:
+            return self._result
+        if self._exit is None and not self.done:
+            self.server.close()  # stuck: its namespace goes with it
+        ending = self._ending()
+        coverage = None
+        if self.spec.coverage is not None:
+            coverage = read_per_test(self.spec.coverage.data_file)
+        lines = self._events.decode("utf-8", errors="replace").splitlines()
+        self._result = build_run(lines, ending, coverage, self.coverage_root)
+        return self._result
+
+    def _ending(self) -> Ending:
+        if self._exit is None:
+            return Ending(exit_code=None, wall_s=time.perf_counter() - self.started,
+                          timed_out=not self.server.dead, timeout_s=self.limits.timeout_s,
+                          output_tail="" if not self.server.dead else "the fork server died")
+        return Ending(exit_code=self._exit["exit_code"], wall_s=self._exit["wall_s"],
+                      timed_out=self._exit["timed_out"], timeout_s=self.limits.timeout_s,
+                      cpu_s=self._exit["cpu_s"])
+
+
+def _serve(zygote: Zygote, workdir: Path, jobs: int, frames: int, isolation: Isolation,
+           cage_procs: str | None, *, in_pid_namespace: bool
+           ) -> NoReturn:  # pragma: no cover - runs in the fork server
+    try:
+        # Dies with the session, however the session ends; being the first process of
+        # its PID namespace, it takes every child with it.
+        libc = ctypes.CDLL(None)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1)
+        # Ctrl-C in the terminal is the session's to handle; the server just dies with it.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        os.setpgid(0, 0)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
+        os.close(devnull)
+        _, notes = isolate(isolation)
+        if cage_procs is not None:
+            # The server enters the pids cgroup once; each child it forks is born in it
+            # (moving every child in would cost each one more than its tests).
+            try:
+                _write_pid(cage_procs)
+            except OSError as exc:
+                notes.append(f"cannot enter the pids cgroup: {exc}")
+        for note in notes:
+            _send(frames, _NOTE, json.dumps({"message": note}).encode())
+        gc.freeze()
+        while True:
+            header = _read_exactly(jobs, _HEADER.size)
+            if header is None:
+                break  # the session is done with this server
+            payload = _read_exactly(jobs, _HEADER.unpack(header)[1])
+            if payload is None:
+                break
+            _run_job(zygote, workdir, json.loads(payload), jobs, frames, cage_procs,
+                     in_pid_namespace)
+    except BaseException:
+        pass
+    os._exit(0)
+
+
+def _run_job(zygote: Zygote, workdir: Path, job: dict[str, Any], jobs: int, frames: int,
+             cage_procs: str | None, in_pid_namespace: bool
+             ) -> None:  # pragma: no cover - runs in the fork server
+    limits = Limits(**job["limits"])
+    candidate = None
+    target: SwapTarget | str | None = None
+    if job["candidate"] is not None:
+        function = FunctionRef(**job["candidate"]["function"])
+        candidate = Candidate(function, job["candidate"]["source"], "", "", 0)
+        target = zygote.target(function)
+    events_read, events_write = os.pipe()
+    started = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        os.close(events_read)
+        os.close(jobs)
+        os.close(frames)
+        _child(zygote, workdir, job, limits, candidate, target, events_write)
+    os.close(events_write)
+    pidfd = os.pidfd_open(pid)
+    deadline = started + limits.timeout_s
+    timed_out = False
+    status = rusage = None
+    sent = 0
+    while status is None:
+        ready, _, _ = select.select([events_read, pidfd], [], [],
+                                    max(0.0, deadline - time.perf_counter()))
+        if events_read in ready:
+            sent += _relay(events_read, frames, sent)
+        if pidfd in ready:
+            _, status, rusage = os.wait4(pid, 0)
+        elif not ready:
+            timed_out = True
+            kill_group(pid)
+            _, status, rusage = os.wait4(pid, 0)
+    wall_s = time.perf_counter() - started
+    _kill_leftovers(pid, cage_procs, in_pid_namespace)
+    os.close(pidfd)
+    while _relay(events_read, frames, sent, block=True):
+        pass  # what the child wrote before it ended
+    os.close(events_read)
+    assert rusage is not None
+    exit_code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+    _send(frames, _EXIT, json.dumps({
+        "exit_code": exit_code, "wall_s": wall_s, "timed_out": timed_out,
+        "cpu_s": rusage.ru_utime + rusage.ru_stime}).encode())
+
+
+def _relay(fd: int, frames: int, sent: int, block: bool = False
+           ) -> int:  # pragma: no cover - runs in the fork server
+    if not block and not select.select([fd], [], [], 0)[0]:
+        return 0
+    chunk = os.read(fd, 1 << 16)
+    if chunk and sent < EVENT_BYTES_LIMIT:
+        _send(frames, _EVENTS, chunk)
+    return len(chunk)
+
+
+def _kill_leftovers(pid: int, cage_procs: str | None,
+                    in_pid_namespace: bool) -> None:  # pragma: no cover - in the server
+    """Kill everything the child left running and reap it, so that no process outlives
+    its job and none still holds the event pipe open."""
+    kill_group(pid)
+    while True:
+        if in_pid_namespace:
+            # From the first process of a PID namespace, -1 is every other process in
+            # it: daemons a candidate started are gone too, whatever their group.
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(-1, signal.SIGKILL)
+        else:
+            for other in _children() | _caged(cage_procs):
+                with contextlib.suppress(OSError):
+                    os.kill(other, signal.SIGKILL)
+        try:
+            # The server is a child subreaper: whatever the child spawned comes back to
+            # it as its parents die, until nothing is left (ChildProcessError).
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+
+
+def _children() -> set[int]:  # pragma: no cover - runs in the fork server
+    me = str(os.getpid())
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with (contextlib.suppress(OSError, IndexError),
+                  open(f"/proc/{entry}/stat", encoding="utf-8") as stat):
+                # The parent pid is the second field after the parenthesised name.
+                if stat.read().rsplit(")", 1)[1].split()[1] == me:
+                    found.add(int(entry))
+    return found
+
+
+def _caged(cage_procs: str | None) -> set[int]:  # pragma: no cover - in the fork server
+    if cage_procs is None:
+        return set()
+    with contextlib.suppress(OSError, ValueError):
+        return {int(pid) for pid in Path(cage_procs).read_text().split()} - {os.getpid()}
+    return set()
+
+
+def _write_pid(procs_file: str) -> None:  # pragma: no cover - runs in the fork server
+    with open(procs_file, "w", encoding="ascii") as procs:
+        procs.write(str(os.getpid()))
+
+
+def _child(
+    zygote: Zygote,
+    workdir: Path,
+    job: dict[str, Any],
+    limits: Limits,
+    candidate: Candidate | None,
+    target: SwapTarget | str | None,
+    events_write: int,
+) -> NoReturn:  # pragma: no cover - runs in the forked child
+    def emit(event: dict[str, Any]) -> None:
+        data = (json.dumps(event) + "\n").encode("utf-8")
+        while data:
+            data = data[os.write(events_write, data):]
+
+    spec = RunSpec.from_json(job["spec"])
+    try:
+        os.setpgid(0, 0)
+        apply_limits(limits)
+        tmp = os.path.join(job["run_dir"], "tmp")
+        os.environ["TMPDIR"] = tmp
+        tempfile.tempdir = tmp
+        os.chdir(workdir)
+        if candidate is not None:
+            try:
+                if isinstance(target, str):
+                    raise ReloadError(target)
+                swap(os.path.join(zygote.root, candidate.function.path),
+                     candidate.function.qualname, candidate.source, target)
+            except ReloadError as exc:
+                emit({"event": "swap-error", "message": f"cannot load the candidate: {exc}"})
+                os._exit(0)
+        watch = None
+        if spec.compare_outputs and isinstance(target, SwapTarget):
+            live = target.functions[0]
+            watch = OutputWatch(live.__code__, original_function(live, target.old_code))
+            watch.start()
+        zygote.runner(spec, emit)
+        if watch is not None:
+            watch.stop()
+            if watch.mismatch:
+                emit({"event": "mismatch", "message": watch.mismatch})
+    except BaseException as exc:
+        with contextlib.suppress(BaseException):
+            emit({"event": "crash", "message": f"the test run failed: {exc!r}"})
+    os._exit(0)

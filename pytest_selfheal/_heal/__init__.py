@@ -1,0 +1,1 @@
+"""Healing one failure: localize it, select the tests, search for a fix, verify it."""

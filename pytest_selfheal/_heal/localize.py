@@ -1,0 +1,220 @@
+"""Fault localization: from a failing test to a ranked list of suspect functions.
+
+Two kinds of evidence are fused. The traceback names the project functions the
+exception passed through, innermost first. Spectrum-based fault localization (the
+Ochiai formula over per-test line coverage) ranks every function and line by how much
+more the failing tests use it than the passing ones; it is what finds the culprit of
+a plain ``assert f(x) == y`` whose traceback holds only the test.
+
+Tests, conftest.py files and anything outside the project root are never suspects.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pytest_selfheal._source.patches import function_ref, iter_units, parse_module, unit_at_line
+from pytest_selfheal.errors import SourceError
+from pytest_selfheal.models import Failure, FunctionRef, Suspect
+
+#: Directory names whose files are never project code that healing may change.
+NON_PROJECT_PARTS = frozenset({
+    "tests", "test", "site-packages", "dist-packages", ".tox", ".nox", ".venv", "venv",
+    ".git", ".selfheal", "__pycache__",
+})
+
+#: node id -> project-relative path -> executed lines
+Coverage = Mapping[str, Mapping[str, Collection[int]]]
+
+
+def is_test_file(relpath: str, test_files: Collection[str]) -> bool:
+    """Whether ``relpath`` is test code, which healing must never change."""
+    name = relpath.rsplit("/", 1)[-1]
+    return (
+        relpath in test_files
+        or name == "conftest.py"
+        or (name.startswith("test_") and name.endswith(".py"))
+        or name.endswith("_test.py")
+        or any(part in NON_PROJECT_PARTS for part in relpath.split("/")[:-1])
+    )
+
+
+def project_relpath(path: str, root: Path, test_files: Collection[str]) -> str | None:
+    """The project-relative path of ``path`` when it is project code, else ``None``."""
+    real = os.path.realpath(path)
+    base = os.path.realpath(root)
+    if not real.endswith(".py") or not real.startswith(base + os.sep):
+        return None
+    relpath = real[len(base) + 1:].replace(os.sep, "/")
+    if is_test_file(relpath, test_files) or (Path(base) / relpath).name == "setup.py":
+        return None
+    return relpath
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    """Which tests failed and passed, and what each executed.
+
+    :param coverage: the lines each test ran, for the tests whose lines were measured.
+    :param reached: node id to the functions (``path::qualname``) it entered, for the
+        tests of which only that was measured.
+    """
+
+    coverage: Coverage
+    failing: frozenset[str]
+    passing: frozenset[str]
+    reached: Mapping[str, Collection[str]] = field(default_factory=dict)
+
+    def ochiai(self, covers: Callable[[Mapping[str, Collection[int]]], bool]) -> float:
+        """Ochiai suspiciousness of a line, ``covers`` telling whether a test's lines hold
+        it; only tests whose lines were measured count."""
+        failed = sum(1 for nodeid in self.failing if covers(self.coverage.get(nodeid, {})))
+        passed = sum(1 for nodeid in self.passing
+                     if nodeid in self.coverage and covers(self.coverage[nodeid]))
+        return _ochiai(failed, passed, len(self.failing))
+
+    def runs(self, nodeid: str, function: FunctionRef) -> bool:
+        """Whether test ``nodeid`` ran any of ``function``, by either measurement."""
+        if str(function) in self.reached.get(nodeid, ()):
+            return True
+        lines = self.coverage.get(nodeid, {}).get(function.path, ())
+        return any(function.lineno <= line <= function.end_lineno for line in lines)
+
+    def function_ochiai(self, function: FunctionRef) -> float:
+        """Ochiai suspiciousness of a whole function."""
+        failed = sum(1 for nodeid in self.failing if self.runs(nodeid, function))
+        passed = sum(1 for nodeid in self.passing if self.runs(nodeid, function))
+        return _ochiai(failed, passed, len(self.failing))
+
+    def tests_running(self, function: FunctionRef) -> list[str]:
+        """Node ids of the measured tests that ran any of ``function``."""
+        measured = dict.fromkeys([*self.coverage, *self.reached])
+        return [nodeid for nodeid in measured if self.runs(nodeid, function)]
+
+
+def _ochiai(failed: int, passed: int, failing: int) -> float:
+    if failed == 0:
+        return 0.0
+    return failed / math.sqrt(failing * (failed + passed))
+
+
+def localize(
+    failure: Failure,
+    root: Path,
+    test_files: Collection[str],
+    read_source: Callable[[str], str],
+    spectrum: Spectrum | None,
+    limit: int = 3,
+) -> list[Suspect]:
+    """Rank the project functions most likely to hold the fault behind ``failure``.
+
+    :param read_source: project-relative path to the module's current text.
+    :param spectrum: coverage of the failing and passing tests, when it was measured.
+    :returns: at most ``limit`` suspects, best first.
+    """
+    ranked: dict[str, Suspect] = {}
+    # Traceback evidence, innermost project frame first.
+    weight = 1.0
+    for frame in reversed(failure.frames):
+        relpath = project_relpath(frame.path, root, test_files)
+        if relpath is None:
+            continue
+        try:
+            tree = parse_module(read_source(relpath), relpath)
+        except (SourceError, OSError):
+            continue
+        unit = unit_at_line(tree, frame.lineno)
+        if unit is None:
+            continue  # module-level code: not a function healing can swap
+        function = function_ref(relpath, *unit)
+        key = str(function)
+        if key in ranked:
+            previous = ranked[key]
+            ranked[key] = Suspect(function, previous.score, previous.evidence,
+                                  tuple(sorted({*previous.lines, frame.lineno})))
+        else:
+            ranked[key] = Suspect(function, weight, "traceback", (frame.lineno,))
+            weight *= 0.9
+    if spectrum is not None:
+        for suspect in _spectrum_suspects(spectrum, read_source):
+            key = str(suspect.function)
+            if key in ranked:
+                previous = ranked[key]
+                ranked[key] = Suspect(previous.function, max(previous.score, suspect.score),
+                                      "traceback+coverage", previous.lines)
+            else:
+                ranked[key] = suspect
+    # Traceback suspects keep their order among equals: the innermost frame first.
+    order = {key: index for index, key in enumerate(ranked)}
+    best = sorted(ranked.values(), key=lambda s: (-s.score, order[str(s.function)]))
+    return [suspect for suspect in best if suspect.score > 0][:limit]
+
+
+def _spectrum_suspects(spectrum: Spectrum, read_source: Callable[[str], str]) -> list[Suspect]:
+    paths = {
+        path
+        for nodeid in spectrum.failing
+        for path in spectrum.coverage.get(nodeid, {})
+    } | {
+        function.split("::", 1)[0]
+        for nodeid in spectrum.failing
+        for function in spectrum.reached.get(nodeid, ())
+    }
+    suspects = []
+    for relpath in sorted(paths):
+        try:
+            tree = parse_module(read_source(relpath), relpath)
+        except (SourceError, OSError):
+            continue
+        for qualname, node in iter_units(tree):
+            function = function_ref(relpath, qualname, node)
+            score = spectrum.function_ochiai(function)
+            if score > 0:
+                # Coverage alone is weaker evidence than a frame of the traceback.
+                suspects.append(Suspect(function, round(score * 0.95, 6), "coverage"))
+    return suspects
+
+
+def line_scores(function: FunctionRef, spectrum: Spectrum) -> dict[int, float]:
+    """Ochiai suspiciousness of each executed line of ``function``."""
+    lines = {
+        line
+        for nodeid in spectrum.coverage
+        for line in spectrum.coverage[nodeid].get(function.path, ())
+        if function.lineno <= line <= function.end_lineno
+    }
+
+    def runs(line: int) -> Callable[[Mapping[str, Collection[int]]], bool]:
+        return lambda files: line in files.get(function.path, ())
+
+    return {line: spectrum.ochiai(runs(line)) for line in lines}
+
+
+def lines_run_by(nodeids: Collection[str], function: FunctionRef, coverage: Coverage) -> set[int]:
+    """Lines of ``function`` that any of ``nodeids`` executed."""
+    return {
+        line
+        for nodeid in nodeids
+        for line in coverage.get(nodeid, {}).get(function.path, ())
+        if function.lineno <= line <= function.end_lineno
+    }
+
+
+def importers_closure(graph: Mapping[str, Collection[str]], targets: set[str]) -> set[str]:
+    """``targets`` and every module that uses one of them, directly or not.
+
+    :param graph: module to the modules it uses (imports or holds names from).
+    """
+    reached = set(targets)
+    changed = True
+    while changed:
+        changed = False
+        for module, uses in graph.items():
+            if module not in reached and reached.intersection(uses):
+                reached.add(module)
+                changed = True
+    return reached

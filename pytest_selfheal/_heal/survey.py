@@ -1,0 +1,119 @@
+"""Measuring what a failure needs, within a time box that the failure sets.
+
+Localization must never cost more than the failure it serves, so it gets a share of the
+heal's time (:data:`LOCALIZATION_SHARE` of ``--selfheal-timeout``), and three runs of the
+unchanged code, each bounded by what is left of it:
+
+1. the failing test alone, with line coverage of the whole project: the failure must come
+   back (or no fix could be told from the bug), and it names the files the failure ran;
+2. the tests whose modules use those files, spread over the workers, fastest first, each
+   noting which functions of those files it enters: instrumented code, no tracing, so
+   these run at full speed;
+3. line coverage of only the suspect files, for only the tests that entered a suspect.
+
+A test known to hang or to be slower than the box allows is never re-run just to be
+measured. Past the box, healing goes on with what was measured by then.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+from pytest_selfheal._evaluate import Evaluator, Limits
+from pytest_selfheal.models import History, TestRun
+
+#: The share of a heal's time that localization may spend measuring.
+LOCALIZATION_SHARE = 1 / 15
+
+
+@dataclass(frozen=True)
+class Box:
+    """The time localization may spend, as a deadline."""
+
+    deadline: float
+
+    @property
+    def remaining(self) -> float:
+        return max(0.0, self.deadline - time.perf_counter())
+
+    def limits(self) -> Limits:
+        return Limits.within(self.remaining)
+
+
+@dataclass(frozen=True)
+class Surveyor:
+    """Runs the measurements of one heal.
+
+    :param reaching: project files to the node ids of the tests whose modules use them.
+    """
+
+    evaluator: Evaluator
+    history: History
+    reaching: Callable[[Collection[str]], Sequence[str]]
+    progress: Callable[[str], None]
+
+    def failing_alone(self, nodeid: str, box: Box) -> TestRun | None:
+        """The failing test alone with whole-project line coverage; ``None`` when it is
+        known to hang and so is not re-run."""
+        if nodeid in self.history.hung:
+            self.progress(f"not re-running {nodeid} to measure it: it was cut off by a "
+                          "time limit in this session")
+            return None
+        run = self.evaluator.run([nodeid], box.limits(), coverage=())
+        if run.timed_out and nodeid not in run.outcomes:
+            self.history.hung.add(nodeid)
+        return run
+
+    def reaching_tests(self, failing: str, files: Collection[str], box: Box,
+                       lead: bool) -> TestRun:
+        """The tests whose modules use ``files``, each noting the functions of ``files``
+        it enters; the failing test runs first in every child when ``lead``, as it does
+        when candidates are judged."""
+        reach = [n for n in self.reaching(files) if n != failing]
+        known = self.history.durations
+        slow = {n for n in reach if known.get(n, 0.0) > box.remaining / 2} | (
+            set(reach) & self.history.hung)
+        tests = sorted((n for n in reach if n not in slow),
+                       key=lambda n: (n not in known, known.get(n, 0.0)))
+        if slow:
+            self.progress(f"not measuring {len(slow)} tests that hang or take more than "
+                          f"half of the {box.remaining:.1f}s left for localization")
+        if not tests:
+            return TestRun(outcomes={}, durations={}, wall_s=0.0, exit_code=0)
+        self.progress(f"finding which of {len(tests)} tests reach {', '.join(sorted(files))} "
+                      f"(up to {box.remaining:.1f}s)")
+        run = self.evaluator.run(tests, box.limits(), reach=sorted(files), spread=True,
+                                 lead=(failing,) if lead else ())
+        self._after(run, tests, box, "measured")
+        return run
+
+    def line_coverage(self, tests: Sequence[str], files: Collection[str],
+                      box: Box) -> TestRun | None:
+        """Line coverage of only ``files`` for ``tests``; ``None`` when there is no time."""
+        if not tests or box.remaining <= 0:
+            return None
+        self.progress(f"measuring the lines of {', '.join(sorted(files))} that {len(tests)} "
+                      f"tests run (up to {box.remaining:.1f}s)")
+        run = self.evaluator.run(tests, box.limits(), coverage=sorted(files), spread=True)
+        self._after(run, tests, box, "line-measured")
+        return run
+
+    def _after(self, run: TestRun, tests: Sequence[str], box: Box, what: str) -> None:
+        ended = [n for n in tests if n in run.outcomes]
+        if len(ended) < len(tests):
+            # The test each cut-off child was in did not end: do not try it again.
+            self.history.hung.update(run.interrupted)
+            self.progress(f"the localization time box ran out: {len(ended)} of {len(tests)} "
+                          f"tests {what}; going on with those")
+
+
+def measured_durations(history: History, *runs: TestRun | None) -> Mapping[str, float]:
+    """Seconds each test took on the unchanged code: as measured, else as the session saw
+    it; tests that hung are left out (their time is a limit's, not theirs)."""
+    durations = {n: d for n, d in history.durations.items() if n not in history.hung}
+    for run in runs:
+        if run is not None:
+            durations.update(run.durations)
+    return durations

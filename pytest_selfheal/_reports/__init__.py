@@ -1,0 +1,1 @@
+"""The reports of a run: terminal summary, JSON and HTML."""

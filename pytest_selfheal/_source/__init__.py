@@ -1,0 +1,1 @@
+"""Project source: parsing and diffing modules, and hot-reloading fixed code."""

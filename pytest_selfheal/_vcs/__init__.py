@@ -1,0 +1,1 @@
+"""The git side: review branches, commit messages, and landing a fix."""

@@ -1,0 +1,57 @@
+"""``selfheal prompts``: the evolving prompt strategies, every version and its scores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytest_selfheal._store import DATABASE, STATE_DIRECTORY, Store
+from pytest_selfheal.cli._console import CommandError, Output
+from pytest_selfheal.errors import StoreError
+
+#: Characters of an older version's text shown (the current one is shown in full).
+OLDER_TEXT = 100
+
+
+def find_store(start: Path) -> Path:
+    """The store of the project at or above ``start``."""
+    for directory in (start, *start.parents):
+        candidate = directory / STATE_DIRECTORY / DATABASE
+        if candidate.is_file():
+            return candidate
+    raise CommandError(f"no {STATE_DIRECTORY}/{DATABASE} at or above {start}: prompt "
+                       "strategies are recorded when the evolve engine has run")
+
+
+def prompts(start: Path, out: Output) -> int:
+    """Print each strategy's versions (oldest first) with how each version scored."""
+    try:
+        store = Store(find_store(start))
+        try:
+            versions = store.prompt_versions()
+            scores = {(s, v): (entered, won, mean)
+                      for s, v, entered, won, mean in store.prompt_scores()}
+        finally:
+            store.close()
+    except StoreError as exc:
+        raise CommandError(str(exc)) from exc
+    if not versions:
+        out.line("no prompt strategies recorded yet: run pytest --selfheal with "
+                 "--selfheal-engine evolve")
+        return 0
+    latest = {v.strategy: v.version for v in versions}
+    for strategy in sorted(latest):
+        out.line(out.paint(f"strategy {strategy}", "bold") + f" ({latest[strategy]} version"
+                 f"{'s' if latest[strategy] != 1 else ''})")
+        for version in (v for v in versions if v.strategy == strategy):
+            entered, won, mean = scores.get((strategy, version.version), (0, 0, 0.0))
+            record = (f"won {won} of {entered} evolutions, mean fitness {mean:.3f}" if entered
+                      else "not scored yet")
+            current = version.version == latest[strategy]
+            out.line(f"  v{version.version}{' (current)' if current else ''}  {version.created}"
+                     f"  {version.origin}; {record}")
+            text = " ".join(version.text.split())
+            if current:
+                out.line(f"    {text}")
+            else:
+                out.line(f"    {text[:OLDER_TEXT]}{'...' if len(text) > OLDER_TEXT else ''}")
+    return 0

@@ -1,0 +1,337 @@
+"""The ``evolve`` engine: a population of the model's implementations, bred by fitness.
+
+Generation 0 is seeded by the model through every prompt strategy, at a ladder of
+temperatures. Each later generation draws parents by fitness (niche leaders first, a
+penalty for parents with many children) and asks the model for mutations (one parent
+and what it gets wrong, or, once it passes, a faster variant) and crossovers (two
+parents and what each gets right), at a temperature that falls from exploration to
+exploitation; offline single-edit mutants of the best near-miss join in. The healer
+judges every candidate of a generation fully and times the correct ones
+(:mod:`pytest_selfheal.engines._evolve.search`); the verdicts come back as feedback.
+
+Lineage (parents, operator, strategy, temperature, generation) and the result of every
+individual go to the project's store; after the evolution :meth:`EvolveEngine.finish`
+scores the strategies and has the model rewrite the loser's prompt.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Final
+
+from pytest_selfheal._llm import LLMClient
+from pytest_selfheal._llm.setup import make_client
+from pytest_selfheal._settings import Settings
+from pytest_selfheal._source.patches import diff_size, unified_diff
+from pytest_selfheal._store import IndividualRow
+from pytest_selfheal.engines._evolve import messages
+from pytest_selfheal.engines._evolve.fitness import rank
+from pytest_selfheal.engines._evolve.population import Individual, Population
+from pytest_selfheal.engines._evolve.strategies import Strategy, cleaned, current, rewrite_messages
+from pytest_selfheal.engines._offline import mutations
+from pytest_selfheal.engines._refine.replies import apply_reply
+from pytest_selfheal.engines.base import RepairTask
+from pytest_selfheal.errors import BudgetExhaustedError, EndpointError, LLMError, ReplyError
+from pytest_selfheal.models import Candidate, Verdict
+
+#: Offline mutants of the best near-miss added to a generation.
+NEAR_MISS_MUTANTS: Final = 8
+#: Temperatures: the hottest (generation 0, exploration) and the coolest (last).
+HOTTEST: Final = 1.0
+COOLEST: Final = 0.2
+
+
+def temperature(generation: int, generations: int) -> float:
+    """The schedule: from :data:`HOTTEST` at the first generation to :data:`COOLEST`."""
+    if generations <= 1:
+        return COOLEST
+    share = min(1.0, generation / (generations - 1))
+    return round(HOTTEST - (HOTTEST - COOLEST) * share, 2)
+
+
+class EvolveEngine:
+    """Proposes one generation per call of :meth:`propose`.
+
+    :param population: candidates the model is asked for per generation.
+    :param generations: generations at most (generation 0 included).
+    """
+
+    name = "evolve"
+    #: The healer judges every candidate of a round fully, times the correct ones and
+    #: ranks them all, instead of stopping at the first that passes.
+    judges_all = True
+
+    def __init__(
+        self,
+        client: LLMClient | None,
+        *,
+        population: int,
+        generations: int,
+        completions: int = 1,
+        timeout_s: float = 120.0,
+        test_files: Collection[str] = (),
+        seed: int = 0,
+        unavailable: EndpointError | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        # ``None`` only together with ``unavailable``, which propose raises first.
+        self.client: LLMClient = client  # type: ignore[assignment]
+        self.model = client.endpoint.model if client is not None else "none"
+        self.unavailable = unavailable
+        self.size = population
+        self.generations = generations
+        self.completions = completions
+        self.timeout_s = timeout_s
+        self.test_files = tuple(test_files)
+        self.seed = seed
+        self.clock = clock
+        self.stop_reason: str | None = None
+        self.task_calls = 0
+        self.population = Population(seed)
+        self.strategies: list[Strategy] = []
+        self.generation = -1
+        self._codes: dict[int, str] = {}
+        self._calls_before = 0
+        self._deadline = 0.0
+        self._task_key = ""
+
+    # -- the healer's side ---------------------------------------------------------------
+
+    def propose(self, task: RepairTask, feedback: Sequence[Verdict]) -> list[Candidate]:
+        """The next generation; empty when the model has nothing (more) to give.
+
+        :raises EndpointError: when the endpoint cannot serve the run at all.
+        """
+        if self.unavailable is not None:
+            raise type(self.unavailable)(str(self.unavailable))
+        if not feedback and self.generation < 0:
+            self._start(task)
+        self._learn(feedback)
+        self.generation += 1
+        if self.generation >= self.generations:
+            return []
+        made = self._seed(task) if self.generation == 0 else self._breed(task, feedback)
+        self.task_calls = self.client.budget.calls - self._calls_before
+        return made
+
+    def lineage(self, candidate: Candidate) -> Individual | None:
+        """The individual of a candidate this engine made."""
+        return self.population.of(candidate)
+
+    # -- one task ----------------------------------------------------------------------
+
+    def _start(self, task: RepairTask) -> None:
+        self.population = Population(self.seed)
+        for source in task.sources.values():
+            self.population.remember(source)
+        self.strategies = current(self.client.store())
+        self.generation = -1
+        self._codes = {}
+        self._calls_before = self.client.budget.calls
+        self.task_calls = 0
+        self.stop_reason = None
+        self._deadline = self.clock() + self.timeout_s
+        self._task_key = str(task.suspects[0].function)
+
+    def _learn(self, feedback: Sequence[Verdict]) -> None:
+        store = self.client.store()
+        for verdict in feedback:
+            member = self.population.of(verdict.candidate)
+            if member is None:
+                continue
+            first = member.verdict is None
+            member.verdict = verdict  # later verdicts of it carry more timing samples
+            if first and store is not None:
+                store.record_individual(self.client.run_id, self._task_key, IndividualRow(
+                    member.number, member.generation, member.parents, member.operator,
+                    member.strategy, member.temperature, member.candidate.description,
+                    verdict.passed, verdict.tests_passed, verdict.tests_total,
+                    min(verdict.samples) if verdict.samples else None, verdict.reason))
+
+    def _ask(self, task: RepairTask, request: list[dict[str, str]], temperature: float,
+             strategy: Strategy, operator: str, parents: Sequence[Individual],
+             n: int = 1) -> list[Candidate]:
+        """One request; its usable answers become new individuals."""
+        if self.stop_reason is not None:
+            return []
+        try:
+            completion = self.client.complete(request, n=n, temperature=temperature,
+                                              deadline=self._deadline)
+        except EndpointError:
+            raise
+        except BudgetExhaustedError as exc:
+            self.stop_reason = f"the LLM gave no more answers: {exc}"
+            return []
+        except LLMError:
+            return []  # a flaky endpoint loses this request, not the evolution
+        target = task.suspects[0].function
+        made = []
+        for text in completion.texts:
+            try:
+                applied = apply_reply(text, task.sources[target.path], target.path,
+                                      target.qualname, test_files=self.test_files)
+            except ReplyError:
+                continue
+            candidate = Candidate(
+                function=target, source=applied.source, operator=f"llm-{operator}",
+                description=f"{self.model} {operator} of {target.qualname} (generation "
+                            f"{self.generation}, {strategy.name}, temperature {temperature:g})",
+                lineno=target.lineno)
+            member = self.population.add(candidate, self.generation, operator,
+                                         strategy=strategy.name, temperature=temperature,
+                                         parents=parents)
+            if member is not None:
+                self._codes[member.number] = applied.code
+                made.append(candidate)
+        return made
+
+    def _seed(self, task: RepairTask) -> list[Candidate]:
+        """Generation 0: every strategy in turn, at temperatures from cool to hot."""
+        requests = max(len(self.strategies), -(-self.size // self.completions))
+        made: list[Candidate] = []
+        for index in range(requests):
+            strategy = self.strategies[index % len(self.strategies)]
+            heat = round(COOLEST + (HOTTEST - COOLEST) * index / max(1, requests - 1), 2)
+            made += self._ask(task, messages.seed_messages(task, strategy), heat, strategy,
+                              "seed", (), n=self.completions)
+        return made
+
+    def _breed(self, task: RepairTask, feedback: Sequence[Verdict]) -> list[Candidate]:
+        failing = [task.failure.nodeid] if task.goal == "repair" else []
+        original = task.sources[task.suspects[0].function.path]
+        ranked = rank([m.verdict for m in self.population.judged() if m.verdict is not None],
+                      failing, lambda v: diff_size(unified_diff(
+                          original, v.candidate.source, v.candidate.function.path)))
+        if not ranked:
+            self.stop_reason = "no answer of the model could be run"
+            return []
+        heat = temperature(self.generation, self.generations)
+        parents = self.population.select(self.size, ranked)
+        made: list[Candidate] = []
+        for slot, parent in enumerate(parents):
+            strategy = self._strategy_of(parent, slot)
+            partner = next((p for p in parents if p.niche != parent.niche), None)
+            if slot % 2 == 1 and partner is not None:
+                request = messages.crossover_messages(task, strategy, [
+                    (self._code(parent), _record(parent)), (self._code(partner), _record(partner))])
+                made += self._ask(task, request, heat, strategy, "crossover", (parent, partner))
+            else:
+                assert parent.verdict is not None
+                request = messages.mutation_messages(
+                    task, strategy, self._code(parent),
+                    parent.verdict.failure_text or parent.verdict.reason, parent.verdict.passed)
+                made += self._ask(task, request, heat, strategy, "mutation", (parent,))
+        made += self._near_miss_mutants(ranked, failing)
+        return made
+
+    def _strategy_of(self, parent: Individual, slot: int) -> Strategy:
+        named = {s.name: s for s in self.strategies}
+        return named.get(parent.strategy) or self.strategies[slot % len(self.strategies)]
+
+    def _code(self, member: Individual) -> str:
+        return self._codes.get(member.number, member.candidate.source)
+
+    def _near_miss_mutants(self, ranked: Sequence[Verdict], failing: Sequence[str]
+                           ) -> list[Candidate]:
+        """Offline single edits of the best candidate that still fails."""
+        near = next((v for v in ranked if not v.passed and not v.rejected and v.tests_passed), None)
+        parent = None if near is None else self.population.of(near.candidate)
+        if near is None or parent is None:
+            return []
+        function = parent.candidate.function
+        made = []
+        for mutation in mutations(parent.candidate.source, function.qualname):
+            candidate = Candidate(function=function, source=mutation.source,
+                                  operator=mutation.operator,
+                                  description=f"{mutation.description} in individual "
+                                              f"{parent.number}", lineno=mutation.lineno)
+            if self.population.add(candidate, self.generation, mutation.operator,
+                                   parents=(parent,)) is not None:
+                made.append(candidate)
+            if len(made) >= NEAR_MISS_MUTANTS:
+                break
+        return made
+
+    # -- after the evolution -----------------------------------------------------------
+
+    def finish(self, ranked: Sequence[Verdict], scores: dict[int, float]) -> str:
+        """Score the strategies of this evolution and rewrite the loser's prompt.
+
+        :param ranked: every judged candidate, best first.
+        :param scores: ``id(candidate)`` to its fitness number.
+        :returns: one line for the heal's notes (``""`` when there was no contest).
+        """
+        self._learn(ranked)  # the last generation's verdicts came after its propose
+        best: dict[str, tuple[int, float]] = {}
+        # By candidate: the verdicts in ``ranked`` carry the latest timing samples and
+        # are not the objects this engine saw as feedback.
+        place = {id(v.candidate): index for index, v in enumerate(ranked)}
+        for member in self.population.judged():
+            key = id(member.candidate)
+            if not member.strategy or key not in place:
+                continue
+            entry = (place[key], scores.get(key, 0.0))
+            if member.strategy not in best or entry[0] < best[member.strategy][0]:
+                best[member.strategy] = entry
+        named = {s.name: s for s in self.strategies}
+        contenders = sorted((entry, name) for name, entry in best.items() if name in named)
+        store = self.client.store()
+        now = datetime.now().isoformat(timespec="seconds")
+        for position, ((_, score), name) in enumerate(contenders):
+            if store is not None:
+                store.add_prompt_score(name, named[name].version, self.client.run_id,
+                                       self._task_key, score, position == 0, now)
+        if len(contenders) < 2 or store is None:
+            return ""
+        winner, loser = named[contenders[0][1]], named[contenders[-1][1]]
+        results = "\n".join(f"- {name} (version {named[name].version}): best candidate ranked "
+                            f"{position + 1} of {len(ranked)}, fitness {score:.3f}"
+                            for (position, score), name in contenders)
+        try:
+            completion = self.client.complete(rewrite_messages(winner, loser, results),
+                                              temperature=0.7)
+        except EndpointError:
+            raise
+        except LLMError as exc:
+            return f"the {loser.name} prompt was not rewritten: {exc}"
+        text = cleaned(completion.texts[0]) if completion.texts else ""
+        if not text:
+            return f"the {loser.name} prompt was not rewritten: the model gave no text"
+        version = store.add_prompt_version(loser.name, text, now,
+                                           f"rewritten after {self._task_key}, lost to "
+                                           f"{winner.name} v{winner.version}")
+        self.task_calls = self.client.budget.calls - self._calls_before
+        return (f"prompt strategy {winner.name} won; {loser.name} was rewritten as version "
+                f"{version} (selfheal prompts shows the history)")
+
+
+def _record(member: Individual) -> str:
+    """What a parent gets right and wrong, in words, for a crossover request."""
+    verdict = member.verdict
+    if verdict is None:
+        return ""
+    right = [n for n, outcome in verdict.pattern if outcome == "passed"]
+    wrong = [n for n, outcome in verdict.pattern if outcome != "passed"]
+    text = f"It passes {len(right)} of {verdict.tests_total} tests"
+    if right:
+        text += f" ({', '.join(right[:5])})"
+    if wrong:
+        text += f"; it fails {', '.join(wrong[:5])}: {verdict.reason[:300]}"
+    return text + "."
+
+
+def make_evolve_engine(settings: Settings, root: Path, run_id: str,
+                       test_files: Collection[str] = (), client: LLMClient | None = None
+                       ) -> EvolveEngine:
+    """The evolve engine of a run; ``client`` shares another engine's client and budget."""
+    unavailable = None
+    if client is None:
+        client, unavailable = make_client(settings, root, run_id)
+    evolution = settings.evolution
+    return EvolveEngine(client, population=evolution.population,
+                        generations=evolution.generations, completions=settings.llm.completions,
+                        timeout_s=settings.timeout_s, test_files=test_files, seed=evolution.seed,
+                        unavailable=unavailable)

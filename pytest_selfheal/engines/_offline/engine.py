@@ -1,0 +1,114 @@
+"""The offline engine: single edits of the suspects, likeliest first, then pairs.
+
+Round one offers every single edit of the suspects on the lines the failing test ran,
+deduplicated on the normalized AST and ordered by suspect score x line
+suspiciousness x the operator's success rate in this project
+(:mod:`~pytest_selfheal.engines._offline.rates`). Round two, when no single edit passed,
+offers pairs built by :func:`~pytest_selfheal.engines._offline.search.pairs`. Nothing here
+imports pytest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from pytest_selfheal.engines._offline.mutants import mutations
+from pytest_selfheal.engines._offline.rates import OperatorRates
+from pytest_selfheal.engines._offline.search import normalized, pairs
+from pytest_selfheal.engines.base import RepairTask
+from pytest_selfheal.models import Candidate, Verdict
+
+#: How likely a candidate of each kind of edit is to be the fix, before anything is
+#: learned. Operators that make many candidates per line (names, attributes, copied
+#: statements, extra clauses) get less per candidate.
+OPERATOR_PRIOR = {
+    "compare-swap": 1.0,
+    "call-swap": 1.0,
+    "off-by-one": 0.9,
+    "bool-swap": 0.9,
+    "jump-swap": 0.9,
+    "arith-swap": 0.8,
+    "negate": 0.7,
+    "drop-not": 0.7,
+    "tuple-swap": 0.7,
+    "argument-swap": 0.6,
+    "method-swap": 0.6,
+    "unwrap-call": 0.6,
+    "insert-guard": 0.6,
+    "name-swap": 0.5,
+    "wrap-call": 0.5,
+    "return-swap": 0.5,
+    "keep-best": 0.5,
+    "count-shift": 0.5,
+    "attribute-swap": 0.4,
+    "delete-statement": 0.4,
+    "condition-clause": 0.35,
+    "copy-statement": 0.25,
+}
+
+#: Weight of a line that the failing test ran but no score was computed for.
+UNSCORED_LINE = 0.1
+
+
+class OfflineEngine:
+    """Search-based repair without a model.
+
+    :param root: the project's rootdir, in whose ``.selfheal`` directory operator
+        success rates are learned across runs; ``None`` learns for this process only.
+    """
+
+    name = "offline"
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.rates = OperatorRates(root, OPERATOR_PRIOR)
+        self._singles: dict[int, list[Candidate]] = {}
+
+    def propose(self, task: RepairTask, feedback: Sequence[Verdict]) -> list[Candidate]:
+        """Round one: all single edits; round two: pairs; then nothing."""
+        key = id(task)
+        if not feedback:
+            singles = self._single_edits(task)
+            self._singles[key] = singles
+            return singles
+        # Pairs once; the list is dropped so that a third round has nothing.
+        if key not in self._singles:
+            return []
+        singles = self._singles.pop(key)
+        seen = {identity for c in singles if (identity := normalized(c.source)) is not None}
+        return pairs(dict(task.sources), singles, feedback, seen)
+
+    def record(self, task: RepairTask, verdicts: Sequence[Verdict]) -> None:
+        """Learn from a finished heal: which operators were tried, which one won."""
+        winner = next((v.candidate.operator for v in verdicts if v.passed), None)
+        self.rates.record((v.candidate.operator for v in verdicts
+                           if not v.rejected and "+" not in v.candidate.operator), winner)
+        self._singles.pop(id(task), None)
+
+    def save(self) -> None:
+        """Keep what this session learned for the next one (called when it ends)."""
+        self.rates.save()
+
+    def _single_edits(self, task: RepairTask) -> list[Candidate]:
+        # mutations() already leaves out edits that make the same function twice.
+        scored: list[tuple[float, int, Candidate]] = []
+        rates: Mapping[str, float] = {name: self.rates.rate(name) for name in OPERATOR_PRIOR}
+        for suspect in task.suspects:
+            function = suspect.function
+            key = str(function)
+            executed = task.executed_lines.get(key)
+            lines = None if executed is None else executed | set(suspect.lines)
+            scores = task.line_scores.get(key, {})
+            for mutation in mutations(task.sources[function.path], function.qualname,
+                                      lines=lines):
+                line_score = scores.get(mutation.lineno, UNSCORED_LINE)
+                if mutation.lineno in suspect.lines:
+                    line_score += 1.0
+                rate = rates.get(mutation.operator) or self.rates.rate(mutation.operator)
+                weight = suspect.score * line_score * rate
+                candidate = Candidate(function=function, source=mutation.source,
+                                      operator=mutation.operator,
+                                      description=mutation.description, lineno=mutation.lineno)
+                scored.append((-weight, len(scored), candidate))
+        scored.sort(key=lambda entry: entry[:2])
+        return [candidate for _, _, candidate in scored]

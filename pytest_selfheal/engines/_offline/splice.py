@@ -1,0 +1,76 @@
+"""Exact statement edits: delete a statement or insert one, whole lines at a time.
+
+:mod:`~pytest_selfheal.engines._offline.rewrite` replaces one node by another; deleting or
+inserting a statement changes the length of a block, which no node replacement says.
+Here the edit is made on whole lines (the statement's own lines go, or new lines go in
+above a statement, at its indentation) and, as there, accepted only when the new
+module re-parses to exactly the intended tree.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from pytest_selfheal.engines._offline.rewrite import equal_replacing, parse_quietly
+from pytest_selfheal.engines._offline.text import NEWLINE, SourceText
+from pytest_selfheal.errors import PatchError
+
+
+def delete_statement(
+    text: SourceText, tree: ast.Module, block: list[ast.stmt], index: int
+) -> tuple[str, ast.Module]:
+    """Return the module without ``block[index]``, and its tree.
+
+    :raises PatchError: when the statement does not own its lines (``a = 1; b = 2``),
+        is the only one of its block, or the result does not mean the deletion.
+    """
+    if len(block) < 2:
+        raise PatchError("the only statement of a block cannot be deleted")
+    statement = block[index]
+    start, end = _own_lines(text, statement)
+    new_source = text.source[:start] + text.source[end:]
+    return _checked(new_source, tree, block, [*block[:index], *block[index + 1:]])
+
+
+def insert_statement(
+    text: SourceText, tree: ast.Module, block: list[ast.stmt], index: int, code: str
+) -> tuple[str, ast.Module]:
+    """Return the module with ``code`` (one statement, possibly of several lines)
+    inserted above ``block[index]`` at its indentation, and its tree.
+
+    :raises PatchError: when the result does not parse to the block with one more
+        statement in that place.
+    """
+    before = block[index]
+    start, _ = _own_lines(text, before)
+    indentation = text.indentation(before)
+    lines = code.splitlines()
+    inserted = "".join(indentation + line + text.newline for line in lines)
+    new_source = text.source[:start] + inserted + text.source[start:]
+    parsed = ast.parse(code).body
+    if len(parsed) != 1:
+        raise PatchError("insert exactly one statement")
+    return _checked(new_source, tree, block, [*block[:index], parsed[0], *block[index:]])
+
+
+def _own_lines(text: SourceText, statement: ast.stmt) -> tuple[int, int]:
+    """The string span of the whole lines of ``statement``, newline included."""
+    start, end = text.span(statement)
+    line_start = max(text.source.rfind("\n", 0, start), text.source.rfind("\r", 0, start)) + 1
+    if text.source[line_start:start].strip():
+        raise PatchError(f"line {statement.lineno}: the statement shares its line")
+    newline = NEWLINE.search(text.source, end)
+    rest_end = len(text.source) if newline is None else newline.end()
+    tail = text.source[end:rest_end].strip()
+    if tail and not tail.startswith("#"):
+        raise PatchError(f"line {statement.lineno}: the statement shares its line")
+    return line_start, rest_end
+
+
+def _checked(
+    new_source: str, tree: ast.Module, block: list[ast.stmt], new_block: list[ast.stmt]
+) -> tuple[str, ast.Module]:
+    new_tree = parse_quietly(new_source)
+    if new_tree is None or not equal_replacing(new_tree, tree, block, new_block):
+        raise PatchError("the edited text does not mean the intended statements")
+    return new_source, new_tree
