@@ -25,10 +25,10 @@ hookspec = pluggy.HookspecMarker("pytest")
 def pytest_selfheal_make_engine(config: pytest.Config, settings: Settings) -> Engine | None:
     """Return the engine that proposes candidate fixes, or ``None`` for the default.
 
-    The first implementation that returns an engine wins. An engine has a ``name``
-    and a ``propose(task, feedback)`` method (see :class:`pytest_selfheal.engines.base.Engine`);
-    its candidates go through the same screening, evaluation and verification as the
-    built-in engines' ones.
+    The first implementation that returns an engine wins. An engine subclasses
+    :class:`pytest_selfheal.engines.base.Engine`: a ``name`` and a ``propose(task,
+    feedback)`` method, the other members have defaults. Its candidates go through the
+    same screening, evaluation and verification as the built-in engines' ones.
 
     :param settings: the validated ``--selfheal-*`` settings of the run.
     """

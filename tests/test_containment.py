@@ -74,12 +74,13 @@ FORK_BOMB = {"fork-bombs": 'while True:\n        getattr(os, "fo" + "rk")()'}
 CONFTEST = '''\
 import pytest
 
+from pytest_selfheal.engines.base import Engine
 from pytest_selfheal.models import Candidate
 
 HOSTILE = {hostile!r}
 
 
-class Scripted:
+class Scripted(Engine):
     name = "scripted"
 
     def propose(self, task, feedback):

@@ -32,7 +32,7 @@ from pytest_selfheal._heal.survey import (
 from pytest_selfheal._settings import Settings
 from pytest_selfheal._source.patches import unified_diff
 from pytest_selfheal._vcs.landing import RunState, apply_fix, commit_fix
-from pytest_selfheal.engines.base import Engine, Learner, RepairTask
+from pytest_selfheal.engines.base import Engine, RepairTask
 from pytest_selfheal.errors import SelfHealError, SourceError
 from pytest_selfheal.models import (
     Candidate,
@@ -115,7 +115,7 @@ class Healer:
             # The session runs on after this heal: forks of it made now would go stale.
             self.evaluator.release()
         outcome = replace(outcome, elapsed_s=time.perf_counter() - started,
-                          llm_calls=getattr(self.engine, "task_calls", 0))
+                          llm_calls=self.engine.task_calls)
         for note in self.evaluator.notes:
             self.state.note(note)
         for suspect in outcome.suspects[:1]:
@@ -208,7 +208,7 @@ class Healer:
         workload = Workload(expected, durations, deadline)
         self.evaluator.calibrate(workload)
         task = replace(self._task(failure, suspects, spectrum, tuple(searched)), missing=missing)
-        if getattr(self.engine, "judges_all", False) and missing is None:
+        if self.engine.judges_all and missing is None:
             return self.evolve(failure, suspects, task, workload)
         verdicts: list[Verdict] = []
 
@@ -233,8 +233,7 @@ class Healer:
             if time.perf_counter() > deadline:
                 out_of_time = winner is None
                 break
-        if isinstance(self.engine, Learner):
-            self.engine.record(task, verdicts)
+        self.engine.record(task, verdicts)
         evaluated = len(verdicts)
         if winner is None:
             if out_of_time:
@@ -244,7 +243,7 @@ class Healer:
                 reason = (f"candidate budget of {self.settings.max_candidates} spent "
                           "(raise --selfheal-max-candidates)")
             else:
-                reason = (getattr(self.engine, "stop_reason", None)
+                reason = (self.engine.stop_reason
                           or f"none of the {evaluated} candidate fixes passed the tests")
             return self._outcome(failure, HealStatus.UNHEALED, reason, suspects,
                                  candidates_evaluated=evaluated, generations=rounds,
@@ -320,10 +319,9 @@ class Healer:
                                             candidate),
             on_verdict=self.observe, progress=self.progress,
             compare_outputs=task.goal == "optimize")
-        finish = getattr(self.engine, "finish", None)
         notes = []
-        if callable(finish) and evolution.ranked:
-            note = finish(evolution.ranked, evolution.scores())
+        if evolution.ranked:
+            note = self.engine.finish(evolution.ranked, evolution.scores())
             if note:
                 notes.append(note)
         board = tuple(evolution.ranked[:20])
@@ -338,7 +336,7 @@ class Healer:
                 reason = (f"time budget of {self.settings.timeout_s:g}s spent after "
                           f"{len(evolution.verdicts)} candidates (raise --selfheal-timeout)")
             else:
-                reason = (getattr(self.engine, "stop_reason", None)
+                reason = (self.engine.stop_reason
                           or f"none of the {len(evolution.verdicts)} candidates of "
                           f"{evolution.generations} generations passed the tests")
             return self._outcome(failure, HealStatus.UNHEALED, reason, suspects,
@@ -355,7 +353,7 @@ class Healer:
 
     def _missing(self, failure: Failure) -> MissingCode | None:
         """What the failing test needs written, for engines that write missing code."""
-        if not getattr(self.engine, "implements_missing", False):
+        if not self.engine.implements_missing:
             return None
         frames = [relpath for frame in failure.frames
                   if (relpath := project_relpath(frame.path, self.layout.root,

@@ -36,7 +36,7 @@ def optimize(healer: Healer, engine: Engine, target: str) -> HealOutcome:
     finally:
         healer.engine = lent
     return replace(outcome, elapsed_s=time.perf_counter() - started,
-                   llm_calls=getattr(engine, "task_calls", 0), goal="optimize")
+                   llm_calls=engine.task_calls, goal="optimize")
 
 
 def _outcome(target: str, status: HealStatus, reason: str, engine: str) -> HealOutcome:

@@ -97,7 +97,7 @@ def commit_fix(
                 [failure], candidate, relpath, fitness=fitness, candidates_evaluated=evaluated,
                 lines_changed=diff_size(diff), run_id=run_id, engine=engine.name,
                 # LLM engines name their model; the offline engine has none.
-                model=getattr(engine, "model", None), goal=goal,
+                model=engine.model, goal=goal,
             )
             commit = repo.commit_files(branch, {relpath: candidate.source.encode("utf-8")},
                                        message, parent=parent)

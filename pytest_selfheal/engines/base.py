@@ -1,4 +1,4 @@
-"""What a repair engine is: the protocol between the healer and the engines.
+"""What a repair engine is: the contract between the healer and the engines (public).
 
 The healer localizes a failure, selects the tests a fix must pass, and then asks an
 engine for candidates round after round, feeding back how the previous round's
@@ -9,11 +9,15 @@ engines (refine, evolve) use the feedback of each round for the next.
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING
 
 from pytest_selfheal.models import Candidate, Failure, MissingCode, Suspect, Verdict
+
+if TYPE_CHECKING:
+    from pytest_selfheal._llm import LLMClient
 
 
 @dataclass(frozen=True)
@@ -42,19 +46,34 @@ class RepairTask:
     goal: str = "repair"
 
 
-class Engine(Protocol):
-    """A source of candidate fixes.
+class Engine(abc.ABC):
+    """A source of candidate fixes: subclass it and implement :meth:`propose`.
 
-    Optional attributes the healer reads when an engine has them (the LLM engines do):
-    ``model`` (named in commit trailers), ``stop_reason`` (why the last task ended
-    without a fix, shown instead of the generic reason), ``task_calls`` (model calls the
-    last task took, the heal's ``llm_calls``) and ``implements_missing`` (``True`` to be
-    given tasks for code that does not exist yet, see :attr:`RepairTask.missing`).
+    Every other member has a default that fits an engine without a model; the healer
+    and the session read only the members declared here.
     """
 
     #: Short name shown in reports and commit trailers (``offline``).
-    name: str
+    name: str = "engine"
+    #: The model behind the candidates, named in commit trailers; ``None`` without one.
+    model: str | None = None
+    #: Why the last task ended without a fix, shown instead of the generic reason.
+    stop_reason: str | None = None
+    #: Model calls the last task took (the heal's ``llm_calls``).
+    task_calls: int = 0
+    #: ``True`` to be given tasks for code that does not exist yet
+    #: (see :attr:`RepairTask.missing`).
+    implements_missing: bool = False
+    #: ``True`` to have every candidate of a round judged on every test, the correct ones
+    #: timed, and all of them ranked by fitness (an evolution), instead of stopping at
+    #: the first candidate that passes.
+    judges_all: bool = False
 
+    #: The LLM client the engine talks through: its budget and notes go into the run's
+    #: report. ``None`` for an engine without a model.
+    client: LLMClient | None = None
+
+    @abc.abstractmethod
     def propose(self, task: RepairTask, feedback: Sequence[Verdict]) -> list[Candidate]:
         """Return the next round's candidates, most promising first.
 
@@ -62,13 +81,20 @@ class Engine(Protocol):
             in evaluation order; empty in the first round.
         :returns: an empty list when the engine has nothing more to try.
         """
-        ...
-
-
-@runtime_checkable
-class Learner(Protocol):
-    """An engine that learns from finished heals (the offline engine's operator rates)."""
 
     def record(self, task: RepairTask, verdicts: Sequence[Verdict]) -> None:
-        """Take note of every verdict of a finished heal, the winner's included."""
-        ...
+        """Take note of every verdict of a finished heal, the winner's included (the
+        offline engine learns its operators' success rates from them)."""
+        return
+
+    def finish(self, ranked: Sequence[Verdict], scores: Mapping[int, float]) -> str:
+        """Called after an evolution (:attr:`judges_all`) with every judged candidate,
+        best first, and ``id(candidate)`` to its fitness number.
+
+        :returns: one line for the heal's notes, or ``""``.
+        """
+        return ""
+
+    def save(self) -> None:
+        """Keep what the engine learned for the next session (called when one ends)."""
+        return

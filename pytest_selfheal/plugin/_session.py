@@ -39,7 +39,6 @@ from pytest_selfheal.models import Failure, Frame, HealOutcome, HealStatus, Hist
 if TYPE_CHECKING:
     from pytest_selfheal._evaluate import Evaluator, ProjectLayout
     from pytest_selfheal._heal.healer import Healer
-    from pytest_selfheal._llm import LLMClient
     from pytest_selfheal._vcs.gitrepo import GitRepo
 
 
@@ -101,7 +100,7 @@ class SelfHealSession:
     def _notes(self) -> list[str]:
         if self._healer is None:
             return []
-        client = _engine_client(self._healer)
+        client = self._healer.engine.client
         return [*self._healer.state.notes, *(client.notes if client is not None else [])]
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
@@ -118,15 +117,14 @@ class SelfHealSession:
         self._optimize(session)
         if self._evaluator is not None:
             self._evaluator.close()
-        save = getattr(self._healer.engine, "save", None) if self._healer else None
-        if callable(save):
-            save()  # what the engine learned (the offline engine's operator rates)
+        if self._healer is not None:
+            self._healer.engine.save()
         if self._healer is None and self.settings.report_path is None:
             return  # a green run: nothing to report
         # Runs before the terminal summary (the terminal reporter writes it from its own
         # sessionfinish wrapper), so the summary can name the HTML report.
         notes = self._notes()
-        client = _engine_client(self._healer) if self._healer is not None else None
+        client = self._healer.engine.client if self._healer is not None else None
         report = json_report(
             self.outcomes, notes, version=__version__, provider=self.settings.provider,
             started=self.started, elapsed_s=time.time() - self.started,
@@ -170,6 +168,7 @@ class SelfHealSession:
             from pytest_selfheal._evaluate import Evaluator, Isolation, Zygote
             from pytest_selfheal._heal.healer import Healer
             from pytest_selfheal.engines._offline import OfflineEngine
+            from pytest_selfheal.engines.base import Engine
             from pytest_selfheal.plugin._probe import run_items
 
             layout = _layout(self.config, self._items)
@@ -183,6 +182,10 @@ class SelfHealSession:
                                         isolation)
             engine = self.config.hook.pytest_selfheal_make_engine(
                 config=self.config, settings=self.settings)
+            if engine is not None and not isinstance(engine, Engine):
+                raise pytest.UsageError(
+                    f"pytest_selfheal_make_engine returned {engine!r}, which is not an "
+                    "Engine: subclass pytest_selfheal.engines.base.Engine")
             if engine is None and self.settings.uses_llm:
                 # Imported here: openai costs an import that offline runs need not pay.
                 from pytest_selfheal.engines._refine.engine import make_refine_engine
@@ -211,7 +214,7 @@ class SelfHealSession:
     def _heal(self, item: pytest.Item, nextitem: pytest.Item | None, failure: Failure) -> None:
         self._write(f"{item.nodeid} failed; healing with the {self.settings.provider} engine")
         healer = self._get_healer(item.session)
-        stopped = _engine_client(healer)
+        stopped = healer.engine.client
         if stopped is not None and stopped.stopped is not None:
             # The endpoint already refused this run (a wrong key, an unknown model):
             # said once, at the first failure; the others are skipped without a call.
@@ -248,7 +251,7 @@ class SelfHealSession:
         engine = healer.engine
         if not isinstance(engine, EvolveEngine):
             # Shares the refine engine's client: one budget for the whole run.
-            client = _engine_client(healer)
+            client = healer.engine.client
             run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
             engine = make_evolve_engine(self.settings, healer.layout.root, run_id,
                                         healer.layout.test_files, client=client)
@@ -282,16 +285,6 @@ class SelfHealSession:
             self._rerunning = False
         rerun = "passed" if all(report.passed or report.skipped for report in reports) else "failed"
         return replace(outcome, reloaded=True, rerun_outcome=rerun)
-
-
-def _engine_client(healer: Healer) -> LLMClient | None:
-    """The LLM client of the healer's engine, when it has one."""
-    if "pytest_selfheal._llm" not in sys.modules:
-        return None  # no LLM engine was ever made in this process
-    from pytest_selfheal._llm import LLMClient
-
-    client = getattr(healer.engine, "client", None)
-    return client if isinstance(client, LLMClient) else None
 
 
 def _tests_reaching(items: Sequence[pytest.Item], layout: ProjectLayout,

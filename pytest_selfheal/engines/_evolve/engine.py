@@ -17,7 +17,7 @@ scores the strategies and has the model rewrite the loser's prompt.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Final
@@ -31,6 +31,7 @@ from pytest_selfheal.engines._evolve import messages
 from pytest_selfheal.engines._evolve.fitness import rank
 from pytest_selfheal.engines._evolve.population import Individual, Population
 from pytest_selfheal.engines._evolve.strategies import Strategy, cleaned, current, rewrite_messages
+from pytest_selfheal.engines._llm import LLMEngine
 from pytest_selfheal.engines._offline import mutations
 from pytest_selfheal.engines._refine.replies import apply_reply
 from pytest_selfheal.engines.base import RepairTask
@@ -52,7 +53,7 @@ def temperature(generation: int, generations: int) -> float:
     return round(HOTTEST - (HOTTEST - COOLEST) * share, 2)
 
 
-class EvolveEngine:
+class EvolveEngine(LLMEngine):
     """Proposes one generation per call of :meth:`propose`.
 
     :param population: candidates the model is asked for per generation.
@@ -77,25 +78,18 @@ class EvolveEngine:
         unavailable: EndpointError | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
+        super().__init__(client, timeout_s=timeout_s, unavailable=unavailable, clock=clock)
         # ``None`` only together with ``unavailable``, which propose raises first.
         self.client: LLMClient = client  # type: ignore[assignment]
-        self.model = client.endpoint.model if client is not None else "none"
-        self.unavailable = unavailable
         self.size = population
         self.generations = generations
         self.completions = completions
-        self.timeout_s = timeout_s
         self.test_files = tuple(test_files)
         self.seed = seed
-        self.clock = clock
-        self.stop_reason: str | None = None
-        self.task_calls = 0
         self.population = Population(seed)
         self.strategies: list[Strategy] = []
         self.generation = -1
         self._codes: dict[int, str] = {}
-        self._calls_before = 0
-        self._deadline = 0.0
         self._task_key = ""
 
     # -- the healer's side ---------------------------------------------------------------
@@ -105,8 +99,7 @@ class EvolveEngine:
 
         :raises EndpointError: when the endpoint cannot serve the run at all.
         """
-        if self.unavailable is not None:
-            raise type(self.unavailable)(str(self.unavailable))
+        self._available()
         if not feedback and self.generation < 0:
             self._start(task)
         self._learn(feedback)
@@ -114,7 +107,7 @@ class EvolveEngine:
         if self.generation >= self.generations:
             return []
         made = self._seed(task) if self.generation == 0 else self._breed(task, feedback)
-        self.task_calls = self.client.budget.calls - self._calls_before
+        self._count_calls()
         return made
 
     def lineage(self, candidate: Candidate) -> Individual | None:
@@ -124,16 +117,13 @@ class EvolveEngine:
     # -- one task ----------------------------------------------------------------------
 
     def _start(self, task: RepairTask) -> None:
+        self._start_task()
         self.population = Population(self.seed)
         for source in task.sources.values():
             self.population.remember(source)
         self.strategies = current(self.client.store())
         self.generation = -1
         self._codes = {}
-        self._calls_before = self.client.budget.calls
-        self.task_calls = 0
-        self.stop_reason = None
-        self._deadline = self.clock() + self.timeout_s
         self._task_key = str(task.suspects[0].function)
 
     def _learn(self, feedback: Sequence[Verdict]) -> None:
@@ -257,7 +247,7 @@ class EvolveEngine:
 
     # -- after the evolution -----------------------------------------------------------
 
-    def finish(self, ranked: Sequence[Verdict], scores: dict[int, float]) -> str:
+    def finish(self, ranked: Sequence[Verdict], scores: Mapping[int, float]) -> str:
         """Score the strategies of this evolution and rewrite the loser's prompt.
 
         :param ranked: every judged candidate, best first.
@@ -303,7 +293,7 @@ class EvolveEngine:
         version = store.add_prompt_version(loser.name, text, now,
                                            f"rewritten after {self._task_key}, lost to "
                                            f"{winner.name} v{winner.version}")
-        self.task_calls = self.client.budget.calls - self._calls_before
+        self._count_calls()
         return (f"prompt strategy {winner.name} won; {loser.name} was rewritten as version "
                 f"{version} (selfheal prompts shows the history)")
 

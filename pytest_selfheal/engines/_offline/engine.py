@@ -16,7 +16,7 @@ from pathlib import Path
 from pytest_selfheal.engines._offline.mutants import mutations
 from pytest_selfheal.engines._offline.rates import OperatorRates
 from pytest_selfheal.engines._offline.search import normalized, pairs
-from pytest_selfheal.engines.base import RepairTask
+from pytest_selfheal.engines.base import Engine, RepairTask
 from pytest_selfheal.models import Candidate, Verdict
 
 #: How likely a candidate of each kind of edit is to be the fix, before anything is
@@ -51,7 +51,7 @@ OPERATOR_PRIOR = {
 UNSCORED_LINE = 0.1
 
 
-class OfflineEngine:
+class OfflineEngine(Engine):
     """Search-based repair without a model.
 
     :param root: the project's rootdir, in whose ``.selfheal`` directory operator

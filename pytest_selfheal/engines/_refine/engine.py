@@ -24,6 +24,7 @@ from typing import Final
 
 from pytest_selfheal._llm import LLMClient
 from pytest_selfheal._settings import Settings
+from pytest_selfheal.engines._llm import LLMEngine
 from pytest_selfheal.engines._offline import mutations
 from pytest_selfheal.engines._refine.prompts import Attempt, implement_messages, repair_messages
 from pytest_selfheal.engines._refine.replies import apply_reply
@@ -42,7 +43,7 @@ NEAR_MISS_MUTANTS: Final = 40
 TEMPERATURES: Final = (0.0, 0.4, 0.7)
 
 
-class RefineEngine:
+class RefineEngine(LLMEngine):
     """Proposes the model's fixes round by round, learning from each round's failures.
 
     :param client: the model; ``None`` with ``unavailable`` when it could not be set up.
@@ -66,18 +67,10 @@ class RefineEngine:
         unavailable: EndpointError | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
-        self.client = client
-        self.model = client.endpoint.model if client is not None else "none"
+        super().__init__(client, timeout_s=timeout_s, unavailable=unavailable, clock=clock)
         self.rounds = rounds
         self.completions = completions
-        self.timeout_s = timeout_s
         self.test_files = tuple(test_files)
-        self.unavailable = unavailable
-        self.clock = clock
-        #: Why the last task ended without candidates, for the heal's report.
-        self.stop_reason: str | None = None
-        #: Requests sent for the current task, retries included.
-        self.task_calls = 0
         self._history: list[Attempt] = []
         #: The model's candidates of this task (kept alive, so their ids stay theirs)
         #: with the code each was made from.
@@ -85,8 +78,6 @@ class RefineEngine:
         self._seen: set[str] = set()
         self._judged = 0
         self._round = 0
-        self._calls_before = 0
-        self._deadline = 0.0
         self._last_error = ""
 
     def propose(self, task: RepairTask, feedback: Sequence[Verdict]) -> list[Candidate]:
@@ -94,9 +85,7 @@ class RefineEngine:
 
         :raises EndpointError: when the endpoint cannot serve the run at all.
         """
-        if self.unavailable is not None:
-            raise type(self.unavailable)(str(self.unavailable))
-        assert self.client is not None
+        self._available()
         if not feedback:
             self._start(task)
         new = feedback[self._judged:]
@@ -119,17 +108,13 @@ class RefineEngine:
     # -- one task ----------------------------------------------------------------------
 
     def _start(self, task: RepairTask) -> None:
-        assert self.client is not None
+        self._start_task()
         self._history = []
         self._codes = {}
         self._seen = set(task.sources.values())
         self._judged = 0
         self._round = 0
-        self.stop_reason = None
         self._last_error = ""
-        self._calls_before = self.client.budget.calls
-        self.task_calls = 0
-        self._deadline = self.clock() + self.timeout_s
 
     def _learn(self, verdicts: Sequence[Verdict]) -> None:
         """Add how the model's candidates did to the history the next prompt carries."""
@@ -170,7 +155,7 @@ class RefineEngine:
             self._last_error = str(exc)
             return []
         finally:
-            self.task_calls = self.client.budget.calls - self._calls_before
+            self._count_calls()
         target = task.suspects[0].function
         is_new = task.missing is not None
         candidates = []
