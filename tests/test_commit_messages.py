@@ -12,10 +12,10 @@ CANDIDATE = Candidate(FunctionRef("src/shop/cart.py", "Cart.total", 10, 14), "..
 
 
 def message(*failures: Failure, speedup: float | None = None, model: str | None = None) -> str:
-    return commits.fix_message(
-        list(failures), CANDIDATE, "src/shop/cart.py",
-        fitness=Fitness(1.0, 7, 7, 0.002, 0.004, speedup), candidates_evaluated=12,
-        lines_changed=2, run_id="20240101-120000", engine="refine", model=model)
+    return commits.fix_message(list(failures), commits.FixFacts(
+        CANDIDATE, "src/shop/cart.py", fitness=Fitness(1.0, 7, 7, 0.002, 0.004, speedup),
+        candidates_evaluated=12, lines_changed=2, run_id="20240101-120000", engine="refine",
+        model=model))
 
 
 def failure(name: str) -> Failure:

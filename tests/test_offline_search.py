@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pytest_selfheal._heal.healer import hold_out
+from pytest_selfheal._heal.selection import hold_out
 from pytest_selfheal.engines._offline import OfflineEngine
 from pytest_selfheal.engines._offline.rates import FILENAME, OperatorRates
 from pytest_selfheal.engines._offline.search import pairs

@@ -65,11 +65,12 @@ def selfheal(root: Path, *args: str, **options: object) -> subprocess.CompletedP
 def fix_message(run_id: str = "20240101-120000", nodeid: str = NODEID) -> str:
     function = FunctionRef("src/ages/rules.py", "is_adult", 1, 3)
     return commits.fix_message(
-        [Failure(nodeid, "call", "AssertionError", "assert False", "")],
-        Candidate(function, FIXED_RULES, "compare-swap", "line 3: `age > 18` -> `age >= 18`", 3),
-        "src/ages/rules.py",
-        fitness=Fitness(1.0, 2, 2, 0.001, 0.001, None), candidates_evaluated=3,
-        lines_changed=2, run_id=run_id, engine="offline", model=None)
+        [Failure(nodeid, "call", "AssertionError", "assert False", "")], commits.FixFacts(
+            Candidate(function, FIXED_RULES, "compare-swap",
+                      "line 3: `age > 18` -> `age >= 18`", 3),
+            "src/ages/rules.py", fitness=Fitness(1.0, 2, 2, 0.001, 0.001, None),
+            candidates_evaluated=3, lines_changed=2, run_id=run_id, engine="offline",
+            model=None))
 
 
 def make_fix_branch(root: Path, name: str, *, rules: str = FIXED_RULES,

@@ -64,6 +64,9 @@ _HEADER = struct.Struct(">cI")
 _JOB, _EVENTS, _EXIT, _NOTE = b"J", b"E", b"X", b"N"
 #: Event bytes relayed per job at most; a child writing more is flooding, not reporting.
 EVENT_BYTES_LIMIT = 16 * 1024**2
+#: Seconds past twice its time limit after which a job whose server stopped answering
+#: is given up on.
+SERVER_GRACE_S = 5.0
 #: prctl(2) options (linux/prctl.h): a signal for the caller when its parent dies; and
 #: orphans of the caller's descendants become its children instead of init's.
 PR_SET_PDEATHSIG = 1
@@ -228,7 +231,7 @@ class ServerJob:
         self.started = time.perf_counter()
         # The server keeps the limit itself; this one is for a server that stopped
         # answering, which only a bug of ours or a dying machine can cause.
-        self.deadline = self.started + 2 * limits.timeout_s + 5.0
+        self.deadline = self.started + 2 * limits.timeout_s + SERVER_GRACE_S
         self._events = bytearray()
         self._exit: dict[str, Any] | None = None
         self._result: TestRun | None = None

@@ -8,12 +8,13 @@ records and gets :class:`~pytest_selfheal.models.HealOutcome` records back.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from pytest_selfheal._evaluate import Evaluator, ProjectLayout, Workload, judge
+from pytest_selfheal._evaluate import Evaluator, ProjectLayout, Workload
 from pytest_selfheal._evaluate.screen import screen
+from pytest_selfheal._heal.accept import Win, accept
 from pytest_selfheal._heal.localize import (
     Spectrum,
     is_test_file,
@@ -23,6 +24,9 @@ from pytest_selfheal._heal.localize import (
     project_relpath,
 )
 from pytest_selfheal._heal.missing import find_missing
+from pytest_selfheal._heal.outcomes import heal_outcome, leaderboard, rejections
+from pytest_selfheal._heal.rounds import search_rounds
+from pytest_selfheal._heal.selection import Baseline, select
 from pytest_selfheal._heal.survey import (
     LOCALIZATION_SHARE,
     Box,
@@ -30,14 +34,11 @@ from pytest_selfheal._heal.survey import (
     measured_durations,
 )
 from pytest_selfheal._settings import Settings
-from pytest_selfheal._source.patches import unified_diff
-from pytest_selfheal._vcs.landing import RunState, apply_fix, commit_fix
+from pytest_selfheal._vcs.landing import RunState
 from pytest_selfheal.engines.base import Engine, RepairTask
 from pytest_selfheal.errors import SelfHealError, SourceError
 from pytest_selfheal.models import (
-    Candidate,
     Failure,
-    Fitness,
     FunctionRef,
     HealOutcome,
     HealStatus,
@@ -49,7 +50,6 @@ from pytest_selfheal.models import (
 
 if TYPE_CHECKING:
     from pytest_selfheal._vcs.gitrepo import GitRepo
-    from pytest_selfheal.engines._evolve import Evolution
 
 
 class Healer:
@@ -175,68 +175,22 @@ class Healer:
             if lines is not None:
                 coverage.update(lines.coverage)
                 spectrum = Spectrum(coverage, spectrum.failing, passing, others.reached)
-        durations = measured_durations(self.history, alone, others)
-        return self._search(failure, suspects, spectrum, before, durations, deadline, missing)
+        baseline = Baseline(before, measured_durations(self.history, alone, others))
+        return self._search(failure, suspects, spectrum, baseline, deadline, missing)
 
-    def _search(
-        self,
-        failure: Failure,
-        suspects: list[Suspect],
-        spectrum: Spectrum,
-        before: Mapping[str, str],
-        durations: Mapping[str, float],
-        deadline: float,
-        missing: MissingCode | None = None,
-    ) -> HealOutcome:
-        # The tests a candidate must pass: the failing test first, then every test
-        # that exercises a suspect and passed before, fastest first.
-        covering = {
-            nodeid
-            for suspect in suspects
-            for nodeid in spectrum.tests_running(suspect.function)
-            if before.get(nodeid) in ("passed", "skipped")
-        }
-        expected = {failure.nodeid: "passed"}
-        expected.update((nodeid, before[nodeid]) for nodeid in
-                        sorted(covering - {failure.nodeid}, key=lambda n: durations.get(n, 0.0)))
-        searched, held_out = hold_out(expected)
-        # Other tests that failed and ran the top suspect most often fail for the same
-        # bug: a fix that repairs them too is preferred to one that only fits this test.
-        siblings = {nodeid: "passed"
-                    for nodeid in spectrum.tests_running(suspects[0].function)
-                    if nodeid != failure.nodeid and before.get(nodeid) == "failed"}
-        workload = Workload(expected, durations, deadline)
-        self.evaluator.calibrate(workload)
-        task = replace(self._task(failure, suspects, spectrum, tuple(searched)), missing=missing)
+    def _search(self, failure: Failure, suspects: list[Suspect], spectrum: Spectrum,
+                baseline: Baseline, deadline: float, missing: MissingCode | None
+                ) -> HealOutcome:
+        selection = select(failure, suspects, spectrum, baseline, deadline)
+        self.evaluator.calibrate(selection.workload)
+        task = replace(self._task(failure, suspects, spectrum, tuple(selection.searched)),
+                       missing=missing)
         if self.engine.judges_all and missing is None:
-            return self.evolve(failure, suspects, task, workload)
-        verdicts: list[Verdict] = []
-
-        def record(verdict: Verdict) -> None:
-            verdicts.append(verdict)
-            self.observe(verdict)
-
-        winner: Verdict | None = None
-        rounds = 0
-        out_of_time = False
-        while winner is None and len(verdicts) < self.settings.max_candidates:
-            candidates = self.engine.propose(task, verdicts)
-            if not candidates:
-                break
-            rounds += 1
-            room = self.settings.max_candidates - len(verdicts)
-            self.progress(f"round {rounds}: trying {min(len(candidates), room)} candidate fixes "
-                          f"of {', '.join(str(s.function) for s in suspects)}")
-            winner = self._first_passing(candidates[:room], replace(
-                workload, expected={**searched, **held_out, **siblings}), len(expected),
-                record, verdicts)
-            if time.perf_counter() > deadline:
-                out_of_time = winner is None
-                break
-        self.engine.record(task, verdicts)
-        evaluated = len(verdicts)
-        if winner is None:
-            if out_of_time:
+            return self.evolve(failure, suspects, task, selection.workload)
+        found = search_rounds(self, task, selection)
+        evaluated = len(found.verdicts)
+        if found.winner is None:
+            if found.out_of_time:
                 reason = (f"time budget of {self.settings.timeout_s:g}s spent after {evaluated} "
                           "candidates (raise --selfheal-timeout)")
             elif evaluated >= self.settings.max_candidates:
@@ -245,55 +199,13 @@ class Healer:
             else:
                 reason = (self.engine.stop_reason
                           or f"none of the {evaluated} candidate fixes passed the tests")
-            return self._outcome(failure, HealStatus.UNHEALED, reason, suspects,
-                                 candidates_evaluated=evaluated, generations=rounds,
-                                 leaderboard=leaderboard(verdicts),
-                                 rejected=_rejections(verdicts))
-        return self._accept(failure, suspects, winner, workload, verdicts,
-                            rounds, held_out=len(held_out))
-
-    def _first_passing(
-        self,
-        candidates: list[Candidate],
-        workload: Workload,
-        required: int,
-        record: Callable[[Verdict], None],
-        verdicts: list[Verdict],
-    ) -> Verdict | None:
-        """The first candidate that passes the searched tests and then the held-out ones.
-
-        Each candidate's child runs the searched tests, then the held-out ones, then the
-        siblings (other tests that failed and ran the same code), stopping at the first
-        failure: the first ``required`` tests of the workload must pass, the siblings
-        after them are a preference. So only a candidate that passed every searched test
-        meets the held-out ones: one that fails them fits the tests, not the intent, and
-        the search goes on. A fix of the siblings too is preferred; when no candidate of
-        the round gives one, the first that passed every searched and held-out test wins.
-        """
-        winner = self.evaluator.first_passing(
-            candidates,
-            workload,
-            should_stop=lambda: time.perf_counter() > workload.deadline,
-            on_verdict=record,
-            reject=lambda candidate: screen(self.read_source(candidate.function.path),
-                                            candidate),
-        )
-        if winner is not None or len(workload.expected) == required:
-            return winner
-        judged = {id(verdict.candidate): index for index, verdict in enumerate(verdicts)}
-        for candidate in candidates:
-            index = judged.get(id(candidate))
-            if index is None:
-                continue
-            verdict = verdicts[index]
-            if not verdict.rejected and verdict.tests_passed >= required:
-                self.progress(f"no candidate also fixes the other failing tests of this code; "
-                              f"taking {candidate.description}")
-                fallback = replace(verdict, passed=True, reason="passed",
-                                   tests_total=required)
-                verdicts[index] = fallback
-                return fallback
-        return None
+            return replace(self._outcome(failure, HealStatus.UNHEALED, reason, suspects),
+                           candidates_evaluated=evaluated, generations=found.rounds,
+                           leaderboard=leaderboard(found.verdicts),
+                           rejected=rejections(found.verdicts))
+        return accept(self, Win(failure, suspects, found.winner, selection.workload,
+                                found.verdicts, found.rounds,
+                                held_out=len(selection.held_out)))
 
     def evolve(
         self,
@@ -302,54 +214,31 @@ class Healer:
         task: RepairTask,
         workload: Workload,
     ) -> HealOutcome:
-        """Search with an engine that :attr:`judges_all`: whole generations, ranked by
-        fitness (:mod:`pytest_selfheal.engines._evolve`), the best one verified and committed."""
+        """Search with an engine that :attr:`~pytest_selfheal.engines.base.Engine.judges_all`:
+        whole generations, ranked by fitness, the best one verified and committed."""
         # Imported here: the evolve package brings the LLM client (and openai) with it.
-        from pytest_selfheal.engines._evolve import Shape, evolve
+        from pytest_selfheal.engines._evolve.adapter import run_evolution
+        from pytest_selfheal.engines._evolve.search import Judging
 
-        shape = Shape(max_candidates=self.settings.max_candidates, deadline=workload.deadline,
-                      repeats=self.settings.evolution.timing_runs,
-                      noise_floor=self.settings.evolution.noise_floor,
-                      patience=self.settings.evolution.patience)
-        path = suspects[0].function.path
-        evolution = evolve(
-            self.engine, task, self.evaluator, workload, shape,
-            original=self.read_source(path),
+        judging = Judging(
+            self.evaluator,
             reject=lambda candidate: screen(self.read_source(candidate.function.path),
                                             candidate),
-            on_verdict=self.observe, progress=self.progress,
-            compare_outputs=task.goal == "optimize")
-        notes = []
-        if evolution.ranked:
-            note = self.engine.finish(evolution.ranked, evolution.scores())
-            if note:
-                notes.append(note)
-        board = tuple(evolution.ranked[:20])
-        winner = evolution.winner
-        slower = task.goal == "optimize" and winner is not None and not _is_faster(
-            evolution, winner, self.settings.evolution.noise_floor)
-        if winner is None or slower:
-            if slower:
-                reason = ("no candidate was faster than the original by more than the noise "
-                          f"floor of {self.settings.evolution.noise_floor:.0%}")
-            elif evolution.out_of_time:
-                reason = (f"time budget of {self.settings.timeout_s:g}s spent after "
-                          f"{len(evolution.verdicts)} candidates (raise --selfheal-timeout)")
-            else:
-                reason = (self.engine.stop_reason
-                          or f"none of the {len(evolution.verdicts)} candidates of "
-                          f"{evolution.generations} generations passed the tests")
-            return self._outcome(failure, HealStatus.UNHEALED, reason, suspects,
-                                 candidates_evaluated=len(evolution.verdicts),
-                                 generations=evolution.generations, leaderboard=board,
-                                 rejected=_rejections(evolution.verdicts),
-                                 history=tuple(evolution.history), goal=task.goal,
-                                 notes=tuple(notes))
-        outcome = self._accept(failure, suspects, winner, workload,
-                               evolution.verdicts, evolution.generations, evolution=evolution,
-                               goal=task.goal)
-        return replace(outcome, leaderboard=board, history=tuple(evolution.history),
-                       goal=task.goal, notes=(*outcome.notes, *notes))
+            on_verdict=self.observe, progress=self.progress)
+        evolved = run_evolution(self.engine, task, workload, judging, self.settings)
+        evolution = evolved.evolution
+        if evolved.winner is None:
+            return replace(self._outcome(failure, HealStatus.UNHEALED, evolved.reason, suspects),
+                           candidates_evaluated=len(evolution.verdicts),
+                           generations=evolution.generations, leaderboard=evolved.board,
+                           rejected=rejections(evolution.verdicts),
+                           history=tuple(evolution.history), goal=task.goal,
+                           notes=evolved.notes)
+        outcome = accept(self, Win(failure, suspects, evolved.winner, workload,
+                                   evolution.verdicts, evolution.generations, goal=task.goal,
+                                   evolved=evolved))
+        return replace(outcome, leaderboard=evolved.board, history=tuple(evolution.history),
+                       goal=task.goal, notes=(*outcome.notes, *evolved.notes))
 
     def _missing(self, failure: Failure) -> MissingCode | None:
         """What the failing test needs written, for engines that write missing code."""
@@ -379,143 +268,6 @@ class Healer:
             tests=tests,
         )
 
-    def _accept(
-        self,
-        failure: Failure,
-        suspects: list[Suspect],
-        winner: Verdict,
-        workload: Workload,
-        verdicts: list[Verdict],
-        rounds: int,
-        evolution: Evolution | None = None,
-        goal: str = "repair",
-        held_out: int = 0,
-    ) -> HealOutcome:
-        candidate = winner.candidate
-        path = candidate.function.path
-        evaluated = len(verdicts)
-        old_source = self.read_source(path)
-        diff = unified_diff(old_source, candidate.source, path)
-        # Re-verify in a fresh copy of the project, every selected test, no early stop.
-        self.progress(f"verifying the fix in a fresh process: {candidate.description}")
-        run, limit = self.evaluator.verify({path: candidate.source}, workload)
-        check = judge(candidate, run, workload.expected)
-        if not check.passed:
-            why = check.reason
-            if run.timed_out:
-                why += f" twice ({limit})"
-            return self._outcome(failure, HealStatus.UNHEALED,
-                                 f"the best candidate failed verification: {why}",
-                                 suspects, candidates_evaluated=evaluated, diff=diff,
-                                 leaderboard=leaderboard(verdicts))
-        self.state.sources[path] = candidate.source
-        self.evaluator.set_source(path, candidate.source)
-        baseline_runtime = workload.tests_s
-        fitness = Fitness(
-            pass_rate=1.0,
-            tests_passed=check.tests_passed,
-            tests_total=check.tests_total,
-            runtime_s=check.runtime_s,
-            baseline_runtime_s=baseline_runtime,
-            speedup=None,
-        )
-        if evolution is not None:
-            fitness = _measured(fitness, evolution, winner)
-        notes: list[str] = []
-        branch = commit = None
-        if self.settings.mode != "suggest":
-            branch, commit = commit_fix(
-                self.repo, self.no_repository_reason, self.state, self.layout.root,
-                self.settings.branch_prefix, self.engine, failure, candidate, old_source,
-                fitness, evaluated, notes, goal)
-        if self.settings.mode == "apply":
-            apply_fix(self.layout.root, path, old_source, candidate.source, notes)
-        return HealOutcome(
-            tests=(failure.nodeid,),
-            status=HealStatus.HEALED,
-            reason=f"{candidate.description} (in {candidate.function})",
-            engine=self.engine.name,
-            suspects=tuple(suspects),
-            function=candidate.function,
-            branch=branch,
-            commit=commit,
-            files=(path,),
-            diff=diff,
-            change=candidate.description,
-            candidates_evaluated=evaluated,
-            generations=rounds,
-            winner=fitness,
-            leaderboard=leaderboard(verdicts, winner=winner),
-            rejected=_rejections(verdicts),
-            verified=True,
-            assurance="verified" if held_out else "plausible",
-            held_out_tests=held_out,
-            new_source=candidate.source,
-            notes=tuple(notes),
-        )
-
-    def _outcome(
-        self,
-        failure: Failure,
-        status: HealStatus,
-        reason: str,
-        suspects: Sequence[Suspect] = (),
-        **fields: object,
-    ) -> HealOutcome:
-        return HealOutcome(tests=(failure.nodeid,), status=status, reason=reason,
-                           engine=self.engine.name, suspects=tuple(suspects),
-                           **fields)  # type: ignore[arg-type]
-
-
-def hold_out(expected: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-    """Split the tests a fix must pass into those the search runs and those it never
-    sees, which only judge its winner.
-
-    The failing test (first) is always searched; of the other covering tests every
-    third one, and at least one when there are two or more, is held out. With fewer,
-    nothing is held out and a fix can only be called plausible.
-    """
-    nodeids = list(expected)
-    others = nodeids[1:]
-    held = set(others[2::3]) if len(others) >= 3 else set(others[1:2])
-    searched = {n: expected[n] for n in nodeids if n not in held}
-    return searched, {n: expected[n] for n in nodeids if n in held}
-
-
-def leaderboard(
-    verdicts: Sequence[Verdict], size: int = 20, winner: Verdict | None = None
-) -> tuple[Verdict, ...]:
-    """The best ``size`` candidates: the winner, then passing ones, then most tests
-    passed, then fastest. (Other passing candidates may not have faced the held-out
-    tests: only the winner is sure to have.)"""
-    ranked = sorted(verdicts, key=lambda v: (v is not winner, not v.passed, -v.tests_passed,
-                                             v.runtime_s))
-    return tuple(ranked[:size])
-
-
-def _is_faster(evolution: Evolution, winner: Verdict, noise_floor: float) -> bool:
-    from pytest_selfheal.engines._evolve import Speed
-    from pytest_selfheal.engines._evolve.fitness import is_faster
-
-    baseline = evolution.baseline_speed
-    return (baseline is not None and bool(winner.samples)
-            and is_faster(Speed(winner.samples), baseline, noise_floor))
-
-
-def _measured(fitness: Fitness, evolution: Evolution, winner: Verdict) -> Fitness:
-    """``fitness`` with the speed the evolution measured, side by side with the baseline."""
-    from pytest_selfheal.engines._evolve import Speed, speedup
-
-    baseline = evolution.baseline_speed
-    if baseline is None or not winner.samples:
-        return fitness
-    mine = Speed(winner.samples)
-    best, median = speedup(baseline, mine)
-    return replace(fitness, runtime_s=mine.best, baseline_runtime_s=baseline.best,
-                   speedup=best, speedup_median=median,
-                   timing_runs=min(len(mine.samples), len(baseline.samples)),
-                   spread=max(mine.spread, baseline.spread))
-
-
-def _rejections(verdicts: Sequence[Verdict]) -> tuple[tuple[str, str], ...]:
-    return tuple((v.candidate.description, v.reason) for v in verdicts if v.rejected)
+    def _outcome(self, failure: Failure, status: HealStatus, reason: str,
+                 suspects: Sequence[Suspect] = ()) -> HealOutcome:
+        return heal_outcome(failure, self.engine.name, status, reason, suspects)

@@ -11,6 +11,7 @@ and carry a ``Selfheal-Snapshot`` trailer.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Final
 
 from pytest_selfheal.models import Candidate, Failure, Fitness
@@ -33,31 +34,35 @@ def module_name(relpath: str) -> str:
     return module
 
 
-def fix_message(
-    failures: Sequence[Failure],
-    candidate: Candidate,
-    relpath: str,
-    *,
-    fitness: Fitness,
-    candidates_evaluated: int,
-    lines_changed: int,
-    run_id: str,
-    engine: str,
-    model: str | None,
-    goal: str = "repair",
-) -> str:
+@dataclass(frozen=True)
+class FixFacts:
+    """What the message of a fix commit says about the fix.
+
+    :param relpath: the changed file, relative to the repository root.
+    :param goal: ``optimize`` for a faster version of passing code.
+    """
+
+    candidate: Candidate
+    relpath: str
+    fitness: Fitness
+    candidates_evaluated: int
+    lines_changed: int
+    run_id: str
+    engine: str
+    model: str | None
+    goal: str = "repair"
+
+
+def fix_message(failures: Sequence[Failure], facts: FixFacts) -> str:
     """The message of the commit that holds one heal's fix.
 
-    :param failures: the failing tests this fix heals, the one it was made for first.
-    :param relpath: the changed file, relative to the repository root.
-    :param goal: ``optimize`` for a faster version of passing code (``failures`` then
-        holds one record naming the target).
+    :param failures: the failing tests this fix heals, the one it was made for first
+        (for ``optimize``, one record naming the target).
     """
-    if goal == "optimize":
-        return _optimization_message(candidate, relpath, fitness=fitness,
-                                     candidates_evaluated=candidates_evaluated,
-                                     lines_changed=lines_changed, run_id=run_id,
-                                     engine=engine, model=model)
+    if facts.goal == "optimize":
+        return _optimization_message(facts)
+    candidate, relpath, fitness = facts.candidate, facts.relpath, facts.fitness
+    candidates_evaluated, engine, model = facts.candidates_evaluated, facts.engine, facts.model
     test_name = failures[0].nodeid.rsplit("::", 1)[-1]
     lines = [f"fix({module_name(relpath)}): heal {test_name}", ""]
     lines.append("Failing test:" if len(failures) == 1 else "Failing tests:")
@@ -76,24 +81,16 @@ def fix_message(
     ]
     if fitness.speedup is not None:
         lines.append(f"Speedup: {fitness.speedup:.2f}x the original's speed on those tests.")
-    lines += [f"Lines changed: {lines_changed}.", ""]
-    lines += trailers(run_id, engine=engine, model=model,
+    lines += [f"Lines changed: {facts.lines_changed}.", ""]
+    lines += trailers(facts.run_id, engine=engine, model=model,
                       tests=[failure.nodeid for failure in failures],
                       function=str(candidate.function))
     return "\n".join(lines) + "\n"
 
 
-def _optimization_message(
-    candidate: Candidate,
-    relpath: str,
-    *,
-    fitness: Fitness,
-    candidates_evaluated: int,
-    lines_changed: int,
-    run_id: str,
-    engine: str,
-    model: str | None,
-) -> str:
+def _optimization_message(facts: FixFacts) -> str:
+    candidate, relpath, fitness = facts.candidate, facts.relpath, facts.fitness
+    candidates_evaluated, engine, model = facts.candidates_evaluated, facts.engine, facts.model
     faster = f" ({fitness.speedup:.1f}x)" if fitness.speedup is not None else ""
     lines = [f"perf({module_name(relpath)}): faster {candidate.function.qualname}{faster}", "",
              f"Change: {candidate.description}.", "",
@@ -107,8 +104,8 @@ def _optimization_message(
                      f"{fitness.speedup_median or 0:.2f}x) over {fitness.timing_runs} timing "
                      "runs of those tests' call phases, measured side by side with the "
                      "original.")
-    lines += [f"Lines changed: {lines_changed}.", ""]
-    lines += trailers(run_id, engine=engine, model=model, tests=[],
+    lines += [f"Lines changed: {facts.lines_changed}.", ""]
+    lines += trailers(facts.run_id, engine=engine, model=model, tests=[],
                       function=str(candidate.function))
     return "\n".join(lines) + "\n"
 

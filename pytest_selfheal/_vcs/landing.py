@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from pytest_selfheal._source.patches import diff_size, unified_diff
 from pytest_selfheal._vcs import commit_messages as commits
-from pytest_selfheal.engines.base import Engine
 from pytest_selfheal.errors import GitError
 from pytest_selfheal.models import Candidate, Failure, Fitness, HealOutcome
 
@@ -44,25 +43,50 @@ class RunState:
             self.notes.append(text)
 
 
-def commit_fix(
-    repo: GitRepo | None,
-    no_repository_reason: str,
-    state: RunState,
-    root: Path,
-    branch_prefix: str,
-    engine: Engine,
-    failure: Failure,
-    candidate: Candidate,
-    old_source: str,
-    fitness: Fitness,
-    evaluated: int,
-    notes: list[str],
-    goal: str = "repair",
-) -> tuple[str | None, str | None]:
+@dataclass(frozen=True)
+class Destination:
+    """Where a run's fixes land.
+
+    :param repo: the project's repository, ``None`` outside of one.
+    :param no_repository_reason: why ``repo`` is ``None``, as the run's note says it.
+    :param root: the project's rootdir, which fixes' paths are relative to.
+    :param branch_prefix: the review branches' names start with it.
+    """
+
+    repo: GitRepo | None
+    no_repository_reason: str
+    root: Path
+    branch_prefix: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A verified fix, with what its commit message says about it.
+
+    :param old_source: the file's text the fix was made from.
+    :param evaluated: candidates evaluated to find it.
+    :param model: the model that wrote it; ``None`` for engines without one.
+    """
+
+    failure: Failure
+    candidate: Candidate
+    old_source: str
+    fitness: Fitness
+    evaluated: int
+    engine: str
+    model: str | None
+    goal: str = "repair"
+
+
+def commit_fix(destination: Destination, state: RunState, fix: Fix,
+               notes: list[str]) -> tuple[str | None, str | None]:
     """Commit the fix on the run's branch (made on the first fix); its name and commit,
     or ``(None, None)`` with the reason in ``notes`` or the run's notes."""
+    repo, root, failure = destination.repo, destination.root, fix.failure
+    candidate, old_source = fix.candidate, fix.old_source
     if repo is None:
-        state.note(f"no branch was written: {no_repository_reason}; the diff is in this report")
+        state.note(f"no branch was written: {destination.no_repository_reason}; the diff is "
+                   "in this report")
         return None, None
     path = candidate.function.path
     run_id = state.run_id
@@ -80,7 +104,7 @@ def commit_fix(
                            "diff is in this report)")
                 return None, None
             branch = state.branch or repo.unique_branch_name(
-                f"{branch_prefix}{run_id}-{_slug(failure.nodeid)}")
+                f"{destination.branch_prefix}{run_id}-{_slug(failure.nodeid)}")
             if repo.file_at(parent, relpath) != old_source.encode("utf-8"):
                 # The fix was made on the user's uncommitted version of the file;
                 # commit that version first so the fix commit shows only the fix.
@@ -93,12 +117,9 @@ def commit_fix(
                 notes.append(f"{relpath} had uncommitted changes: they are in a separate "
                              "snapshot commit under the fix")
             diff = unified_diff(old_source, candidate.source, relpath)
-            message = commits.fix_message(
-                [failure], candidate, relpath, fitness=fitness, candidates_evaluated=evaluated,
-                lines_changed=diff_size(diff), run_id=run_id, engine=engine.name,
-                # LLM engines name their model; the offline engine has none.
-                model=engine.model, goal=goal,
-            )
+            message = commits.fix_message([failure], commits.FixFacts(
+                candidate, relpath, fix.fitness, fix.evaluated, diff_size(diff), run_id,
+                fix.engine, fix.model, fix.goal))
             commit = repo.commit_files(branch, {relpath: candidate.source.encode("utf-8")},
                                        message, parent=parent)
     except GitError as exc:

@@ -1,7 +1,8 @@
 """The generational loop: judge every candidate, time the correct ones, rank, stop.
 
-The healer hands an engine that :attr:`judges_all` to :func:`evolve` instead of its
-first-passing loop. Each generation the engine proposes candidates; every one of them
+The healer hands an engine that :attr:`~pytest_selfheal.engines.base.Engine.judges_all`
+to :func:`evolve` (through :mod:`~pytest_selfheal.engines._evolve.adapter`) instead of
+its first-passing loop. Each generation the engine proposes candidates; every one of them
 runs every selected test (so its pass/fail pattern is known); the ones that pass are
 timed together with the baseline (the current code) and the current leader, side by
 side, interleaved, ``repeats`` times each. The evolution stops when the engine has
@@ -12,23 +13,29 @@ and ``patience`` generations in a row bring no new leader.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Protocol
 
 from pytest_selfheal._evaluate import Evaluator, Workload
 from pytest_selfheal._source.patches import diff_size, unified_diff
 from pytest_selfheal.engines._evolve.fitness import Speed, rank, scalar
-from pytest_selfheal.engines.base import RepairTask
+from pytest_selfheal.engines.base import Engine, RepairTask
 from pytest_selfheal.models import Candidate, Verdict
 
 
-class Evolving(Protocol):
-    """What :func:`evolve` needs of an engine."""
+@dataclass(frozen=True)
+class Judging:
+    """Where and how candidates are judged, and who hears about it.
 
-    name: str
+    :param reject: why a candidate may not run (screening), ``""`` when it may.
+    :param on_verdict: called with the verdict of every candidate judged.
+    :param progress: called with short status lines.
+    """
 
-    def propose(self, task: RepairTask, feedback: Sequence[Verdict]) -> list[Candidate]: ...
+    evaluator: Evaluator
+    reject: Callable[[Candidate], str] = lambda candidate: ""
+    on_verdict: Callable[[Verdict], None] = lambda verdict: None
+    progress: Callable[[str], None] = lambda line: None
 
 
 @dataclass(frozen=True)
@@ -77,19 +84,16 @@ class Evolution:
 
 
 def evolve(
-    engine: Evolving,
-    task: RepairTask,
-    evaluator: Evaluator,
-    workload: Workload,
-    shape: Shape,
-    *,
-    original: str,
-    reject: Callable[[Candidate], str] = lambda candidate: "",
-    on_verdict: Callable[[Verdict], None] = lambda verdict: None,
-    progress: Callable[[str], None] = lambda line: None,
-    compare_outputs: bool = False,
+    engine: Engine, task: RepairTask, workload: Workload, shape: Shape, judging: Judging,
 ) -> Evolution:
-    """Run generations until a stop condition; see the module docstring."""
+    """Run generations until a stop condition; see the module docstring.
+
+    The diff sizes that break ties are measured against the top suspect's current
+    source; an ``optimize`` task also compares each candidate's outputs with the
+    original's.
+    """
+    original = task.sources[task.suspects[0].function.path]
+    progress = judging.progress
     expected = workload.expected
     failing = [task.failure.nodeid] if task.goal == "repair" else []
     passed_before = tuple(n for n in expected if n not in failing and expected[n] == "passed")
@@ -113,11 +117,12 @@ def evolve(
         room = shape.max_candidates - len(result.verdicts)
         progress(f"generation {result.generations}: judging {min(room, len(candidates))} "
                  f"candidates of {task.suspects[0].function} on {len(expected)} tests")
-        judged = evaluator.judge_all(candidates[:room], workload,
-                                     should_stop=lambda: time.perf_counter() > shape.deadline,
-                                     on_verdict=on_verdict, reject=reject,
-                                     compare_outputs=compare_outputs)
-        judged = _time(evaluator, judged, leader, result, workload, shape, progress)
+        judged = judging.evaluator.judge_all(
+            candidates[:room], workload,
+            should_stop=lambda: time.perf_counter() > shape.deadline,
+            on_verdict=judging.on_verdict, reject=judging.reject,
+            compare_outputs=task.goal == "optimize")
+        judged = _time(judging, judged, leader, result, workload, shape)
         if leader is not None:
             leader = next(v for v in result.verdicts if v.candidate is leader.candidate)
         result.ranked = rank(result.verdicts, failing, diff_lines, shape.noise_floor)
@@ -135,9 +140,8 @@ def evolve(
     return result
 
 
-def _time(evaluator: Evaluator, judged: list[Verdict], leader: Verdict | None,
-          result: Evolution, workload: Workload, shape: Shape,
-          progress: Callable[[str], None]) -> list[Verdict]:
+def _time(judging: Judging, judged: list[Verdict], leader: Verdict | None,
+          result: Evolution, workload: Workload, shape: Shape) -> list[Verdict]:
     """Time this generation's passing candidates with the baseline and the leader."""
     passing = [v for v in judged if v.passed]
     if not passing:
@@ -145,10 +149,10 @@ def _time(evaluator: Evaluator, judged: list[Verdict], leader: Verdict | None,
         return judged
     again = [leader] if leader is not None and leader.passed else []
     entries: list[Candidate | None] = [None, *(v.candidate for v in again + passing)]
-    progress(f"timing {len(passing)} passing candidates against the current code, "
+    judging.progress(f"timing {len(passing)} passing candidates against the current code, "
              f"{shape.repeats} runs each")
     timed = replace(workload, expected=dict.fromkeys(result.timed, "passed"))
-    samples = evaluator.time_runs(entries, timed, shape.repeats)
+    samples = judging.evaluator.time_runs(entries, timed, shape.repeats)
     result.baseline.extend(samples[0])
     by_candidate = {id(v.candidate): tuple(s) for v, s in zip(again + passing, samples[1:],
                                                              strict=True)}

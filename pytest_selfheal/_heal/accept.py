@@ -1,0 +1,104 @@
+"""A winner found: verify it in a fresh process, land it, and say what was done."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from pytest_selfheal._evaluate import Workload, judge
+from pytest_selfheal._heal.outcomes import heal_outcome, leaderboard, rejections
+from pytest_selfheal._source.patches import unified_diff
+from pytest_selfheal._vcs.landing import Destination, Fix, apply_fix, commit_fix
+from pytest_selfheal.models import Failure, Fitness, HealOutcome, HealStatus, Suspect, Verdict
+
+if TYPE_CHECKING:
+    from pytest_selfheal._heal.healer import Healer
+    from pytest_selfheal.engines._evolve.adapter import Evolved
+
+
+@dataclass(frozen=True)
+class Win:
+    """The candidate a search chose, and how it was found.
+
+    :param workload: the tests it is verified on.
+    :param verdicts: every verdict of the search, in evaluation order.
+    :param rounds: the engine's rounds (or generations) it took.
+    :param held_out: how many of the workload's tests the search never ran.
+    :param evolved: the evolution that found it, whose timings give its speedup.
+    """
+
+    failure: Failure
+    suspects: Sequence[Suspect]
+    winner: Verdict
+    workload: Workload
+    verdicts: Sequence[Verdict]
+    rounds: int
+    goal: str = "repair"
+    held_out: int = 0
+    evolved: Evolved | None = None
+
+
+def accept(healer: Healer, win: Win) -> HealOutcome:
+    """Verify ``win`` in a fresh copy of the project (every selected test, no early
+    stop); if it holds, make it the run's version of the file and land it."""
+    candidate = win.winner.candidate
+    path = candidate.function.path
+    evaluated = len(win.verdicts)
+    old_source = healer.read_source(path)
+    diff = unified_diff(old_source, candidate.source, path)
+    base = heal_outcome(win.failure, healer.engine.name, HealStatus.UNHEALED, "", win.suspects)
+    healer.progress(f"verifying the fix in a fresh process: {candidate.description}")
+    run, limit = healer.evaluator.verify({path: candidate.source}, win.workload)
+    check = judge(candidate, run, win.workload.expected)
+    if not check.passed:
+        why = check.reason
+        if run.timed_out:
+            why += f" twice ({limit})"
+        return replace(base, reason=f"the best candidate failed verification: {why}",
+                       candidates_evaluated=evaluated, diff=diff,
+                       leaderboard=leaderboard(win.verdicts))
+    healer.state.sources[path] = candidate.source
+    healer.evaluator.set_source(path, candidate.source)
+    fitness = Fitness(
+        pass_rate=1.0,
+        tests_passed=check.tests_passed,
+        tests_total=check.tests_total,
+        runtime_s=check.runtime_s,
+        baseline_runtime_s=win.workload.tests_s,
+        speedup=None,
+    )
+    if win.evolved is not None:
+        fitness = win.evolved.fitness(fitness)
+    notes: list[str] = []
+    branch = commit = None
+    settings = healer.settings
+    if settings.mode != "suggest":
+        destination = Destination(healer.repo, healer.no_repository_reason, healer.layout.root,
+                                  settings.branch_prefix)
+        fix = Fix(win.failure, candidate, old_source, fitness, evaluated, healer.engine.name,
+                  healer.engine.model, win.goal)
+        branch, commit = commit_fix(destination, healer.state, fix, notes)
+    if settings.mode == "apply":
+        apply_fix(healer.layout.root, path, old_source, candidate.source, notes)
+    return replace(
+        base,
+        status=HealStatus.HEALED,
+        reason=f"{candidate.description} (in {candidate.function})",
+        function=candidate.function,
+        branch=branch,
+        commit=commit,
+        files=(path,),
+        diff=diff,
+        change=candidate.description,
+        candidates_evaluated=evaluated,
+        generations=win.rounds,
+        winner=fitness,
+        leaderboard=leaderboard(win.verdicts, winner=win.winner),
+        rejected=rejections(win.verdicts),
+        verified=True,
+        assurance="verified" if win.held_out else "plausible",
+        held_out_tests=win.held_out,
+        new_source=candidate.source,
+        notes=tuple(notes),
+    )

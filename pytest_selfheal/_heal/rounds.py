@@ -1,0 +1,93 @@
+"""The search of an engine that proposes round by round: the first candidate that passes wins."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from pytest_selfheal._evaluate.screen import screen
+from pytest_selfheal._heal.selection import Selection
+from pytest_selfheal.engines.base import RepairTask
+from pytest_selfheal.models import Candidate, Verdict
+
+if TYPE_CHECKING:
+    from pytest_selfheal._heal.healer import Healer
+
+
+@dataclass
+class Search:
+    """What the rounds found: every verdict in evaluation order, and the winner if any.
+
+    :param out_of_time: the heal's deadline passed before any candidate won.
+    """
+
+    verdicts: list[Verdict] = field(default_factory=list)
+    winner: Verdict | None = None
+    rounds: int = 0
+    out_of_time: bool = False
+
+
+def search_rounds(healer: Healer, task: RepairTask, selection: Selection) -> Search:
+    """Ask the engine for candidates round after round, feeding back the verdicts, until
+    one passes, the engine has nothing more, or the candidate or time budget is spent."""
+    settings = healer.settings
+    found = Search()
+    while found.winner is None and len(found.verdicts) < settings.max_candidates:
+        candidates = healer.engine.propose(task, found.verdicts)
+        if not candidates:
+            break
+        found.rounds += 1
+        room = settings.max_candidates - len(found.verdicts)
+        healer.progress(f"round {found.rounds}: trying {min(len(candidates), room)} candidate "
+                        f"fixes of {', '.join(str(s.function) for s in task.suspects)}")
+        found.winner = _first_passing(healer, candidates[:room], selection, found.verdicts)
+        if time.perf_counter() > selection.workload.deadline:
+            found.out_of_time = found.winner is None
+            break
+    healer.engine.record(task, found.verdicts)
+    return found
+
+
+def _first_passing(healer: Healer, candidates: list[Candidate], selection: Selection,
+                   verdicts: list[Verdict]) -> Verdict | None:
+    """The first candidate that passes the searched tests and then the held-out ones.
+
+    Each candidate's child runs the searched tests, then the held-out ones, then the
+    siblings (other tests that failed and ran the same code), stopping at the first
+    failure: the first :attr:`Selection.required` tests must pass, the siblings after
+    them are a preference. So only a candidate that passed every searched test meets
+    the held-out ones: one that fails them fits the tests, not the intent, and the
+    search goes on. A fix of the siblings too is preferred; when no candidate of the
+    round gives one, the first that passed every searched and held-out test wins.
+    """
+    workload = selection.search_workload()
+
+    def record(verdict: Verdict) -> None:
+        verdicts.append(verdict)
+        healer.observe(verdict)
+
+    winner = healer.evaluator.first_passing(
+        candidates,
+        workload,
+        should_stop=lambda: time.perf_counter() > workload.deadline,
+        on_verdict=record,
+        reject=lambda candidate: screen(healer.read_source(candidate.function.path),
+                                        candidate),
+    )
+    required = selection.required
+    if winner is not None or len(workload.expected) == required:
+        return winner
+    judged = {id(verdict.candidate): index for index, verdict in enumerate(verdicts)}
+    for candidate in candidates:
+        index = judged.get(id(candidate))
+        if index is None:
+            continue
+        verdict = verdicts[index]
+        if not verdict.rejected and verdict.tests_passed >= required:
+            healer.progress(f"no candidate also fixes the other failing tests of this code; "
+                            f"taking {candidate.description}")
+            fallback = replace(verdict, passed=True, reason="passed", tests_total=required)
+            verdicts[index] = fallback
+            return fallback
+    return None
