@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit, urlunsplit
 
+from pytest_selfheal._inifile import ini_values
 from pytest_selfheal.errors import SettingsError
 
 PROVIDERS: Final = ("auto", "offline", "openai", "replay")
 MODES: Final = ("branch", "apply", "suggest")
+DEFAULT_BRANCH_PREFIX: Final = "selfheal/"
 #: Providers that this release can run; the others are accepted names of the interface
 #: that are refused with a clear message until their engines land.
 AVAILABLE_PROVIDERS: Final = ("auto", "offline", "openai", "replay")
@@ -103,7 +105,8 @@ OPTIONS: Final = (
         ("isolated", "shared"),
         "MODE",
     ),
-    Option("branch-prefix", "prefix of the generated branches (default selfheal/)", "selfheal/",
+    Option("branch-prefix", "prefix of the generated branches (default selfheal/)",
+           DEFAULT_BRANCH_PREFIX,
            metavar="PREFIX"),
     Option("model", "model asked for fixes by the LLM engine (default gpt-4o-mini)",
            "gpt-4o-mini", metavar="NAME"),
@@ -336,12 +339,7 @@ def from_raw(raw: Mapping[str, RawValue], env: Mapping[str, str] = os.environ) -
     provider, note = _resolve_provider(provider, where("provider"), llm, raw, env)
     report = text("report")
     workers = positive_int("workers") if text("workers") is not None else os.cpu_count() or 1
-    prefix = (text("branch-prefix") or "").strip()
-    if not prefix or " " in prefix or prefix.startswith(("-", "/")) or ".." in prefix:
-        raise SettingsError(
-            f"{where('branch-prefix')} must be a valid git branch prefix such as 'selfheal/', "
-            f"got {text('branch-prefix')!r}"
-        )
+    prefix = _branch_prefix(raw["branch-prefix"])
     evolution = _evolution_settings(raw, positive_int)
     if evolution.optimize and provider not in ("openai", "replay"):
         raise SettingsError(
@@ -361,6 +359,26 @@ def from_raw(raw: Mapping[str, RawValue], env: Mapping[str, str] = os.environ) -
         llm=llm,
         evolution=evolution,
     )
+
+
+def _branch_prefix(raw: RawValue) -> str:
+    prefix = (raw.value or "").strip()
+    if not prefix or " " in prefix or prefix.startswith(("-", "/")) or ".." in prefix:
+        raise SettingsError(f"{raw.source} must be a valid git branch prefix such as "
+                            f"'selfheal/', got {raw.value!r}")
+    return prefix
+
+
+def branch_prefix_in(directory: Path, env: Mapping[str, str] = os.environ) -> str:
+    """The branch prefix ``pytest --selfheal`` started in ``directory`` would use: the
+    ``selfheal_branch_prefix`` key of pytest's ini file, else the environment, else the
+    default.
+
+    :raises SettingsError: when the value found is not a branch prefix.
+    """
+    ini = ini_values(directory)
+    raw = resolve_raw({}, {option.name: ini.get(option.ini_key) for option in OPTIONS}, env)
+    return _branch_prefix(raw["branch-prefix"])
 
 
 def _evolution_settings(raw: Mapping[str, RawValue],

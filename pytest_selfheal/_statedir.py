@@ -25,8 +25,15 @@ def state_dir(root: Path) -> Path:
 
     :raises OSError: when it cannot be created.
     """
-    directory = root / STATE_DIR
-    directory.mkdir(exist_ok=True)
+    return kept_out_of_git(root / STATE_DIR)
+
+
+def kept_out_of_git(directory: Path) -> Path:
+    """``directory``, created when missing, with a ``.gitignore`` that ignores all of it.
+
+    :raises OSError: when it cannot be created.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
     ignore = directory / ".gitignore"
     if not ignore.exists():
         _write_atomically(ignore, GITIGNORE.encode())

@@ -7,7 +7,9 @@ identical requests again when ``--selfheal-cache`` is on, and let
 
 The store never holds the API key: the LLM client removes it from messages and
 replies before they get here, and no row has a place for it. The directory gets a
-``.gitignore`` of ``*`` so the store never shows up in ``git status``.
+``.gitignore`` of ``*`` so the store never shows up in ``git status``. The schema's
+version is kept in ``PRAGMA user_version``; a database of an earlier version is
+migrated when opened.
 
 The only module that imports :mod:`sqlite3`.
 """
@@ -22,11 +24,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
+from pytest_selfheal._statedir import STATE_DIR, kept_out_of_git
 from pytest_selfheal.errors import StoreError
 
-#: The store's directory under the project root, and its file.
-STATE_DIRECTORY: Final = ".selfheal"
+#: The store's file in the state directory.
 DATABASE: Final = "selfheal.db"
+#: The layout of the tables this release reads and writes, kept in ``PRAGMA user_version``.
+SCHEMA_VERSION: Final = 1
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -91,6 +95,10 @@ CREATE TABLE IF NOT EXISTS prompt_scores (
 );
 """
 
+#: What brings a database of version N to version N + 1. Version 0 is a new database, or
+#: one written before the store had versions, whose tables are those of version 1.
+_MIGRATIONS: Final = {0: _SCHEMA}
+
 
 @dataclass(frozen=True)
 class Exchange:
@@ -148,22 +156,31 @@ class Store:
         self._lock = threading.Lock()
         self._seq: dict[str, int] = {}
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            ignore = path.parent / ".gitignore"
-            if not ignore.exists():
-                # Keeps everything in the state directory out of git status and commits.
-                ignore.write_text("*\n", encoding="utf-8")
+            kept_out_of_git(path.parent)
             # One connection shared by the client's threads, serialised by the lock.
             self._connection = sqlite3.connect(path, check_same_thread=False, timeout=10)
-            with self._connection:
-                self._connection.executescript(_SCHEMA)
+            self._migrate()
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the store {path}: {exc}") from exc
+
+    def _migrate(self) -> None:
+        """Bring the database to :data:`SCHEMA_VERSION`, one step per version, each in
+        one transaction; refuse one written by a newer release."""
+        version = int(self._connection.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            self._connection.close()
+            raise StoreError(
+                f"the store {self.path} was written by a newer pytest-selfheal (schema "
+                f"version {version}, this one reads {SCHEMA_VERSION}): upgrade pytest-selfheal, "
+                "or move the file away to start a new store")
+        for step in range(version, SCHEMA_VERSION):
+            self._connection.executescript(
+                f"BEGIN;\n{_MIGRATIONS[step]}\nPRAGMA user_version = {step + 1};\nCOMMIT;")
 
     @classmethod
     def for_project(cls, root: Path) -> Store:
         """The store of the project whose root directory is ``root``."""
-        return cls(root / STATE_DIRECTORY / DATABASE)
+        return cls(root / STATE_DIR / DATABASE)
 
     def close(self) -> None:
         """Close the database."""

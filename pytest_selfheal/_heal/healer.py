@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from pytest_selfheal._evaluate import Evaluator, ProjectLayout, Workload
@@ -52,42 +52,62 @@ if TYPE_CHECKING:
     from pytest_selfheal._vcs.gitrepo import GitRepo
 
 
+@dataclass(frozen=True)
+class Project:
+    """The project being healed, as the test session knows it.
+
+    :param repo: the git repository of the project, or ``None`` outside of one.
+    :param no_repository_reason: why ``repo`` is ``None``, as the run's note says it.
+    :param reaching: project files to the node ids of the tests that reach them.
+    :param history: what the session saw of its tests (durations, tests that hung).
+    """
+
+    layout: ProjectLayout
+    repo: GitRepo | None
+    reaching: Callable[[Collection[str]], Sequence[str]]
+    history: History = field(default_factory=History)
+    no_repository_reason: str = "not a git repository"
+
+
+@dataclass(frozen=True)
+class Listeners:
+    """Who hears about a heal while it runs.
+
+    :param progress: called with short status lines.
+    :param observe: called with the verdict of every candidate evaluated.
+    """
+
+    progress: Callable[[str], None] = lambda line: None
+    observe: Callable[[Verdict], None] = lambda verdict: None
+
+
 class Healer:
     """Heals the failures of one test session, one at a time.
 
-    :param nodeids: every test collected in the session, in run order.
-    :param repo: the git repository of the project, or ``None`` outside of one.
     :param engine: where candidate fixes come from.
-    :param reaching: project files to the node ids of the tests that reach them.
-    :param progress: called with short status lines while a heal runs.
-    :param observe: called with the verdict of every candidate evaluated.
-    :param history: what the session saw of its tests (durations, tests that hung).
+    :param state: the run's state (its id, the fixes accepted so far), new by default.
     """
 
     def __init__(
         self,
         settings: Settings,
-        layout: ProjectLayout,
+        project: Project,
         evaluator: Evaluator,
-        repo: GitRepo | None,
         engine: Engine,
-        reaching: Callable[[Collection[str]], Sequence[str]],
-        progress: Callable[[str], None] = lambda line: None,
-        observe: Callable[[Verdict], None] = lambda verdict: None,
-        history: History | None = None,
+        state: RunState | None = None,
+        listeners: Listeners = Listeners(),
     ) -> None:
         self.settings = settings
-        self.layout = layout
+        self.layout = project.layout
         self.evaluator = evaluator
-        self.repo = repo
+        self.repo = project.repo
+        self.no_repository_reason = project.no_repository_reason
         self.engine = engine
-        self.reaching = reaching
-        self.progress = progress
-        self.observe = observe
-        self.history = history or History()
-        self.state = RunState()
-        #: Why ``repo`` is ``None``, as the run's note says it; the caller knows best.
-        self.no_repository_reason = "not a git repository"
+        self.reaching = project.reaching
+        self.progress = listeners.progress
+        self.observe = listeners.observe
+        self.history = project.history
+        self.state = state or RunState()
 
     # -- reading the project ---------------------------------------------------------
 

@@ -16,14 +16,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pytest_selfheal import __version__
+from pytest_selfheal._settings import DEFAULT_BRANCH_PREFIX, branch_prefix_in
 from pytest_selfheal._vcs.gitrepo import GitRepo
 from pytest_selfheal.cli import _clean as clean
 from pytest_selfheal.cli import _demo as demo
 from pytest_selfheal.cli import _prompts as prompts
 from pytest_selfheal.cli import _review as review
-from pytest_selfheal.cli._branches import DEFAULT_PREFIX
 from pytest_selfheal.cli._console import CommandError, Output
-from pytest_selfheal.errors import GitError
+from pytest_selfheal.errors import GitError, SettingsError
 
 __all__ = ["CommandError", "build_parser", "main"]
 
@@ -42,8 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="colour the output: auto (default) on terminals unless NO_COLOR "
                         "is set")
     parser.add_argument("--prefix", default=None, metavar="PREFIX",
-                        help="prefix of the selfheal branches (default: $SELFHEAL_BRANCH_PREFIX "
-                        f"or {DEFAULT_PREFIX})")
+                        help="prefix of the selfheal branches (default: as pytest --selfheal would "
+                        "use it here: the selfheal_branch_prefix ini key, else "
+                        f"$SELFHEAL_BRANCH_PREFIX, else {DEFAULT_BRANCH_PREFIX})")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     commands.add_parser(
         "list", help="list the selfheal branches: tests healed, status, age",
@@ -120,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_hook(where, args.pytest_args, out)
         repo = GitRepo.discover(where)
-        prefix = args.prefix or os.environ.get("SELFHEAL_BRANCH_PREFIX") or DEFAULT_PREFIX
+        prefix = args.prefix or branch_prefix_in(where)
         if args.command == "list":
             return review.list_branches(repo, prefix, out)
         if args.command == "show":
@@ -137,6 +138,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # stdout now points at nothing, so the interpreter's final flush cannot fail.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except SettingsError as exc:
+        print(f"selfheal: error: {exc}", file=sys.stderr)
+        return 2
     except (CommandError, GitError, OSError) as exc:
         print(f"selfheal: error: {exc}", file=sys.stderr)
         return 1

@@ -19,7 +19,6 @@ from pytest_selfheal.cli._console import CommandError
 
 #: How far down a branch to look for the commit its run started from.
 MAX_COMMITS = 200
-DEFAULT_PREFIX = "selfheal/"
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 from typing import Final
 
-from pytest_selfheal._statedir import find_reports
-from pytest_selfheal._store import DATABASE, STATE_DIRECTORY, Store
+from pytest_selfheal._statedir import STATE_DIR, find_reports
+from pytest_selfheal._store import DATABASE, Store
 from pytest_selfheal._vcs.gitrepo import GitRepo
 from pytest_selfheal.cli._branches import fix_branches
 from pytest_selfheal.cli._console import Output, age
@@ -74,7 +74,7 @@ def clean(repo: GitRepo, prefix: str, out: Output, *, older_than_days: float, dr
 
 
 def _forget_old_runs(root: Path, before: float, dry_run: bool) -> list[str]:
-    database = root / STATE_DIRECTORY / DATABASE
+    database = root / STATE_DIR / DATABASE
     if not database.exists():
         return []  # nothing recorded: do not create a store just to find it empty
     store = Store(database)

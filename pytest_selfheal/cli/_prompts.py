@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest_selfheal._store import DATABASE, STATE_DIRECTORY, Store
+from pytest_selfheal._statedir import STATE_DIR
+from pytest_selfheal._store import DATABASE, Store
 from pytest_selfheal.cli._console import CommandError, Output
 from pytest_selfheal.errors import StoreError
 
@@ -15,10 +16,10 @@ OLDER_TEXT = 100
 def find_store(start: Path) -> Path:
     """The store of the project at or above ``start``."""
     for directory in (start, *start.parents):
-        candidate = directory / STATE_DIRECTORY / DATABASE
+        candidate = directory / STATE_DIR / DATABASE
         if candidate.is_file():
             return candidate
-    raise CommandError(f"no {STATE_DIRECTORY}/{DATABASE} at or above {start}: prompt "
+    raise CommandError(f"no {STATE_DIR}/{DATABASE} at or above {start}: prompt "
                        "strategies are recorded when the evolve engine has run")
 
 

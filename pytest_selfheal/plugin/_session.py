@@ -166,7 +166,8 @@ class SelfHealSession:
     def _get_healer(self, session: pytest.Session) -> Healer:
         if self._healer is None:
             from pytest_selfheal._evaluate import Evaluator, Isolation, Zygote
-            from pytest_selfheal._heal.healer import Healer
+            from pytest_selfheal._heal.healer import Healer, Listeners, Project
+            from pytest_selfheal._vcs.landing import RunState
             from pytest_selfheal.engines._offline import OfflineEngine
             from pytest_selfheal.engines.base import Engine
             from pytest_selfheal.plugin._probe import run_items
@@ -180,6 +181,8 @@ class SelfHealSession:
             self._evaluator = Evaluator(layout, self.settings.workers,
                                         zygote if self.settings.evaluator == "auto" else None,
                                         isolation)
+            # One id for the whole run: the store's, the commit trailers', the reports'.
+            state = RunState()
             engine = self.config.hook.pytest_selfheal_make_engine(
                 config=self.config, settings=self.settings)
             if engine is not None and not isinstance(engine, Engine):
@@ -190,25 +193,25 @@ class SelfHealSession:
                 # Imported here: openai costs an import that offline runs need not pay.
                 from pytest_selfheal.engines._refine.engine import make_refine_engine
 
-                run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
                 if self.settings.evolution.engine == "evolve":
                     from pytest_selfheal.engines._evolve.engine import make_evolve_engine
 
-                    engine = make_evolve_engine(self.settings, layout.root, run_id,
+                    engine = make_evolve_engine(self.settings, layout.root, state.run_id,
                                                 layout.test_files)
                 else:
-                    engine = make_refine_engine(self.settings, layout.root, run_id,
+                    engine = make_refine_engine(self.settings, layout.root, state.run_id,
                                                 layout.test_files)
             engine = engine or OfflineEngine(root=layout.root)
-            self._healer = Healer(self.settings, layout, self._evaluator, repo, engine,
-                                  reaching=functools.partial(_tests_reaching, self._items,
-                                                             layout),
-                                  progress=lambda line: self._write(f"  {line}"),
-                                  observe=lambda verdict: self.config.hook.
-                                  pytest_selfheal_candidate_evaluated(verdict=verdict),
-                                  history=self.history)
-            if repo is None:
-                self._healer.no_repository_reason = no_repository_reason
+            project = Project(layout, repo,
+                              reaching=functools.partial(_tests_reaching, self._items, layout),
+                              history=self.history,
+                              no_repository_reason=no_repository_reason)
+            listeners = Listeners(
+                progress=lambda line: self._write(f"  {line}"),
+                observe=lambda verdict: self.config.hook.pytest_selfheal_candidate_evaluated(
+                    verdict=verdict))
+            self._healer = Healer(self.settings, project, self._evaluator, engine, state,
+                                  listeners)
         return self._healer
 
     def _heal(self, item: pytest.Item, nextitem: pytest.Item | None, failure: Failure) -> None:
@@ -252,8 +255,7 @@ class SelfHealSession:
         if not isinstance(engine, EvolveEngine):
             # Shares the refine engine's client: one budget for the whole run.
             client = healer.engine.client
-            run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
-            engine = make_evolve_engine(self.settings, healer.layout.root, run_id,
+            engine = make_evolve_engine(self.settings, healer.layout.root, healer.state.run_id,
                                         healer.layout.test_files, client=client)
         for target in dict.fromkeys(targets):
             self._write(f"optimizing {target} with the evolve engine")
