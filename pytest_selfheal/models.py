@@ -228,7 +228,7 @@ class Fitness:
 class HealOutcome:
     """The result of healing one group of failures (usually one test).
 
-    The field names are those of the JSON report (DESIGN.md section 7).
+    The field names are those of the JSON report.
 
     :param assurance: for a healed failure, ``verified`` when the fix also passed
         ``held_out_tests`` tests covering the function that the search never ran,

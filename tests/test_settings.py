@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from pytest_selfheal._settings import from_raw, resolve_raw
+from pytest_selfheal._options import resolve_raw
+from pytest_selfheal._settings import from_raw
 from pytest_selfheal.errors import SettingsError
 
 

@@ -44,7 +44,7 @@ ul.notes { color: #59636e; }
 
 
 def render(report: Mapping[str, Any]) -> str:
-    """The whole HTML page of the JSON report ``report`` (DESIGN.md section 7)."""
+    """The whole HTML page of the JSON report ``report``."""
     heals: Sequence[Mapping[str, Any]] = report.get("heals", [])
     counts: dict[str, int] = {}
     for heal in heals:

@@ -1,7 +1,7 @@
 """Reports of a run: the terminal summary section and the JSON report.
 
-The JSON report's fields are those of DESIGN.md section 7; fields may be added, none
-renamed.
+The JSON report's fields are documented in the README; fields may be added, none
+renamed, so that scripts reading the report keep working.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def json_report(
     budget: Mapping[str, Any] | None = None,
     seed: int | None = None,
 ) -> dict[str, Any]:
-    """The JSON report of a run (DESIGN.md section 7).
+    """The JSON report of a run.
 
     :param budget: what the LLM engine used and was allowed (calls, tokens, cost),
         ``None`` when no model was asked.

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pytest_selfheal import __version__
-from pytest_selfheal._settings import DEFAULT_BRANCH_PREFIX, branch_prefix_in
+from pytest_selfheal._options import DEFAULT_BRANCH_PREFIX
+from pytest_selfheal._settings import branch_prefix_in
 from pytest_selfheal._vcs.gitrepo import GitRepo
 from pytest_selfheal.cli import _clean as clean
 from pytest_selfheal.cli import _demo as demo

@@ -11,10 +11,9 @@ import os
 
 import pytest
 
-from pytest_selfheal._settings import OPTIONS, Settings, from_raw, resolve_raw
+from pytest_selfheal._options import OPTIONS, resolve_raw
+from pytest_selfheal._settings import from_raw
 from pytest_selfheal.errors import SettingsError
-
-SETTINGS_KEY = pytest.StashKey[Settings]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -76,7 +75,6 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = from_raw(resolve_raw(cli, ini, os.environ))
     except SettingsError as exc:
         raise pytest.UsageError(str(exc)) from exc
-    config.stash[SETTINGS_KEY] = settings
     if hasattr(config, "workerinput"):
         # An xdist worker: healing belongs to a single process, so workers stay quiet.
         return

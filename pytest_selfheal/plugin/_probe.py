@@ -236,11 +236,16 @@ def run_items(session: pytest.Session, spec: RunSpec, emit: Emit) -> None:
     config.option.tbstyle = "native"
     items = {item.nodeid: item for item in session.items}
     selected = [items[nodeid] for nodeid in spec.nodeids if nodeid in items]
+    # Session._setupstate (private, no public API) is the stack of set-up nodes that
+    # runtestprotocol tears down: a fresh one makes the fork tear down only what it set up.
     session._setupstate = SetupState()
     session.shouldstop = session.shouldfail = False
+    # Config._tmp_path_factory (private) is where the tmpdir plugin keeps the session's
+    # base temporary directory: its _basetemp caches the directory made, _given_basetemp
+    # is what --basetemp sets. Resetting both sends the child's tmp_path to its own
+    # TMPDIR. getattr: the attribute is missing with -p no:tmpdir.
     factory = getattr(config, "_tmp_path_factory", None)
     if factory is not None:
-        # tmp_path of a child goes to its own temporary directory, not the session's.
         factory._basetemp = None
         factory._given_basetemp = Path(os.environ["TMPDIR"]) / "basetemp"
     measures = Measures(spec, emit)

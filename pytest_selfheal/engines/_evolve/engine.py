@@ -110,10 +110,6 @@ class EvolveEngine(LLMEngine):
         self._count_calls()
         return made
 
-    def lineage(self, candidate: Candidate) -> Individual | None:
-        """The individual of a candidate this engine made."""
-        return self.population.of(candidate)
-
     # -- one task ----------------------------------------------------------------------
 
     def _start(self, task: RepairTask) -> None:

@@ -1,6 +1,6 @@
 """Fitness of candidates: correctness first, then speed above a noise floor, then diff size.
 
-Pure functions over verdicts. The order (DESIGN.md section 5, issue 6):
+Pure functions over verdicts. The order:
 
 1. the originally failing tests fixed, then the pass rate over the selected tests;
 2. speed: the minimum of repeated call-phase timings of the selected tests, grouped
