@@ -11,6 +11,7 @@ import pytest
 from pytest_selfheal._llm import (
     Budget,
     BudgetLimits,
+    ClientOptions,
     Endpoint,
     LLMClient,
     ReplayTransport,
@@ -47,9 +48,9 @@ def make_client(server: OpenAIServer, tmp_path: Path, *, limits: BudgetLimits | 
                 prices: dict[str, tuple[float, float]] | None = None) -> LLMClient:
     endpoint = Endpoint(model=model, base_url=server.url, api_key=SECRET,
                         request_timeout_s=timeout_s)
-    return LLMClient(endpoint, Budget(limits or BudgetLimits()), run_id=run_id,
-                     open_store=lambda: Store.for_project(tmp_path), cache=cache,
-                     sleep=waits or Waits(), prices=prices or {"fake-model": (1.0, 2.0)})
+    return LLMClient(endpoint, Budget(limits or BudgetLimits()), ClientOptions(
+        run_id=run_id, open_store=lambda: Store.for_project(tmp_path), cache=cache,
+        sleep=waits or Waits(), prices=prices or {"fake-model": (1.0, 2.0)}))
 
 
 def test_a_completion_is_answered_counted_and_recorded(tmp_path: Path) -> None:
@@ -171,7 +172,7 @@ def test_an_unreachable_endpoint_stops_the_client(tmp_path: Path) -> None:
         port = probe.getsockname()[1]
     endpoint = Endpoint(model="fake-model", base_url=f"http://127.0.0.1:{port}/v1",
                         api_key=SECRET)
-    client = LLMClient(endpoint, Budget(BudgetLimits()), sleep=Waits())
+    client = LLMClient(endpoint, Budget(BudgetLimits()), ClientOptions(sleep=Waits()))
     with pytest.raises(EndpointUnreachableError, match="cannot reach the LLM endpoint"):
         client.complete(MESSAGES)
     assert client.stopped is not None
@@ -193,7 +194,7 @@ def test_replay_serves_a_recorded_run_without_any_endpoint(tmp_path: Path) -> No
     transport = ReplayTransport("run-1", store.exchanges("run-1"))
     # An endpoint that does not exist: replay must not need one.
     client = LLMClient(Endpoint(model="fake-model", base_url="http://127.0.0.1:9/v1"),
-                       Budget(BudgetLimits()), transport=transport)
+                       Budget(BudgetLimits()), ClientOptions(transport=transport))
     assert client.complete(MESSAGES).texts == ("recorded answer",)
     with pytest.raises(ReplayMissError, match="has no reply to this request"):
         client.complete([{"role": "user", "content": "something never asked"}])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pytest_selfheal._heal.missing import find_missing
-from pytest_selfheal._llm import Budget, BudgetLimits, Endpoint, LLMClient
+from pytest_selfheal._llm import Budget, BudgetLimits, ClientOptions, Endpoint, LLMClient
 from pytest_selfheal.engines._refine.engine import RefineEngine
 from pytest_selfheal.engines._refine.prompts import Attempt, repair_messages
 from pytest_selfheal.engines.base import RepairTask
@@ -37,7 +37,7 @@ def task() -> RepairTask:
 
 def engine(server: OpenAIServer, tmp_path: Path, rounds: int = 3) -> RefineEngine:
     client = LLMClient(Endpoint(model="fake-model", base_url=server.url), Budget(BudgetLimits()),
-                       prices={"fake-model": (0.0, 0.0)})
+                       ClientOptions(prices={"fake-model": (0.0, 0.0)}))
     return RefineEngine(client, rounds=rounds, test_files=("tests/test_shop.py",))
 
 
@@ -151,8 +151,8 @@ def test_a_spent_time_budget_stops_the_task_before_any_request(tmp_path: Path) -
 
     with OpenAIServer(respond=lambda request: "never asked") as server:
         client = LLMClient(Endpoint(model="fake-model", base_url=server.url),
-                           Budget(BudgetLimits()), prices={"fake-model": (0.0, 0.0)},
-                           clock=clock)
+                           Budget(BudgetLimits()),
+                           ClientOptions(prices={"fake-model": (0.0, 0.0)}, clock=clock))
         refine = RefineEngine(client, rounds=3, timeout_s=150, clock=clock)
         assert refine.propose(task(), []) == []
         assert server.chat_requests == []

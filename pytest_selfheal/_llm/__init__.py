@@ -24,7 +24,8 @@ needs around it:
 from __future__ import annotations
 
 from pytest_selfheal._llm.budget import DEFAULT_PRICES, Budget, BudgetLimits, Message
-from pytest_selfheal._llm.client import Completion, LLMClient
+from pytest_selfheal._llm.client import LLMClient
+from pytest_selfheal._llm.records import ClientOptions, Completion
 from pytest_selfheal._llm.transport import (
     ChatReply,
     ChatRequest,
@@ -42,6 +43,7 @@ __all__ = [
     "BudgetLimits",
     "ChatReply",
     "ChatRequest",
+    "ClientOptions",
     "Completion",
     "Endpoint",
     "LLMClient",

@@ -7,18 +7,17 @@ import math
 import threading
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Final
 
 from pytest_selfheal._llm.budget import (
-    DEFAULT_PRICES,
     Budget,
     Message,
     price_for,
     prompt_token_bound,
 )
+from pytest_selfheal._llm.records import ClientOptions, Completion
 from pytest_selfheal._llm.transport import (
     COMPLETION_TOKENS,
     ChatReply,
@@ -45,82 +44,37 @@ from pytest_selfheal.errors import (
 MIN_COMPLETION_TOKENS: Final = 256
 #: Replies longer than this are not a function: refused before anything parses them.
 MAX_REPLY_CHARS: Final = 200_000
-#: Retries of one request after a 429, 5xx, timeout or broken connection.
-RETRIES: Final = 3
 #: Longest ``Retry-After`` honoured, in seconds; a longer one ends the retries.
 MAX_RETRY_AFTER_S: Final = 120.0
-#: Parallel requests when the endpoint ignores ``n``.
-CONCURRENCY: Final = 4
 #: Shortest key that is redacted from text: shorter ones are placeholders for local
 #: servers, and replacing them would garble ordinary words.
 MIN_SECRET_LENGTH: Final = 8
 REDACTED: Final = "[redacted]"
 
 
-@dataclass(frozen=True)
-class Completion:
-    """The answer to :meth:`LLMClient.complete`: ``n`` texts and what they cost.
-
-    :param origin: ``endpoint``, ``cache`` or ``replay``.
-    :param calls: requests it took, retries included.
-    """
-
-    texts: tuple[str, ...]
-    finish_reasons: tuple[str, ...]
-    prompt_tokens: int
-    completion_tokens: int
-    cost: float
-    latency_s: float
-    calls: int
-    origin: str
-
-
 class LLMClient:
-    """Asks a model for completions within the run's budgets.
+    """Asks a model for completions within the run's budgets."""
 
-    :param transport: how requests are sent; the ``openai`` SDK by default, or a
-        :class:`ReplayTransport`.
-    :param open_store: opens the store, called at the first exchange so that a run
-        that never asks a model creates no file; ``None`` records nothing.
-    :param cache: serve a request from the store when it was answered before.
-    :param prices: model to USD per million (input, output) tokens.
-    :param sleep: waits between retries (tests pass one that records the waits).
-    :param clock: a monotonic clock, the one the caller's deadlines are on.
-    """
-
-    def __init__(
-        self,
-        endpoint: Endpoint,
-        budget: Budget,
-        *,
-        transport: Transport | None = None,
-        open_store: Callable[[], Store] | None = None,
-        run_id: str = "",
-        provider: str = "openai",
-        cache: bool = False,
-        prices: Mapping[str, tuple[float, float]] = DEFAULT_PRICES,
-        concurrency: int = CONCURRENCY,
-        retries: int = RETRIES,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.perf_counter,
-    ) -> None:
+    def __init__(self, endpoint: Endpoint, budget: Budget,
+                 options: ClientOptions | None = None) -> None:
+        options = options or ClientOptions()
         self.endpoint = endpoint
         self.budget = budget
-        self.transport: Transport = transport or OpenAITransport(endpoint)
+        self.transport: Transport = options.transport or OpenAITransport(endpoint)
         self.origin = "replay" if isinstance(self.transport, ReplayTransport) else "endpoint"
-        self.run_id = run_id
-        self.provider = provider
-        self.cache = cache and self.origin == "endpoint"
-        self.prices = dict(prices)
-        self.concurrency = concurrency if self.origin == "endpoint" else 1
-        self.retries = retries
-        self.sleep = sleep
-        self.clock = clock
+        self.run_id = options.run_id
+        self.provider = options.provider
+        self.cache = options.cache and self.origin == "endpoint"
+        self.prices = dict(options.prices)
+        self.concurrency = options.concurrency if self.origin == "endpoint" else 1
+        self.retries = options.retries
+        self.sleep = options.sleep
+        self.clock = options.clock
         #: The error that stopped this client for the rest of the run, if any.
         self.stopped: LLMError | None = None
         #: Things the report should say once (an unknown price, a store that failed).
         self.notes: list[str] = []
-        self._open_store = open_store
+        self._open_store = options.open_store
         self._store: Store | None = None
         self._store_failed = False
         self._n_supported: bool | None = None

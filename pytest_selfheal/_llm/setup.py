@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pytest_selfheal._llm.budget import DEFAULT_PRICES, Budget, BudgetLimits
 from pytest_selfheal._llm.client import LLMClient
+from pytest_selfheal._llm.records import ClientOptions
 from pytest_selfheal._llm.transport import Endpoint, ReplayTransport
 from pytest_selfheal._settings import Settings
 from pytest_selfheal._store import Store
@@ -42,9 +43,9 @@ def make_client(
             return None, ReplayMissError(
                 f"nothing to replay: .selfheal/selfheal.db has no recorded LLM run{named}")
         # No key and no network: the recorded replies are all a replay may use.
-        return LLMClient(replace(endpoint, api_key=None), budget,
-                         transport=ReplayTransport(recorded, exchanges), run_id=run_id,
-                         provider="replay", prices=prices), None
-    return LLMClient(endpoint, budget, open_store=lambda: Store.for_project(root),
-                     run_id=run_id, provider=settings.provider, cache=llm.cache,
-                     prices=prices), None
+        return LLMClient(replace(endpoint, api_key=None), budget, ClientOptions(
+            transport=ReplayTransport(recorded, exchanges), run_id=run_id,
+            provider="replay", prices=prices)), None
+    return LLMClient(endpoint, budget, ClientOptions(
+        open_store=lambda: Store.for_project(root), run_id=run_id,
+        provider=settings.provider, cache=llm.cache, prices=prices)), None

@@ -10,15 +10,11 @@ reported as failed and the exit code is what the tests decided.
 from __future__ import annotations
 
 import functools
-import inspect
 import json
-import os
-import sys
 import time
-from collections.abc import Collection, Generator, Mapping, Sequence
+from collections.abc import Generator
 from dataclasses import replace
 from pathlib import Path
-from types import ModuleType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -31,15 +27,16 @@ from _pytest.runner import runtestprotocol
 from pytest_selfheal import __version__
 from pytest_selfheal._reports.report import json_report, summary_lines
 from pytest_selfheal._settings import Settings
-from pytest_selfheal.errors import NotARepositoryError, ReloadError
-from pytest_selfheal.models import Failure, Frame, HealOutcome, HealStatus, History
+from pytest_selfheal.errors import ReloadError
+from pytest_selfheal.models import Failure, HealOutcome, HealStatus, History
+from pytest_selfheal.plugin._failures import failure_record, timed_out
+from pytest_selfheal.plugin._project import discover_repository, project_layout, tests_reaching
 
 # The healing machinery (evaluation, engines, coverage, git) is imported at the first
 # failure, inside the functions below: a green suite never pays for it.
 if TYPE_CHECKING:
-    from pytest_selfheal._evaluate import Evaluator, ProjectLayout
+    from pytest_selfheal._evaluate import Evaluator
     from pytest_selfheal._heal.healer import Healer
-    from pytest_selfheal._vcs.gitrepo import GitRepo
 
 
 class SelfHealSession:
@@ -81,9 +78,9 @@ class SelfHealSession:
             and call.excinfo is not None
             and item.nodeid not in self._failures
         ):
-            failure = _failure(item, call.excinfo, report)
+            failure = failure_record(item, call.excinfo, report)
             self._failures[item.nodeid] = failure
-            if _timed_out(failure):
+            if timed_out(failure):
                 self.history.hung.add(item.nodeid)
         return report
 
@@ -172,8 +169,8 @@ class SelfHealSession:
             from pytest_selfheal.engines.base import Engine
             from pytest_selfheal.plugin._probe import run_items
 
-            layout = _layout(self.config, self._items)
-            repo, no_repository_reason = _discover_repository(layout.root)
+            layout = project_layout(self.config, self._items)
+            repo, no_repository_reason = discover_repository(layout.root)
             zygote = Zygote(runner=functools.partial(run_items, session),
                             root=str(layout.root))
             isolation = Isolation(network=self.settings.network == "isolated",
@@ -203,7 +200,7 @@ class SelfHealSession:
                                                 layout.test_files)
             engine = engine or OfflineEngine(root=layout.root)
             project = Project(layout, repo,
-                              reaching=functools.partial(_tests_reaching, self._items, layout),
+                              reaching=functools.partial(tests_reaching, self._items, layout),
                               history=self.history,
                               no_repository_reason=no_repository_reason)
             listeners = Listeners(
@@ -289,129 +286,9 @@ class SelfHealSession:
         return replace(outcome, reloaded=True, rerun_outcome=rerun)
 
 
-def _tests_reaching(items: Sequence[pytest.Item], layout: ProjectLayout,
-                    paths: Collection[str]) -> list[str]:
-    """Node ids of the tests whose modules use, directly or through other project
-    modules, any of the project files ``paths``."""
-    from pytest_selfheal._heal.localize import importers_closure
-
-    files_by_module = dict(layout.modules)
-    graph = {relpath: _project_references(sys.modules.get(name), files_by_module)
-             for name, relpath in files_by_module.items()}
-    reached = importers_closure(graph, set(paths))
-    selected = []
-    for item in items:
-        module = getattr(item, "module", None)
-        if _project_references(module, files_by_module) & reached:
-            selected.append(item.nodeid)
-    return selected
-
-
-def _project_references(module: object, files_by_module: Mapping[str, str]) -> set[str]:
-    """Project files whose modules, functions or classes ``module`` holds a name of."""
-    found: set[str] = set()
-    for value in list(getattr(module, "__dict__", {}).values()):
-        name = value.__name__ if isinstance(value, ModuleType) else getattr(
-            value, "__module__", None)
-        if isinstance(name, str) and name in files_by_module:
-            found.add(files_by_module[name])
-    return found
-
-
-def _discover_repository(root: Path) -> tuple[GitRepo | None, str]:
-    """The project's repository, or ``None`` and why there is none to write branches to."""
-    try:
-        # Imported here: GitPython refuses to import at all where git is not installed,
-        # and healing must still run (and report its diffs) on such a machine.
-        from pytest_selfheal._vcs.gitrepo import GitRepo
-
-        return GitRepo.discover(root), ""
-    except NotARepositoryError as exc:
-        return None, str(exc)
-    except ImportError as exc:
-        return None, f"GitPython cannot be used ({exc})"
-
-
 def _shown(path: Path, config: pytest.Config) -> str:
     """``path`` relative to where pytest was started, when it is below it."""
     try:
         return str(path.relative_to(config.invocation_params.dir))
     except ValueError:
         return str(path)
-
-
-def _failure(
-    item: pytest.Item, excinfo: pytest.ExceptionInfo[BaseException], report: pytest.TestReport
-) -> Failure:
-    frames = []
-    tb: TracebackType | None = excinfo.tb
-    while tb is not None:
-        code = tb.tb_frame.f_code
-        frames.append(Frame(path=code.co_filename, lineno=tb.tb_lineno, qualname=code.co_qualname))
-        tb = tb.tb_next
-    return Failure(
-        nodeid=item.nodeid,
-        when=report.when,
-        exception_type=excinfo.typename,
-        message=str(excinfo.value)[:2000],
-        longrepr=report.longreprtext[-4000:],
-        frames=tuple(frames),
-        test_source=_test_source(item),
-    )
-
-
-def _timed_out(failure: Failure) -> bool:
-    """Whether pytest-timeout cut the test off: it loops or waits forever, and running it
-    again costs its whole timeout again."""
-    return failure.exception_type == "Failed" and failure.message.startswith(
-        ("Timeout (>", "Timeout >"))
-
-
-def _test_source(item: pytest.Item) -> str:
-    """The test function's source, shown to the model; ``""`` when it has none."""
-    function = getattr(item, "function", None)
-    try:
-        return inspect.getsource(function) if function is not None else ""
-    except (OSError, TypeError):
-        return ""
-
-
-def _layout(config: pytest.Config, items: list[pytest.Item]) -> ProjectLayout:
-    from pytest_selfheal._evaluate import ProjectLayout
-    from pytest_selfheal._heal.localize import is_test_file, project_relpath
-
-    root = config.rootpath
-    test_files = sorted({
-        os.path.relpath(item.path, root).replace(os.sep, "/")
-        for item in items
-        if item.path.is_relative_to(root)
-    })
-    inipath = config.inipath
-    inifile = None
-    if inipath is not None:
-        inifile = (os.path.relpath(inipath, root).replace(os.sep, "/")
-                   if inipath.is_relative_to(root) else str(inipath))
-    modules: dict[str, str] = {}
-    import_roots: set[str] = set()
-    for name, module in list(sys.modules.items()):
-        filename = getattr(module, "__file__", None)
-        if not isinstance(filename, str):
-            continue
-        relpath = project_relpath(filename, root, test_files)
-        if relpath is None or is_test_file(relpath, test_files):
-            continue
-        # The directory the module's top-level package was imported from: its path
-        # minus the dotted name (src/shopkit/cart.py as shopkit.cart -> src).
-        stem = relpath.removesuffix(".py").removesuffix("/__init__")
-        dotted = name.replace(".", "/")
-        if stem != dotted and not stem.endswith("/" + dotted):
-            continue  # imported under a name that does not match its path
-        modules[name] = relpath
-        import_roots.add(stem[: len(stem) - len(dotted)].rstrip("/") or ".")
-    invocation = config.invocation_params.dir
-    workdir = (os.path.relpath(invocation, root).replace(os.sep, "/")
-               if invocation.is_relative_to(root) else ".")
-    return ProjectLayout(root=root, inifile=inifile, test_files=tuple(test_files),
-                         import_roots=tuple(sorted(import_roots)), modules=modules,
-                         workdir=workdir)
-
