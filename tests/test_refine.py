@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pytest_selfheal._heal.missing import find_missing
 from pytest_selfheal._llm import Budget, BudgetLimits, ClientOptions, Endpoint, LLMClient
+from pytest_selfheal.engines._llm import Asking
 from pytest_selfheal.engines._refine.engine import RefineEngine
 from pytest_selfheal.engines._refine.prompts import Attempt, repair_messages
 from pytest_selfheal.engines.base import RepairTask
@@ -38,7 +39,7 @@ def task() -> RepairTask:
 def engine(server: OpenAIServer, tmp_path: Path, rounds: int = 3) -> RefineEngine:
     client = LLMClient(Endpoint(model="fake-model", base_url=server.url), Budget(BudgetLimits()),
                        ClientOptions(prices={"fake-model": (0.0, 0.0)}))
-    return RefineEngine(client, rounds=rounds, test_files=("tests/test_shop.py",))
+    return RefineEngine(client, rounds, Asking(test_files=("tests/test_shop.py",)))
 
 
 def test_the_prompt_shows_the_failure_the_test_and_the_numbered_suspect() -> None:
@@ -153,7 +154,7 @@ def test_a_spent_time_budget_stops_the_task_before_any_request(tmp_path: Path) -
         client = LLMClient(Endpoint(model="fake-model", base_url=server.url),
                            Budget(BudgetLimits()),
                            ClientOptions(prices={"fake-model": (0.0, 0.0)}, clock=clock))
-        refine = RefineEngine(client, rounds=3, timeout_s=150, clock=clock)
+        refine = RefineEngine(client, 3, Asking(timeout_s=150, clock=clock))
         assert refine.propose(task(), []) == []
         assert server.chat_requests == []
     assert refine.stop_reason is not None

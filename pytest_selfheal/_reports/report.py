@@ -7,6 +7,7 @@ renamed, so that scripts reading the report keep working.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -111,31 +112,37 @@ def leaderboard_lines(outcome: HealOutcome, size: int) -> list[str]:
     return lines
 
 
-def json_report(
-    outcomes: Sequence[HealOutcome],
-    notes: Sequence[str],
-    *,
-    version: str,
-    provider: str,
-    started: float,
-    elapsed_s: float,
-    model: str | None = None,
-    budget: Mapping[str, Any] | None = None,
-    seed: int | None = None,
-) -> dict[str, Any]:
-    """The JSON report of a run.
+@dataclass(frozen=True)
+class RunFacts:
+    """What the JSON report says about the run as a whole.
 
+    :param started: when the run started, in seconds since the epoch.
+    :param model: the model asked, ``None`` when none was.
     :param budget: what the LLM engine used and was allowed (calls, tokens, cost),
         ``None`` when no model was asked.
     :param seed: the evolution's seed, when the evolve engine ran.
     """
+
+    version: str
+    provider: str
+    started: float
+    elapsed_s: float
+    model: str | None = None
+    budget: Mapping[str, Any] | None = None
+    seed: int | None = None
+
+
+def json_report(outcomes: Sequence[HealOutcome], notes: Sequence[str],
+                run: RunFacts) -> dict[str, Any]:
+    """The JSON report of a run."""
+    budget = run.budget
     return {
-        "version": version,
-        "provider": provider,
-        "model": model,
-        "seed": seed,
-        "started": datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
-        "elapsed_s": round(elapsed_s, 3),
+        "version": run.version,
+        "provider": run.provider,
+        "model": run.model,
+        "seed": run.seed,
+        "started": datetime.fromtimestamp(run.started, UTC).isoformat(timespec="seconds"),
+        "elapsed_s": round(run.elapsed_s, 3),
         "budget": dict(budget) if budget is not None else {
             "calls": {"used": sum(o.llm_calls for o in outcomes), "allowed": None},
             "tokens": {"used": 0, "allowed": None},

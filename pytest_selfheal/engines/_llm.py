@@ -4,34 +4,47 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from pytest_selfheal._llm import LLMClient
 from pytest_selfheal.engines.base import Engine
 from pytest_selfheal.errors import EndpointError
 
 
+@dataclass(frozen=True)
+class Asking:
+    """How an LLM engine asks its model.
+
+    :param timeout_s: how long one task may ask the model.
+    :param completions: answers asked for per request (``n``).
+    :param test_files: project-relative test modules, which replies may not touch.
+    :param unavailable: why there is no client (a replay with no recorded run); raised
+        at the first :meth:`~LLMEngine.propose`, so the heal ends with that one line.
+    :param clock: the monotonic clock of the task's deadline.
+    """
+
+    timeout_s: float = 120.0
+    completions: int = 1
+    test_files: tuple[str, ...] = ()
+    unavailable: EndpointError | None = None
+    clock: Callable[[], float] = time.perf_counter
+
+
 class LLMEngine(Engine):
     """An engine whose candidates come from a model.
 
-    :param client: the model; ``None`` with ``unavailable`` when it could not be set up.
-    :param unavailable: why there is no client (a replay with no recorded run); raised
-        at the first :meth:`propose`, so the heal ends with that one line.
-    :param timeout_s: how long one task may ask the model.
+    :param client: the model; ``None`` with ``asking.unavailable`` when it could not be
+        set up.
     """
 
-    def __init__(
-        self,
-        client: LLMClient | None,
-        *,
-        timeout_s: float,
-        unavailable: EndpointError | None = None,
-        clock: Callable[[], float] = time.perf_counter,
-    ) -> None:
+    def __init__(self, client: LLMClient | None, asking: Asking) -> None:
         self.client = client
         self.model = client.endpoint.model if client is not None else "none"
-        self.timeout_s = timeout_s
-        self.unavailable = unavailable
-        self.clock = clock
+        self.timeout_s = asking.timeout_s
+        self.completions = asking.completions
+        self.test_files = asking.test_files
+        self.unavailable = asking.unavailable
+        self.clock = asking.clock
         self.stop_reason = None
         self.task_calls = 0
         self._calls_before = 0

@@ -25,7 +25,7 @@ import pytest
 from _pytest.runner import runtestprotocol
 
 from pytest_selfheal import __version__
-from pytest_selfheal._reports.report import json_report, summary_lines
+from pytest_selfheal._reports.report import RunFacts, json_report, summary_lines
 from pytest_selfheal._settings import Settings
 from pytest_selfheal.errors import ReloadError
 from pytest_selfheal.models import Failure, HealOutcome, HealStatus, History
@@ -122,14 +122,14 @@ class SelfHealSession:
         # sessionfinish wrapper), so the summary can name the HTML report.
         notes = self._notes()
         client = self._healer.engine.client if self._healer is not None else None
-        report = json_report(
-            self.outcomes, notes, version=__version__, provider=self.settings.provider,
+        report = json_report(self.outcomes, notes, RunFacts(
+            version=__version__, provider=self.settings.provider,
             started=self.started, elapsed_s=time.time() - self.started,
             model=self.settings.llm.model if self.settings.uses_llm else None,
             budget=client.budget.report() if client is not None else None,
             seed=(self.settings.evolution.seed if any(o.history for o in self.outcomes)
                   else None),
-        )
+        ))
         if self._healer is not None:
             report["run_id"] = self._healer.state.run_id
             self._write_html_report(report, self._healer.state.run_id)

@@ -16,8 +16,8 @@ scores the strategies and has the model rewrite the loser's prompt.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Final
@@ -31,7 +31,7 @@ from pytest_selfheal.engines._evolve import messages
 from pytest_selfheal.engines._evolve.fitness import rank
 from pytest_selfheal.engines._evolve.population import Individual, Population
 from pytest_selfheal.engines._evolve.strategies import Strategy, cleaned, current, rewrite_messages
-from pytest_selfheal.engines._llm import LLMEngine
+from pytest_selfheal.engines._llm import Asking, LLMEngine
 from pytest_selfheal.engines._offline import mutations
 from pytest_selfheal.engines._refine.replies import apply_reply
 from pytest_selfheal.engines.base import RepairTask
@@ -53,40 +53,37 @@ def temperature(generation: int, generations: int) -> float:
     return round(HOTTEST - (HOTTEST - COOLEST) * share, 2)
 
 
-class EvolveEngine(LLMEngine):
-    """Proposes one generation per call of :meth:`propose`.
+@dataclass(frozen=True)
+class Breeding:
+    """The shape of an evolution.
 
     :param population: candidates the model is asked for per generation.
     :param generations: generations at most (generation 0 included).
+    :param seed: seed of the evolution's random choices.
     """
+
+    population: int
+    generations: int
+    seed: int = 0
+
+
+class EvolveEngine(LLMEngine):
+    """Proposes one generation per call of :meth:`propose`."""
 
     name = "evolve"
     #: The healer judges every candidate of a round fully, times the correct ones and
     #: ranks them all, instead of stopping at the first that passes.
     judges_all = True
 
-    def __init__(
-        self,
-        client: LLMClient | None,
-        *,
-        population: int,
-        generations: int,
-        completions: int = 1,
-        timeout_s: float = 120.0,
-        test_files: Collection[str] = (),
-        seed: int = 0,
-        unavailable: EndpointError | None = None,
-        clock: Callable[[], float] = time.perf_counter,
-    ) -> None:
-        super().__init__(client, timeout_s=timeout_s, unavailable=unavailable, clock=clock)
+    def __init__(self, client: LLMClient | None, shape: Breeding, asking: Asking | None = None
+                 ) -> None:
+        super().__init__(client, asking or Asking())
         # ``None`` only together with ``unavailable``, which propose raises first.
         self.client: LLMClient = client  # type: ignore[assignment]
-        self.size = population
-        self.generations = generations
-        self.completions = completions
-        self.test_files = tuple(test_files)
-        self.seed = seed
-        self.population = Population(seed)
+        self.size = shape.population
+        self.generations = shape.generations
+        self.seed = shape.seed
+        self.population = Population(self.seed)
         self.strategies: list[Strategy] = []
         self.generation = -1
         self._codes: dict[int, str] = {}
@@ -317,7 +314,7 @@ def make_evolve_engine(settings: Settings, root: Path, run_id: str,
     if client is None:
         client, unavailable = make_client(settings, root, run_id)
     evolution = settings.evolution
-    return EvolveEngine(client, population=evolution.population,
-                        generations=evolution.generations, completions=settings.llm.completions,
-                        timeout_s=settings.timeout_s, test_files=test_files, seed=evolution.seed,
-                        unavailable=unavailable)
+    return EvolveEngine(
+        client, Breeding(evolution.population, evolution.generations, evolution.seed),
+        Asking(timeout_s=settings.timeout_s, completions=settings.llm.completions,
+               test_files=tuple(test_files), unavailable=unavailable))

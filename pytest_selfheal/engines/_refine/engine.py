@@ -17,14 +17,13 @@ or a flaky endpoint ends the heal with :attr:`RefineEngine.stop_reason`.
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
 from pytest_selfheal._llm import LLMClient
 from pytest_selfheal._settings import Settings
-from pytest_selfheal.engines._llm import LLMEngine
+from pytest_selfheal.engines._llm import Asking, LLMEngine
 from pytest_selfheal.engines._offline import mutations
 from pytest_selfheal.engines._refine.prompts import Attempt, implement_messages, repair_messages
 from pytest_selfheal.engines._refine.replies import apply_reply
@@ -46,31 +45,19 @@ TEMPERATURES: Final = (0.0, 0.4, 0.7)
 class RefineEngine(LLMEngine):
     """Proposes the model's fixes round by round, learning from each round's failures.
 
-    :param client: the model; ``None`` with ``unavailable`` when it could not be set up.
-    :param unavailable: why there is no client (a replay with no recorded run); raised
-        at the first :meth:`propose`.
-    :param test_files: project-relative test modules, which replies may not touch.
+    :param client: the model; ``None`` with ``asking.unavailable`` when it could not be
+        set up.
+    :param rounds: requests to the model per task at most.
     """
 
     name = "refine"
     #: The healer may hand this engine tasks for code that does not exist yet.
     implements_missing = True
 
-    def __init__(
-        self,
-        client: LLMClient | None,
-        *,
-        rounds: int,
-        completions: int = 1,
-        timeout_s: float = 120.0,
-        test_files: Collection[str] = (),
-        unavailable: EndpointError | None = None,
-        clock: Callable[[], float] = time.perf_counter,
-    ) -> None:
-        super().__init__(client, timeout_s=timeout_s, unavailable=unavailable, clock=clock)
+    def __init__(self, client: LLMClient | None, rounds: int, asking: Asking | None = None
+                 ) -> None:
+        super().__init__(client, asking or Asking())
         self.rounds = rounds
-        self.completions = completions
-        self.test_files = tuple(test_files)
         self._history: list[Attempt] = []
         #: The model's candidates of this task (kept alive, so their ids stay theirs)
         #: with the code each was made from.
@@ -217,6 +204,6 @@ def make_refine_engine(
 
     llm = settings.llm
     client, unavailable = make_client(settings, root, run_id, env)
-    return RefineEngine(client, rounds=llm.rounds, completions=llm.completions,
-                        timeout_s=settings.timeout_s, test_files=test_files,
-                        unavailable=unavailable)
+    return RefineEngine(client, llm.rounds, Asking(
+        timeout_s=settings.timeout_s, completions=llm.completions, test_files=tuple(test_files),
+        unavailable=unavailable))
