@@ -1,167 +1,53 @@
 """Review branches are written beside the user's work and never into it.
 
-Every test drives real git repositories under ``tmp_path``, each with its own local
-``user.name``/``user.email``; the user's global and system git configuration is shut
-out so that what a test sees does not depend on the machine it runs on.
+Every test drives real git repositories under ``tmp_path`` (see git_projects.py); the
+repository queries and the lock are tested in test_gitrepo_queries.py.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import stat
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from git_projects import (
+    BRANCH,
+    CHANGE,
+    MESSAGE,
+    commit_all,
+    dirty_file_being_committed,
+    git,
+    git_bytes,
+    init_repo,
+    isolate_git,
+    make_project,
+    snapshot,
+    write_files,
+)
 
 from pytest_selfheal._vcs.gitrepo import GitRepo
-from pytest_selfheal.errors import GitError, NotARepositoryError
-
-BASE_FILES = {
-    "pkg/calc.py": b"def add(a, b):\n    return a - b\n",
-    "run.sh": b"#!/bin/sh\necho old\n",
-    "docs/café notes.txt": b"caf\xc3\xa9\n",
-    "README.md": b"# demo\n",
-}
-CHANGE = {
-    "pkg/calc.py": b"def add(a, b):\n    return a + b\n",
-    "run.sh": b"#!/bin/sh\necho new\n",
-    "new dir/ünïcode file.py": b"X = 1\n",
-}
-MESSAGE = (
-    "selfheal: fix add in pkg/calc.py\n"
-    "\n"
-    "The operator was wrong.\n"
-    "# this line is not a comment to strip\n"
-    "\n"
-    "Selfheal-Run: 20240101-000000\n"
-    "Selfheal-Test: tests/test_calc.py::test_add\n"
-)
-BRANCH = "selfheal/20240101-000000-test_add"
-
-
-def git(cwd: Path, *args: str) -> str:
-    """Run git in ``cwd`` the way a user would, and return its output."""
-    return git_bytes(cwd, *args).decode("utf-8", "surrogateescape")
-
-
-def git_bytes(cwd: Path, *args: str) -> bytes:
-    completed = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
-    assert completed.returncode == 0, completed.stderr.decode()
-    return completed.stdout
-
-
-def init_repo(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    git(path, "-c", "init.defaultBranch=main", "init", "-q")
-    git(path, "config", "user.name", "Ada Lovelace")
-    git(path, "config", "user.email", "ada@example.com")
-    return path
-
-
-def write_files(root: Path, files: dict[str, bytes]) -> None:
-    for relpath, content in files.items():
-        target = root / relpath
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
-
-
-def commit_all(root: Path, subject: str) -> str:
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", subject)
-    return git(root, "rev-parse", "HEAD").strip()
+from pytest_selfheal.errors import GitError
 
 
 @pytest.fixture(autouse=True)
 def isolated_git_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
-    for variable in list(os.environ):
-        if variable.startswith(("GIT_AUTHOR_", "GIT_COMMITTER_")) or variable in {
-            "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "EMAIL",
-            "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-        }:
-            monkeypatch.delenv(variable)
+    isolate_git(monkeypatch, tmp_path_factory)
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A repository with one commit: a module, an executable script, non-ASCII names."""
-    root = init_repo(tmp_path / "my project")
-    write_files(root, BASE_FILES)
-    (root / "run.sh").chmod(0o755)
-    commit_all(root, "initial")
-    return root
-
-
-# -- what the user owns ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UserState:
-    """Everything of the user's that writing a review branch must leave alone."""
-
-    head: str
-    symbolic_head: str
-    index: bytes | None
-    index_lock: bytes | None
-    status: bytes
-    files: dict[str, tuple[bytes, int]]
-    stash: str
-    refs: str
-
-
-def snapshot(root: Path, *, except_branch: str | None = None) -> UserState:
-    """The user's state; ``except_branch`` is the review branch written in between."""
-    git_dir = Path(git(root, "rev-parse", "--absolute-git-dir").strip())
-    index = git_dir / "index"
-    lock = git_dir / "index.lock"
-    head = subprocess.run(["git", "rev-parse", "-q", "--verify", "HEAD"], cwd=root,
-                          capture_output=True, text=True, check=False).stdout.strip()
-    symbolic = subprocess.run(["git", "symbolic-ref", "-q", "HEAD"], cwd=root,
-                              capture_output=True, text=True, check=False).stdout.strip()
-    files = {}
-    for directory, subdirectories, names in os.walk(root):
-        subdirectories[:] = [name for name in subdirectories if name != ".git"]
-        for name in names:
-            path = Path(directory, name)
-            if name != ".git":
-                files[path.relative_to(root).as_posix()] = (
-                    path.read_bytes(), stat.S_IMODE(path.stat().st_mode))
-    refs = [line for line in git(root, "for-each-ref").splitlines()
-            if not line.endswith(f"\trefs/heads/{except_branch}")]
-    return UserState(
-        head=head or "(unborn)",
-        symbolic_head=symbolic,
-        index=index.read_bytes() if index.exists() else None,
-        index_lock=lock.read_bytes() if lock.exists() else None,
-        # --no-optional-locks: status must not refresh the index it is comparing.
-        status=git_bytes(root, "--no-optional-locks", "status", "--porcelain=v1", "-z",
-                         "--untracked-files=all"),
-        files=files,
-        stash=git(root, "stash", "list"),
-        refs="\n".join(refs),
-    )
-
-
-# -- the states a user's repository can be in -----------------------------------------
+    return make_project(tmp_path)
 
 
 def clean(root: Path) -> None:
     """Nothing changed since the last commit."""
-
-
-def dirty_file_being_committed(root: Path) -> None:
-    (root / "pkg/calc.py").write_bytes(b"# work in progress\ndef add(a, b):\n    return 0\n")
 
 
 def untracked_files(root: Path) -> None:
@@ -412,147 +298,3 @@ def test_concurrent_writers_on_different_branches_do_not_disturb_each_other(
 
 
 # -- finding the repository -------------------------------------------------------------
-
-
-def test_discover_finds_the_work_tree_root_from_a_file_in_a_subdirectory(project: Path) -> None:
-    repo = GitRepo.discover(project / "pkg" / "calc.py")
-
-    assert repo.root == project.resolve()
-    assert repo.head_branch() == "main"
-    assert repo.relative(project / "docs" / "café notes.txt") == "docs/café notes.txt"
-
-
-def test_discover_outside_any_repository_raises_not_a_repository(tmp_path: Path) -> None:
-    plain = tmp_path / "plain"
-    plain.mkdir()
-
-    with pytest.raises(NotARepositoryError, match="git init"):
-        GitRepo.discover(plain)
-    with pytest.raises(NotARepositoryError, match="does not exist"):
-        GitRepo.discover(tmp_path / "missing")
-
-
-def test_discover_on_a_bare_repository_raises_not_a_repository(tmp_path: Path) -> None:
-    git(tmp_path, "init", "-q", "--bare", "bare.git")
-
-    with pytest.raises(NotARepositoryError, match="bare"):
-        GitRepo.discover(tmp_path / "bare.git")
-
-
-def test_discover_inside_a_linked_worktree_gives_that_worktrees_root(project: Path) -> None:
-    worktree = project.parent / "linked tree"
-    git(project, "worktree", "add", "-q", "-b", "feature", str(worktree))
-    dirty_file_being_committed(worktree)
-    before = snapshot(worktree)
-
-    repo = GitRepo.discover(worktree / "pkg")
-    commit = repo.commit_files(BRANCH, CHANGE, MESSAGE, parent=repo.head_commit())
-
-    assert repo.root == worktree.resolve()
-    assert repo.head_branch() == "feature"
-    assert snapshot(worktree, except_branch=BRANCH) == before
-    assert git(project, "rev-parse", BRANCH).strip() == commit
-    with pytest.raises(GitError, match="checked out"):
-        GitRepo.discover(project).commit_files("feature", CHANGE, MESSAGE,
-                                               parent=repo.head_commit())
-
-
-def test_head_queries_describe_unborn_and_detached_heads(project: Path, tmp_path: Path) -> None:
-    fresh = GitRepo.discover(init_repo(tmp_path / "fresh"))
-    assert (fresh.head_commit(), fresh.head_branch()) == (None, "main")
-
-    head = git(project, "rev-parse", "HEAD").strip()
-    git(project, "checkout", "-q", "--detach")
-    repo = GitRepo.discover(project)
-    assert (repo.head_commit(), repo.head_branch()) == (head, None)
-
-
-def test_file_at_returns_none_for_what_is_not_a_file_in_the_commit(project: Path) -> None:
-    repo = GitRepo.discover(project)
-    head = git(project, "rev-parse", "HEAD").strip()
-
-    assert repo.file_at(head, "pkg/calc.py") == BASE_FILES["pkg/calc.py"]
-    assert repo.file_at(head, "pkg/missing.py") is None
-    assert repo.file_at(head, "pkg") is None
-    with pytest.raises(GitError, match="not a commit"):
-        repo.file_at("0" * 40, "pkg/calc.py")
-
-
-def test_branch_head_looks_branch_names_up_literally(project: Path) -> None:
-    first = git(project, "rev-parse", "HEAD").strip()
-    write_files(project, {"README.md": b"again\n"})
-    commit_all(project, "second")
-    repo = GitRepo.discover(project)
-
-    assert repo.branch_head("main") == repo.head_commit()
-    assert repo.branch_head("main^") is None
-    assert repo.branch_head("ma") is None
-    assert first != repo.head_commit()
-
-
-def test_a_path_outside_the_work_tree_is_a_git_error(project: Path, tmp_path: Path) -> None:
-    with pytest.raises(GitError, match="outside the repository"):
-        GitRepo.discover(project).relative(tmp_path / "elsewhere.py")
-
-
-def test_without_a_git_executable_operations_raise_git_error(
-    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    repo = GitRepo.discover(project)
-    monkeypatch.setenv("PATH", str(tmp_path / "no binaries here"))
-
-    with pytest.raises(GitError, match="install git"):
-        repo.head_commit()
-
-
-# -- one writer at a time --------------------------------------------------------------
-
-LOCK_HOLDER = (
-    "import sys\n"
-    "from pytest_selfheal._vcs.gitrepo import GitRepo\n"
-    "with GitRepo.discover(sys.argv[1]).lock():\n"
-    "    print('locked', flush=True)\n"
-    "    sys.stdin.read()  # hold it until the test closes our stdin, or kills us\n"
-)
-
-
-def hold_lock(root: Path) -> subprocess.Popen[str]:
-    """Another process holding the repository's selfheal lock, once this returns."""
-    holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(root)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert holder.stdout is not None
-    assert holder.stdout.readline() == "locked\n"
-    return holder
-
-
-def test_a_second_writer_is_refused_the_lock_and_told_who_holds_it(project: Path) -> None:
-    holder = hold_lock(project)
-    try:
-        expected = rf"another selfheal process \(pid {holder.pid}\)"
-        with pytest.raises(GitError, match=expected), GitRepo.discover(project).lock(timeout_s=0):
-            pass  # pragma: no cover - the lock is held
-    finally:
-        holder.communicate("")
-    with GitRepo.discover(project).lock(timeout_s=0):
-        pass  # released once its holder let go
-
-
-def test_a_lock_whose_holder_was_killed_is_free_again(project: Path) -> None:
-    holder = hold_lock(project)
-    holder.kill()
-    holder.communicate()
-
-    with GitRepo.discover(project).lock(timeout_s=0):
-        pass
-
-
-def test_linked_worktrees_share_one_lock(project: Path, tmp_path: Path) -> None:
-    linked = tmp_path / "linked"
-    git(project, "worktree", "add", "-q", "--detach", str(linked))
-    holder = hold_lock(linked)
-    try:
-        with pytest.raises(GitError, match="still holds"), GitRepo.discover(project).lock(
-                timeout_s=0):
-            pass  # pragma: no cover - the lock is held
-    finally:
-        holder.communicate("")

@@ -10,92 +10,25 @@ and run the command in a subprocess on a pseudo-terminal.
 from __future__ import annotations
 
 import os
-import pty
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 import pytest
+from fix_branches import (
+    ANSI,
+    FIXED_RULES,
+    NODEID,
+    PROJECT,
+    RULES,
+    make_fix_branch,
+    on_terminal,
+    selfheal,
+    state,
+)
 
-from pytest_selfheal._store import Exchange, Store
-from pytest_selfheal._vcs import commit_messages as commits
-from pytest_selfheal._vcs.gitrepo import GitRepo
 from pytest_selfheal.cli import main
-from pytest_selfheal.models import Candidate, Failure, Fitness, FunctionRef
 from pytest_selfheal.testing import git, make_git_project
-
-RULES = '''\
-def is_adult(age):
-    """Whether someone of this age is an adult: 18 or older."""
-    return age > 18
-'''
-FIXED_RULES = RULES.replace("age > 18", "age >= 18")
-TESTS = '''\
-from ages.rules import is_adult
-
-
-def test_adult_at_18():
-    assert is_adult(18)
-
-
-def test_not_adult_at_17():
-    assert not is_adult(17)
-'''
-PROJECT = {
-    "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["src"]\n',
-    ".gitignore": "__pycache__/\n",
-    "README.md": "# ages\n",
-    "src/ages/__init__.py": "",
-    "src/ages/rules.py": RULES,
-    "tests/test_rules.py": TESTS,
-}
-NODEID = "tests/test_rules.py::test_adult_at_18"
-ANSI = "\x1b["
-
-
-def selfheal(root: Path, *args: str, **options: object) -> subprocess.CompletedProcess[str]:
-    """The ``selfheal`` command in its own process, started in ``root``."""
-    return subprocess.run([sys.executable, "-m", "pytest_selfheal.cli", *args], cwd=root,
-                          capture_output=True, text=True, timeout=120, check=False,
-                          **options)  # type: ignore[call-overload]
-
-
-def fix_message(run_id: str = "20240101-120000", nodeid: str = NODEID) -> str:
-    function = FunctionRef("src/ages/rules.py", "is_adult", 1, 3)
-    return commits.fix_message(
-        [Failure(nodeid, "call", "AssertionError", "assert False", "")], commits.FixFacts(
-            Candidate(function, FIXED_RULES, "compare-swap",
-                      "line 3: `age > 18` -> `age >= 18`", 3),
-            "src/ages/rules.py", fitness=Fitness(1.0, 2, 2, 0.001, 0.001, None),
-            candidates_evaluated=3, lines_changed=2, run_id=run_id, engine="offline",
-            model=None))
-
-
-def make_fix_branch(root: Path, name: str, *, rules: str = FIXED_RULES,
-                    snapshot: str | None = None) -> str:
-    """Write a selfheal branch as the healer does: on HEAD, an optional snapshot under it."""
-    repo = GitRepo.discover(root)
-    parent = repo.head_commit()
-    if snapshot is not None:
-        parent = repo.commit_files(name, {"src/ages/rules.py": snapshot.encode()},
-                                   commits.snapshot_message("uncommitted changes to "
-                                                            "src/ages/rules.py", "20240101"),
-                                   parent=parent)
-    return repo.commit_files(name, {"src/ages/rules.py": rules.encode()}, fix_message(),
-                             parent=parent)
-
-
-def state(root: Path) -> tuple[str, str, str, bytes]:
-    """HEAD, what is staged, ``git status`` and the suspect file: what apply must not half-do.
-
-    The staged entries rather than the index file's bytes: an aborted cherry-pick
-    restores the files it touched, which refreshes their cached stat data in the index.
-    """
-    return (git(root, "rev-parse", "HEAD"), git(root, "ls-files", "--stage"),
-            git(root, "--no-optional-locks", "status", "--porcelain", "--untracked-files=all"),
-            (root / "src/ages/rules.py").read_bytes())
 
 
 @pytest.fixture
@@ -270,30 +203,6 @@ def test_operational_errors_exit_with_1_and_no_traceback(tmp_path: Path, project
     assert "Traceback" not in outside.stderr + missing.stderr
 
 
-def on_terminal(root: Path, *args: str, **environment: str) -> tuple[str, str]:
-    """Run ``selfheal ARGS`` with stdout and stderr on pseudo-terminals; return both."""
-    outputs = []
-    masters, slaves = zip(*(pty.openpty() for _ in range(2)), strict=True)
-    command = [sys.executable, "-m", "pytest_selfheal.cli", *args]
-    with subprocess.Popen(command, cwd=root, stdout=slaves[0], stderr=slaves[1],
-                          env={**os.environ, "TERM": "xterm", **environment}) as process:
-        for slave in slaves:
-            os.close(slave)
-        for master in masters:
-            chunks = []
-            while True:
-                try:
-                    chunk = os.read(master, 4096)
-                except OSError:  # EIO: the child closed its end
-                    break
-                if not chunk:
-                    break
-                chunks.append(chunk)
-            os.close(master)
-            outputs.append(b"".join(chunks).decode())
-        assert process.wait(timeout=120) == 0, outputs
-    return outputs[0], outputs[1]
-
 
 def test_show_colours_the_diff_on_a_terminal_only(project: Path) -> None:
     make_fix_branch(project, "selfheal/fix")
@@ -308,122 +217,6 @@ def test_show_colours_the_diff_on_a_terminal_only(project: Path) -> None:
     assert ANSI not in piped
     assert "+    return age >= 18" in plain
     assert "+    return age >= 18" in piped
-
-
-def old_branches(project: Path, monkeypatch: pytest.MonkeyPatch, count: int) -> list[str]:
-    """``count`` selfheal branches committed 40 days ago."""
-    forty_days_ago = f"{int(time.time()) - 40 * 86400} +0000"
-    with monkeypatch.context() as patch:
-        patch.setenv("GIT_COMMITTER_DATE", forty_days_ago)
-        names = [f"selfheal/old-{number}" for number in range(count)]
-        for name in names:
-            make_fix_branch(project, name)
-    return names
-
-
-def test_clean_draws_a_progress_bar_on_a_terminal_only(
-    project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-) -> None:
-    old_branches(project, monkeypatch, 3)
-    # An empty temporary directory: no scratch directory of anything else to list.
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-
-    _, progress = on_terminal(project, "clean", "--dry-run", TMPDIR=str(scratch))
-    piped = selfheal(project, "clean", "--dry-run", env={**os.environ, "TMPDIR": str(scratch)})
-
-    assert "dropping old branches [" in progress
-    assert "] 3/3" in progress
-    assert piped.stderr == ""
-    assert piped.stdout.count("would remove branch selfheal/old-") == 3
-
-
-def test_clean_removes_old_branches_and_reports_and_keeps_recent_and_foreign_ones(
-    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> None:
-    old = old_branches(project, monkeypatch, 2)
-    make_fix_branch(project, "selfheal/recent")
-    git(project, "branch", "feature")
-    reports = project / ".selfheal/reports"
-    reports.mkdir(parents=True)
-    (reports / "old.html").write_text("<html></html>")
-    (reports / "new.html").write_text("<html></html>")
-    forty_days_ago = time.time() - 40 * 86400
-    os.utime(reports / "old.html", (forty_days_ago, forty_days_ago))
-    store = Store.for_project(project)
-    for run_id, started in (("old-run", time.localtime(forty_days_ago)),
-                            ("new-run", time.localtime())):
-        store.begin_run(run_id, time.strftime("%Y-%m-%dT%H:%M:%S", started), "openai", "m")
-        store.record(Exchange(run_id, f"hash-{run_id}", "m", ({"role": "user", "content": "q"},),
-                              {}, ("answer",), 1, 1, 0.1, 0.0))
-    store.close()
-    # An empty temporary directory: clean must not judge other processes' scratch here.
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-    arguments = ["-C", str(project), "clean", "--older-than", "30"]
-
-    assert main([*arguments, "--dry-run"]) == 0
-    assert "would clean 4 items" in capsys.readouterr().out
-    assert len(git(project, "branch", "--list", "selfheal/*").split()) == 3
-    assert [run.id for run in Store.for_project(project).runs()] == ["old-run", "new-run"]
-
-    assert main(arguments) == 0
-
-    out = capsys.readouterr().out
-    for name in old:
-        assert f"removed branch {name} ({NODEID}), 40 days old; restore: git branch {name} " \
-            in out
-    assert git(project, "branch", "--format=%(refname:short)").split() == [
-        "feature", "main", "selfheal/recent"]
-    assert sorted(path.name for path in reports.iterdir()) == ["new.html"]
-    assert "removed the model exchanges and lineage of run old-run from the store" in out
-    kept = Store.for_project(project)
-    assert [run.id for run in kept.runs()] == ["new-run"]
-    assert kept.cached("hash-old-run") is None
-    assert kept.cached("hash-new-run") is not None
-
-
-def test_report_prints_the_newest_html_report(
-    project: Path, capsys: pytest.CaptureFixture[str],
-) -> None:
-    assert main(["-C", str(project), "report"]) == 1
-    assert "no HTML report at or above" in capsys.readouterr().err
-
-    reports = project / ".selfheal/reports"
-    reports.mkdir(parents=True)
-    (reports / "latest.html").write_text("<html></html>")
-    assert main(["-C", str(project / "src"), "report"]) == 0
-    assert capsys.readouterr().out == f"{reports / 'latest.html'}\n"
-
-
-def test_clean_removes_the_worktree_of_an_interrupted_hook_but_not_a_running_ones(
-    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
-) -> None:
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
-    interrupted = subprocess.Popen([sys.executable, "-c", "pass"])
-    interrupted.wait()  # its pid now names no live process: the hook that died
-    hooks = {}
-    for name, pid in (("interrupted", interrupted.pid), ("running", os.getpid())):
-        hooks[name] = scratch / f"selfheal-hook-{name}"
-        hooks[name].mkdir()
-        (hooks[name] / "owner.pid").write_text(f"{pid}\n")
-        git(project, "worktree", "add", "-q", "--detach", str(hooks[name] / "project"))
-
-    assert main(["-C", str(project), "clean"]) == 0
-
-    out = capsys.readouterr().out
-    assert f"removed scratch directory {hooks['interrupted']}" in out
-    assert f"forgot the removed hook worktree {hooks['interrupted'] / 'project'}" in out
-    assert not hooks["interrupted"].exists()
-    assert (hooks["running"] / "project/src/ages/rules.py").exists()
-    listed = git(project, "worktree", "list", "--porcelain")
-    assert str(hooks["running"] / "project") in listed
-    assert str(hooks["interrupted"] / "project") not in listed
 
 
 def test_show_piped_into_a_reader_that_stops_early_ends_quietly(project: Path) -> None:
