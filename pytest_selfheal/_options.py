@@ -72,31 +72,30 @@ def workers(raw: RawValue) -> int | None:
     return None if raw.value is None else positive_int(raw)
 
 
-def seconds(raw: RawValue) -> float:
+def _number(raw: RawValue) -> float:
+    """The value as a float; NaN, which every check below refuses, when it is none."""
     try:
-        number = float(str(raw.value).strip())
+        return float(raw.text)
     except ValueError:
-        number = math.nan
+        return math.nan
+
+
+def seconds(raw: RawValue) -> float:
+    number = _number(raw)
     if not number > 0 or math.isinf(number):
         raise raw.refuse("a positive number of seconds")
     return number
 
 
 def dollars(raw: RawValue) -> float:
-    try:
-        number = float(raw.text)
-    except ValueError:
-        number = math.nan
+    number = _number(raw)
     if not number >= 0 or math.isinf(number):
         raise raw.refuse("a number of US dollars such as '2.50'")
     return number
 
 
 def fraction(raw: RawValue) -> float:
-    try:
-        number = float(raw.text)
-    except ValueError:
-        number = math.nan
+    number = _number(raw)
     if not 0 <= number < 10:
         raise raw.refuse("a fraction such as '0.05' (5%)")
     return number

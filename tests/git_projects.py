@@ -151,3 +151,16 @@ def snapshot(root: Path, *, except_branch: str | None = None) -> UserState:
 
 def dirty_file_being_committed(root: Path) -> None:
     (root / "pkg/calc.py").write_bytes(b"# work in progress\ndef add(a, b):\n    return 0\n")
+
+
+@pytest.fixture(autouse=True)
+def isolated_git_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    isolate_git(monkeypatch, tmp_path_factory)
+
+
+@pytest.fixture(name="project")
+def project_fixture(tmp_path: Path) -> Path:
+    """A repository with one commit: a module, an executable script, non-ASCII names."""
+    return make_project(tmp_path)

@@ -14,7 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from git_projects import (
+
+# The fixtures are imported: pytest finds them in this module's namespace.
+from git_projects import (  # noqa: F401
     BRANCH,
     CHANGE,
     MESSAGE,
@@ -23,27 +25,14 @@ from git_projects import (
     git,
     git_bytes,
     init_repo,
-    isolate_git,
-    make_project,
+    isolated_git_environment,
+    project_fixture,
     snapshot,
     write_files,
 )
 
 from pytest_selfheal._vcs.gitrepo import GitRepo
 from pytest_selfheal.errors import GitError
-
-
-@pytest.fixture(autouse=True)
-def isolated_git_environment(
-    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    isolate_git(monkeypatch, tmp_path_factory)
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A repository with one commit: a module, an executable script, non-ASCII names."""
-    return make_project(tmp_path)
 
 
 def clean(root: Path) -> None:

@@ -10,7 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from git_projects import (
+
+# The fixtures are imported: pytest finds them in this module's namespace.
+from git_projects import (  # noqa: F401
     BASE_FILES,
     BRANCH,
     CHANGE,
@@ -19,27 +21,14 @@ from git_projects import (
     dirty_file_being_committed,
     git,
     init_repo,
-    isolate_git,
-    make_project,
+    isolated_git_environment,
+    project_fixture,
     snapshot,
     write_files,
 )
 
 from pytest_selfheal._vcs.gitrepo import GitRepo
 from pytest_selfheal.errors import GitError, NotARepositoryError
-
-
-@pytest.fixture(autouse=True)
-def isolated_git_environment(
-    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    isolate_git(monkeypatch, tmp_path_factory)
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    """A repository with one commit: a module, an executable script, non-ASCII names."""
-    return make_project(tmp_path)
 
 
 def test_discover_finds_the_work_tree_root_from_a_file_in_a_subdirectory(project: Path) -> None:
