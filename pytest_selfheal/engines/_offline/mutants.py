@@ -104,13 +104,13 @@ def _splice(rewriter: Rewriter, edit: Edit,
         raise PatchError("not a statement of the function's body")
     block, index = slot
     if edit.kind == "delete":
-        return delete_statement(rewriter.text, rewriter.tree, block, index)[0]
+        return delete_statement(rewriter, block, index)
     replacement = edit.replacement
     # An ingredient keeps its own text (quotes, spacing); a new statement is unparsed.
     is_original = rewriter.is_original(replacement) and (
         replacement.lineno == replacement.end_lineno)
     code = rewriter.text.segment(replacement) if is_original else ast.unparse(replacement)
-    return insert_statement(rewriter.text, rewriter.tree, block, index, code)[0]
+    return insert_statement(rewriter, block, index, code)
 
 
 def _fingerprint(node: ast.AST, replacement: ast.AST) -> tuple[int, str] | None:

@@ -109,32 +109,43 @@ class Rewriter:
             raise PatchError(f"{type(node).__name__} node is not part of the module's tree")
         if isinstance(node, ast.expr) != isinstance(replacement, ast.expr):
             raise PatchError("an expression can only be replaced by an expression")
-        top = self._top_level(node)
         tried: set[str] = set()
         for edits in self._candidates(node, replacement):
             new_source = apply_edits(self.text.source, edits)
             if new_source in tried:
                 continue
             tried.add(new_source)
-            window = _Window(node.lineno, node.end_lineno or node.lineno, self._added_lines(edits))
-            verdict = self._top_level_equal(new_source, top, node, replacement, window)
-            if verdict is None:
-                new_tree = parse_quietly(new_source)
-                verdict = new_tree is not None and _equal(new_tree, self.tree, node,
-                                                          replacement, window)
-            if verdict:
+            window = Window(node.lineno, node.end_lineno or node.lineno, self._added_lines(edits))
+            if self.means(new_source, node, replacement, window):
                 return new_source
         raise PatchError(
             f"line {node.lineno}: no rendering of `{ast.unparse(replacement)}` "
             "re-parses to the intended code"
         )
 
-    def _top_level(self, node: ast.AST) -> tuple[ast.stmt, int, int, int] | None:
-        """The module-level statement holding ``node``, its first line (decorators
+    def means(self, new_source: str, target: object, replacement: object,
+              window: Window) -> bool:
+        """Whether ``new_source`` parses to the module with ``target`` (a node, or a
+        block's list of statements) replaced by ``replacement``.
+
+        ``window`` says which original lines the text edit touched: everything
+        outside it is compared by position only, and when the module-level statement
+        around the edit parses on its own, only that statement is parsed.
+        """
+        top = self._top_level(window.first)
+        verdict = self._top_level_equal(new_source, top, target, replacement, window)
+        if verdict is None:
+            new_tree = parse_quietly(new_source)
+            verdict = new_tree is not None and _equal(new_tree, self.tree, target,
+                                                      replacement, window)
+        return verdict
+
+    def _top_level(self, line: int) -> tuple[ast.stmt, int, int, int] | None:
+        """The module-level statement holding ``line``, its first line (decorators
         included) and its string span; ``None`` when there is none."""
         for statement in self.tree.body:
             end = statement.end_lineno or statement.lineno
-            if statement.lineno <= getattr(node, "lineno", 0) <= end:
+            if statement.lineno <= line <= end:
                 decorators = getattr(statement, "decorator_list", [])
                 first = min([statement.lineno, *(d.lineno for d in decorators)])
                 if statement.col_offset != 0:
@@ -147,9 +158,9 @@ class Rewriter:
         self,
         new_source: str,
         top: tuple[ast.stmt, int, int, int] | None,
-        node: Replaceable,
-        replacement: Replaceable,
-        window: _Window,
+        target: object,
+        replacement: object,
+        window: Window,
     ) -> bool | None:
         """Check the edit by re-parsing only the module-level statement it is in.
 
@@ -162,11 +173,12 @@ class Rewriter:
             return None
         statement, first, start, end = top
         end += len(new_source) - len(self.text.source)
-        snippet = parse_quietly(new_source[start:end])
+        # Blank lines in front put the statement at its own line numbers, which is
+        # cheaper than renumbering every node of the parsed statement afterwards.
+        snippet = parse_quietly("\n" * (first - 1) + new_source[start:end])
         if snippet is None or len(snippet.body) != 1:
             return None
-        ast.increment_lineno(snippet, first - 1)
-        return _equal(snippet.body[0], statement, node, replacement, window)
+        return _equal(snippet.body[0], statement, target, replacement, window)
 
     def _added_lines(self, edits: list[TextEdit]) -> int:
         source = self.text.source
@@ -347,14 +359,8 @@ def equal_trees(first: object, second: object) -> bool:
     return _equal(first, second, None, None)
 
 
-def equal_replacing(new: object, old: object, target: object, replacement: object) -> bool:
-    """Whether ``new`` equals ``old`` with ``target`` (a node, or a list of statements
-    of it) replaced by ``replacement``, source positions ignored."""
-    return _equal(new, old, target, replacement)
-
-
 @dataclass(frozen=True)
-class _Window:
+class Window:
     """The original lines an edit touched, and how many lines it added."""
 
     first: int
@@ -367,7 +373,7 @@ def _equal(
     old: object,
     target: object,
     replacement: object,
-    window: _Window | None = None,
+    window: Window | None = None,
 ) -> bool:
     """Whether ``new`` equals ``old`` with ``target`` replaced, positions ignored.
 

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import ast
 
-from pytest_selfheal.engines._offline.rewrite import equal_replacing, parse_quietly
+from pytest_selfheal.engines._offline.rewrite import Rewriter, Window
 from pytest_selfheal.engines._offline.text import NEWLINE, SourceText
 from pytest_selfheal.errors import PatchError
 
 
-def delete_statement(
-    text: SourceText, tree: ast.Module, block: list[ast.stmt], index: int
-) -> tuple[str, ast.Module]:
-    """Return the module without ``block[index]``, and its tree.
+def delete_statement(rewriter: Rewriter, block: list[ast.stmt], index: int) -> str:
+    """Return the module without ``block[index]``.
 
     :raises PatchError: when the statement does not own its lines (``a = 1; b = 2``),
         is the only one of its block, or the result does not mean the deletion.
@@ -27,21 +25,24 @@ def delete_statement(
     if len(block) < 2:
         raise PatchError("the only statement of a block cannot be deleted")
     statement = block[index]
+    text = rewriter.text
     start, end = _own_lines(text, statement)
     new_source = text.source[:start] + text.source[end:]
-    return _checked(new_source, tree, block, [*block[:index], *block[index + 1:]])
+    last = statement.end_lineno or statement.lineno
+    window = Window(statement.lineno, last, statement.lineno - last - 1)
+    return _checked(rewriter, new_source, (block, [*block[:index], *block[index + 1:]]),
+                    window)
 
 
-def insert_statement(
-    text: SourceText, tree: ast.Module, block: list[ast.stmt], index: int, code: str
-) -> tuple[str, ast.Module]:
+def insert_statement(rewriter: Rewriter, block: list[ast.stmt], index: int, code: str) -> str:
     """Return the module with ``code`` (one statement, possibly of several lines)
-    inserted above ``block[index]`` at its indentation, and its tree.
+    inserted above ``block[index]`` at its indentation.
 
     :raises PatchError: when the result does not parse to the block with one more
         statement in that place.
     """
     before = block[index]
+    text = rewriter.text
     start, _ = _own_lines(text, before)
     indentation = text.indentation(before)
     lines = code.splitlines()
@@ -50,7 +51,10 @@ def insert_statement(
     parsed = ast.parse(code).body
     if len(parsed) != 1:
         raise PatchError("insert exactly one statement")
-    return _checked(new_source, tree, block, [*block[:index], parsed[0], *block[index:]])
+    # No original line is touched: the statements from ``before`` on move down.
+    window = Window(before.lineno, before.lineno - 1, len(lines))
+    return _checked(rewriter, new_source, (block, [*block[:index], parsed[0], *block[index:]]),
+                    window)
 
 
 def _own_lines(text: SourceText, statement: ast.stmt) -> tuple[int, int]:
@@ -67,10 +71,9 @@ def _own_lines(text: SourceText, statement: ast.stmt) -> tuple[int, int]:
     return line_start, rest_end
 
 
-def _checked(
-    new_source: str, tree: ast.Module, block: list[ast.stmt], new_block: list[ast.stmt]
-) -> tuple[str, ast.Module]:
-    new_tree = parse_quietly(new_source)
-    if new_tree is None or not equal_replacing(new_tree, tree, block, new_block):
+def _checked(rewriter: Rewriter, new_source: str,
+             blocks: tuple[list[ast.stmt], list[ast.stmt]], window: Window) -> str:
+    block, new_block = blocks
+    if not rewriter.means(new_source, block, new_block, window):
         raise PatchError("the edited text does not mean the intended statements")
-    return new_source, new_tree
+    return new_source
