@@ -79,7 +79,8 @@ def run_hook(start: Path, pytest_args: Sequence[str], out: Output) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m pytest_selfheal.cli._hook [PYTEST_ARGS]``: the same as ``selfheal hook``."""
+    """The ``selfheal hook`` command run as a module (``python -m pytest_selfheal.cli hook``
+    is the public spelling)."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     try:
         return run_hook(Path.cwd(), arguments, Output())
