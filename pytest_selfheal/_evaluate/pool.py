@@ -112,7 +112,8 @@ class _Task:
     coverage: tuple[str, ...] | None = None
     reach: tuple[str, ...] = ()
     compare_outputs: bool = False
-    retried: bool = False
+    #: Whether a run cut off by a busy machine may run once more with twice the time.
+    may_retry: bool = True
 
 
 @dataclass
@@ -321,9 +322,9 @@ class Evaluator:
                 for key in self._wait_any(running):
                     done = running.pop(key)
                     run = self._finish(done)
-                    if (run.timed_out and not done.task.retried and run.cpu_s is not None
+                    if (run.timed_out and done.task.may_retry and run.cpu_s is not None
                             and run.cpu_s < done.job.limits.timeout_s / 3):
-                        again.append(replace(done.task, retried=True,
+                        again.append(replace(done.task, may_retry=False,
                                              limits=_doubled(done.task.limits)))
                         continue
                     yield done.task, run
@@ -366,9 +367,11 @@ class Evaluator:
         """
         shares = ([tuple(nodeids)] if not spread
                   else [tuple(nodeids[k::self.workers]) for k in range(self.workers)])
+        # The limits are the caller's time box: a measurement cut off by it is not
+        # given more time, the caller goes on with what was measured.
         tasks = [_Task(key, None, {}, lambda _: limits,
                        coverage=None if coverage is None else tuple(coverage),
-                       reach=tuple(reach))
+                       reach=tuple(reach), may_retry=False)
                  for key, share in enumerate(shares) if share]
         tests = {task.key: (*lead, *shares[task.key]) for task in tasks}
         runs = [run for _, run in self._judged(iter(tasks), nodeids=tests)]

@@ -14,7 +14,7 @@ import ast
 import functools
 from collections import Counter
 
-from pytest_selfheal._source.patches import find_unit, parse_module
+from pytest_selfheal._source.patches import changed_unit, find_unit, parse_module, parsed_module
 from pytest_selfheal.errors import SourceError
 from pytest_selfheal.models import Candidate
 
@@ -162,7 +162,7 @@ def risky_operations(unit: ast.AST, module: ast.Module) -> Counter[str]:
 @functools.lru_cache(maxsize=32)
 def _risks_of(source: str, path: str, qualname: str) -> Counter[str]:
     # Cached: every candidate of a heal is compared with the same original.
-    module = parse_module(source, path)
+    module = parsed_module(source, path)
     try:
         unit = find_unit(module, qualname)
     except SourceError:
@@ -175,8 +175,13 @@ def screen(original_source: str, candidate: Candidate) -> str:
     qualname = candidate.function.qualname
     try:
         before = _risks_of(original_source, candidate.function.path, qualname)
-        after_module = parse_module(candidate.source, candidate.function.path)
-        after = risky_operations(find_unit(after_module, qualname), after_module)
+        unit = changed_unit(original_source, candidate.source, qualname)
+        if unit is not None:  # the rest of the module, imports included, is the original's
+            module = parsed_module(original_source, candidate.function.path)
+        else:
+            module = parse_module(candidate.source, candidate.function.path)
+            unit = find_unit(module, qualname)
+        after = risky_operations(unit, module)
     except SourceError as exc:
         return f"rejected: {exc}"
     added = sorted(reason for reason, count in after.items() if count > before[reason])

@@ -31,6 +31,13 @@ def parse_module(source: str, path: str) -> ast.Module:
         raise SourceError(f"cannot parse {path}: {exc}") from exc
 
 
+@functools.lru_cache(maxsize=8)
+def parsed_module(source: str, path: str) -> ast.Module:
+    """:func:`parse_module`, remembered: screening a candidate and choosing how to run
+    it both parse the same text. The tree is shared, so callers must not change it."""
+    return parse_module(source, path)
+
+
 def iter_units(tree: ast.Module) -> Iterator[tuple[str, FunctionNode]]:
     """Yield ``(qualname, node)`` for every unit of a module, in source order."""
 
@@ -95,12 +102,79 @@ def is_function_swap(old: str, new: str, qualname: str) -> bool:
     code object; any other change (signature, defaults, decorators, module-level code,
     another function) needs the module to be imported afresh.
     """
+    if changed_unit(old, new, qualname) is not None:
+        return True
     try:
         before = _outline(old, qualname)
         after = _without_body(ast.parse(new), qualname)
     except (SyntaxError, ValueError):
         return False
     return before is not None and before == after
+
+
+def changed_unit(old: str, new: str, qualname: str) -> FunctionNode | None:
+    """Unit ``qualname`` of ``new``, parsed on its own, when ``new`` keeps all of
+    ``old``'s text but that unit's body; ``None`` otherwise (parse all of ``new``).
+
+    Then nothing outside the body can mean anything new. Every candidate of a heal is
+    checked against the same module, and parsing one function is much cheaper than
+    parsing a large module for each candidate.
+    """
+    span = _unit_span(old, qualname)
+    if span is None:
+        return None
+    start, body_start, end = span
+    tail = len(old) - end
+    if len(new) < body_start + tail or not (
+            new.startswith(old[:body_start]) and new.endswith(old[end:])):
+        return None
+    text = new[start:len(new) - tail]
+    indented = old[start:body_start][:1] in (" ", "\t")
+    try:
+        # Under `if 1:` an indented method parses as it is; a line that leaves its
+        # indentation would end the block and show up as a second statement.
+        tree = ast.parse("if 1:\n" + text if indented else text)
+    except (SyntaxError, ValueError):
+        return None
+    body = tree.body
+    if indented and len(body) == 1 and isinstance(body[0], ast.If) and not body[0].orelse:
+        body = body[0].body
+    if len(body) != 1 or not isinstance(body[0], ast.FunctionDef | ast.AsyncFunctionDef):
+        return None
+    return body[0] if body[0].name == qualname.rpartition(".")[2] else None
+
+
+#: What may follow a unit's last token on its line for the unit to end there.
+_LINE_END = re.compile(r"[ \t]*(?:#[^\r\n]*)?(?:\r?\n|\r|$)")
+
+
+@functools.lru_cache(maxsize=32)
+def _unit_span(text: str, qualname: str) -> tuple[int, int, int] | None:
+    """String offsets of unit ``qualname``'s first line (decorators included), of the
+    start of its body, and of its end; ``None`` when the unit is not alone on its lines."""
+    try:
+        unit = find_unit(parse_module(text, "<module>"), qualname)
+    except SourceError:
+        return None
+    if unit.end_lineno is None or unit.end_col_offset is None:
+        return None
+    starts = [0]
+    starts.extend(match.end() for match in re.finditer(r"\r\n|\r|\n", text))
+
+    def offset(line: int, column: int) -> int:
+        # Columns count UTF-8 bytes.
+        line_start = starts[line - 1]
+        line_text = text[line_start:starts[line] if line < len(starts) else len(text)]
+        return line_start + len(line_text.encode()[:column].decode(errors="ignore"))
+
+    first = min([unit.lineno, *(d.lineno for d in unit.decorator_list)])
+    start = starts[first - 1]
+    body = offset(unit.body[0].lineno, unit.body[0].col_offset)
+    end = offset(unit.end_lineno, unit.end_col_offset)
+    alone = text[start:].lstrip(" \t").startswith(("@", "def", "async"))
+    if not alone or not _LINE_END.match(text, end):
+        return None  # `class A: def f(self): ...` or `def f(): ...; x = 1`
+    return start, body, end
 
 
 def function_ref(path: str, qualname: str, node: FunctionNode) -> FunctionRef:

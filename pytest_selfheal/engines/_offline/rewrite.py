@@ -129,10 +129,10 @@ class Rewriter:
         block's list of statements) replaced by ``replacement``.
 
         ``window`` says which original lines the text edit touched: everything
-        outside it is compared by position only, and when the module-level statement
-        around the edit parses on its own, only that statement is parsed.
+        outside it is compared by position only, and when the function (or the
+        module-level statement) around the edit parses on its own, only it is parsed.
         """
-        top = self._top_level(window.first)
+        top = self._enclosing(window.first)
         verdict = self._top_level_equal(new_source, top, target, replacement, window)
         if verdict is None:
             new_tree = parse_quietly(new_source)
@@ -140,19 +140,39 @@ class Rewriter:
                                                       replacement, window)
         return verdict
 
-    def _top_level(self, line: int) -> tuple[ast.stmt, int, int, int] | None:
-        """The module-level statement holding ``line``, its first line (decorators
-        included) and its string span; ``None`` when there is none."""
-        for statement in self.tree.body:
-            end = statement.end_lineno or statement.lineno
-            if statement.lineno <= line <= end:
-                decorators = getattr(statement, "decorator_list", [])
-                first = min([statement.lineno, *(d.lineno for d in decorators)])
-                if statement.col_offset != 0:
-                    return None
-                return (statement, first, self.text.offset(first, 0),
-                        self.text.span(statement)[1])
-        return None
+    def _enclosing(self, line: int) -> tuple[ast.stmt, int, int, int] | None:
+        """The innermost function holding ``line`` whose text has its lines to itself,
+        else the module-level statement holding it: the statement, its first line
+        (decorators included) and its string span; ``None`` when there is none."""
+        found = None
+        body = self.tree.body
+        while True:
+            statement = next((s for s in body
+                              if s.lineno <= line <= (s.end_lineno or s.lineno)), None)
+            if statement is None:
+                return found
+            decorators = getattr(statement, "decorator_list", [])
+            first = min([statement.lineno, *(d.lineno for d in decorators)])
+            start, end = self.text.offset(first, 0), self.text.span(statement)[1]
+            if found is None and statement.col_offset != 0:
+                return None
+            if found is None or (isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef)
+                                 and self._alone(statement, start, end)):
+                found = (statement, first, start, end)
+            if not isinstance(statement, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                return found
+            body = statement.body
+
+    def _alone(self, statement: ast.stmt, start: int, end: int) -> bool:
+        """Whether ``statement``, from line-start offset ``start`` to ``end``, has its
+        lines to itself (``class A: def f(self): ...`` does not)."""
+        source = self.text.source
+        decorators = getattr(statement, "decorator_list", [])
+        token = decorators[0] if decorators else statement
+        head = source[start:self.text.offset(token.lineno, token.col_offset)]
+        line_end = NEWLINE.search(source, end)
+        rest = source[end:line_end.start() if line_end else len(source)].strip()
+        return head.strip() in ("", "@") and (not rest or rest.startswith("#"))
 
     def _top_level_equal(
         self,
@@ -162,23 +182,32 @@ class Rewriter:
         replacement: object,
         window: Window,
     ) -> bool | None:
-        """Check the edit by re-parsing only the module-level statement it is in.
+        """Check the edit by re-parsing only the statement around it (see :meth:`_enclosing`).
 
-        The text around that statement is untouched and the statement starts a
-        logical line, so when its new text alone parses to one statement, the module
-        parses to the old module with that statement changed, and comparing the one
-        statement decides. ``None`` when that shortcut does not apply.
+        The text around that statement is untouched and the statement has its lines to
+        itself, so when its new text alone parses to one statement, the module parses to
+        the old module with that statement changed, and comparing the one statement
+        decides. ``None`` when that shortcut does not apply.
         """
         if top is None:
             return None
         statement, first, start, end = top
         end += len(new_source) - len(self.text.source)
         # Blank lines in front put the statement at its own line numbers, which is
-        # cheaper than renumbering every node of the parsed statement afterwards.
-        snippet = parse_quietly("\n" * (first - 1) + new_source[start:end])
+        # cheaper than renumbering every node of the parsed statement afterwards; an
+        # indented one parses under `if 1:`, where a line that leaves its indentation
+        # would end the block and show up as a second statement.
+        indented = statement.col_offset != 0
+        head = "\n" * (first - 2) + "if 1:\n" if indented else "\n" * (first - 1)
+        snippet = parse_quietly(head + new_source[start:end])
         if snippet is None or len(snippet.body) != 1:
             return None
-        return _equal(snippet.body[0], statement, target, replacement, window)
+        parsed = snippet.body[0]
+        if indented:
+            if not isinstance(parsed, ast.If) or parsed.orelse or len(parsed.body) != 1:
+                return None
+            parsed = parsed.body[0]
+        return _equal(parsed, statement, target, replacement, window)
 
     def _added_lines(self, edits: list[TextEdit]) -> int:
         source = self.text.source
