@@ -15,7 +15,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from pytest_selfheal.engines._offline.operators import Edit, Unit, register, shifted
+from pytest_selfheal.engines._offline.nodes import shifted
+from pytest_selfheal.engines._offline.operators import Edit, Unit, register
 
 # Builtins that are one word apart from their twin: swapping one for the other is the
 # whole fix when the wrong one was typed.

@@ -18,11 +18,24 @@ import ast
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TypeGuard
 
+from pytest_selfheal.engines._offline.nodes import (
+    ARITHMETIC,
+    FunctionNode,
+    has_exact_opposite,
+    int_value,
+    is_none,
+    is_not,
+    is_range_call,
+    is_sequence,
+    is_shiftable,
+    is_singleton,
+    is_text,
+    mutable_nodes,
+    shifted,
+)
 from pytest_selfheal.engines._offline.scope import swap_candidates, value_kinds
 
-FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 Replaceable = ast.expr | ast.stmt
 
 
@@ -57,7 +70,7 @@ class Unit:
     def __init__(self, node: FunctionNode, module: ast.Module | None = None) -> None:
         self.node = node
         self.module = module
-        self.nodes: tuple[ast.AST, ...] = tuple(_mutable_nodes(node))
+        self.nodes: tuple[ast.AST, ...] = tuple(mutable_nodes(node))
 
     @cached_property
     def scope_nodes(self) -> tuple[ast.AST, ...]:
@@ -101,7 +114,7 @@ class Unit:
         return frozenset(
             id(node.operand)
             for node in self.nodes
-            if isinstance(node, ast.UnaryOp) and _int_value(node) is not None
+            if isinstance(node, ast.UnaryOp) and int_value(node) is not None
         )
 
 
@@ -146,15 +159,6 @@ _IDENTITIES: dict[type[ast.cmpop], type[ast.cmpop]] = {
     ast.NotEq: ast.IsNot,
     ast.IsNot: ast.NotEq,
 }
-_ARITHMETIC: tuple[type[ast.operator], ...] = (
-    ast.Add,
-    ast.Sub,
-    ast.Mult,
-    ast.Div,
-    ast.FloorDiv,
-    ast.Mod,
-    ast.Pow,
-)
 
 
 @register("compare-swap")
@@ -181,12 +185,12 @@ def compare_swap(unit: Unit) -> Iterator[Edit]:
 
 def _compare_alternatives(op: ast.cmpop, operands: list[ast.expr]) -> list[type[ast.cmpop]]:
     kind = type(op)
-    singleton = any(_is_singleton(operand) for operand in operands)
+    singleton = any(is_singleton(operand) for operand in operands)
     alternatives: list[type[ast.cmpop]] = []
     if kind in _ORDERINGS:
         # `x < None` can only raise TypeError, and `part < ".."` compares text by code
         # points, which is never what `part == ".."` meant: only (in)equality there.
-        equality_only = any(_is_none(operand) or _is_text(operand) for operand in operands)
+        equality_only = any(is_none(operand) or is_text(operand) for operand in operands)
         alternatives.extend(
             other
             for other in _ORDERINGS
@@ -208,16 +212,16 @@ def arith_swap(unit: Unit) -> Iterator[Edit]:
     ``"%d" % n + text`` only turn into type errors.
     """
     for node in unit.nodes:
-        if isinstance(node, ast.BinOp) and isinstance(node.op, _ARITHMETIC):
-            if _is_sequence(node.left) or _is_sequence(node.right):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ARITHMETIC):
+            if is_sequence(node.left) or is_sequence(node.right):
                 continue
-            for new in _ARITHMETIC:
+            for new in ARITHMETIC:
                 if not isinstance(node.op, new):
                     yield Edit(node, ast.BinOp(left=node.left, op=new(), right=node.right))
-        elif isinstance(node, ast.AugAssign) and isinstance(node.op, _ARITHMETIC):
-            if _is_sequence(node.value):
+        elif isinstance(node, ast.AugAssign) and isinstance(node.op, ARITHMETIC):
+            if is_sequence(node.value):
                 continue
-            for new in _ARITHMETIC:
+            for new in ARITHMETIC:
                 if not isinstance(node.op, new):
                     yield Edit(node, ast.AugAssign(target=node.target, op=new(), value=node.value))
 
@@ -250,8 +254,8 @@ def negate(unit: Unit) -> Iterator[Edit]:
             tests.extend(node.values)
         for test in tests:
             if (
-                not _is_not(test)
-                and not _has_exact_opposite(test)
+                not is_not(test)
+                and not has_exact_opposite(test)
                 and not isinstance(test, ast.Constant)
             ):
                 yield Edit(test, ast.UnaryOp(op=ast.Not(), operand=test))
@@ -274,20 +278,20 @@ def off_by_one(unit: Unit) -> Iterator[Edit]:
     """
     for node in unit.nodes:
         targets: list[ast.expr] = []
-        if isinstance(node, ast.Constant | ast.UnaryOp) and _int_value(node) is not None:
+        if isinstance(node, ast.Constant | ast.UnaryOp) and int_value(node) is not None:
             if id(node) not in unit.signed_literals:
                 targets.append(node)
         elif isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice):
             indexes = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-            targets.extend(index for index in indexes if _is_shiftable(index))
+            targets.extend(index for index in indexes if is_shiftable(index))
         elif isinstance(node, ast.Slice):
             targets.extend(
                 bound
                 for bound in (node.lower, node.upper)
-                if bound is not None and _is_shiftable(bound)
+                if bound is not None and is_shiftable(bound)
             )
-        elif _is_range_call(node):
-            targets.extend(argument for argument in node.args if _is_shiftable(argument))
+        elif is_range_call(node):
+            targets.extend(argument for argument in node.args if is_shiftable(argument))
         for target in targets:
             yield Edit(target, shifted(target, 1))
             yield Edit(target, shifted(target, -1))
@@ -314,133 +318,3 @@ def name_swap(unit: Unit) -> Iterator[Edit]:
                 if mine is not None and theirs is not None and mine != theirs:
                     continue
                 yield Edit(node, ast.Name(id=name, ctx=ast.Load()))
-
-
-def _mutable_nodes(unit: FunctionNode) -> Iterator[ast.AST]:
-    """Yield the nodes of ``unit``'s body that operators may change, in source order."""
-    for statement in _without_docstring(unit.body):
-        yield from _walk(statement)
-
-
-def _walk(node: ast.AST) -> Iterator[ast.AST]:
-    yield node
-    for field, value in ast.iter_fields(node):
-        if _is_off_limits(node, field):
-            continue
-        children = value if isinstance(value, list) else [value]
-        if field == "body" and isinstance(node, _DEFINITIONS):
-            children = _without_docstring(children)
-        for child in children:
-            if isinstance(child, ast.AST):
-                yield from _walk(child)
-
-
-_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-
-
-def _is_off_limits(node: ast.AST, field: str) -> bool:
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-        return field in ("args", "returns", "decorator_list", "type_params")
-    if isinstance(node, ast.ClassDef):
-        return field in ("decorator_list", "type_params")
-    if isinstance(node, ast.Lambda):
-        return field == "args"
-    if isinstance(node, ast.AnnAssign):
-        return field == "annotation"
-    return False
-
-
-def _without_docstring(body: list[ast.stmt]) -> list[ast.stmt]:
-    first = body[0] if body else None
-    if (
-        isinstance(first, ast.Expr)
-        and isinstance(first.value, ast.Constant)
-        and isinstance(first.value.value, str)
-    ):
-        return body[1:]
-    return body
-
-
-def _int_value(node: ast.AST) -> int | None:
-    """The value of an integer literal (``3``, ``-3``), or ``None``; bools are not ints."""
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        inner = _int_value(node.operand)
-        return None if inner is None or not isinstance(node.operand, ast.Constant) else -inner
-    if isinstance(node, ast.Constant) and type(node.value) is int:
-        return node.value
-    return None
-
-
-def _int_literal(value: int) -> ast.expr:
-    """The node the parser makes of ``value``'s literal: ``-1`` is a minus and a ``1``."""
-    if value < 0:
-        return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=-value))
-    return ast.Constant(value=value)
-
-
-def shifted(node: ast.expr, delta: int) -> ast.expr:
-    """``node + delta``, folded into a literal or an existing ``+ k``/``- k``."""
-    value = _int_value(node)
-    if value is not None:
-        return _int_literal(value + delta)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub):
-        step = _int_value(node.right)
-        if step is not None and step >= 0 and isinstance(node.right, ast.Constant):
-            total = (step if isinstance(node.op, ast.Add) else -step) + delta
-            if total == 0:
-                return node.left
-            op: ast.operator = ast.Add() if total > 0 else ast.Sub()
-            return ast.BinOp(left=node.left, op=op, right=ast.Constant(value=abs(total)))
-    op = ast.Add() if delta > 0 else ast.Sub()
-    return ast.BinOp(left=node, op=op, right=ast.Constant(value=abs(delta)))
-
-
-def _is_shiftable(node: ast.expr) -> bool:
-    """An index, bound or ``range`` argument that +1/-1 can apply to.
-
-    Integer literals are left to the literal rule, which makes the same change.
-    """
-    if isinstance(node, ast.Starred | ast.Slice | ast.JoinedStr):
-        return False
-    if isinstance(node, ast.Constant):
-        return False
-    return _int_value(node) is None
-
-
-def _is_range_call(node: ast.AST) -> TypeGuard[ast.Call]:
-    return (
-        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range"
-    )
-
-
-def _is_sequence(node: ast.expr) -> bool:
-    """A str, bytes, list or tuple literal, an f-string, or arithmetic on one."""
-    if isinstance(node, ast.Constant):
-        return isinstance(node.value, str | bytes)
-    if isinstance(node, ast.BinOp) and isinstance(node.op, _ARITHMETIC):
-        return _is_sequence(node.left) or _is_sequence(node.right)
-    return isinstance(node, ast.JoinedStr | ast.List | ast.Tuple)
-
-
-def _is_singleton(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, bool))
-
-
-def _is_text(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and isinstance(node.value, str | bytes)
-
-
-def _is_none(node: ast.expr) -> bool:
-    return isinstance(node, ast.Constant) and node.value is None
-
-
-def _has_exact_opposite(node: ast.expr) -> bool:
-    return (
-        isinstance(node, ast.Compare)
-        and len(node.ops) == 1
-        and isinstance(node.ops[0], ast.Eq | ast.NotEq | ast.Is | ast.IsNot | ast.In | ast.NotIn)
-    )
-
-
-def _is_not(node: ast.expr) -> bool:
-    return isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not)
