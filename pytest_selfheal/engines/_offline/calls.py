@@ -119,14 +119,7 @@ def argument_swap(unit: Unit) -> Iterator[Edit]:
     for node in unit.nodes:
         if not isinstance(node, ast.Call):
             continue
-        arguments = node.args
-        for index in range(len(arguments) - 1):
-            first, second = arguments[index], arguments[index + 1]
-            if isinstance(first, ast.Starred) or isinstance(second, ast.Starred):
-                continue
-            if ast.dump(first) == ast.dump(second):
-                continue
-            swapped = [*arguments[:index], second, first, *arguments[index + 2:]]
+        for swapped in _neighbours_swapped(node.args):
             yield Edit(node, ast.Call(func=node.func, args=swapped, keywords=node.keywords))
 
 
@@ -137,15 +130,20 @@ def tuple_swap(unit: Unit) -> Iterator[Edit]:
     for node in unit.nodes:
         if not isinstance(node, ast.Tuple) or not isinstance(node.ctx, ast.Load):
             continue
-        items = node.elts
-        for index in range(len(items) - 1):
-            first, second = items[index], items[index + 1]
-            if isinstance(first, ast.Starred) or isinstance(second, ast.Starred):
-                continue
-            if ast.dump(first) == ast.dump(second):
-                continue
-            swapped = [*items[:index], second, first, *items[index + 2:]]
+        for swapped in _neighbours_swapped(node.elts):
             yield Edit(node, ast.Tuple(elts=swapped, ctx=ast.Load()))
+
+
+def _neighbours_swapped(items: list[ast.expr]) -> Iterator[list[ast.expr]]:
+    """``items`` with two neighbours swapped, for each pair that differs and is not
+    ``*unpacked``."""
+    for index in range(len(items) - 1):
+        first, second = items[index], items[index + 1]
+        if isinstance(first, ast.Starred) or isinstance(second, ast.Starred):
+            continue
+        if ast.dump(first) == ast.dump(second):
+            continue
+        yield [*items[:index], second, first, *items[index + 2:]]
 
 
 @register("unwrap-call")
