@@ -4,8 +4,8 @@ One :class:`Evaluator` serves a whole test session. It keeps a scratch copy of t
 project per worker. A worker judges a candidate in a fork of the session, through a
 :class:`~pytest_selfheal._evaluate.zygote.ForkServer` made per heal, when that is safe,
 and in a fresh pytest process otherwise. Every run, measurements and candidates alike,
-goes through one scheduling loop (:meth:`Evaluator._judged`) in the session's single
-thread: no helper threads, so forking stays safe.
+goes through the one scheduling loop of :mod:`~pytest_selfheal._evaluate.workers`, in
+the session's single thread: no helper threads, so forking stays safe.
 
 Time limits are never constants: each path's cost on this machine is learned from runs of
 the unchanged code (:class:`~pytest_selfheal._evaluate.contain.PathCost`), and a run is
@@ -19,85 +19,19 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
 
 from pytest_selfheal._evaluate.contain import Isolation, Limits, PathCost
 from pytest_selfheal._evaluate.overlay import Overlay, ProjectLayout, SubprocessJob
 from pytest_selfheal._evaluate.spec import ReachSpec, RunSpec
+from pytest_selfheal._evaluate.workers import POLL_INTERVAL, Job, WorkerPool
+from pytest_selfheal._evaluate.workers import Running as _Running
+from pytest_selfheal._evaluate.workers import Slot as _Slot
+from pytest_selfheal._evaluate.workload import Workload, judge, merge_runs
 from pytest_selfheal._evaluate.zygote import ForkServer, ServerJob, Zygote, fork_is_safe
 from pytest_selfheal._source.patches import is_function_swap
 from pytest_selfheal.models import Candidate, TestRun, Verdict
 
-#: How often the pool looks at a child it cannot wait on through a file descriptor.
-POLL_INTERVAL = 0.02
 FORK, SUBPROCESS = "fork", "subprocess"
-
-
-class Job(Protocol):
-    """A running child: a fork of the session or a fresh pytest process."""
-
-    overlay: Overlay
-    limits: Limits
-    deadline: float
-
-    def fileno(self) -> int | None: ...
-
-    @property
-    def done(self) -> bool: ...
-
-    def finish(self) -> TestRun: ...
-
-
-@dataclass(frozen=True)
-class Workload:
-    """The tests a candidate is judged on, and what they cost on the unchanged code.
-
-    :param expected: node id to the outcome it must have, in run order.
-    :param durations: node id to the seconds its phases took on the unchanged code; a
-        test that never finished there (it hangs) counts as long as the slowest one that
-        did.
-    :param deadline: ``time.perf_counter()`` value by which the heal must end; a run
-        that measures what a path costs may take until then.
-    """
-
-    expected: Mapping[str, str]
-    durations: Mapping[str, float]
-    deadline: float
-
-    @property
-    def nodeids(self) -> tuple[str, ...]:
-        return tuple(self.expected)
-
-    @property
-    def finished(self) -> tuple[str, ...]:
-        """The tests known to finish on the unchanged code (not those that hang)."""
-        return tuple(nodeid for nodeid in self.expected if nodeid in self.durations)
-
-    @property
-    def tests_s(self) -> float:
-        """Seconds the tests took on the unchanged code."""
-        slowest = max((self.durations[n] for n in self.expected if n in self.durations),
-                      default=0.0)
-        return sum(self.durations.get(nodeid, slowest) for nodeid in self.expected)
-
-
-def judge(candidate: Candidate, run: TestRun, expected: Mapping[str, str]) -> Verdict:
-    """Turn a run into a verdict: every selected test must end as ``expected`` says."""
-    passed = sum(1 for nodeid, outcome in expected.items() if run.outcomes.get(nodeid) == outcome)
-    total = len(expected)
-    if run.problem:
-        reason = run.problem
-    elif passed == total:
-        reason = "passed"
-    elif run.first_failure:
-        reason = run.first_failure.splitlines()[0][:300]
-    else:
-        missing = next(n for n in expected if run.outcomes.get(n) != expected[n])
-        reason = f"{missing} did not run"
-    return Verdict(candidate=candidate, passed=passed == total and not run.problem, reason=reason,
-                   tests_passed=passed, tests_total=total,
-                   runtime_s=sum(run.durations.values()),
-                   failure_text=run.first_failure or run.problem)
 
 
 @dataclass(frozen=True)
@@ -116,23 +50,7 @@ class _Task:
     may_retry: bool = True
 
 
-@dataclass
-class _Slot:
-    """A worker: its scratch copy, and the fork server of the current heal."""
-
-    overlay: Overlay
-    server: ForkServer | None = None
-
-
-@dataclass
-class _Running:
-    task: _Task
-    slot: _Slot
-    job: Job
-    path: str
-
-
-class Evaluator:
+class Evaluator(WorkerPool):
     """Judges candidates against selected tests on ``workers`` children at once.
 
     :param zygote: the session to fork children from, or ``None`` to always start
@@ -268,84 +186,6 @@ class Evaluator:
             self._idle.append(slot)
             raise
         return _Running(task, slot, job, path)
-
-    def _new_slot(self) -> _Slot:
-        slot = _Slot(Overlay(self.layout, self._sources))
-        self._slots.append(slot)
-        return slot
-
-    def _finish(self, running: _Running) -> TestRun:
-        try:
-            run = running.job.finish()
-        finally:
-            self._idle.append(running.slot)
-        for note in (*run.notes, *(running.slot.server.notes if running.slot.server else ())):
-            self._note(note)
-        if running.task.candidate is None and not run.problem and not run.timed_out:
-            self.costs[running.path].observe(len(run.outcomes), run.wall_s - run.measuring_s,
-                                             run.tests_s)
-        return run
-
-    def _judged(
-        self,
-        tasks: Iterator[_Task],
-        *,
-        paths: Mapping[int, str] | None = None,
-        nodeids: Mapping[int, Sequence[str]] | None = None,
-        keep: Callable[[int], bool] = lambda key: True,
-        parallel: int | None = None,
-    ) -> Iterator[tuple[_Task, TestRun]]:
-        """The scheduling loop: start tasks on free workers, yield each finished one.
-
-        A task that ran out of time while computing for less than a third of it was kept
-        waiting by a busy machine, not looping: it runs once more with twice the time.
-
-        :param paths: the path of a task by key, when not the one its candidate needs.
-        :param nodeids: the tests of a task by key, when not those of its ``expected``.
-        :param keep: asked after each finished task whether a running one still matters;
-            those that no longer do are stopped.
-        """
-        running: dict[int, _Running] = {}
-        again: list[_Task] = []
-        width = parallel or self.workers
-        try:
-            while True:
-                while len(running) < width:
-                    task = again.pop(0) if again else next(tasks, None)
-                    if task is None:
-                        break
-                    path = (paths or {}).get(task.key) or self.backend(task.candidate)
-                    tests = (nodeids or {}).get(task.key, tuple(task.expected))
-                    running[task.key] = self._start(task, tests, path)
-                if not running:
-                    return
-                for key in self._wait_any(running):
-                    done = running.pop(key)
-                    run = self._finish(done)
-                    if (run.timed_out and done.task.may_retry and run.cpu_s is not None
-                            and run.cpu_s < done.job.limits.timeout_s / 3):
-                        again.append(replace(done.task, may_retry=False,
-                                             limits=_doubled(done.task.limits)))
-                        continue
-                    yield done.task, run
-                for key in [k for k in running if not keep(k)]:
-                    self._finish(running.pop(key))
-        finally:
-            for done in running.values():
-                self._finish(done)
-
-    def _wait_any(self, running: Mapping[int, _Running]) -> list[int]:
-        """Block until at least one job is done; the keys of those done."""
-        while True:
-            finished = [key for key, item in running.items() if item.job.done]
-            if finished:
-                return finished
-            fds = [fd for item in running.values() if (fd := item.job.fileno()) is not None]
-            wait = max(0.0, min(item.job.deadline for item in running.values())
-                       - time.perf_counter())
-            if len(fds) < len(running):
-                wait = min(wait, POLL_INTERVAL)
-            select.select(fds, [], [], wait)
 
     def run(
         self,
@@ -537,28 +377,3 @@ class Evaluator:
             slot.overlay.close()
         self._slots.clear()
         self._idle.clear()
-
-
-def _doubled(limits: Callable[[str], Limits]) -> Callable[[str], Limits]:
-    return lambda path: limits(path).doubled()
-
-
-def merge_runs(runs: Sequence[TestRun]) -> TestRun:
-    """One run from runs of parts of the same tests made side by side."""
-    if len(runs) == 1:
-        return runs[0]
-    merged = TestRun(outcomes={}, durations={}, wall_s=0.0, exit_code=0)
-    for run in runs:
-        merged.outcomes.update(run.outcomes)
-        merged.durations.update(run.durations)
-        merged.coverage.update(run.coverage)
-        merged.reached.update(run.reached)
-        merged.call_durations.update(run.call_durations)
-    problems = [run.problem for run in runs if run.problem]
-    return replace(merged, wall_s=max((run.wall_s for run in runs), default=0.0),
-                   exit_code=next((run.exit_code for run in runs if run.exit_code), 0),
-                   problem=problems[0] if problems else "",
-                   first_failure=next((r.first_failure for r in runs if r.first_failure), ""),
-                   notes=tuple(dict.fromkeys(n for run in runs for n in run.notes)),
-                   timed_out=any(run.timed_out for run in runs),
-                   interrupted=tuple(n for run in runs for n in run.interrupted))

@@ -1,0 +1,160 @@
+"""The workers of the evaluator and its one scheduling loop.
+
+A worker is a scratch copy of the project and, while a heal runs, a fork server. Every
+run, measurements and candidates alike, goes through :meth:`WorkerPool._judged`, in the
+session's single thread: no helper threads, so forking stays safe.
+"""
+
+from __future__ import annotations
+
+import select
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Protocol
+
+from pytest_selfheal._evaluate.contain import Limits, PathCost
+from pytest_selfheal._evaluate.overlay import Overlay, ProjectLayout
+from pytest_selfheal._evaluate.zygote import ForkServer
+from pytest_selfheal.models import Candidate, TestRun
+
+if TYPE_CHECKING:
+    from pytest_selfheal._evaluate.pool import _Task
+
+#: How often the pool looks at a child it cannot wait on through a file descriptor.
+POLL_INTERVAL = 0.02
+
+
+class Job(Protocol):
+    """A running child: a fork of the session or a fresh pytest process."""
+
+    overlay: Overlay
+    limits: Limits
+    deadline: float
+
+    def fileno(self) -> int | None: ...
+
+    @property
+    def done(self) -> bool: ...
+
+    def finish(self) -> TestRun: ...
+
+
+@dataclass
+class Slot:
+    """A worker: its scratch copy, and the fork server of the current heal."""
+
+    overlay: Overlay
+    server: ForkServer | None = None
+
+
+@dataclass
+class Running:
+    task: _Task
+    slot: Slot
+    job: Job
+    path: str
+
+
+class WorkerPool:
+    """Worker slots and the scheduling loop; :class:`~pytest_selfheal._evaluate.pool.Evaluator`
+    says what runs on them."""
+
+    layout: ProjectLayout
+    workers: int
+    costs: dict[str, PathCost]
+    _sources: dict[str, str]
+    _slots: list[Slot]
+    _idle: list[Slot]
+
+    def backend(self, candidate: Candidate | None = None) -> str:
+        """The path (``fork`` or ``subprocess``) a candidate runs on."""
+        raise NotImplementedError
+
+    def _start(self, task: _Task, nodeids: Sequence[str], path: str) -> Running:
+        raise NotImplementedError
+
+    def _note(self, note: str) -> None:
+        raise NotImplementedError
+
+    def _new_slot(self) -> Slot:
+        slot = Slot(Overlay(self.layout, self._sources))
+        self._slots.append(slot)
+        return slot
+
+    def _finish(self, running: Running) -> TestRun:
+        try:
+            run = running.job.finish()
+        finally:
+            self._idle.append(running.slot)
+        for note in (*run.notes, *(running.slot.server.notes if running.slot.server else ())):
+            self._note(note)
+        if running.task.candidate is None and not run.problem and not run.timed_out:
+            self.costs[running.path].observe(len(run.outcomes), run.wall_s - run.measuring_s,
+                                             run.tests_s)
+        return run
+
+    def _judged(
+        self,
+        tasks: Iterator[_Task],
+        *,
+        paths: Mapping[int, str] | None = None,
+        nodeids: Mapping[int, Sequence[str]] | None = None,
+        keep: Callable[[int], bool] = lambda key: True,
+        parallel: int | None = None,
+    ) -> Iterator[tuple[_Task, TestRun]]:
+        """The scheduling loop: start tasks on free workers, yield each finished one.
+
+        A task that ran out of time while computing for less than a third of it was kept
+        waiting by a busy machine, not looping: it runs once more with twice the time.
+
+        :param paths: the path of a task by key, when not the one its candidate needs.
+        :param nodeids: the tests of a task by key, when not those of its ``expected``.
+        :param keep: asked after each finished task whether a running one still matters;
+            those that no longer do are stopped.
+        """
+        running: dict[int, Running] = {}
+        again: list[_Task] = []
+        width = parallel or self.workers
+        try:
+            while True:
+                while len(running) < width:
+                    task = again.pop(0) if again else next(tasks, None)
+                    if task is None:
+                        break
+                    path = (paths or {}).get(task.key) or self.backend(task.candidate)
+                    tests = (nodeids or {}).get(task.key, tuple(task.expected))
+                    running[task.key] = self._start(task, tests, path)
+                if not running:
+                    return
+                for key in self._wait_any(running):
+                    done = running.pop(key)
+                    run = self._finish(done)
+                    if (run.timed_out and done.task.may_retry and run.cpu_s is not None
+                            and run.cpu_s < done.job.limits.timeout_s / 3):
+                        again.append(replace(done.task, may_retry=False,
+                                             limits=_doubled(done.task.limits)))
+                        continue
+                    yield done.task, run
+                for key in [k for k in running if not keep(k)]:
+                    self._finish(running.pop(key))
+        finally:
+            for done in running.values():
+                self._finish(done)
+
+    def _wait_any(self, running: Mapping[int, Running]) -> list[int]:
+        """Block until at least one job is done; the keys of those done."""
+        while True:
+            finished = [key for key, item in running.items() if item.job.done]
+            if finished:
+                return finished
+            fds = [fd for item in running.values() if (fd := item.job.fileno()) is not None]
+            wait = max(0.0, min(item.job.deadline for item in running.values())
+                       - time.perf_counter())
+            if len(fds) < len(running):
+                wait = min(wait, POLL_INTERVAL)
+            select.select(fds, [], [], wait)
+
+
+def _doubled(limits: Callable[[str], Limits]) -> Callable[[str], Limits]:
+    return lambda path: limits(path).doubled()
