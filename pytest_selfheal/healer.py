@@ -140,7 +140,10 @@ class Healer:
                                      "on test order, state or timing, which a code edit cannot "
                                      "fix")
         coverage = dict(alone.coverage) if alone is not None else {}
-        touched = set(coverage.get(failure.nodeid, {}))
+        # Test code (a tests/ package's helpers included) is never a suspect, so its
+        # functions are not worth measuring either.
+        touched = {relpath for relpath in coverage.get(failure.nodeid, {})
+                   if not is_test_file(relpath, self.layout.test_files)}
         touched.update(relpath for frame in failure.frames
                        if (relpath := project_relpath(frame.path, self.layout.root,
                                                       self.layout.test_files)) is not None)
