@@ -266,11 +266,15 @@ class SelfHealSession:
     ) -> HealOutcome:
         assert outcome.new_source is not None
         assert outcome.function is not None
-        from pytest_selfheal.reload import swap
+        from pytest_selfheal.reload import swap, swap_changes
 
-        path = str(healer.layout.root / outcome.function.path)
         try:
-            swap(path, outcome.function.qualname, outcome.new_source)
+            if outcome.changes:
+                for relpath, old, new in outcome.changes:
+                    swap_changes(str(healer.layout.root / relpath), old, new)
+            else:
+                swap(str(healer.layout.root / outcome.function.path),
+                     outcome.function.qualname, outcome.new_source)
         except ReloadError as exc:
             # Forked children would judge the old code from now on: stop forking.
             healer.evaluator.zygote = None

@@ -33,7 +33,7 @@ from pytest_selfheal.llm.setup import make_client
 from pytest_selfheal.models import Candidate, Verdict
 from pytest_selfheal.offline import mutations
 from pytest_selfheal.patches import diff_size, unified_diff
-from pytest_selfheal.replies import apply_reply
+from pytest_selfheal.replies import CUT_OFF, apply_reply, other_sources
 from pytest_selfheal.settings import Settings
 from pytest_selfheal.store import IndividualRow
 
@@ -60,6 +60,8 @@ class EvolveEngine:
     """
 
     name = "evolve"
+    #: The healer may hand this engine tasks for code that does not exist yet.
+    implements_missing = True
     #: The healer judges every candidate of a round fully, times the correct ones and
     #: ranks them all, instead of stopping at the first that passes.
     judges_all = True
@@ -97,6 +99,12 @@ class EvolveEngine:
         self._calls_before = 0
         self._deadline = 0.0
         self._task_key = ""
+        self._task: RepairTask | None = None
+        #: Generations of the current task the model was asked for.
+        self.generations_asked = 0
+        #: Why replies of the current task were refused, the latest last: the next
+        #: requests say it, so that the model can answer differently.
+        self.refusals: list[str] = []
 
     # -- the healer's side ---------------------------------------------------------------
 
@@ -107,12 +115,13 @@ class EvolveEngine:
         """
         if self.unavailable is not None:
             raise type(self.unavailable)(str(self.unavailable))
-        if not feedback and self.generation < 0:
-            self._start(task)
+        if not feedback and task is not self._task:
+            self._start(task)  # a new failure: a new population, from generation 0
         self._learn(feedback)
         self.generation += 1
         if self.generation >= self.generations:
             return []
+        self.generations_asked = self.generation + 1
         made = self._seed(task) if self.generation == 0 else self._breed(task, feedback)
         self.task_calls = self.client.budget.calls - self._calls_before
         return made
@@ -135,6 +144,9 @@ class EvolveEngine:
         self.stop_reason = None
         self._deadline = self.clock() + self.timeout_s
         self._task_key = str(task.suspects[0].function)
+        self._task = task
+        self.generations_asked = 0
+        self.refusals = []
 
     def _learn(self, feedback: Sequence[Verdict]) -> None:
         store = self.client.store()
@@ -157,6 +169,11 @@ class EvolveEngine:
         """One request; its usable answers become new individuals."""
         if self.stop_reason is not None:
             return []
+        if self.refusals:
+            # The model hears why its last refused answer could not be used.
+            request = [*request[:-1], {**request[-1], "content": (
+                f"{request[-1]['content']}\n\nAn earlier answer could not be used: "
+                f"{self.refusals[-1]}")}]
         try:
             completion = self.client.complete(request, n=n, temperature=temperature,
                                               deadline=self._deadline)
@@ -169,17 +186,24 @@ class EvolveEngine:
             return []  # a flaky endpoint loses this request, not the evolution
         target = task.suspects[0].function
         made = []
-        for text in completion.texts:
+        reasons = [*completion.finish_reasons, *[""] * len(completion.texts)]
+        for text, reason in zip(completion.texts, reasons, strict=False):
             try:
+                if reason == "length":
+                    raise ReplyError(CUT_OFF)
                 applied = apply_reply(text, task.sources[target.path], target.path,
-                                      target.qualname, test_files=self.test_files)
-            except ReplyError:
+                                      target.qualname, test_files=self.test_files,
+                                      is_new=task.missing is not None,
+                                      others=other_sources(task.sources, target.path))
+            except ReplyError as exc:
+                self.refusals.append(str(exc))
                 continue
+            verb = "implement" if task.missing is not None else operator
             candidate = Candidate(
                 function=target, source=applied.source, operator=f"llm-{operator}",
-                description=f"{self.model} {operator} of {target.qualname} (generation "
+                description=f"{self.model} {verb} of {target.qualname} (generation "
                             f"{self.generation}, {strategy.name}, temperature {temperature:g})",
-                lineno=target.lineno)
+                lineno=target.lineno, others=tuple(applied.others.items()))
             member = self.population.add(candidate, self.generation, operator,
                                          strategy=strategy.name, temperature=temperature,
                                          parents=parents)

@@ -21,7 +21,8 @@ from pytest_selfheal.store import PromptVersion, Store
 RULES: Final = (
     "Never change the tests, keep the function's name and signature, do not special-case "
     "the tests' inputs, read test files, inspect the caller or check for pytest. Answer "
-    "with the whole replacement function in one ```python fenced block."
+    "with the whole replacement function in one ```python fenced block, with the imports "
+    "and helpers it needs."
 )
 
 BUILT_IN: Final[Mapping[str, str]] = {
