@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from pytest_selfheal.engine import Engine, Learner, RepairTask
 from pytest_selfheal.errors import SelfHealError, SourceError
 from pytest_selfheal.evaluate import Evaluator, ProjectLayout, Workload, judge
+from pytest_selfheal.evaluate.additions import screen_all
 from pytest_selfheal.evaluate.screen import screen
 from pytest_selfheal.landing import RunState, apply_fix, commit_fix
 from pytest_selfheal.localize import (
@@ -279,8 +280,7 @@ class Healer:
             workload,
             should_stop=lambda: time.perf_counter() > workload.deadline,
             on_verdict=record,
-            reject=lambda candidate: screen(self.read_source(candidate.function.path),
-                                            candidate),
+            reject=self._screen,
         )
         if winner is not None or len(workload.expected) == required:
             return winner
@@ -319,8 +319,7 @@ class Healer:
         evolution = evolve(
             self.engine, task, self.evaluator, workload, shape,
             original=self.read_source(path),
-            reject=lambda candidate: screen(self.read_source(candidate.function.path),
-                                            candidate),
+            reject=self._screen,
             on_verdict=self.observe, progress=self.progress,
             compare_outputs=task.goal == "optimize")
         finish = getattr(self.engine, "finish", None)
@@ -465,6 +464,11 @@ class Healer:
                           for relpath, text in files.items()),
             notes=tuple(notes),
         )
+
+    def _screen(self, candidate: Candidate) -> str:
+        """Why ``candidate`` may not run: its function, then everything else it changes."""
+        return (screen(self._old_source(candidate.function.path), candidate)
+                or screen_all(self._old_source, candidate))
 
     def _old_source(self, relpath: str) -> str:
         """The text a fix changes: ``""`` for a module it creates."""

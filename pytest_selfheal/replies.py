@@ -90,10 +90,12 @@ def apply_reply(
         change too (the other suspects' modules).
     :raises ReplyError: with the reason, for the model, when the reply cannot be applied.
     """
-    reply = without_thinking(reply)
-    if not reply.strip():
-        raise ReplyError("the reply was empty; answer with the whole function in a "
+    answer = without_thinking(reply)
+    if not answer.strip():
+        what = "was empty" if not reply.strip() else "has only its reasoning, no answer after it"
+        raise ReplyError(f"the reply {what}; answer with the whole function in a "
                          "```python block")
+    reply = answer
     sources = {**(others or {}), path: module_source}
     if _SEARCH_REPLACE.search(reply) and not is_new:
         return _apply_search_replace(reply, sources, path, qualname)

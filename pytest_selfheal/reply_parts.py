@@ -89,12 +89,20 @@ def _fence_language(info: str) -> str:
 
 
 def code_blocks(reply: str) -> list[Block]:
-    """The fenced blocks of ``reply`` in order (backtick or tilde fences, any indent)."""
+    """The fenced blocks of ``reply`` in order (backtick or tilde fences, any indent, or
+    ``[PYTHON]`` tags)."""
     blocks: list[Block] = []
     lines = reply.splitlines()
     index = 0
     while index < len(lines):
         stripped = lines[index].strip()
+        if stripped.upper() == "[PYTHON]":
+            # Codestral and Code Llama's instruction format: [PYTHON] ... [/PYTHON].
+            end = next((i for i in range(index + 1, len(lines))
+                        if lines[i].strip().upper() == "[/PYTHON]"), len(lines))
+            blocks.append(Block("python", "\n".join(lines[index + 1:end]), end < len(lines)))
+            index = end + 1
+            continue
         fence = stripped[:3]
         if fence not in ("```", "~~~"):
             index += 1
