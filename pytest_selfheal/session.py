@@ -62,7 +62,7 @@ class SelfHealSession:
     # -- hooks -------------------------------------------------------------------------
 
     def pytest_report_header(self) -> list[str]:
-        return [self.settings.header]
+        return [self.settings.header, *(f"selfheal: {note}" for note in self.settings.notes)]
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self._items = list(session.items)
