@@ -7,6 +7,7 @@ records and gets :class:`~pytest_selfheal.models.HealOutcome` records back.
 
 from __future__ import annotations
 
+import ast
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
@@ -39,7 +40,7 @@ from pytest_selfheal.models import (
     Suspect,
     Verdict,
 )
-from pytest_selfheal.patches import unified_diff
+from pytest_selfheal.patches import find_unit, unified_diff
 from pytest_selfheal.settings import Settings
 from pytest_selfheal.survey import (
     LOCALIZATION_SHARE,
@@ -280,7 +281,7 @@ class Healer:
             workload,
             should_stop=lambda: time.perf_counter() > workload.deadline,
             on_verdict=record,
-            reject=self._screen,
+            reject=self.screen_candidate,
         )
         if winner is not None or len(workload.expected) == required:
             return winner
@@ -319,7 +320,7 @@ class Healer:
         evolution = evolve(
             self.engine, task, self.evaluator, workload, shape,
             original=self.read_source(path),
-            reject=self._screen,
+            reject=self.screen_candidate,
             on_verdict=self.observe, progress=self.progress,
             compare_outputs=task.goal == "optimize")
         finish = getattr(self.engine, "finish", None)
@@ -465,9 +466,15 @@ class Healer:
             notes=tuple(notes),
         )
 
-    def _screen(self, candidate: Candidate) -> str:
-        """Why ``candidate`` may not run: its function, then everything else it changes."""
-        return (screen(self._old_source(candidate.function.path), candidate)
+    def screen_candidate(self, candidate: Candidate) -> str:
+        """Why ``candidate`` may not run (``""`` when it may): its function, then
+        everything else it changes."""
+        function = candidate.function
+        try:
+            is_unit = bool(find_unit(ast.parse(candidate.source), function.qualname))
+        except (SyntaxError, ValueError, SourceError):
+            is_unit = False  # a class or constant a test needs: screened with the rest
+        return ((screen(self._old_source(function.path), candidate) if is_unit else "")
                 or screen_all(self._old_source, candidate))
 
     def _old_source(self, relpath: str) -> str:

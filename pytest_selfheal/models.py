@@ -84,7 +84,7 @@ class MissingCode:
 
     :param path: project-relative module it belongs in.
     :param qualname: ``median``, or ``Cart.discount`` for a method.
-    :param kind: ``function`` or ``method``.
+    :param kind: ``function``, ``method``, ``class`` or ``constant``.
     """
 
     path: str

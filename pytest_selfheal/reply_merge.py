@@ -84,7 +84,7 @@ def merge(parts: Sequence[CodeParts], sources: Mapping[str, str], target: Target
     if tests:
         raise ReplyError(f"the reply writes the test {tests[0]}; tests may not be changed, "
                          f"fix `{target.name}` instead")
-    chosen = _target_definition(target, functions, methods)
+    chosen = _target_definition(target, functions, methods, classes)
     result = dict(sources)
     result[target.path] = _put_target(result[target.path], target, chosen.text)
     uses: dict[str, set[str]] = {target.path: names_used(chosen.node)}
@@ -114,7 +114,7 @@ def merge(parts: Sequence[CodeParts], sources: Mapping[str, str], target: Target
             uses.setdefault(home, set()).update(names_used(definition.node))
             taken.append(definition)
     new_definitions += [d for name, d in classes.items()
-                        if _class_path(sources[target.path], name) is None]
+                        if _class_path(sources[target.path], name) is None and d is not chosen]
     # New names enter only when code the answer changes reaches them: an example call
     # or an unused draft is not code to keep.
     pending = [d for d in new_definitions if not _binds(result[target.path], d.name)]
@@ -145,12 +145,15 @@ def merge(parts: Sequence[CodeParts], sources: Mapping[str, str], target: Target
 
 
 def _target_definition(target: Target, functions: Mapping[str, Definition],
-                       methods: Mapping[tuple[str, str], Definition]) -> Definition:
+                       methods: Mapping[tuple[str, str], Definition],
+                       classes: Mapping[str, Definition]) -> Definition:
     owner = target.owner.rsplit(".", 1)[-1] if target.owner else None
     if owner is not None and (owner, target.name) in methods:
         return methods[(owner, target.name)]
     if target.name in functions:
         return functions[target.name]
+    if target.is_new and owner is None and target.name in classes:
+        return classes[target.name]  # a class a test needs
     found = [*functions, *(name for _, name in methods)]
     if len(found) == 1:
         raise ReplyError(f"the reply renames `{target.name}` to `{found[0]}`; keep the "
@@ -175,6 +178,8 @@ def _put_target(source: str, target: Target, text: str) -> str:
     newline = _newline(source)
     if not target.is_new:
         return "".join(_replaced(tree, lines, target.qualname, text, newline))
+    if not source.strip():
+        return "".join(reindented(text, 0, newline))  # a module the fix creates
     if lines and not lines[-1].endswith(("\n", "\r")):
         lines = [*lines[:-1], lines[-1] + newline]
     if target.owner is None:
@@ -396,6 +401,8 @@ def _merge_imports(source: str, path: str,
     gap = [newline] if at else []
     rest = lines[at:]
     tail = [newline] if rest and rest[0].strip() else []
+    if rest and rest[0].startswith(("def ", "async def ", "class ", "@")):
+        tail = [newline, newline]  # two blank lines before a definition, as PEP 8 has it
     if future and last is not None:
         # ``from __future__`` must come first: everything goes above the old imports.
         tail = []
@@ -404,6 +411,8 @@ def _merge_imports(source: str, path: str,
 
 def _check(source: str, target: Target) -> None:
     try:
+        if target.is_new and target.owner is None and _top_level(source, target.name):
+            return  # a new class or constant a test needs
         find_unit(ast.parse(source), target.qualname)
     except (SyntaxError, SourceError) as exc:
         raise ReplyError(f"the function does not fit into {target.path}: {exc}") from exc

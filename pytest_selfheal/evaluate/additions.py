@@ -54,7 +54,8 @@ def screen_all(read_source: Callable[[str], str], candidate: Candidate) -> str:
 def screen_module(old: str, new: str, path: str, skip: str = "") -> str:
     """Why the changes from ``old`` to ``new`` of module ``path`` are refused, or ``""``.
 
-    :param skip: a unit screened elsewhere (the candidate's own function).
+    :param skip: a unit screened elsewhere (the candidate's own function); a target
+        that is not a unit (a class, a constant) matches no unit and is screened here.
     """
     try:
         old_tree = ast.parse(old)
