@@ -27,7 +27,14 @@ from pytest_selfheal.errors import BudgetExhaustedError, EndpointError, LLMError
 from pytest_selfheal.evolve import messages
 from pytest_selfheal.evolve.fitness import rank
 from pytest_selfheal.evolve.population import Individual, Population
-from pytest_selfheal.evolve.strategies import Strategy, cleaned, current, rewrite_messages
+from pytest_selfheal.evolve.strategies import (
+    Strategy,
+    check_rewrite,
+    cleaned,
+    current,
+    judge_trial,
+    rewrite_messages,
+)
 from pytest_selfheal.llm import LLMClient
 from pytest_selfheal.llm.setup import make_client
 from pytest_selfheal.models import Candidate, Verdict
@@ -304,13 +311,20 @@ class EvolveEngine:
         contenders = sorted((entry, name) for name, entry in best.items() if name in named)
         store = self.client.store()
         now = datetime.now().isoformat(timespec="seconds")
+        notes: list[str] = []
         for position, ((_, score), name) in enumerate(contenders):
             if store is not None:
                 store.add_prompt_score(name, named[name].version, self.client.run_id,
                                        self._task_key, score, position == 0, now)
+                if named[name].replaces is not None:
+                    notes.append(judge_trial(named[name], score, store))
         if len(contenders) < 2 or store is None:
-            return ""
-        winner, loser = named[contenders[0][1]], named[contenders[-1][1]]
+            return "; ".join(notes)
+        # After the trials: the loser's prompt to rewrite is its current version.
+        settled = {s.name: s for s in current(store)}
+        winner, loser = named[contenders[0][1]], settled[contenders[-1][1]]
+        if loser.replaces is not None:
+            return "; ".join(notes)  # a rewrite of it is still waiting for its trial
         results = "\n".join(f"- {name} (version {named[name].version}): best candidate ranked "
                             f"{position + 1} of {len(ranked)}, fitness {score:.3f}"
                             for (position, score), name in contenders)
@@ -320,16 +334,26 @@ class EvolveEngine:
         except EndpointError:
             raise
         except LLMError as exc:
-            return f"the {loser.name} prompt was not rewritten: {exc}"
+            return "; ".join([*notes, f"the {loser.name} prompt was not rewritten: {exc}"])
+        finally:
+            self.task_calls = self.client.budget.calls - self._calls_before
         text = cleaned(completion.texts[0]) if completion.texts else ""
-        if not text:
-            return f"the {loser.name} prompt was not rewritten: the model gave no text"
+        problem = check_rewrite(text)
         version = store.add_prompt_version(loser.name, text, now,
                                            f"rewritten after {self._task_key}, lost to "
                                            f"{winner.name} v{winner.version}")
-        self.task_calls = self.client.budget.calls - self._calls_before
-        return (f"prompt strategy {winner.name} won; {loser.name} was rewritten as version "
-                f"{version} (selfheal prompts shows the history)")
+        if problem:
+            store.set_prompt_status(loser.name, version, "rejected", problem)
+            notes.append(f"the model's rewrite of the {loser.name} prompt was rejected: "
+                         f"{problem}; v{loser.version} stays current")
+        else:
+            store.set_prompt_status(loser.name, version, "probation",
+                                    f"waiting for a trial against v{loser.version}")
+            notes.append(f"prompt strategy {winner.name} won; {loser.name} was rewritten as "
+                         f"version {version}, on probation until it scores at least as well "
+                         f"as v{loser.version} in an evolution (selfheal prompts shows the "
+                         "history)")
+        return "; ".join(notes)
 
 
 def _record(member: Individual) -> str:
