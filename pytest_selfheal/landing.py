@@ -18,8 +18,8 @@ from pytest_selfheal import commits
 from pytest_selfheal.engine import Engine
 from pytest_selfheal.errors import GitError
 from pytest_selfheal.models import Candidate, Failure, Fitness, HealOutcome
+from pytest_selfheal.module_changes import describe_changes
 from pytest_selfheal.patches import diff_size, unified_diff
-from pytest_selfheal.reply_merge import describe_changes
 
 if TYPE_CHECKING:
     from pytest_selfheal.gitrepo import GitRepo

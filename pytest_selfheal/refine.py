@@ -218,7 +218,7 @@ class RefineEngine:
             found.append(Candidate(
                 function=function, source=mutation.source, operator=mutation.operator,
                 description=f"{mutation.description} in the model's round-{self._round} answer",
-                lineno=mutation.lineno))
+                lineno=mutation.lineno, others=best.candidate.others))
             if len(found) >= NEAR_MISS_MUTANTS:
                 break
         return found

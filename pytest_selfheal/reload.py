@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pytest_selfheal.errors import ReloadError
-from pytest_selfheal.reply_merge import module_changes
+from pytest_selfheal.module_changes import module_changes
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,6 @@ put it:
   the same way (a ``def`` for a function, an assignment for a constant) and differently;
 - a function of another module the task shows is rewritten there.
 
-:func:`module_changes` describes what a new module text adds or rewrites, for commit
-messages and for hot reload.
 """
 
 from __future__ import annotations
@@ -24,7 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pytest_selfheal.errors import ReplyError, SourceError
-from pytest_selfheal.patches import find_unit, iter_units, parse_module
+from pytest_selfheal.module_changes import class_path
+from pytest_selfheal.patches import find_unit, parse_module
 from pytest_selfheal.reply_parts import CodeParts, Definition, names_used
 
 
@@ -91,7 +90,7 @@ def merge(parts: Sequence[CodeParts], sources: Mapping[str, str], target: Target
     taken = [chosen]
     # Other methods of classes the module has: rewritten in place, or added to the class.
     for (owner, method), definition in methods.items():
-        owner_path = _class_path(result[target.path], owner)
+        owner_path = class_path(result[target.path], owner)
         if definition is chosen or owner_path is None:
             continue  # a class the module lacks is added whole below, when used
         changed = _put_method(result[target.path], target.path, f"{owner_path}.{method}",
@@ -114,21 +113,23 @@ def merge(parts: Sequence[CodeParts], sources: Mapping[str, str], target: Target
             uses.setdefault(home, set()).update(names_used(definition.node))
             taken.append(definition)
     new_definitions += [d for name, d in classes.items()
-                        if _class_path(sources[target.path], name) is None and d is not chosen]
+                        if class_path(sources[target.path], name) is None and d is not chosen]
     # New names enter only when code the answer changes reaches them: an example call
     # or an unused draft is not code to keep.
-    pending = [d for d in new_definitions if not _binds(result[target.path], d.name)]
+    bound = _bound_at_top(result[target.path])
+    pending = {d.name: d for d in new_definitions if d.name not in bound}
     used = uses[target.path]
-    wanted: list[Definition] = []
-    grew = True
-    while grew:
-        grew = False
-        for definition in [d for d in pending if d.name in used]:
-            wanted.append(definition)
-            pending.remove(definition)
-            used |= names_used(definition.node)
-            grew = True
-    wanted.sort(key=new_definitions.index)
+    queue = [name for name in used if name in pending]
+    reached: set[str] = set()
+    while queue:
+        name = queue.pop()
+        if name in reached:
+            continue
+        reached.add(name)
+        more = names_used(pending[name].node)
+        used |= more
+        queue += [other for other in more if other in pending and other not in reached]
+    wanted = [d for d in new_definitions if d.name in reached and pending.get(d.name) is d]
     if wanted:
         result[target.path] = _insert_before(result[target.path], target, wanted)
     added = [f"{d.kind} `{d.name}`" for d in wanted]
@@ -214,26 +215,6 @@ def _replaced(tree: ast.Module, lines: list[str], qualname: str, text: str,
     return [*lines[:first - 1], *reindented(text, node.col_offset, newline), *lines[end:]]
 
 
-def _class_path(source: str, name: str) -> str | None:
-    """The qualified name of the class called ``name`` in ``source`` (nested ones too)."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return None
-
-    def walk(body: list[ast.stmt], prefix: str) -> str | None:
-        for node in body:
-            if isinstance(node, ast.ClassDef):
-                if node.name == name:
-                    return prefix + node.name
-                inner = walk(node.body, f"{prefix}{node.name}.")
-                if inner is not None:
-                    return inner
-        return None
-
-    return walk(tree.body, "")
-
-
 def _put_method(source: str, path: str, qualname: str, text: str) -> str:
     """``source`` with method ``qualname`` rewritten, or added at the end of its class."""
     tree = _parsed(source, path)
@@ -303,24 +284,22 @@ def _redefined(source: str, definition: Definition) -> str | None:
                     *lines[node.end_lineno or node.lineno:]])
 
 
-def _binds(source: str, name: str) -> bool:
-    """Whether the module binds ``name`` at its top level (any statement)."""
+def _bound_at_top(source: str) -> set[str]:
+    """The names the module binds at its top level (imports, definitions, assignments)."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
-        return False
+        return set()
+    names: set[str] = set()
     for node in tree.body:
-        if isinstance(node, ast.Import | ast.ImportFrom) and name in _bound_names(node):
-            return True
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) \
-                and node.name == name:
-            return True
-        for child in ast.walk(node):
-            if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store) \
-                    and child.id == name and not isinstance(
-                        node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                return True
-    return False
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names |= _bound_names(node)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        else:
+            names |= {child.id for child in ast.walk(node)
+                      if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store)}
+    return names
 
 
 def _insert_before(source: str, target: Target, definitions: Sequence[Definition]) -> str:
@@ -416,77 +395,3 @@ def _check(source: str, target: Target) -> None:
         find_unit(ast.parse(source), target.qualname)
     except (SyntaxError, SourceError) as exc:
         raise ReplyError(f"the function does not fit into {target.path}: {exc}") from exc
-
-
-@dataclass(frozen=True)
-class ModuleChanges:
-    """How a new text of a module differs from the old one, statement by statement.
-
-    :param units: qualified names of the functions and methods whose code changed.
-    :param new_units: functions and methods the new text adds.
-    :param statements: module-level statements to run in the live module: new or
-        changed imports, constants and classes, as source text.
-    """
-
-    units: tuple[str, ...]
-    new_units: tuple[str, ...]
-    statements: tuple[str, ...]
-    imports: tuple[str, ...]
-    names: tuple[str, ...]
-
-
-def module_changes(old: str, new: str) -> ModuleChanges:
-    """What ``new`` adds to or rewrites in ``old`` (both must parse)."""
-    old_tree, new_tree = ast.parse(old), ast.parse(new)
-    old_units = {name: ast.dump(node) for name, node in iter_units(old_tree)}
-    units: list[str] = []
-    new_units: list[str] = []
-    for name, unit in iter_units(new_tree):
-        if name not in old_units:
-            new_units.append(name)
-        elif old_units[name] != ast.dump(unit):
-            units.append(name)
-    old_statements = {ast.dump(node) for node in old_tree.body}
-    statements: list[str] = []
-    imports: list[str] = []
-    names: list[str] = []
-    lines = new.splitlines()
-    for node in new_tree.body:
-        if ast.dump(node) in old_statements:
-            continue
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            continue  # units: swapped or defined one by one
-        if isinstance(node, ast.ClassDef) and _class_path(old, node.name) is not None:
-            continue  # an existing class: its methods are units
-        text = "\n".join(lines[node.lineno - 1:node.end_lineno])
-        statements.append(text)
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            imports.append(text.strip())
-        elif isinstance(node, ast.ClassDef):
-            names.append(node.name)
-        elif (assigned := _assigned(node)) is not None:
-            names.append(assigned)
-    return ModuleChanges(tuple(units), tuple(new_units), tuple(statements), tuple(imports),
-                         tuple(names))
-
-
-def _assigned(node: ast.stmt) -> str | None:
-    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(
-            node.targets[0], ast.Name):
-        return node.targets[0].id
-    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-        return node.target.id
-    return None
-
-
-def describe_changes(old: str, new: str, target: str) -> list[str]:
-    """One line per addition or rewrite besides ``target`` itself, for a commit message."""
-    try:
-        changes = module_changes(old, new)
-    except (SyntaxError, ValueError):
-        return []
-    lines = [f"adds {line}" for line in changes.imports]
-    lines += [f"adds {name}" for name in changes.names]
-    lines += [f"adds {name}" for name in changes.new_units if name != target]
-    lines += [f"rewrites {name}" for name in changes.units if name != target]
-    return lines

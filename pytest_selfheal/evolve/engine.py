@@ -23,7 +23,13 @@ from pathlib import Path
 from typing import Final
 
 from pytest_selfheal.engine import RepairTask
-from pytest_selfheal.errors import BudgetExhaustedError, EndpointError, LLMError, ReplyError
+from pytest_selfheal.errors import (
+    BudgetExhaustedError,
+    EndpointError,
+    LLMError,
+    ReplyError,
+    SourceError,
+)
 from pytest_selfheal.evolve import messages
 from pytest_selfheal.evolve.fitness import rank
 from pytest_selfheal.evolve.population import Individual, Population
@@ -274,11 +280,16 @@ class EvolveEngine:
             return []
         function = parent.candidate.function
         made = []
-        for mutation in mutations(parent.candidate.source, function.qualname):
+        try:
+            found = mutations(parent.candidate.source, function.qualname)
+        except SourceError:
+            return []  # a class or constant a test needs: no single edits of a function
+        for mutation in found:
             candidate = Candidate(function=function, source=mutation.source,
                                   operator=mutation.operator,
                                   description=f"{mutation.description} in individual "
-                                              f"{parent.number}", lineno=mutation.lineno)
+                                              f"{parent.number}", lineno=mutation.lineno,
+                                  others=parent.candidate.others)
             if self.population.add(candidate, self.generation, mutation.operator,
                                    parents=(parent,)) is not None:
                 made.append(candidate)
