@@ -240,6 +240,8 @@ class SelfHealSession:
         """Write the code a test module failed to import, when it is missing project code."""
         from pytest_selfheal.import_heal import heal_import_error
 
+        if not self.settings.uses_llm:
+            return  # only a model writes missing code
         try:
             test_source = (self.config.rootpath / test_path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):

@@ -85,6 +85,21 @@ def test_population_alone_evolves_and_every_failure_gets_its_own_evolution(
     assert all(0 < heal["llm_calls"] < len(server.chat_requests) for heal in heals)
 
 
+def test_an_unhealed_evolution_reports_the_generations_and_calls_it_used(
+    workdir: Path, pytester: pytest.Pytester, server: OpenAIServer,
+) -> None:
+    server.respond = lambda request: "I am not sure how to fix this."
+    root = make_git_project(workdir, PROJECT)
+
+    run_selfheal(pytester, "--selfheal-generations", "2")
+
+    heals = json.loads((root / "report.json").read_text())["heals"]
+    assert [heal["status"] for heal in heals] == ["unhealed", "unhealed"]
+    assert [heal["generations"] for heal in heals] == [1, 1]
+    assert sum(heal["llm_calls"] for heal in heals) == len(server.chat_requests)
+    assert all(heal["llm_calls"] > 0 for heal in heals)
+
+
 def test_evolve_options_with_refine_chosen_are_a_usage_error_naming_evolve(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
