@@ -11,7 +11,6 @@ put it:
 - a name the module already binds is replaced only when the answer defines it again
   the same way (a ``def`` for a function, an assignment for a constant) and differently;
 - a function of another module the task shows is rewritten there.
-
 """
 
 from __future__ import annotations
@@ -38,7 +37,7 @@ class Merged:
 
     sources: dict[str, str]
     code: str
-    added: tuple[str, ...] = field(default=())
+    added: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,20 +64,9 @@ def merge(parts: Sequence[CodeParts], sources: Mapping[str, str], target: Target
         answer may change, the target's module included.
     :raises ReplyError: with the reason, for the model.
     """
-    imports: dict[str, tuple[str, ast.Import | ast.ImportFrom]] = {}
-    functions: dict[str, Definition] = {}
-    methods: dict[tuple[str, str], Definition] = {}
-    classes: dict[str, Definition] = {}
-    for block in parts:
-        for text, node in block.imports:
-            imports.setdefault(ast.unparse(node), (text, node))
-        for definition in block.definitions:
-            if definition.owner is None:
-                functions[definition.name] = definition
-            else:
-                methods[(definition.owner, definition.name)] = definition
-        for definition in block.classes:
-            classes[definition.name] = definition
+    answer = _collected(parts)
+    imports, functions, methods, classes = (answer.imports, answer.functions, answer.methods,
+                                            answer.classes)
     tests = [name for name in [*functions, *(m for _, m in methods)] if name.startswith("test_")]
     if tests:
         raise ReplyError(f"the reply writes the test {tests[0]}; tests may not be changed, "
@@ -117,19 +105,8 @@ def merge(parts: Sequence[CodeParts], sources: Mapping[str, str], target: Target
     # New names enter only when code the answer changes reaches them: an example call
     # or an unused draft is not code to keep.
     bound = _bound_at_top(result[target.path])
-    pending = {d.name: d for d in new_definitions if d.name not in bound}
-    used = uses[target.path]
-    queue = [name for name in used if name in pending]
-    reached: set[str] = set()
-    while queue:
-        name = queue.pop()
-        if name in reached:
-            continue
-        reached.add(name)
-        more = names_used(pending[name].node)
-        used |= more
-        queue += [other for other in more if other in pending and other not in reached]
-    wanted = [d for d in new_definitions if d.name in reached and pending.get(d.name) is d]
+    wanted = _reachable([d for d in new_definitions if d.name not in bound], used=uses[
+        target.path])
     if wanted:
         result[target.path] = _insert_before(result[target.path], target, wanted)
     added = [f"{d.kind} `{d.name}`" for d in wanted]
@@ -143,6 +120,48 @@ def merge(parts: Sequence[CodeParts], sources: Mapping[str, str], target: Target
     code = "\n\n".join([*(text for text, _ in imports.values()),
                          *(d.text for d in [*wanted, *taken[1:], chosen])]).strip()
     return Merged(sources=changed_sources, code=code, added=tuple(added))
+
+
+@dataclass
+class _Answer:
+    """Every part of an answer's blocks; a later definition of a name wins."""
+
+    imports: dict[str, tuple[str, ast.Import | ast.ImportFrom]] = field(default_factory=dict)
+    functions: dict[str, Definition] = field(default_factory=dict)
+    methods: dict[tuple[str, str], Definition] = field(default_factory=dict)
+    classes: dict[str, Definition] = field(default_factory=dict)
+
+
+def _collected(parts: Sequence[CodeParts]) -> _Answer:
+    answer = _Answer()
+    for block in parts:
+        for text, node in block.imports:
+            answer.imports.setdefault(ast.unparse(node), (text, node))
+        for definition in block.definitions:
+            if definition.owner is None:
+                answer.functions[definition.name] = definition
+            else:
+                answer.methods[(definition.owner, definition.name)] = definition
+        for definition in block.classes:
+            answer.classes[definition.name] = definition
+    return answer
+
+
+def _reachable(new_definitions: Sequence[Definition], used: set[str]) -> list[Definition]:
+    """The new definitions that ``used`` names reach, directly or through each other, in
+    the answer's order; ``used`` grows by the names they use."""
+    pending = {d.name: d for d in new_definitions}
+    queue = [name for name in used if name in pending]
+    reached: set[str] = set()
+    while queue:
+        name = queue.pop()
+        if name in reached:
+            continue
+        reached.add(name)
+        more = names_used(pending[name].node)
+        used |= more
+        queue += [other for other in more if other in pending and other not in reached]
+    return [d for d in new_definitions if d.name in reached and pending[d.name] is d]
 
 
 def _target_definition(target: Target, functions: Mapping[str, Definition],
