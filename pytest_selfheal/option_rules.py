@@ -2,10 +2,11 @@
 
 No option is silently ignored. The evolve engine's search shape (population,
 generations, patience, timing runs, noise floor, seed) chooses the evolve engine when
-no engine was chosen, and is a usage error naming ``--selfheal-engine evolve`` when
-refine was chosen explicitly (unless ``--selfheal-optimize`` uses it). Options that
-cannot matter in the run as configured (LLM options with no endpoint, ``rounds`` with
-the evolve engine, a replay run without replay) are named at start-up.
+no engine was chosen; when refine was chosen explicitly, the header says that failures
+are healed without them and names ``--selfheal-engine evolve`` (optimizations, which
+``selfheal_optimize`` markers may ask for after collection, still use them). Options
+that cannot matter in the run as configured (LLM options with no endpoint, ``rounds``
+with the evolve engine, a replay run without replay) are named at start-up.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Final
 
-from pytest_selfheal.errors import SettingsError
 from pytest_selfheal.settings import RawValue, Settings
 
 #: Options that shape the evolve engine's search (and the optimisation's).
@@ -26,10 +26,7 @@ LLM_OPTIONS: Final = ("model", "rounds", "completions", "max-llm-calls", "max-to
 
 
 def with_option_rules(settings: Settings, raw: Mapping[str, RawValue]) -> Settings:
-    """``settings`` with the engine the options imply and notes on the ones without effect.
-
-    :raises SettingsError: for evolve options given with an explicit ``refine`` engine.
-    """
+    """``settings`` with the engine the options imply and notes on the ones without effect."""
     given = [name for name in EVOLVE_OPTIONS if raw[name].given]
     shown = ", ".join(raw[name].source for name in given)
     evolution = settings.evolution
@@ -40,10 +37,13 @@ def with_option_rules(settings: Settings, raw: Mapping[str, RawValue]) -> Settin
                   for name in (*LLM_OPTIONS, *EVOLVE_OPTIONS) if raw[name].given]
     elif given and evolution.engine != "evolve" and not evolution.optimize:
         if raw["engine"].given:
-            raise SettingsError(
-                f"{shown} only shape{'s' if len(given) == 1 else ''} the evolve engine, but "
-                f"{raw['engine'].source} chose {evolution.engine!r}: use "
-                "--selfheal-engine evolve, or drop them")
+            # Not an error: selfheal_optimize markers, found only after collection, run
+            # the evolve engine with these options whatever heals the failures.
+            notes.append(f"{shown} only shape{'s' if len(given) == 1 else ''} the evolve "
+                         f"engine, and {raw['engine'].source} chose {evolution.engine!r}: "
+                         "failures are healed without them (use --selfheal-engine evolve); "
+                         "optimizations use them")
+            return replace(settings, notes=(*settings.notes, *notes))
         evolution = replace(evolution, engine="evolve")
         notes.append(f"{shown} given: the evolve engine runs (as with --selfheal-engine "
                      "evolve)")

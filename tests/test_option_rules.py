@@ -1,6 +1,6 @@
-"""No option is silently ignored: evolve options imply the evolve engine, or are a usage
-error naming it; options with no effect in the run are named at start-up. And the
-evolve engine starts afresh for every failure of a session."""
+"""No option is silently ignored: evolve options imply the evolve engine, or say that
+they do not apply and name it; options with no effect in the run are named at
+start-up. And the evolve engine starts afresh for every failure of a session."""
 
 from __future__ import annotations
 
@@ -100,16 +100,17 @@ def test_an_unhealed_evolution_reports_the_generations_and_calls_it_used(
     assert all(heal["llm_calls"] > 0 for heal in heals)
 
 
-def test_evolve_options_with_refine_chosen_are_a_usage_error_naming_evolve(
+def test_evolve_options_with_refine_chosen_say_so_and_name_the_evolve_engine(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    pytester.makepyfile("def test_ok():\n    pass\n")
     result = pytester.runpytest("--selfheal", "--selfheal-engine", "refine",
                                 "--selfheal-population", "6")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--selfheal-population only shapes the evolve engine, but "
-                                 "--selfheal-engine chose 'refine': use --selfheal-engine "
-                                 "evolve, or drop them*"])
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["selfheal: --selfheal-population only shapes the evolve "
+                                 "engine, and --selfheal-engine chose 'refine': failures are "
+                                 "healed without them (use --selfheal-engine evolve)*"])
 
 
 def test_options_without_effect_are_named_at_start_up(pytester: pytest.Pytester) -> None:
