@@ -96,7 +96,9 @@ def _search(healer: Healer, task: RepairTask,
                 if reason:
                     verdict = Verdict(candidate, False, reason, 0, 0, 0.0, rejected=True)
                 else:
-                    limits = Limits.within(max(1.0, deadline - time.perf_counter()))
+                    # The module never ran, so its cost is unknown: a candidate that
+                    # loops may take a third of the time left, never all of it.
+                    limits = Limits.within(max(1.0, (deadline - time.perf_counter()) / 3))
                     run = overlay.run((task.failure.nodeid,), limits, files=candidate.files,
                                       isolation=healer.evaluator.isolation)
                     verdict = _verdict(candidate, run)
