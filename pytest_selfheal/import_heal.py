@@ -44,7 +44,8 @@ def heal_import_error(healer: Healer, test_path: str, report: str,
     collection error is not missing project code (or the engine writes no code)."""
     if not getattr(healer.engine, "implements_missing", False):
         return None
-    missing = find_missing_import(report, test_source, healer.layout.modules)
+    missing = find_missing_import(report, test_source, healer.layout.modules,
+                                  healer.read_source)
     if missing is None:
         return None
     started = time.perf_counter()

@@ -84,6 +84,7 @@ def find_missing_import(
     report: str,
     test_source: str,
     modules: Mapping[str, str],
+    read_source: Callable[[str], str],
 ) -> MissingCode | None:
     """What a test module that failed to import needs written, or ``None``.
 
@@ -95,12 +96,20 @@ def find_missing_import(
     :param report: the collection error's report text.
     :param test_source: the test module's text.
     :param modules: dotted name to project-relative path of the project's modules.
+    :param read_source: reads a project module's text by its path.
     """
     match = _IMPORT_NAME.search(report)
     if match:
         path = modules.get(match[2])
-        return None if path is None else MissingCode(path, match[1],
-                                                     _kind_of(match[1], test_source))
+        if path is None:
+            return None
+        try:
+            defined = _top_level_names(read_source(path))
+        except SourceError:
+            defined = set()
+        lacking = [name for name in _names_imported_from(match[2], test_source)
+                   if name not in defined and name != match[1]]
+        return MissingCode(path, match[1], _kind_of(match[1], test_source), tuple(lacking))
     match = _NO_MODULE.search(report)
     if match is None or "." not in match[1]:
         return None  # a top-level module may be a package that is not installed
@@ -112,7 +121,22 @@ def find_missing_import(
     if not names:
         return None
     path = f"{home.rsplit('/', 1)[0]}/{module}.py" if "/" in home else f"{module}.py"
-    return MissingCode(path, names[0], _kind_of(names[0], test_source))
+    return MissingCode(path, names[0], _kind_of(names[0], test_source), tuple(names[1:]))
+
+
+def _top_level_names(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return set()
+    names = {node.name for node in tree.body
+             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
+    names |= {child.id for node in tree.body if not isinstance(
+        node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        for child in ast.walk(node) if isinstance(child, ast.Name)}
+    names |= {alias.asname or alias.name for node in tree.body
+              if isinstance(node, ast.ImportFrom) for alias in node.names}
+    return names
 
 
 def _names_imported_from(module: str, test_source: str) -> list[str]:

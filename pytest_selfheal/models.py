@@ -85,11 +85,14 @@ class MissingCode:
     :param path: project-relative module it belongs in.
     :param qualname: ``median``, or ``Cart.discount`` for a method.
     :param kind: ``function``, ``method``, ``class`` or ``constant``.
+    :param also: other names of the same module the test needs and it lacks (a test
+        module that imports several), written in the same answer.
     """
 
     path: str
     qualname: str
     kind: str
+    also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -177,8 +177,10 @@ def missing_goal(failure: Failure, missing: MissingCode, module_source: str) -> 
         module = f"{missing.path}, a new module (it does not exist yet)."
     else:
         module = f"{missing.path}, which is:\n```python\n{module_source.rstrip()}\n```"
-    return (f"{describe_failure(failure)}\n\n`{missing.qualname}` must be written: {where} "
-            f"in {module}")
+    others = ", ".join(f"`{name}`" for name in missing.also)
+    needed = f" (and {others}, which the test also imports from there)" if others else ""
+    return (f"{describe_failure(failure)}\n\n`{missing.qualname}` must be written{needed}: "
+            f"{where} in {module}")
 
 
 def implement_messages(
@@ -191,7 +193,7 @@ def implement_messages(
     parts = [missing_goal(failure, missing, module_source)]
     if history:
         parts.append(describe_history(history))
-    name = missing.qualname.rsplit(".", 1)[-1]
+    name = "`, `".join([missing.qualname.rsplit(".", 1)[-1], *missing.also])
     placement = (" (indented as at module level; it is put in the class for you)"
                  if missing.kind == "method" else "")
     parts.append(f"Reply with the whole new `{name}` in one ```python block{placement}, "

@@ -182,7 +182,8 @@ class RefineEngine:
                 applied = apply_reply(text, task.sources[target.path], target.path,
                                       target.qualname, test_files=self.test_files,
                                       is_new=is_new,
-                                      others=other_sources(task.sources, target.path))
+                                      others=other_sources(task.sources, target.path),
+                                      also=task.missing.also if task.missing else ())
             except ReplyError as exc:
                 self._history.append(Attempt(code=text, outcome=str(exc), rejected=True))
                 continue

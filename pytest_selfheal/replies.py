@@ -83,11 +83,13 @@ def apply_reply(
     test_files: Collection[str] = (),
     is_new: bool = False,
     others: Mapping[str, str] | None = None,
+    also: tuple[str, ...] = (),
 ) -> AppliedReply:
     """Apply ``reply`` to the module ``path`` to rewrite (or, ``is_new``, add) ``qualname``.
 
     :param others: project-relative path to the text of other modules the reply may
         change too (the other suspects' modules).
+    :param also: other new names the reply must write too (a test imports several).
     :raises ReplyError: with the reason, for the model, when the reply cannot be applied.
     """
     answer = without_thinking(reply)
@@ -114,7 +116,7 @@ def apply_reply(
             raise ReplyError(f"the reply has no Python code in it; answer with the whole "
                              f"`{qualname.rsplit('.', 1)[-1]}` in a ```python block")
         codes, shape = [bare], "bare"
-    merged = merge(_parts(codes), sources, Target(path, qualname, is_new))
+    merged = merge(_parts(codes), sources, Target(path, qualname, is_new, also))
     return AppliedReply(source=merged.sources[path], code=merged.code, shape=shape,
                         others={p: text for p, text in merged.sources.items() if p != path},
                         added=merged.added)

@@ -47,6 +47,8 @@ class Target:
     path: str
     qualname: str
     is_new: bool = False
+    #: Other new names the task needs (a test module imports several): kept like helpers.
+    also: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -105,6 +107,7 @@ def merge(parts: Sequence[CodeParts], sources: Mapping[str, str], target: Target
     # New names enter only when code the answer changes reaches them: an example call
     # or an unused draft is not code to keep.
     bound = _bound_at_top(result[target.path])
+    uses[target.path] |= set(target.also)
     wanted = _reachable([d for d in new_definitions if d.name not in bound], used=uses[
         target.path])
     if wanted:

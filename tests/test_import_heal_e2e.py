@@ -117,3 +117,32 @@ def test_the_evolve_engine_writes_missing_code_too(
     heal = json.loads((root / "report.json").read_text())["heals"][0]
     assert heal["engine"] == "evolve"
     assert "statistics.median" in git(root, "show", f"{branch_of(root)}:shop/stats.py")
+
+
+def test_every_name_a_test_module_imports_from_a_new_module_is_written(
+    workdir: Path, pytester: pytest.Pytester, server: OpenAIServer,
+) -> None:
+    server.respond = lambda request: fenced('''
+        def mode(values):
+            return max(sorted(set(values)), key=values.count)
+
+
+        def median(values):
+            ordered = sorted(values)
+            middle = len(ordered) // 2
+            if len(ordered) % 2:
+                return ordered[middle]
+            return (ordered[middle - 1] + ordered[middle]) / 2
+    ''')
+    tests = TESTS.replace("import median", "import median, mode") + (
+        "\n\ndef test_mode():\n    assert mode([1, 2, 2]) == 2\n")
+    root = make_git_project(workdir, {"pyproject.toml": "", "shop/__init__.py": "",
+                                      "tests/test_stats.py": tests})
+
+    result = run_selfheal(pytester)
+
+    result.stdout.fnmatch_lines(["HEALED   tests/test_stats.py (*"])
+    (request,) = server.chat_requests
+    assert "`median` must be written (and `mode`, which the test also imports" in request.text
+    healed = git(root, "show", f"{branch_of(root)}:shop/stats.py")
+    assert healed.index("def mode") < healed.index("def median")

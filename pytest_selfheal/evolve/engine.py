@@ -207,7 +207,8 @@ class EvolveEngine:
                 applied = apply_reply(text, task.sources[target.path], target.path,
                                       target.qualname, test_files=self.test_files,
                                       is_new=task.missing is not None,
-                                      others=other_sources(task.sources, target.path))
+                                      others=other_sources(task.sources, target.path),
+                                      also=task.missing.also if task.missing else ())
             except ReplyError as exc:
                 self.refusals.append(str(exc))
                 continue

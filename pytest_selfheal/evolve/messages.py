@@ -45,8 +45,9 @@ def _code(task: RepairTask) -> str:
 
 def _answer(task: RepairTask) -> str:
     if task.missing is not None:
-        return (f"Reply with the whole new `{task.missing.qualname.rsplit('.', 1)[-1]}` in one "
-                "```python block, with the imports and helpers it needs.")
+        names = "`, `".join([task.missing.qualname.rsplit(".", 1)[-1], *task.missing.also])
+        return (f"Reply with the whole new `{names}` in one ```python block, with the "
+                "imports and helpers it needs.")
     return (f"Reply with the whole new `{task.suspects[0].function.qualname}` (keep its name "
             "and signature) in one ```python block.")
 
