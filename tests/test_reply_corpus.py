@@ -55,3 +55,19 @@ def test_a_shape_that_cannot_be_used_is_refused_and_the_reason_goes_back(shape: 
     first, second = requests
     assert shape.refused_for not in first
     assert shape.refused_for in second
+
+
+def test_the_evolve_engine_tells_the_model_why_an_answer_was_refused() -> None:
+    from pytest_selfheal.evolve import EvolveEngine
+
+    renamed = "```python\ndef is_grown_up(age):\n    return age >= 18\n```"
+    right = "```python\ndef is_adult(age):\n    return age >= LEGAL_AGE\n```"
+    with OpenAIServer([renamed, right]) as server:
+        client = LLMClient(Endpoint(model="fake-model", base_url=server.url),
+                           Budget(BudgetLimits()), prices={"fake-model": (0.0, 0.0)})
+        engine = EvolveEngine(client, population=2, generations=1)
+        (candidate,) = engine.propose(TASK, [])
+        first, second = (request.text for request in server.chat_requests)
+    assert "renames `is_adult` to `is_grown_up`" not in first
+    assert "An earlier answer could not be used: the reply renames `is_adult`" in second
+    assert "return age >= LEGAL_AGE" in candidate.source
