@@ -123,15 +123,22 @@ def apply_reply(
 
 
 def _parts(codes: list[str]) -> list[CodeParts]:
-    """Each block's parts; a block that does not parse is a draft only when a later one
-    does (the answer is the last block), else the reply is refused for it."""
+    """Each block's parts. A block that does not parse is left out when it defines
+    nothing (a usage example in doctest style) or when a later block parses (it was a
+    draft); a last block with definitions that does not parse refuses the reply."""
     parts: list[CodeParts] = []
+    errors: list[ReplyError] = []
     for index, code in enumerate(codes):
         try:
             parts.append(split_code(_normalized(code)))
-        except ReplyError:
-            if index == len(codes) - 1:
+        except ReplyError as exc:
+            defines = any(line.lstrip().startswith(("def ", "async def ", "class "))
+                          for line in code.splitlines())
+            if index == len(codes) - 1 and defines:
                 raise
+            errors.append(exc)
+    if not parts:
+        raise errors[0]
     return parts
 
 

@@ -45,6 +45,8 @@ SHAPES = (
     Shape("gpt-4o", "prose, a fenced function, a closing sentence",
           "The comparison excludes 18 itself.\n\n```python\n" + RIGHT + "```\n\n"
           "Using `>=` makes 18 count as adult."),
+    Shape("gpt-4o", "a usage example in doctest style after the code",
+          "```python\n" + RIGHT + "```\n\nUsage:\n```python\n>>> is_adult(18)\nTrue\n```"),
     Shape("gpt-4o", "a markdown heading and a bullet list after the code",
           "### Fix\n\n```python\n" + RIGHT + "```\n\n### Why\n- `>` excluded 18\n"
           "- `>=` includes it\n"),
