@@ -103,7 +103,7 @@ def apply_reply(
         return _apply_search_replace(reply, sources, path, qualname)
     diff = _diff_text(reply)
     if diff is not None and not is_new:
-        return _apply_diff(diff, module_source, path, qualname, test_files)
+        return _apply_diff(diff, sources, path, qualname, test_files)
     blocks = [block for block in code_blocks(reply) if block.is_python]
     # A block left open at the end is taken only when nothing else is: some models
     # forget the closing fence (a reply cut off by its length is refused before this).
@@ -187,25 +187,44 @@ def _diff_text(reply: str) -> str | None:
     return None
 
 
-def _apply_diff(diff: str, module_source: str, path: str, qualname: str,
+def _apply_diff(diff: str, sources: Mapping[str, str], path: str, qualname: str,
                 test_files: Collection[str]) -> AppliedReply:
+    """Each file's part of the diff applied to the module it names: ``path``, or another
+    module the reply may change."""
+    changed = dict(sources)
     try:
-        files = diff_files(diff, path)
-        touched_tests = [f for f in files if is_test_path(f, test_files)]
-        if touched_tests:
-            raise ReplyError(f"the diff changes the test file {touched_tests[0]}; tests may "
-                             f"not be changed, fix `{qualname}` in {path}")
-        others = [f for f in files if not (f == path or path.endswith("/" + f)
-                                           or f.endswith("/" + path))]
-        if others:
-            raise ReplyError(f"the diff changes {others[0]}; only {path} may be changed")
-        source = apply_unified_diff(module_source, diff, path)
+        for section in _diff_sections(diff):
+            files = diff_files(section, path)
+            touched_tests = [f for f in files if is_test_path(f, test_files)]
+            if touched_tests:
+                raise ReplyError(f"the diff changes the test file {touched_tests[0]}; tests "
+                                 f"may not be changed, fix `{qualname}` in {path}")
+            named = files[0] if files else path
+            home = next((p for p in [path, *sources] if named == p or p.endswith("/" + named)
+                         or named.endswith("/" + p)), None)
+            if home is None:
+                allowed = ", ".join(sorted(sources))
+                raise ReplyError(f"the diff changes {named}; only {allowed} may be changed")
+            changed[home] = apply_unified_diff(changed[home], section, home)
     except ReplyError:
         raise
     except PatchError as exc:
         raise ReplyError(str(exc)) from exc
-    _check(source, path, qualname)
-    return AppliedReply(source=source, code=diff, shape="diff")
+    _check(changed[path], path, qualname)
+    return AppliedReply(source=changed[path], code=diff, shape="diff",
+                        others={p: text for p, text in changed.items()
+                                if p != path and text != sources[p]})
+
+
+def _diff_sections(diff: str) -> list[str]:
+    """The diff split into one part per file (at each ``---`` line followed by ``+++``)."""
+    lines = diff.splitlines(keepends=True)
+    starts = [i for i, line in enumerate(lines) if line.startswith("--- ")
+              and i + 1 < len(lines) and lines[i + 1].startswith("+++ ")]
+    if len(starts) < 2:
+        return [diff]
+    bounds = [0, *starts[1:], len(lines)]
+    return ["".join(lines[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 def _apply_search_replace(reply: str, sources: Mapping[str, str], path: str,

@@ -158,3 +158,25 @@ def test_hot_reload_brings_new_imports_helpers_and_constants_into_the_live_modul
         assert live.fractions.Fraction(1, 2) == 0.5
     finally:
         sys.modules.pop("live_prices", None)
+
+
+OTHER = "def rate_for(region):\n    return 0.2 if region == 'EU' else 0\n"
+
+
+@pytest.mark.parametrize("shape", ["search-replace", "diff"])
+def test_edits_of_two_suspect_modules_change_both(shape: str) -> None:
+    if shape == "diff":
+        reply = ("```diff\n--- a/rates.py\n+++ b/rates.py\n@@ -1,2 +1,2 @@\n"
+                 " def rate_for(region):\n-    return 0.2 if region == 'EU' else 0\n"
+                 "+    return 0.2 if region.upper() == 'EU' else 0\n"
+                 "--- a/prices.py\n+++ b/prices.py\n@@ -10,2 +10,2 @@\n def taxed(amount):\n"
+                 "-    return amount * (1 + RATE)\n+    return round(amount * (1 + RATE), 2)\n```")
+    else:
+        reply = ("<<<<<<< SEARCH\n    return 0.2 if region == 'EU' else 0\n=======\n"
+                 "    return 0.2 if region.upper() == 'EU' else 0\n>>>>>>> REPLACE\n"
+                 "<<<<<<< SEARCH\n    return amount * (1 + RATE)\n=======\n"
+                 "    return round(amount * (1 + RATE), 2)\n>>>>>>> REPLACE\n")
+    applied = apply_reply(reply, MODULE, "prices.py", "taxed", others={"rates.py": OTHER})
+    assert applied.shape == shape
+    assert "region.upper()" in applied.others["rates.py"]
+    assert "round(amount" in applied.source
