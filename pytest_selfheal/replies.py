@@ -12,6 +12,7 @@ the LLM engines send it back in the next round.
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 import textwrap
 from collections.abc import Collection, Mapping
@@ -224,7 +225,7 @@ def _diff_sections(diff: str) -> list[str]:
     if len(starts) < 2:
         return [diff]
     bounds = [0, *starts[1:], len(lines)]
-    return ["".join(lines[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
+    return ["".join(lines[a:b]) for a, b in itertools.pairwise(bounds)]
 
 
 def _apply_search_replace(reply: str, sources: Mapping[str, str], path: str,
