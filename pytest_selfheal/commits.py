@@ -45,6 +45,7 @@ def fix_message(
     engine: str,
     model: str | None,
     goal: str = "repair",
+    also: Sequence[str] = (),
 ) -> str:
     """The message of the commit that holds one heal's fix.
 
@@ -52,6 +53,8 @@ def fix_message(
     :param relpath: the changed file, relative to the repository root.
     :param goal: ``optimize`` for a faster version of passing code (``failures`` then
         holds one record naming the target).
+    :param also: what the fix does besides rewriting its function (``adds import
+        unicodedata``, ``rewrites Cart.total``), one line each.
     """
     if goal == "optimize":
         return _optimization_message(candidate, relpath, fitness=fitness,
@@ -69,6 +72,10 @@ def fix_message(
         "",
         f"Root cause: in {candidate.function.qualname} ({relpath}), {candidate.description}.",
         "",
+    ]
+    if also:
+        lines += ["The fix also:", *(f"  {line}" for line in also), ""]
+    lines += [
         f"Engine: {engine}, model: {model or 'none'}; {candidates_evaluated} candidate"
         f"{'s' if candidates_evaluated != 1 else ''} evaluated.",
         f"Fitness: {fitness.tests_passed} of {fitness.tests_total} tests that exercise the "

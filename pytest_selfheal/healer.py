@@ -7,6 +7,7 @@ records and gets :class:`~pytest_selfheal.models.HealOutcome` records back.
 
 from __future__ import annotations
 
+import ast
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 from pytest_selfheal.engine import Engine, Learner, RepairTask
 from pytest_selfheal.errors import SelfHealError, SourceError
 from pytest_selfheal.evaluate import Evaluator, ProjectLayout, Workload, judge
+from pytest_selfheal.evaluate.additions import screen_all
 from pytest_selfheal.evaluate.screen import screen
 from pytest_selfheal.landing import RunState, apply_fix, commit_fix
 from pytest_selfheal.localize import (
@@ -38,7 +40,7 @@ from pytest_selfheal.models import (
     Suspect,
     Verdict,
 )
-from pytest_selfheal.patches import unified_diff
+from pytest_selfheal.patches import find_unit, unified_diff
 from pytest_selfheal.settings import Settings
 from pytest_selfheal.survey import (
     LOCALIZATION_SHARE,
@@ -106,6 +108,9 @@ class Healer:
     def heal(self, failure: Failure) -> HealOutcome:
         """Try to heal ``failure``; never raises for a heal that goes wrong, only reports it."""
         started = time.perf_counter()
+        if isinstance(getattr(self.engine, "task_calls", None), int):
+            # Counted per failure: a failure skipped before the engine was asked used none.
+            self.engine.task_calls = 0  # type: ignore[attr-defined]
         try:
             outcome = self._heal(failure, started)
         except SelfHealError as exc:
@@ -211,7 +216,7 @@ class Healer:
         workload = Workload(expected, durations, deadline)
         self.evaluator.calibrate(workload)
         task = replace(self._task(failure, suspects, spectrum, tuple(searched)), missing=missing)
-        if getattr(self.engine, "judges_all", False) and missing is None:
+        if getattr(self.engine, "judges_all", False):
             return self.evolve(failure, suspects, task, workload)
         verdicts: list[Verdict] = []
 
@@ -279,8 +284,7 @@ class Healer:
             workload,
             should_stop=lambda: time.perf_counter() > workload.deadline,
             on_verdict=record,
-            reject=lambda candidate: screen(self.read_source(candidate.function.path),
-                                            candidate),
+            reject=self.screen_candidate,
         )
         if winner is not None or len(workload.expected) == required:
             return winner
@@ -319,8 +323,7 @@ class Healer:
         evolution = evolve(
             self.engine, task, self.evaluator, workload, shape,
             original=self.read_source(path),
-            reject=lambda candidate: screen(self.read_source(candidate.function.path),
-                                            candidate),
+            reject=self.screen_candidate,
             on_verdict=self.observe, progress=self.progress,
             compare_outputs=task.goal == "optimize")
         finish = getattr(self.engine, "finish", None)
@@ -346,7 +349,9 @@ class Healer:
                           f"{evolution.generations} generations passed the tests")
             return self._outcome(failure, HealStatus.UNHEALED, reason, suspects,
                                  candidates_evaluated=len(evolution.verdicts),
-                                 generations=evolution.generations, leaderboard=board,
+                                 generations=max(evolution.generations,
+                                                 getattr(self.engine, "generations_asked", 0)),
+                                 leaderboard=board,
                                  rejected=_rejections(evolution.verdicts),
                                  history=tuple(evolution.history), goal=task.goal,
                                  notes=tuple(notes))
@@ -397,13 +402,14 @@ class Healer:
         held_out: int = 0,
     ) -> HealOutcome:
         candidate = winner.candidate
-        path = candidate.function.path
         evaluated = len(verdicts)
-        old_source = self.read_source(path)
-        diff = unified_diff(old_source, candidate.source, path)
+        files = candidate.files
+        old_sources = {relpath: self._old_source(relpath) for relpath in files}
+        diff = "".join(unified_diff(old_sources[relpath], text, relpath)
+                       for relpath, text in files.items())
         # Re-verify in a fresh copy of the project, every selected test, no early stop.
         self.progress(f"verifying the fix in a fresh process: {candidate.description}")
-        run, limit = self.evaluator.verify({path: candidate.source}, workload)
+        run, limit = self.evaluator.verify(files, workload)
         check = judge(candidate, run, workload.expected)
         if not check.passed:
             why = check.reason
@@ -413,8 +419,9 @@ class Healer:
                                  f"the best candidate failed verification: {why}",
                                  suspects, candidates_evaluated=evaluated, diff=diff,
                                  leaderboard=leaderboard(verdicts))
-        self.state.sources[path] = candidate.source
-        self.evaluator.set_source(path, candidate.source)
+        for relpath, text in files.items():
+            self.state.sources[relpath] = text
+            self.evaluator.set_source(relpath, text)
         baseline_runtime = workload.tests_s
         fitness = Fitness(
             pass_rate=1.0,
@@ -431,10 +438,11 @@ class Healer:
         if self.settings.mode != "suggest":
             branch, commit = commit_fix(
                 self.repo, self.no_repository_reason, self.state, self.layout.root,
-                self.settings.branch_prefix, self.engine, failure, candidate, old_source,
+                self.settings.branch_prefix, self.engine, failure, candidate, old_sources,
                 fitness, evaluated, notes, goal)
         if self.settings.mode == "apply":
-            apply_fix(self.layout.root, path, old_source, candidate.source, notes)
+            for relpath, text in files.items():
+                apply_fix(self.layout.root, relpath, old_sources[relpath], text, notes)
         return HealOutcome(
             tests=(failure.nodeid,),
             status=HealStatus.HEALED,
@@ -444,7 +452,7 @@ class Healer:
             function=candidate.function,
             branch=branch,
             commit=commit,
-            files=(path,),
+            files=tuple(files),
             diff=diff,
             change=candidate.description,
             candidates_evaluated=evaluated,
@@ -456,8 +464,27 @@ class Healer:
             assurance="verified" if held_out else "plausible",
             held_out_tests=held_out,
             new_source=candidate.source,
+            changes=tuple((relpath, old_sources[relpath], text)
+                          for relpath, text in files.items()),
             notes=tuple(notes),
         )
+
+    def screen_candidate(self, candidate: Candidate) -> str:
+        """Why ``candidate`` may not run (``""`` when it may): its function, then
+        everything else it changes."""
+        function = candidate.function
+        try:
+            is_unit = bool(find_unit(ast.parse(candidate.source), function.qualname))
+        except (SyntaxError, ValueError, SourceError):
+            is_unit = False  # a class or constant a test needs: screened with the rest
+        return ((screen(self._old_source(function.path), candidate) if is_unit else "")
+                or screen_all(self._old_source, candidate))
+
+    def _old_source(self, relpath: str) -> str:
+        """The text a fix changes: ``""`` for a module it creates."""
+        if relpath not in self.state.sources and not (self.layout.root / relpath).exists():
+            return ""
+        return self.read_source(relpath)
 
     def _outcome(
         self,

@@ -8,6 +8,7 @@ in ``apply`` mode only, the fixed file itself.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from pytest_selfheal import commits
 from pytest_selfheal.engine import Engine
 from pytest_selfheal.errors import GitError
 from pytest_selfheal.models import Candidate, Failure, Fitness, HealOutcome
+from pytest_selfheal.module_changes import describe_changes
 from pytest_selfheal.patches import diff_size, unified_diff
 
 if TYPE_CHECKING:
@@ -53,21 +55,25 @@ def commit_fix(
     engine: Engine,
     failure: Failure,
     candidate: Candidate,
-    old_source: str,
+    old_sources: Mapping[str, str],
     fitness: Fitness,
     evaluated: int,
     notes: list[str],
     goal: str = "repair",
 ) -> tuple[str | None, str | None]:
-    """Commit the fix on the run's branch (made on the first fix); its name and commit,
-    or ``(None, None)`` with the reason in ``notes`` or the run's notes."""
+    """Commit the fix (every file it changes, in one commit) on the run's branch (made on
+    the first fix); its name and commit, or ``(None, None)`` with the reason in ``notes``
+    or the run's notes.
+
+    :param old_sources: project-relative path to the text each changed file had before.
+    """
     if repo is None:
         state.note(f"no branch was written: {no_repository_reason}; the diff is in this report")
         return None, None
-    path = candidate.function.path
     run_id = state.run_id
     try:
-        relpath = repo.relative(root / path)
+        relpaths = {path: repo.relative(root / path) for path in candidate.files}
+        relpath = relpaths[candidate.function.path]
         # One writer at a time per repository: choosing a free branch name and
         # moving the branch must not interleave with another run's.
         with repo.lock():
@@ -81,26 +87,35 @@ def commit_fix(
                 return None, None
             branch = state.branch or repo.unique_branch_name(
                 f"{branch_prefix}{run_id}-{_slug(failure.nodeid)}")
-            if repo.file_at(parent, relpath) != old_source.encode("utf-8"):
+            for path, rel in relpaths.items():
+                old_source = old_sources[path]
+                at_parent = repo.file_at(parent, rel)
+                if at_parent == old_source.encode("utf-8") or (at_parent is None
+                                                               and not old_source):
+                    continue
                 # The fix was made on the user's uncommitted version of the file;
                 # commit that version first so the fix commit shows only the fix.
                 parent = repo.commit_files(
-                    branch, {relpath: old_source.encode("utf-8")},
-                    commits.snapshot_message(f"uncommitted changes to {relpath}", run_id),
+                    branch, {rel: old_source.encode("utf-8")},
+                    commits.snapshot_message(f"uncommitted changes to {rel}", run_id),
                     parent=parent,
                 )
                 state.branch, state.branch_tip = branch, parent
-                notes.append(f"{relpath} had uncommitted changes: they are in a separate "
+                notes.append(f"{rel} had uncommitted changes: they are in a separate "
                              "snapshot commit under the fix")
-            diff = unified_diff(old_source, candidate.source, relpath)
+            diffs = {path: unified_diff(old_sources[path], text, relpaths[path])
+                     for path, text in candidate.files.items()}
             message = commits.fix_message(
                 [failure], candidate, relpath, fitness=fitness, candidates_evaluated=evaluated,
-                lines_changed=diff_size(diff), run_id=run_id, engine=engine.name,
+                lines_changed=sum(diff_size(diff) for diff in diffs.values()), run_id=run_id,
+                engine=engine.name,
                 # LLM engines name their model; the offline engine has none.
                 model=getattr(engine, "model", None), goal=goal,
+                also=also_changed(candidate, old_sources, relpaths),
             )
-            commit = repo.commit_files(branch, {relpath: candidate.source.encode("utf-8")},
-                                       message, parent=parent)
+            commit = repo.commit_files(
+                branch, {relpaths[path]: text.encode("utf-8")
+                         for path, text in candidate.files.items()}, message, parent=parent)
     except GitError as exc:
         notes.append(f"no branch written: {exc}")
         return None, None
@@ -108,12 +123,26 @@ def commit_fix(
     return branch, commit
 
 
+def also_changed(candidate: Candidate, old_sources: Mapping[str, str],
+                 relpaths: Mapping[str, str]) -> list[str]:
+    """What the fix does besides rewriting its function, one line each, for the commit."""
+    lines = []
+    for path, text in candidate.files.items():
+        described = describe_changes(old_sources[path], text, candidate.function.qualname
+                                     if path == candidate.function.path else "")
+        where = "" if path == candidate.function.path else f" in {relpaths[path]}"
+        lines += [f"{line}{where}" for line in described]
+    return lines
+
+
 def apply_fix(root: Path, path: str, old_source: str, new_source: str,
               notes: list[str]) -> None:
     """Write the fix into the user's file (``apply`` mode), unless it changed meanwhile."""
     target = root / path
     try:
-        if target.read_bytes().decode("utf-8") != old_source:
+        if not old_source and not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)  # a module the test needs
+        elif target.read_bytes().decode("utf-8") != old_source:
             notes.append(f"{path} changed on disk during the run: the fix was not applied")
             return
         target.write_bytes(new_source.encode("utf-8"))

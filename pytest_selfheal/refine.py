@@ -33,7 +33,7 @@ from pytest_selfheal.llm import LLMClient
 from pytest_selfheal.models import Candidate, FunctionRef, Verdict
 from pytest_selfheal.offline import mutations
 from pytest_selfheal.prompts import Attempt, implement_messages, repair_messages
-from pytest_selfheal.replies import apply_reply
+from pytest_selfheal.replies import CUT_OFF, apply_reply, other_sources
 from pytest_selfheal.settings import Settings
 
 #: Offline mutants of a near-miss that join the next round, most likely first.
@@ -174,11 +174,16 @@ class RefineEngine:
         target = task.suspects[0].function
         is_new = task.missing is not None
         candidates = []
+        reasons = [*completion.finish_reasons, *[""] * len(completion.texts)]
         for index, text in enumerate(completion.texts, start=1):
             try:
+                if reasons[index - 1] == "length":
+                    raise ReplyError(CUT_OFF)
                 applied = apply_reply(text, task.sources[target.path], target.path,
                                       target.qualname, test_files=self.test_files,
-                                      is_new=is_new)
+                                      is_new=is_new,
+                                      others=other_sources(task.sources, target.path),
+                                      also=task.missing.also if task.missing else ())
             except ReplyError as exc:
                 self._history.append(Attempt(code=text, outcome=str(exc), rejected=True))
                 continue
@@ -193,7 +198,7 @@ class RefineEngine:
                 function=target, source=applied.source, operator=f"llm-{applied.shape}",
                 description=f"{self.model} {verb} of {target.qualname} (round {self._round}"
                             f"{f', answer {index}' if len(completion.texts) > 1 else ''})",
-                lineno=target.lineno)
+                lineno=target.lineno, others=tuple(applied.others.items()))
             self._codes[id(candidate)] = (candidate, applied.code)
             candidates.append(candidate)
         return candidates
@@ -214,7 +219,7 @@ class RefineEngine:
             found.append(Candidate(
                 function=function, source=mutation.source, operator=mutation.operator,
                 description=f"{mutation.description} in the model's round-{self._round} answer",
-                lineno=mutation.lineno))
+                lineno=mutation.lineno, others=best.candidate.others))
             if len(found) >= NEAR_MISS_MUTANTS:
                 break
         return found

@@ -171,6 +171,8 @@ class Settings:
     evaluator: str = "auto"
     llm: LLMSettings = field(default_factory=lambda: LLMSettings())
     evolution: EvolutionSettings = field(default_factory=lambda: EvolutionSettings())
+    #: What the options given imply or leave without effect, said at start-up.
+    notes: tuple[str, ...] = ()
 
     @property
     def uses_llm(self) -> bool:
@@ -260,6 +262,8 @@ class RawValue:
 
     value: str | None
     source: str
+    #: The user set it (flag, ini key or environment); ``False`` for a default.
+    given: bool = True
 
 
 def resolve_raw(
@@ -279,7 +283,7 @@ def resolve_raw(
         )
         raw[option.name] = next(
             (RawValue(value, source) for value, source in candidates if value not in (None, "")),
-            RawValue(option.default, option.flag),
+            RawValue(option.default, option.flag, given=False),
         )
     return raw
 
