@@ -31,6 +31,8 @@ class RawValue:
 
     value: str | None
     source: str
+    #: The user set it (flag, ini key or environment); ``False`` for a default.
+    given: bool = True
 
     @property
     def text(self) -> str:
@@ -298,6 +300,6 @@ def resolve_raw(
         )
         raw[option.name] = next(
             (RawValue(value, source) for value, source in candidates if value not in (None, "")),
-            RawValue(option.default, option.flag),
+            RawValue(option.default, option.flag, given=False),
         )
     return raw

@@ -43,6 +43,8 @@ class Settings:
     evaluator: str = "auto"
     llm: LLMSettings = field(default_factory=lambda: LLMSettings())
     evolution: EvolutionSettings = field(default_factory=lambda: EvolutionSettings())
+    #: What the options given imply or leave without effect, said at start-up.
+    notes: tuple[str, ...] = ()
 
     @property
     def uses_llm(self) -> bool:

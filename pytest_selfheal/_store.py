@@ -83,6 +83,13 @@ CREATE TABLE IF NOT EXISTS prompt_versions (
     origin TEXT NOT NULL,
     PRIMARY KEY (strategy, version)
 );
+CREATE TABLE IF NOT EXISTS prompt_status (
+    strategy TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    PRIMARY KEY (strategy, version)
+);
 CREATE TABLE IF NOT EXISTS prompt_scores (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     strategy TEXT NOT NULL,
@@ -302,6 +309,17 @@ class Store:
         self._execute("INSERT INTO prompt_versions (strategy, version, text, created, origin) "
                       "VALUES (?, ?, ?, ?, ?)", (strategy, version, text, created, origin))
         return version
+
+    def set_prompt_status(self, strategy: str, version: int, status: str, reason: str) -> None:
+        """Mark a version ``probation``, ``accepted`` or ``rejected``, and why."""
+        self._execute("INSERT OR REPLACE INTO prompt_status (strategy, version, status, reason) "
+                      "VALUES (?, ?, ?, ?)", (strategy, version, status, reason))
+
+    def prompt_statuses(self) -> dict[tuple[str, int], tuple[str, str]]:
+        """``(strategy, version)`` to ``(status, reason)``; a version with none is one
+        that was current from the start (built-in, or stored before probation existed)."""
+        rows = self._execute("SELECT strategy, version, status, reason FROM prompt_status")
+        return {(str(s), int(v)): (str(status), str(reason)) for s, v, status, reason in rows}
 
     def add_prompt_score(self, strategy: str, version: int, run_id: str, task: str,
                          score: float, won: bool, created: str) -> None:

@@ -84,12 +84,15 @@ class MissingCode:
 
     :param path: project-relative module it belongs in.
     :param qualname: ``median``, or ``Cart.discount`` for a method.
-    :param kind: ``function`` or ``method``.
+    :param kind: ``function``, ``method``, ``class`` or ``constant``.
+    :param also: other names of the same module the test needs and it lacks (a test
+        module that imports several), written in the same answer.
     """
 
     path: str
     qualname: str
     kind: str
+    also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,8 @@ class Candidate:
     :param operator: the name of the edit that produced it (``compare-swap``).
     :param description: a one-line human account of the edit.
     :param lineno: the line the edit is on, in the original file.
+    :param others: ``(path, whole new text)`` of every other project file the fix
+        changes too, when it spans the modules a traceback ran through.
     """
 
     function: FunctionRef
@@ -123,6 +128,12 @@ class Candidate:
     operator: str
     description: str
     lineno: int
+    others: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def files(self) -> dict[str, str]:
+        """Project-relative path to the new text of every file the candidate changes."""
+        return {self.function.path: self.source, **dict(self.others)}
 
 
 @dataclass(frozen=True)
@@ -257,6 +268,8 @@ class HealOutcome:
     assurance: str = ""
     held_out_tests: int = 0
     new_source: str | None = None
+    #: ``(path, text before, text after)`` of every file the fix changed, for hot reload.
+    changes: tuple[tuple[str, str, str], ...] = ()
     reloaded: bool = False
     rerun_outcome: str | None = None
     notes: tuple[str, ...] = ()

@@ -263,10 +263,15 @@ def test_the_losing_prompt_strategy_is_rewritten_and_the_history_grows_across_ru
     assert main(["-C", str(root), "prompts"]) == 0
     second = capsys.readouterr().out
 
-    # minimal-patch wrote the wrong answer both times and lost: its prompt was rewritten.
+    # minimal-patch wrote the wrong answer both times and lost: its prompt was rewritten,
+    # tried in the second evolution (where it did as well as v1) and kept; the second
+    # rewrite waits for its own trial.
     assert "strategy minimal-patch (2 versions)" in first
+    assert "  v1 (current)" in first
+    assert "  v2 (probation: waiting for a trial against v1)" in first
     assert "strategy minimal-patch (3 versions)" in second
-    assert "  v3 (current)" in second
+    assert "  v2 (current)" in second
+    assert "  v3 (probation: waiting for a trial against v2)" in second
     assert "built-in; won 0 of 1 evolutions" in second
     assert REWRITTEN in second
     assert "strategy rewrite-for-robustness (1 version)" in second

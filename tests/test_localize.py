@@ -116,6 +116,23 @@ def test_coverage_finds_the_suspect_of_a_plain_assertion(tmp_path: Path):
     assert set(scores) == {6, 7, 8, 9}
 
 
+def test_helpers_of_a_tests_package_run_only_by_the_failing_test_are_not_suspects(
+        tmp_path: Path):
+    # A suite's own support module (jsonschema's tests/_suite.py) runs in the failing
+    # test alone, which makes it the most suspicious code by coverage; fixes may not
+    # edit tests, so it is never a suspect.
+    failure = failure_through(tmp_path, ("tests/test_cart.py", 3, "test_total"))
+    coverage = {
+        "tests/test_cart.py::test_total": {"shop/cart.py": {6, 7, 8, 9, 2},
+                                           "tests/_support.py": {2}},
+        "tests/test_cart.py::test_add": {"shop/cart.py": {14, 16, 6, 7, 8, 9, 2}},
+    }
+    spectrum = Spectrum(coverage, frozenset({"tests/test_cart.py::test_total"}),
+                        frozenset({"tests/test_cart.py::test_add"}))
+    suspects = localize(failure, tmp_path, {"tests/test_cart.py"}, lambda path: MODULE, spectrum)
+    assert [s.function.path for s in suspects] == ["shop/cart.py", "shop/cart.py"]
+
+
 def test_frames_in_test_files_and_module_level_code_are_not_suspects(tmp_path: Path):
     failure = failure_through(
         tmp_path, ("tests/test_cart.py", 3, "test_add"), ("shop/cart.py", 1, "<module>"))

@@ -128,7 +128,11 @@ class Overlay:
         return (self.layout.root / relpath).read_bytes().decode("utf-8")
 
     def restore(self, relpath: str) -> None:
-        """Put the file's base text back after a candidate's run."""
+        """Put the file's base text back after a candidate's run (or remove a module the
+        candidate created)."""
+        if relpath not in self._sources and not (self.layout.root / relpath).exists():
+            (self.root / relpath).unlink(missing_ok=True)
+            return
         self._write(relpath, self.base_text(relpath))
 
     def write(self, relpath: str, text: str) -> None:

@@ -96,6 +96,8 @@ class Evaluator(WorkerPool):
         if why:
             self._note(f"{why}; candidates run in fresh pytest processes")
             return SUBPROCESS
+        if candidate is not None and candidate.others:
+            return SUBPROCESS  # a fork swaps the code of one function of one module
         if candidate is not None and not is_function_swap(
                 self.source(candidate.function.path), candidate.source,
                 candidate.function.qualname):
@@ -178,8 +180,7 @@ class Evaluator(WorkerPool):
                 job = ServerJob(slot.server, spec, limits, task.candidate, run_dir,
                                 str(self.layout.root))
             else:
-                files = ({} if task.candidate is None
-                         else {task.candidate.function.path: task.candidate.source})
+                files = {} if task.candidate is None else task.candidate.files
                 job = SubprocessJob(slot.overlay, spec, limits, run_dir, files=files,
                                     isolation=self.isolation)
         except BaseException:

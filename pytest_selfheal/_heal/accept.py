@@ -43,13 +43,14 @@ def accept(healer: Healer, win: Win) -> HealOutcome:
     """Verify ``win`` in a fresh copy of the project (every selected test, no early
     stop); if it holds, make it the run's version of the file and land it."""
     candidate = win.winner.candidate
-    path = candidate.function.path
     evaluated = len(win.verdicts)
-    old_source = healer.read_source(path)
-    diff = unified_diff(old_source, candidate.source, path)
+    files = candidate.files
+    old_sources = {relpath: healer.old_source(relpath) for relpath in files}
+    diff = "".join(unified_diff(old_sources[relpath], text, relpath)
+                   for relpath, text in files.items())
     base = heal_outcome(win.failure, healer.engine.name, HealStatus.UNHEALED, "", win.suspects)
     healer.progress(f"verifying the fix in a fresh process: {candidate.description}")
-    run, limit = healer.evaluator.verify({path: candidate.source}, win.workload)
+    run, limit = healer.evaluator.verify(files, win.workload)
     check = judge(candidate, run, win.workload.expected)
     if not check.passed:
         why = check.reason
@@ -58,8 +59,9 @@ def accept(healer: Healer, win: Win) -> HealOutcome:
         return replace(base, reason=f"the best candidate failed verification: {why}",
                        candidates_evaluated=evaluated, diff=diff,
                        leaderboard=leaderboard(win.verdicts))
-    healer.state.sources[path] = candidate.source
-    healer.evaluator.set_source(path, candidate.source)
+    for relpath, text in files.items():
+        healer.state.sources[relpath] = text
+        healer.evaluator.set_source(relpath, text)
     fitness = Fitness(
         pass_rate=1.0,
         tests_passed=check.tests_passed,
@@ -76,11 +78,12 @@ def accept(healer: Healer, win: Win) -> HealOutcome:
     if settings.mode != "suggest":
         destination = Destination(healer.repo, healer.no_repository_reason, healer.layout.root,
                                   settings.branch_prefix)
-        fix = Fix(win.failure, candidate, old_source, fitness, evaluated, healer.engine.name,
+        fix = Fix(win.failure, candidate, old_sources, fitness, evaluated, healer.engine.name,
                   healer.engine.model, win.goal)
         branch, commit = commit_fix(destination, healer.state, fix, notes)
     if settings.mode == "apply":
-        apply_fix(healer.layout.root, path, old_source, candidate.source, notes)
+        for relpath, text in files.items():
+            apply_fix(healer.layout.root, relpath, old_sources[relpath], text, notes)
     return replace(
         base,
         status=HealStatus.HEALED,
@@ -88,7 +91,7 @@ def accept(healer: Healer, win: Win) -> HealOutcome:
         function=candidate.function,
         branch=branch,
         commit=commit,
-        files=(path,),
+        files=tuple(files),
         diff=diff,
         change=candidate.description,
         candidates_evaluated=evaluated,
@@ -100,5 +103,6 @@ def accept(healer: Healer, win: Win) -> HealOutcome:
         assurance="verified" if win.held_out else "plausible",
         held_out_tests=win.held_out,
         new_source=candidate.source,
+        changes=tuple((relpath, old_sources[relpath], text) for relpath, text in files.items()),
         notes=tuple(notes),
     )

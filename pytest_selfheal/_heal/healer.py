@@ -7,12 +7,14 @@ records and gets :class:`~pytest_selfheal.models.HealOutcome` records back.
 
 from __future__ import annotations
 
+import ast
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from pytest_selfheal._evaluate import Evaluator, ProjectLayout, Workload
+from pytest_selfheal._evaluate.additions import screen_all
 from pytest_selfheal._evaluate.screen import screen
 from pytest_selfheal._heal.accept import Win, accept
 from pytest_selfheal._heal.localize import (
@@ -34,10 +36,12 @@ from pytest_selfheal._heal.survey import (
     measured_durations,
 )
 from pytest_selfheal._settings import Settings
+from pytest_selfheal._source.patches import find_unit
 from pytest_selfheal._vcs.landing import RunState
 from pytest_selfheal.engines.base import Engine, RepairTask
 from pytest_selfheal.errors import SelfHealError, SourceError
 from pytest_selfheal.models import (
+    Candidate,
     Failure,
     FunctionRef,
     HealOutcome,
@@ -126,6 +130,8 @@ class Healer:
     def heal(self, failure: Failure) -> HealOutcome:
         """Try to heal ``failure``; never raises for a heal that goes wrong, only reports it."""
         started = time.perf_counter()
+        # Counted per failure: a failure skipped before the engine was asked used none.
+        self.engine.task_calls = 0
         try:
             outcome = self._heal(failure, started)
         except SelfHealError as exc:
@@ -160,7 +166,10 @@ class Healer:
                                      "on test order, state or timing, which a code edit cannot "
                                      "fix")
         coverage = dict(alone.coverage) if alone is not None else {}
-        touched = set(coverage.get(failure.nodeid, {}))
+        # Test code (a tests/ package's helpers included) is never a suspect, so its
+        # functions are not worth measuring either.
+        touched = {relpath for relpath in coverage.get(failure.nodeid, {})
+                   if not is_test_file(relpath, self.layout.test_files)}
         touched.update(relpath for frame in failure.frames
                        if (relpath := project_relpath(frame.path, self.layout.root,
                                                       self.layout.test_files)) is not None)
@@ -205,7 +214,7 @@ class Healer:
         self.evaluator.calibrate(selection.workload)
         task = replace(self._task(failure, suspects, spectrum, tuple(selection.searched)),
                        missing=missing)
-        if self.engine.judges_all and missing is None:
+        if self.engine.judges_all:
             return self.evolve(failure, suspects, task, selection.workload)
         found = search_rounds(self, task, selection)
         evaluated = len(found.verdicts)
@@ -242,15 +251,15 @@ class Healer:
 
         judging = Judging(
             self.evaluator,
-            reject=lambda candidate: screen(self.read_source(candidate.function.path),
-                                            candidate),
-            on_verdict=self.observe, progress=self.progress)
+            reject=self.screen_candidate, on_verdict=self.observe, progress=self.progress)
         evolved = run_evolution(self.engine, task, workload, judging, self.settings)
         evolution = evolved.evolution
         if evolved.winner is None:
             return replace(self._outcome(failure, HealStatus.UNHEALED, evolved.reason, suspects),
                            candidates_evaluated=len(evolution.verdicts),
-                           generations=evolution.generations, leaderboard=evolved.board,
+                           generations=max(evolution.generations,
+                                           self.engine.generations_asked),
+                           leaderboard=evolved.board,
                            rejected=rejections(evolution.verdicts),
                            history=tuple(evolution.history), goal=task.goal,
                            notes=evolved.notes)
@@ -287,6 +296,23 @@ class Healer:
             line_scores={str(s.function): line_scores(s.function, spectrum) for s in suspects},
             tests=tests,
         )
+
+    def screen_candidate(self, candidate: Candidate) -> str:
+        """Why ``candidate`` may not run (``""`` when it may): its function, then
+        everything else it changes."""
+        function = candidate.function
+        try:
+            is_unit = bool(find_unit(ast.parse(candidate.source), function.qualname))
+        except (SyntaxError, ValueError, SourceError):
+            is_unit = False  # a class or constant a test needs: screened with the rest
+        return ((screen(self.old_source(function.path), candidate) if is_unit else "")
+                or screen_all(self.old_source, candidate))
+
+    def old_source(self, relpath: str) -> str:
+        """The text a fix changes: ``""`` for a module it creates."""
+        if relpath not in self.state.sources and not (self.layout.root / relpath).exists():
+            return ""
+        return self.read_source(relpath)
 
     def _outcome(self, failure: Failure, status: HealStatus, reason: str,
                  suspects: Sequence[Suspect] = ()) -> HealOutcome:

@@ -141,6 +141,8 @@ def localize(
             weight *= 0.9
     if spectrum is not None:
         for suspect in _spectrum_suspects(spectrum, read_source):
+            if is_test_file(suspect.function.path, test_files):
+                continue  # a tests/ package's helpers run in the failing test too
             key = str(suspect.function)
             if key in ranked:
                 previous = ranked[key]

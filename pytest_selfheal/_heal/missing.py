@@ -24,6 +24,7 @@ _OBJECT_ATTRIBUTE: Final = re.compile(r"'(\w+)' object has no attribute '(\w+)'"
                                       r"|type object '(\w+)' has no attribute '(\w+)'")
 _IMPORT_NAME: Final = re.compile(r"cannot import name '(\w+)' from '([\w.]+)'")
 _NAME: Final = re.compile(r"name '(\w+)' is not defined")
+_NO_MODULE: Final = re.compile(r"No module named '([\w.]+)'")
 
 
 def find_missing(
@@ -77,3 +78,85 @@ def _method(class_name: str, name: str, modules: Mapping[str, str],
     if len(homes) != 1:
         return None  # not project code, or ambiguous: better not to guess
     return MissingCode(homes[0], f"{class_name}.{name}", "method")
+
+
+def find_missing_import(
+    report: str,
+    test_source: str,
+    modules: Mapping[str, str],
+    read_source: Callable[[str], str],
+) -> MissingCode | None:
+    """What a test module that failed to import needs written, or ``None``.
+
+    ``ImportError: cannot import name 'median' from 'shop.stats'`` names a project
+    module that lacks ``median``; ``ModuleNotFoundError: No module named 'shop.stats'``
+    a module of a project package that does not exist yet (it is created). What is
+    written (function, class or constant) is read from how the test module uses it.
+
+    :param report: the collection error's report text.
+    :param test_source: the test module's text.
+    :param modules: dotted name to project-relative path of the project's modules.
+    :param read_source: reads a project module's text by its path.
+    """
+    match = _IMPORT_NAME.search(report)
+    if match:
+        path = modules.get(match[2])
+        if path is None:
+            return None
+        try:
+            defined = _top_level_names(read_source(path))
+        except SourceError:
+            defined = set()
+        lacking = [name for name in _names_imported_from(match[2], test_source)
+                   if name not in defined and name != match[1]]
+        return MissingCode(path, match[1], _kind_of(match[1], test_source), tuple(lacking))
+    match = _NO_MODULE.search(report)
+    if match is None or "." not in match[1]:
+        return None  # a top-level module may be a package that is not installed
+    package, _, module = match[1].rpartition(".")
+    home = modules.get(package)
+    if home is None or not home.endswith("__init__.py"):
+        return None  # not below a package of the project
+    names = _names_imported_from(match[1], test_source)
+    if not names:
+        return None
+    path = f"{home.rsplit('/', 1)[0]}/{module}.py" if "/" in home else f"{module}.py"
+    return MissingCode(path, names[0], _kind_of(names[0], test_source), tuple(names[1:]))
+
+
+def _top_level_names(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return set()
+    names = {node.name for node in tree.body
+             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)}
+    names |= {child.id for node in tree.body if not isinstance(
+        node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+        for child in ast.walk(node) if isinstance(child, ast.Name)}
+    names |= {alias.asname or alias.name for node in tree.body
+              if isinstance(node, ast.ImportFrom) for alias in node.names}
+    return names
+
+
+def _names_imported_from(module: str, test_source: str) -> list[str]:
+    try:
+        tree = ast.parse(test_source)
+    except (SyntaxError, ValueError):
+        return []
+    return [alias.name for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module == module and not node.level
+            for alias in node.names if alias.name != "*"]
+
+
+def _kind_of(name: str, test_source: str) -> str:
+    """``class``, ``function`` or ``constant``: how the test module uses ``name``."""
+    try:
+        tree = ast.parse(test_source)
+    except (SyntaxError, ValueError):
+        return "function"
+    called = any(isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                 and node.func.id == name for node in ast.walk(tree))
+    if called:
+        return "class" if name[:1].isupper() and not name.isupper() else "function"
+    return "constant" if name.isupper() else "function"

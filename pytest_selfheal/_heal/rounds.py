@@ -6,7 +6,6 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from pytest_selfheal._evaluate.screen import screen
 from pytest_selfheal._heal.selection import Selection
 from pytest_selfheal.engines.base import RepairTask
 from pytest_selfheal.models import Candidate, Verdict
@@ -72,8 +71,7 @@ def _first_passing(healer: Healer, candidates: list[Candidate], selection: Selec
         workload,
         should_stop=lambda: time.perf_counter() > workload.deadline,
         on_verdict=record,
-        reject=lambda candidate: screen(healer.read_source(candidate.function.path),
-                                        candidate),
+        reject=healer.screen_candidate,
     )
     required = selection.required
     if winner is not None or len(workload.expected) == required:

@@ -18,6 +18,7 @@ import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from pytest_selfheal._source.module_changes import module_changes
 from pytest_selfheal.errors import ReloadError
 
 
@@ -240,6 +241,47 @@ def _define_new_helpers(module: types.ModuleType, source: str) -> None:
         if (isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
                 and not hasattr(module, node.name)):
             define(module, node.name, source)
+
+
+def swap_changes(path: str, old: str, new: str) -> list[SwapRecord]:
+    """Make the running process use everything ``new`` changes in the module at ``path``.
+
+    New imports, constants and classes run in the module's namespace first (the code
+    that uses them comes after), then new functions are defined and every changed
+    function or method has its code swapped. A module the fix created (``old`` is
+    empty) is not loaded yet: whoever imports it next gets it from disk.
+
+    :raises ReloadError: when the module is not loaded, a statement fails, or a
+        function cannot be swapped.
+    """
+    module = find_module(path)
+    if module is None:
+        if not old:
+            return []
+        raise ReloadError(f"{path} is not imported in this process")
+    try:
+        changes = module_changes(old, new)
+        tree = ast.parse(new, path)
+    except (SyntaxError, ValueError) as exc:
+        raise ReloadError(f"the fixed {path} does not compile: {exc}") from exc
+    filename = getattr(module, "__file__", None) or path
+    old_statements = {ast.dump(node) for node in ast.parse(old).body}
+    for node in tree.body:
+        if ast.dump(node) in old_statements or isinstance(
+                node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        if isinstance(node, ast.ClassDef) and isinstance(getattr(module, node.name, None), type):
+            continue  # an existing class: its changed methods are swapped below
+        try:
+            exec(compile(ast.Module(body=[node], type_ignores=[]), filename, "exec"),
+                 module.__dict__)
+        except Exception as exc:  # module-level code of the fix: anything may go wrong
+            raise ReloadError(f"line {node.lineno} of the fixed {path} failed: "
+                              f"{type(exc).__name__}: {exc}") from exc
+    records = [define(module, qualname, new) for qualname in changes.new_units
+               if _is_absent(module, qualname)]
+    records += [swap(path, qualname, new) for qualname in changes.units]
+    return records
 
 
 def undo(record: SwapRecord) -> None:

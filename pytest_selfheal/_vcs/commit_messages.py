@@ -40,6 +40,8 @@ class FixFacts:
 
     :param relpath: the changed file, relative to the repository root.
     :param goal: ``optimize`` for a faster version of passing code.
+    :param also: what the fix does besides rewriting its function (``adds import
+        unicodedata``, ``rewrites Cart.total``), one line each.
     """
 
     candidate: Candidate
@@ -51,6 +53,7 @@ class FixFacts:
     engine: str
     model: str | None
     goal: str = "repair"
+    also: Sequence[str] = ()
 
 
 def fix_message(failures: Sequence[Failure], facts: FixFacts) -> str:
@@ -74,6 +77,10 @@ def fix_message(failures: Sequence[Failure], facts: FixFacts) -> str:
         "",
         f"Root cause: in {candidate.function.qualname} ({relpath}), {candidate.description}.",
         "",
+    ]
+    if facts.also:
+        lines += ["The fix also:", *(f"  {line}" for line in facts.also), ""]
+    lines += [
         f"Engine: {engine}, model: {model or 'none'}; {candidates_evaluated} candidate"
         f"{'s' if candidates_evaluated != 1 else ''} evaluated.",
         f"Fitness: {fitness.tests_passed} of {fitness.tests_total} tests that exercise the "

@@ -8,11 +8,13 @@ in ``apply`` mode only, the fixed file itself.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pytest_selfheal._source.module_changes import describe_changes
 from pytest_selfheal._source.patches import diff_size, unified_diff
 from pytest_selfheal._vcs import commit_messages as commits
 from pytest_selfheal.errors import GitError
@@ -63,14 +65,14 @@ class Destination:
 class Fix:
     """A verified fix, with what its commit message says about it.
 
-    :param old_source: the file's text the fix was made from.
+    :param old_sources: project-relative path to the text each changed file had before.
     :param evaluated: candidates evaluated to find it.
     :param model: the model that wrote it; ``None`` for engines without one.
     """
 
     failure: Failure
     candidate: Candidate
-    old_source: str
+    old_sources: Mapping[str, str]
     fitness: Fitness
     evaluated: int
     engine: str
@@ -80,18 +82,19 @@ class Fix:
 
 def commit_fix(destination: Destination, state: RunState, fix: Fix,
                notes: list[str]) -> tuple[str | None, str | None]:
-    """Commit the fix on the run's branch (made on the first fix); its name and commit,
-    or ``(None, None)`` with the reason in ``notes`` or the run's notes."""
+    """Commit the fix (every file it changes, in one commit) on the run's branch (made on
+    the first fix); its name and commit, or ``(None, None)`` with the reason in ``notes``
+    or the run's notes."""
     repo, root, failure = destination.repo, destination.root, fix.failure
-    candidate, old_source = fix.candidate, fix.old_source
+    candidate, old_sources = fix.candidate, fix.old_sources
     if repo is None:
         state.note(f"no branch was written: {destination.no_repository_reason}; the diff is "
                    "in this report")
         return None, None
-    path = candidate.function.path
     run_id = state.run_id
     try:
-        relpath = repo.relative(root / path)
+        relpaths = {path: repo.relative(root / path) for path in candidate.files}
+        relpath = relpaths[candidate.function.path]
         # One writer at a time per repository: choosing a free branch name and
         # moving the branch must not interleave with another run's.
         with repo.lock():
@@ -105,23 +108,31 @@ def commit_fix(destination: Destination, state: RunState, fix: Fix,
                 return None, None
             branch = state.branch or repo.unique_branch_name(
                 f"{destination.branch_prefix}{run_id}-{_slug(failure.nodeid)}")
-            if repo.file_at(parent, relpath) != old_source.encode("utf-8"):
+            for path, rel in relpaths.items():
+                old_source = old_sources[path]
+                at_parent = repo.file_at(parent, rel)
+                if at_parent == old_source.encode("utf-8") or (at_parent is None
+                                                               and not old_source):
+                    continue
                 # The fix was made on the user's uncommitted version of the file;
                 # commit that version first so the fix commit shows only the fix.
                 parent = repo.commit_files(
-                    branch, {relpath: old_source.encode("utf-8")},
-                    commits.snapshot_message(f"uncommitted changes to {relpath}", run_id),
+                    branch, {rel: old_source.encode("utf-8")},
+                    commits.snapshot_message(f"uncommitted changes to {rel}", run_id),
                     parent=parent,
                 )
                 state.branch, state.branch_tip = branch, parent
-                notes.append(f"{relpath} had uncommitted changes: they are in a separate "
+                notes.append(f"{rel} had uncommitted changes: they are in a separate "
                              "snapshot commit under the fix")
-            diff = unified_diff(old_source, candidate.source, relpath)
+            diffs = {path: unified_diff(old_sources[path], text, relpaths[path])
+                     for path, text in candidate.files.items()}
             message = commits.fix_message([failure], commits.FixFacts(
-                candidate, relpath, fix.fitness, fix.evaluated, diff_size(diff), run_id,
-                fix.engine, fix.model, fix.goal))
-            commit = repo.commit_files(branch, {relpath: candidate.source.encode("utf-8")},
-                                       message, parent=parent)
+                candidate, relpath, fix.fitness, fix.evaluated,
+                sum(diff_size(diff) for diff in diffs.values()), run_id, fix.engine, fix.model,
+                fix.goal, also=also_changed(candidate, old_sources, relpaths)))
+            commit = repo.commit_files(
+                branch, {relpaths[path]: text.encode("utf-8")
+                         for path, text in candidate.files.items()}, message, parent=parent)
     except GitError as exc:
         notes.append(f"no branch written: {exc}")
         return None, None
@@ -129,12 +140,26 @@ def commit_fix(destination: Destination, state: RunState, fix: Fix,
     return branch, commit
 
 
+def also_changed(candidate: Candidate, old_sources: Mapping[str, str],
+                 relpaths: Mapping[str, str]) -> list[str]:
+    """What the fix does besides rewriting its function, one line each, for the commit."""
+    lines = []
+    for path, text in candidate.files.items():
+        described = describe_changes(old_sources[path], text, candidate.function.qualname
+                                     if path == candidate.function.path else "")
+        where = "" if path == candidate.function.path else f" in {relpaths[path]}"
+        lines += [f"{line}{where}" for line in described]
+    return lines
+
+
 def apply_fix(root: Path, path: str, old_source: str, new_source: str,
               notes: list[str]) -> None:
     """Write the fix into the user's file (``apply`` mode), unless it changed meanwhile."""
     target = root / path
     try:
-        if target.read_bytes().decode("utf-8") != old_source:
+        if not old_source and not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)  # a module the test needs
+        elif target.read_bytes().decode("utf-8") != old_source:
             notes.append(f"{path} changed on disk during the run: the fix was not applied")
             return
         target.write_bytes(new_source.encode("utf-8"))

@@ -31,6 +31,7 @@ def prompts(start: Path, out: Output) -> int:
             versions = store.prompt_versions()
             scores = {(s, v): (entered, won, mean)
                       for s, v, entered, won, mean in store.prompt_scores()}
+            statuses = store.prompt_statuses()
         finally:
             store.close()
     except StoreError as exc:
@@ -40,6 +41,9 @@ def prompts(start: Path, out: Output) -> int:
                  "--selfheal-engine evolve")
         return 0
     latest = {v.strategy: v.version for v in versions}
+    # The current version is the latest one accepted (no status: current from the start).
+    current = {v.strategy: v.version for v in versions
+               if statuses.get((v.strategy, v.version), ("accepted", ""))[0] == "accepted"}
     for strategy in sorted(latest):
         out.line(out.paint(f"strategy {strategy}", "bold") + f" ({latest[strategy]} version"
                  f"{'s' if latest[strategy] != 1 else ''})")
@@ -47,11 +51,17 @@ def prompts(start: Path, out: Output) -> int:
             entered, won, mean = scores.get((strategy, version.version), (0, 0, 0.0))
             record = (f"won {won} of {entered} evolutions, mean fitness {mean:.3f}" if entered
                       else "not scored yet")
-            current = version.version == latest[strategy]
-            out.line(f"  v{version.version}{' (current)' if current else ''}  {version.created}"
+            status, why = statuses.get((strategy, version.version), ("accepted", ""))
+            if version.version == current.get(strategy):
+                label = " (current)"
+            elif status in ("probation", "rejected"):
+                label = f" ({status}: {why})"
+            else:
+                label = f" (replaced; {why})" if why else " (replaced)"
+            out.line(f"  v{version.version}{label}  {version.created}"
                      f"  {version.origin}; {record}")
             text = " ".join(version.text.split())
-            if current:
+            if version.version == current.get(strategy) or status == "probation":
                 out.line(f"    {text}")
             else:
                 out.line(f"    {text[:OLDER_TEXT]}{'...' if len(text) > OLDER_TEXT else ''}")

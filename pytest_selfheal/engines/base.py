@@ -64,6 +64,9 @@ class Engine(abc.ABC):
     #: ``True`` to be given tasks for code that does not exist yet
     #: (see :attr:`RepairTask.missing`).
     implements_missing: bool = False
+    #: Generations of the current task the engine asked its model for, shown when an
+    #: evolution ends without a fix (it may have asked for more than were judged).
+    generations_asked: int = 0
     #: ``True`` to have every candidate of a round judged on every test, the correct ones
     #: timed, and all of them ranked by fitness (an evolution), instead of stopping at
     #: the first candidate that passes.

@@ -11,6 +11,7 @@ import os
 
 import pytest
 
+from pytest_selfheal._option_rules import with_option_rules
 from pytest_selfheal._options import OPTIONS, resolve_raw
 from pytest_selfheal._settings import from_raw
 from pytest_selfheal.errors import SettingsError
@@ -72,7 +73,8 @@ def pytest_configure(config: pytest.Config) -> None:
     cli = {option.name: config.getoption(option.ini_key) for option in OPTIONS}
     ini = {option.name: _ini_value(config, option.ini_key) for option in OPTIONS}
     try:
-        settings = from_raw(resolve_raw(cli, ini, os.environ))
+        raw = resolve_raw(cli, ini, os.environ)
+        settings = with_option_rules(from_raw(raw), raw)
     except SettingsError as exc:
         raise pytest.UsageError(str(exc)) from exc
     if hasattr(config, "workerinput"):

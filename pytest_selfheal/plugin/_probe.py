@@ -153,9 +153,16 @@ class Probe:
         self, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
         order = {nodeid: index for index, nodeid in enumerate(self.spec.nodeids)}
-        selected = sorted((item for item in items if item.nodeid in order),
-                          key=lambda item: order[item.nodeid])
-        deselected = [item for item in items if item.nodeid not in order]
+
+        def place(item: pytest.Item) -> int | None:
+            # A test module's path selects every test in it (a module that could not be
+            # collected in the session has no test ids yet).
+            found = order.get(item.nodeid)
+            return order.get(item.nodeid.split("::", 1)[0]) if found is None else found
+
+        selected = sorted((item for item in items if place(item) is not None),
+                          key=lambda item: place(item) or 0)
+        deselected = [item for item in items if place(item) is None]
         if deselected:
             config.hook.pytest_deselected(items=deselected)
         items[:] = selected

@@ -62,8 +62,10 @@ def discover_repository(root: Path) -> tuple[GitRepo | None, str]:
         return None, f"GitPython cannot be used ({exc})"
 
 
-def project_layout(config: pytest.Config, items: list[pytest.Item]) -> ProjectLayout:
-    """Where the project's root, ini file, tests, modules and import roots are."""
+def project_layout(config: pytest.Config, items: list[pytest.Item],
+                   broken: Sequence[str] = ()) -> ProjectLayout:
+    """The project as this session sees it: its root, ini file, tests, modules and import
+    roots; ``broken`` test modules (that could not be collected) are test files too."""
     from pytest_selfheal._evaluate import ProjectLayout
     from pytest_selfheal._heal.localize import is_test_file, project_relpath
 
@@ -72,7 +74,7 @@ def project_layout(config: pytest.Config, items: list[pytest.Item]) -> ProjectLa
         os.path.relpath(item.path, root).replace(os.sep, "/")
         for item in items
         if item.path.is_relative_to(root)
-    })
+    } | set(broken))
     inipath = config.inipath
     inifile = None
     if inipath is not None:

@@ -54,14 +54,22 @@ class SelfHealSession:
         self._evaluator: Evaluator | None = None
         self._rerunning = False
         self._html_path: Path | None = None
+        #: Test modules that could not be collected, with their error reports.
+        self._broken: list[tuple[str, str]] = []
 
     # -- hooks -------------------------------------------------------------------------
 
     def pytest_report_header(self) -> list[str]:
-        return [self.settings.header]
+        return [self.settings.header, *(f"selfheal: {note}" for note in self.settings.notes)]
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed and report.nodeid.endswith(".py"):
+            self._broken.append((report.nodeid, report.longreprtext))
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self._items = list(session.items)
+        for test_path, text in self._broken:
+            self._heal_import_error(session, test_path, text)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
@@ -169,7 +177,7 @@ class SelfHealSession:
             from pytest_selfheal.engines.base import Engine
             from pytest_selfheal.plugin._probe import run_items
 
-            layout = project_layout(self.config, self._items)
+            layout = project_layout(self.config, self._items, [path for path, _ in self._broken])
             repo, no_repository_reason = discover_repository(layout.root)
             zygote = Zygote(runner=functools.partial(run_items, session),
                             root=str(layout.root))
@@ -231,6 +239,39 @@ class SelfHealSession:
                     f"{outcome.candidates_evaluated} candidates){where}")
         self.config.hook.pytest_selfheal_heal_finished(outcome=outcome)
 
+    def _heal_import_error(self, session: pytest.Session, test_path: str, report: str) -> None:
+        """Write the code a test module failed to import, when it is missing project code."""
+        from pytest_selfheal._heal.import_heal import heal_import_error
+
+        if not self.settings.uses_llm:
+            return  # only a model writes missing code
+        try:
+            test_source = (self.config.rootpath / test_path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return
+        healer = self._get_healer(session)
+        client = healer.engine.client
+        if client is not None and client.stopped is not None:
+            return
+        outcome = heal_import_error(healer, test_path, report, test_source)
+        if outcome is None:
+            return
+        if outcome.status is HealStatus.HEALED:
+            # Later imports in this session see the new code of a module already loaded;
+            # the test module itself cannot be imported again in it.
+            from pytest_selfheal._source.reload import swap_changes
+
+            try:
+                for relpath, old, new in outcome.changes:
+                    swap_changes(str(healer.layout.root / relpath), old, new)
+            except ReloadError as exc:
+                healer.evaluator.zygote = None
+                outcome = replace(outcome, notes=(*outcome.notes, f"not reloaded: {exc}"))
+        self.outcomes.append(outcome)
+        self._write(f"{outcome.status}: {outcome.reason} ({outcome.elapsed_s:.1f}s, "
+                    f"{outcome.candidates_evaluated} candidates)")
+        self.config.hook.pytest_selfheal_heal_finished(outcome=outcome)
+
     def _optimize(self, session: pytest.Session) -> None:
         """Make the ``--selfheal-optimize`` and ``selfheal_optimize`` targets faster."""
         targets = list(self.settings.evolution.optimize)
@@ -268,11 +309,15 @@ class SelfHealSession:
     ) -> HealOutcome:
         assert outcome.new_source is not None
         assert outcome.function is not None
-        from pytest_selfheal._source.reload import swap
+        from pytest_selfheal._source.reload import swap, swap_changes
 
-        path = str(healer.layout.root / outcome.function.path)
         try:
-            swap(path, outcome.function.qualname, outcome.new_source)
+            if outcome.changes:
+                for relpath, old, new in outcome.changes:
+                    swap_changes(str(healer.layout.root / relpath), old, new)
+            else:
+                swap(str(healer.layout.root / outcome.function.path),
+                     outcome.function.qualname, outcome.new_source)
         except ReloadError as exc:
             # Forked children would judge the old code from now on: stop forking.
             healer.evaluator.zygote = None

@@ -30,12 +30,25 @@ from pytest_selfheal._store import IndividualRow
 from pytest_selfheal.engines._evolve import messages
 from pytest_selfheal.engines._evolve.fitness import rank
 from pytest_selfheal.engines._evolve.population import Individual, Population
-from pytest_selfheal.engines._evolve.strategies import Strategy, cleaned, current, rewrite_messages
+from pytest_selfheal.engines._evolve.strategies import (
+    Strategy,
+    check_rewrite,
+    cleaned,
+    current,
+    judge_trial,
+    rewrite_messages,
+)
 from pytest_selfheal.engines._llm import Asking, LLMEngine
 from pytest_selfheal.engines._offline import mutations
-from pytest_selfheal.engines._refine.replies import apply_reply
+from pytest_selfheal.engines._refine.replies import CUT_OFF, apply_reply, other_sources
 from pytest_selfheal.engines.base import RepairTask
-from pytest_selfheal.errors import BudgetExhaustedError, EndpointError, LLMError, ReplyError
+from pytest_selfheal.errors import (
+    BudgetExhaustedError,
+    EndpointError,
+    LLMError,
+    ReplyError,
+    SourceError,
+)
 from pytest_selfheal.models import Candidate, Verdict
 
 #: Offline mutants of the best near-miss added to a generation.
@@ -71,6 +84,8 @@ class EvolveEngine(LLMEngine):
     """Proposes one generation per call of :meth:`propose`."""
 
     name = "evolve"
+    #: The healer may hand this engine tasks for code that does not exist yet.
+    implements_missing = True
     #: The healer judges every candidate of a round fully, times the correct ones and
     #: ranks them all, instead of stopping at the first that passes.
     judges_all = True
@@ -88,6 +103,12 @@ class EvolveEngine(LLMEngine):
         self.generation = -1
         self._codes: dict[int, str] = {}
         self._task_key = ""
+        self._task: RepairTask | None = None
+        #: Generations of the current task the model was asked for.
+        self.generations_asked = 0
+        #: Why replies of the current task were refused, the latest last: the next
+        #: requests say it, so that the model can answer differently.
+        self.refusals: list[str] = []
 
     # -- the healer's side ---------------------------------------------------------------
 
@@ -97,12 +118,13 @@ class EvolveEngine(LLMEngine):
         :raises EndpointError: when the endpoint cannot serve the run at all.
         """
         self._available()
-        if not feedback and self.generation < 0:
-            self._start(task)
+        if not feedback and task is not self._task:
+            self._start(task)  # a new failure: a new population, from generation 0
         self._learn(feedback)
         self.generation += 1
         if self.generation >= self.generations:
             return []
+        self.generations_asked = self.generation + 1
         made = self._seed(task) if self.generation == 0 else self._breed(task, feedback)
         self._count_calls()
         return made
@@ -118,6 +140,9 @@ class EvolveEngine(LLMEngine):
         self.generation = -1
         self._codes = {}
         self._task_key = str(task.suspects[0].function)
+        self._task = task
+        self.generations_asked = 0
+        self.refusals = []
 
     def _learn(self, feedback: Sequence[Verdict]) -> None:
         store = self.client.store()
@@ -140,6 +165,11 @@ class EvolveEngine(LLMEngine):
         """One request; its usable answers become new individuals."""
         if self.stop_reason is not None:
             return []
+        if self.refusals:
+            # The model hears why its last refused answer could not be used.
+            request = [*request[:-1], {**request[-1], "content": (
+                f"{request[-1]['content']}\n\nAn earlier answer could not be used: "
+                f"{self.refusals[-1]}")}]
         try:
             completion = self.client.complete(request, n=n, temperature=temperature,
                                               deadline=self._deadline)
@@ -152,17 +182,25 @@ class EvolveEngine(LLMEngine):
             return []  # a flaky endpoint loses this request, not the evolution
         target = task.suspects[0].function
         made = []
-        for text in completion.texts:
+        reasons = [*completion.finish_reasons, *[""] * len(completion.texts)]
+        for text, reason in zip(completion.texts, reasons, strict=False):
             try:
+                if reason == "length":
+                    raise ReplyError(CUT_OFF)
                 applied = apply_reply(text, task.sources[target.path], target.path,
-                                      target.qualname, test_files=self.test_files)
-            except ReplyError:
+                                      target.qualname, test_files=self.test_files,
+                                      is_new=task.missing is not None,
+                                      others=other_sources(task.sources, target.path),
+                                      also=task.missing.also if task.missing else ())
+            except ReplyError as exc:
+                self.refusals.append(str(exc))
                 continue
+            verb = "implement" if task.missing is not None else operator
             candidate = Candidate(
                 function=target, source=applied.source, operator=f"llm-{operator}",
-                description=f"{self.model} {operator} of {target.qualname} (generation "
+                description=f"{self.model} {verb} of {target.qualname} (generation "
                             f"{self.generation}, {strategy.name}, temperature {temperature:g})",
-                lineno=target.lineno)
+                lineno=target.lineno, others=tuple(applied.others.items()))
             member = self.population.add(candidate, self.generation, operator,
                                          strategy=strategy.name, temperature=temperature,
                                          parents=parents)
@@ -226,11 +264,16 @@ class EvolveEngine(LLMEngine):
             return []
         function = parent.candidate.function
         made = []
-        for mutation in mutations(parent.candidate.source, function.qualname):
+        try:
+            found = mutations(parent.candidate.source, function.qualname)
+        except SourceError:
+            return []  # a class or constant a test needs: no single edits of a function
+        for mutation in found:
             candidate = Candidate(function=function, source=mutation.source,
                                   operator=mutation.operator,
                                   description=f"{mutation.description} in individual "
-                                              f"{parent.number}", lineno=mutation.lineno)
+                                              f"{parent.number}", lineno=mutation.lineno,
+                                  others=parent.candidate.others)
             if self.population.add(candidate, self.generation, mutation.operator,
                                    parents=(parent,)) is not None:
                 made.append(candidate)
@@ -263,13 +306,20 @@ class EvolveEngine(LLMEngine):
         contenders = sorted((entry, name) for name, entry in best.items() if name in named)
         store = self.client.store()
         now = datetime.now().isoformat(timespec="seconds")
+        notes: list[str] = []
         for position, ((_, score), name) in enumerate(contenders):
             if store is not None:
                 store.add_prompt_score(name, named[name].version, self.client.run_id,
                                        self._task_key, score, position == 0, now)
+                if named[name].replaces is not None:
+                    notes.append(judge_trial(named[name], score, store))
         if len(contenders) < 2 or store is None:
-            return ""
-        winner, loser = named[contenders[0][1]], named[contenders[-1][1]]
+            return "; ".join(notes)
+        # After the trials: the loser's prompt to rewrite is its current version.
+        settled = {s.name: s for s in current(store)}
+        winner, loser = named[contenders[0][1]], settled[contenders[-1][1]]
+        if loser.replaces is not None:
+            return "; ".join(notes)  # a rewrite of it is still waiting for its trial
         results = "\n".join(f"- {name} (version {named[name].version}): best candidate ranked "
                             f"{position + 1} of {len(ranked)}, fitness {score:.3f}"
                             for (position, score), name in contenders)
@@ -279,16 +329,26 @@ class EvolveEngine(LLMEngine):
         except EndpointError:
             raise
         except LLMError as exc:
-            return f"the {loser.name} prompt was not rewritten: {exc}"
+            return "; ".join([*notes, f"the {loser.name} prompt was not rewritten: {exc}"])
+        finally:
+            self._count_calls()
         text = cleaned(completion.texts[0]) if completion.texts else ""
-        if not text:
-            return f"the {loser.name} prompt was not rewritten: the model gave no text"
+        problem = check_rewrite(text)
         version = store.add_prompt_version(loser.name, text, now,
                                            f"rewritten after {self._task_key}, lost to "
                                            f"{winner.name} v{winner.version}")
-        self._count_calls()
-        return (f"prompt strategy {winner.name} won; {loser.name} was rewritten as version "
-                f"{version} (selfheal prompts shows the history)")
+        if problem:
+            store.set_prompt_status(loser.name, version, "rejected", problem)
+            notes.append(f"the model's rewrite of the {loser.name} prompt was rejected: "
+                         f"{problem}; v{loser.version} stays current")
+        else:
+            store.set_prompt_status(loser.name, version, "probation",
+                                    f"waiting for a trial against v{loser.version}")
+            notes.append(f"prompt strategy {winner.name} won; {loser.name} was rewritten as "
+                         f"version {version}, on probation until it scores at least as well "
+                         f"as v{loser.version} in an evolution (selfheal prompts shows the "
+                         "history)")
+        return "; ".join(notes)
 
 
 def _record(member: Individual) -> str:

@@ -14,6 +14,7 @@ from pytest_selfheal.engines._refine.prompts import (
     TRACEBACK_CHARS,
     describe_failure,
     describe_suspect,
+    missing_goal,
 )
 from pytest_selfheal.engines.base import RepairTask
 
@@ -23,6 +24,8 @@ PARENT_CHARS: Final = 3000
 
 def _goal(task: RepairTask) -> str:
     target = task.suspects[0].function
+    if task.missing is not None:
+        return missing_goal(task.failure, task.missing, task.sources[task.missing.path])
     if task.goal == "optimize":
         return (f"Make `{target.qualname}` faster. Every test that uses it passes now and "
                 "must still pass, and it must return equal values for every input (it is "
@@ -32,6 +35,8 @@ def _goal(task: RepairTask) -> str:
 
 
 def _code(task: RepairTask) -> str:
+    if task.missing is not None:
+        return ""  # the module is shown with the goal
     parts = [describe_suspect(s, task.sources[s.function.path],
                               task.line_scores.get(str(s.function), {}))
              for s in task.suspects[:3]]
@@ -39,14 +44,22 @@ def _code(task: RepairTask) -> str:
 
 
 def _answer(task: RepairTask) -> str:
+    if task.missing is not None:
+        names = "`, `".join([task.missing.qualname.rsplit(".", 1)[-1], *task.missing.also])
+        return (f"Reply with the whole new `{names}` in one ```python block, with the "
+                "imports and helpers it needs.")
     return (f"Reply with the whole new `{task.suspects[0].function.qualname}` (keep its name "
             "and signature) in one ```python block.")
+
+
+def _joined(parts: Sequence[str]) -> str:
+    return "\n\n".join(part for part in parts if part)
 
 
 def seed_messages(task: RepairTask, strategy: Strategy) -> list[dict[str, str]]:
     """The first generation's request, in the words of ``strategy``."""
     return [{"role": "system", "content": strategy.system},
-            {"role": "user", "content": "\n\n".join([_goal(task), _code(task), _answer(task)])}]
+            {"role": "user", "content": _joined([_goal(task), _code(task), _answer(task)])}]
 
 
 def mutation_messages(task: RepairTask, strategy: Strategy, code: str, outcome: str,
@@ -61,8 +74,7 @@ def mutation_messages(task: RepairTask, strategy: Strategy, code: str, outcome: 
                + "\nFix what it gets wrong and keep what it gets right.")
     parent = f"A candidate version:\n```python\n{code[:PARENT_CHARS].rstrip()}\n```\n{how}"
     return [{"role": "system", "content": strategy.system},
-            {"role": "user", "content": "\n\n".join([_goal(task), _code(task), parent,
-                                                     _answer(task)])}]
+            {"role": "user", "content": _joined([_goal(task), _code(task), parent, _answer(task)])}]
 
 
 def crossover_messages(task: RepairTask, strategy: Strategy,
@@ -76,5 +88,5 @@ def crossover_messages(task: RepairTask, strategy: Strategy,
     ask = ("Combine them: one version that keeps what each gets right and avoids what each "
            "gets wrong.")
     return [{"role": "system", "content": strategy.system},
-            {"role": "user", "content": "\n\n".join([_goal(task), _code(task), *quoted, ask,
-                                                     _answer(task)])}]
+            {"role": "user", "content": _joined([_goal(task), _code(task), *quoted, ask,
+                                                _answer(task)])}]

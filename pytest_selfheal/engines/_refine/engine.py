@@ -26,7 +26,7 @@ from pytest_selfheal._settings import Settings
 from pytest_selfheal.engines._llm import Asking, LLMEngine
 from pytest_selfheal.engines._offline import mutations
 from pytest_selfheal.engines._refine.prompts import Attempt, implement_messages, repair_messages
-from pytest_selfheal.engines._refine.replies import apply_reply
+from pytest_selfheal.engines._refine.replies import CUT_OFF, apply_reply, other_sources
 from pytest_selfheal.engines.base import RepairTask
 from pytest_selfheal.errors import (
     BudgetExhaustedError,
@@ -146,11 +146,16 @@ class RefineEngine(LLMEngine):
         target = task.suspects[0].function
         is_new = task.missing is not None
         candidates = []
+        reasons = [*completion.finish_reasons, *[""] * len(completion.texts)]
         for index, text in enumerate(completion.texts, start=1):
             try:
+                if reasons[index - 1] == "length":
+                    raise ReplyError(CUT_OFF)
                 applied = apply_reply(text, task.sources[target.path], target.path,
                                       target.qualname, test_files=self.test_files,
-                                      is_new=is_new)
+                                      is_new=is_new,
+                                      others=other_sources(task.sources, target.path),
+                                      also=task.missing.also if task.missing else ())
             except ReplyError as exc:
                 self._history.append(Attempt(code=text, outcome=str(exc), rejected=True))
                 continue
@@ -165,7 +170,7 @@ class RefineEngine(LLMEngine):
                 function=target, source=applied.source, operator=f"llm-{applied.shape}",
                 description=f"{self.model} {verb} of {target.qualname} (round {self._round}"
                             f"{f', answer {index}' if len(completion.texts) > 1 else ''})",
-                lineno=target.lineno)
+                lineno=target.lineno, others=tuple(applied.others.items()))
             self._codes[id(candidate)] = (candidate, applied.code)
             candidates.append(candidate)
         return candidates
@@ -186,7 +191,7 @@ class RefineEngine(LLMEngine):
             found.append(Candidate(
                 function=function, source=mutation.source, operator=mutation.operator,
                 description=f"{mutation.description} in the model's round-{self._round} answer",
-                lineno=mutation.lineno))
+                lineno=mutation.lineno, others=best.candidate.others))
             if len(found) >= NEAR_MISS_MUTANTS:
                 break
         return found

@@ -30,7 +30,8 @@ SYSTEM: Final = (
     "Change only the code under repair, never the tests, and keep every function's name "
     "and signature. Do not special-case the test's inputs, read test files, inspect the "
     "caller or check for pytest: the fix must be correct for every input. "
-    "Answer with the whole replacement function in one ```python fenced block, then at "
+    "Answer with the whole replacement function in one ```python fenced block (with the "
+    "imports and helpers it needs; several functions when the fix spans them), then at "
     "most two sentences on the cause."
 )
 
@@ -168,6 +169,20 @@ def repair_messages(
     return [{"role": "system", "content": system}, {"role": "user", "content": "\n\n".join(parts)}]
 
 
+def missing_goal(failure: Failure, missing: MissingCode, module_source: str) -> str:
+    """The failure, what must be written where, and the module it goes in."""
+    where = (f"a method of class `{missing.qualname.rsplit('.', 1)[0]}`"
+             if missing.kind == "method" else f"a module-level {missing.kind}")
+    if not module_source.strip():
+        module = f"{missing.path}, a new module (it does not exist yet)."
+    else:
+        module = f"{missing.path}, which is:\n```python\n{module_source.rstrip()}\n```"
+    others = ", ".join(f"`{name}`" for name in missing.also)
+    needed = f" (and {others}, which the test also imports from there)" if others else ""
+    return (f"{describe_failure(failure)}\n\n`{missing.qualname}` must be written{needed}: "
+            f"{where} in {module}")
+
+
 def implement_messages(
     failure: Failure,
     missing: MissingCode,
@@ -175,16 +190,13 @@ def implement_messages(
     history: Sequence[Attempt] = (),
 ) -> list[dict[str, str]]:
     """The messages asking for ``missing`` to be written from its failing test."""
-    where = (f"a method of class `{missing.qualname.rsplit('.', 1)[0]}`"
-             if missing.kind == "method" else "a module-level function")
-    parts = [describe_failure(failure),
-             f"`{missing.qualname}` must be written: {where} in {missing.path}, which is:\n"
-             f"```python\n{module_source.rstrip()}\n```"]
+    parts = [missing_goal(failure, missing, module_source)]
     if history:
         parts.append(describe_history(history))
-    name = missing.qualname.rsplit(".", 1)[-1]
+    name = "`, `".join([missing.qualname.rsplit(".", 1)[-1], *missing.also])
     placement = (" (indented as at module level; it is put in the class for you)"
                  if missing.kind == "method" else "")
-    parts.append(f"Reply with the whole new `{name}` in one ```python block{placement}.")
+    parts.append(f"Reply with the whole new `{name}` in one ```python block{placement}, "
+                 "with the imports and helpers it needs.")
     return [{"role": "system", "content": SYSTEM_IMPLEMENT},
             {"role": "user", "content": "\n\n".join(parts)}]

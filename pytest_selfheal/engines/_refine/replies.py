@@ -12,20 +12,34 @@ the LLM engines send it back in the next round.
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 import textwrap
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from typing import Final
 
-from pytest_selfheal._source.patches import apply_unified_diff, diff_files, find_unit, parse_module
+from pytest_selfheal._source.patches import apply_unified_diff, diff_files, find_unit
+from pytest_selfheal.engines._refine.reply_merge import Target, merge, reindented
+from pytest_selfheal.engines._refine.reply_parts import (
+    CodeParts,
+    bare_code,
+    code_blocks,
+    split_code,
+    without_thinking,
+)
 from pytest_selfheal.errors import PatchError, ReplyError, SourceError
 
 _FENCE: Final = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _SEARCH_REPLACE: Final = re.compile(
     r"<{5,9} ?SEARCH[^\n]*\n(.*?)\n?={5,9}\n(.*?)\n?>{5,9} ?REPLACE", re.DOTALL)
 _DIFF_LINE: Final = re.compile(r"^(--- |\+\+\+ |@@ -\d)", re.MULTILINE)
-_CODE_START: Final = ("def ", "async def ", "@", "class ")
+
+
+#: Why a reply cut off at the completion's token cap (``finish_reason: length``) is
+#: refused, for the model: the code in it stops in the middle.
+CUT_OFF: Final = ("the reply was cut off at the token limit (finish_reason: length) before "
+                  "it ended; answer with the code only, shorter, in one ```python block")
 
 
 @dataclass(frozen=True)
@@ -35,11 +49,22 @@ class AppliedReply:
     :param source: the whole new text of the module.
     :param code: the code taken from the reply, quoted back in later prompts.
     :param shape: ``fenced``, ``bare`` (code with no fence), ``search-replace`` or ``diff``.
+    :param others: project-relative path to the new text of every other module the
+        reply changes (a fix that spans the modules the traceback ran through).
+    :param added: what the reply adds besides the function (imports, helpers), in words.
     """
 
     source: str
     code: str
     shape: str
+    others: Mapping[str, str] = field(default_factory=dict)
+    added: tuple[str, ...] = ()
+
+
+def other_sources(sources: Mapping[str, str], path: str) -> dict[str, str]:
+    """The modules a reply may change besides its target's ``path``: the other suspects'
+    modules of the task (the traceback ran through them)."""
+    return {other: text for other, text in sources.items() if other != path}
 
 
 def is_test_path(path: str, test_files: Collection[str] = ()) -> bool:
@@ -58,34 +83,64 @@ def apply_reply(
     *,
     test_files: Collection[str] = (),
     is_new: bool = False,
+    others: Mapping[str, str] | None = None,
+    also: tuple[str, ...] = (),
 ) -> AppliedReply:
     """Apply ``reply`` to the module ``path`` to rewrite (or, ``is_new``, add) ``qualname``.
 
+    :param others: project-relative path to the text of other modules the reply may
+        change too (the other suspects' modules).
+    :param also: other new names the reply must write too (a test imports several).
     :raises ReplyError: with the reason, for the model, when the reply cannot be applied.
     """
-    if not reply.strip():
-        raise ReplyError("the reply was empty; answer with the whole function in a "
+    answer = without_thinking(reply)
+    if not answer.strip():
+        what = "was empty" if not reply.strip() else "has only its reasoning, no answer after it"
+        raise ReplyError(f"the reply {what}; answer with the whole function in a "
                          "```python block")
+    reply = answer
+    sources = {**(others or {}), path: module_source}
     if _SEARCH_REPLACE.search(reply) and not is_new:
-        return _apply_search_replace(reply, module_source, path, qualname)
+        return _apply_search_replace(reply, sources, path, qualname)
     diff = _diff_text(reply)
     if diff is not None and not is_new:
-        return _apply_diff(diff, module_source, path, qualname, test_files)
-    blocks = [body for language, body in _FENCE.findall(reply)
-              if language.lower() in ("", "python", "py", "python3")]
+        return _apply_diff(diff, sources, path, qualname, test_files)
+    blocks = [block for block in code_blocks(reply) if block.is_python]
+    # A block left open at the end is taken only when nothing else is: some models
+    # forget the closing fence (a reply cut off by its length is refused before this).
+    codes = ([block.body for block in blocks if block.complete]
+             or [block.body for block in blocks[-1:]])
     shape = "fenced"
-    if not blocks:
-        bare = _bare_code(reply)
+    if not codes:
+        bare = bare_code(reply)
         if bare is None:
             raise ReplyError(f"the reply has no Python code in it; answer with the whole "
                              f"`{qualname.rsplit('.', 1)[-1]}` in a ```python block")
-        blocks, shape = [bare], "bare"
-    functions: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, str]] = []
-    for block in blocks:
-        functions.extend(_functions_of(_normalized(block)))
-    return AppliedReply(source=_put_functions(functions, module_source, path, qualname,
-                                              is_new=is_new),
-                        code="\n\n".join(text for _, text in functions).strip(), shape=shape)
+        codes, shape = [bare], "bare"
+    merged = merge(_parts(codes), sources, Target(path, qualname, is_new, also))
+    return AppliedReply(source=merged.sources[path], code=merged.code, shape=shape,
+                        others={p: text for p, text in merged.sources.items() if p != path},
+                        added=merged.added)
+
+
+def _parts(codes: list[str]) -> list[CodeParts]:
+    """Each block's parts. A block that does not parse is left out when it defines
+    nothing (a usage example in doctest style) or when a later block parses (it was a
+    draft); a last block with definitions that does not parse refuses the reply."""
+    parts: list[CodeParts] = []
+    errors: list[ReplyError] = []
+    for index, code in enumerate(codes):
+        try:
+            parts.append(split_code(_normalized(code)))
+        except ReplyError as exc:
+            defines = any(line.lstrip().startswith(("def ", "async def ", "class "))
+                          for line in code.splitlines())
+            if index == len(codes) - 1 and defines:
+                raise
+            errors.append(exc)
+    if not parts:
+        raise errors[0]
+    return parts
 
 
 def _normalized(block: str) -> str:
@@ -121,140 +176,6 @@ def _normalized(block: str) -> str:
     return candidate
 
 
-def _bare_code(reply: str) -> str | None:
-    """The code in a reply with no fences: from the first ``def`` to the first prose line."""
-    lines = reply.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.lstrip().startswith(_CODE_START)
-                  and not line.lstrip().startswith("@@")), None)
-    if start is None:
-        return None
-    indent = len(lines[start]) - len(lines[start].lstrip())
-    end = start + 1
-    while end < len(lines):
-        line = lines[end]
-        margin = len(line) - len(line.lstrip())
-        if line.strip() and margin <= indent and not line.lstrip().startswith(_CODE_START):
-            break
-        end += 1
-    return "\n".join(lines[start:end])
-
-
-def _functions_of(code: str) -> list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, str]]:
-    """The module-level functions of a code block (a class's methods count as functions
-    named after their method), each with its source text."""
-    tree = ast.parse(code)
-    found: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, str]] = []
-    lines = code.splitlines()
-
-    def text_of(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
-        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-        return textwrap.dedent("\n".join(lines[first - 1:node.end_lineno]))
-
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            found.append((node, text_of(node)))
-        elif isinstance(node, ast.ClassDef):
-            found.extend((item, text_of(item)) for item in node.body
-                         if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef))
-    return found
-
-
-def _put_functions(
-    functions: list[tuple[ast.FunctionDef | ast.AsyncFunctionDef, str]],
-    module_source: str,
-    path: str,
-    qualname: str,
-    *,
-    is_new: bool,
-) -> str:
-    name = qualname.rsplit(".", 1)[-1]
-    tests = [node.name for node, _ in functions if node.name.startswith("test_")]
-    if tests:
-        raise ReplyError(f"the reply writes the test {tests[0]}; tests may not be changed, "
-                         f"fix `{name}` instead")
-    wanted = [text for node, text in functions if node.name == name]
-    if not wanted:
-        if len(functions) == 1:
-            raise ReplyError(f"the reply renames `{name}` to `{functions[0][0].name}`; keep the "
-                             f"name `{name}`")
-        raise ReplyError(f"the reply has no function `{name}`; answer with the whole "
-                         f"`{name}` in a ```python block")
-    tree = parse_module(module_source, path)
-    lines = module_source.splitlines(keepends=True)
-    newline = "\r\n" if module_source.endswith("\r\n") else "\n"
-    if is_new:
-        new_lines = _inserted(tree, lines, qualname, wanted[-1], newline)
-    else:
-        new_lines = _replaced(tree, lines, qualname, wanted[-1], newline)
-    # Other functions of the reply: an existing one of the module is rewritten too; a
-    # new helper goes before the top-level statement that holds the target.
-    result = "".join(new_lines)
-    for node, text in functions:
-        if node.name == name:
-            continue
-        result = _with_helper(result, path, qualname, node.name, text, newline)
-    try:
-        find_unit(ast.parse(result), qualname)
-    except (SyntaxError, SourceError) as exc:
-        raise ReplyError(f"the function does not fit into {path}: {exc}") from exc
-    return result
-
-
-def _reindented(text: str, column: int, newline: str) -> list[str]:
-    return [(" " * column + line if line.strip() else "").rstrip() + newline
-            for line in text.splitlines()]
-
-
-def _replaced(tree: ast.Module, lines: list[str], qualname: str, text: str,
-              newline: str) -> list[str]:
-    try:
-        node = find_unit(tree, qualname)
-    except SourceError as exc:
-        raise ReplyError(f"`{qualname}` is no longer in the module: {exc}") from exc
-    has_decorators = text.lstrip().startswith("@")
-    first = (min([node.lineno, *(d.lineno for d in node.decorator_list)]) if has_decorators
-             else node.lineno)
-    end = node.end_lineno or node.lineno
-    return [*lines[:first - 1], *_reindented(text, node.col_offset, newline), *lines[end:]]
-
-
-def _inserted(tree: ast.Module, lines: list[str], qualname: str, text: str,
-              newline: str) -> list[str]:
-    if lines and not lines[-1].endswith(("\n", "\r")):
-        lines = [*lines[:-1], lines[-1] + newline]
-    if "." not in qualname:
-        return [*lines, newline, newline, *_reindented(text, 0, newline)]
-    owner = qualname.rsplit(".", 1)[0]
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef) and node.name == owner.rsplit(".", 1)[-1]:
-            end = node.end_lineno or node.lineno
-            column = node.body[0].col_offset if node.body else node.col_offset + 4
-            return [*lines[:end], newline, *_reindented(text, column, newline), *lines[end:]]
-    raise ReplyError(f"there is no class {owner} to put `{qualname}` in")
-
-
-def _with_helper(source: str, path: str, qualname: str, name: str, text: str,
-                 newline: str) -> str:
-    tree = parse_module(source, path)
-    lines = source.splitlines(keepends=True)
-    owner = qualname.rsplit(".", 1)[0] if "." in qualname else None
-    existing = f"{owner}.{name}" if owner else name
-    try:
-        find_unit(tree, existing)
-    except SourceError:
-        pass
-    else:
-        return "".join(_replaced(tree, lines, existing, text, newline))
-    top = qualname.split(".", 1)[0]
-    holder = next((node for node in tree.body
-                   if getattr(node, "name", None) == top), None)
-    if holder is None:
-        return source
-    first = min([holder.lineno, *(d.lineno for d in getattr(holder, "decorator_list", []))])
-    return "".join([*lines[:first - 1], *_reindented(text, 0, newline), newline, newline,
-                    *lines[first - 1:]])
-
-
 def _diff_text(reply: str) -> str | None:
     """The unified diff in ``reply`` (fenced or not), or ``None``."""
     for language, body in _FENCE.findall(reply):
@@ -267,37 +188,72 @@ def _diff_text(reply: str) -> str | None:
     return None
 
 
-def _apply_diff(diff: str, module_source: str, path: str, qualname: str,
+def _apply_diff(diff: str, sources: Mapping[str, str], path: str, qualname: str,
                 test_files: Collection[str]) -> AppliedReply:
+    """Each file's part of the diff applied to the module it names: ``path``, or another
+    module the reply may change."""
+    changed = dict(sources)
     try:
-        files = diff_files(diff, path)
-        touched_tests = [f for f in files if is_test_path(f, test_files)]
-        if touched_tests:
-            raise ReplyError(f"the diff changes the test file {touched_tests[0]}; tests may "
-                             f"not be changed, fix `{qualname}` in {path}")
-        others = [f for f in files if not (f == path or path.endswith("/" + f)
-                                           or f.endswith("/" + path))]
-        if others:
-            raise ReplyError(f"the diff changes {others[0]}; only {path} may be changed")
-        source = apply_unified_diff(module_source, diff, path)
+        for section in _diff_sections(diff):
+            files = diff_files(section, path)
+            touched_tests = [f for f in files if is_test_path(f, test_files)]
+            if touched_tests:
+                raise ReplyError(f"the diff changes the test file {touched_tests[0]}; tests "
+                                 f"may not be changed, fix `{qualname}` in {path}")
+            named = files[0] if files else path
+            home = next((p for p in [path, *sources] if named == p or p.endswith("/" + named)
+                         or named.endswith("/" + p)), None)
+            if home is None:
+                allowed = ", ".join(sorted(sources))
+                raise ReplyError(f"the diff changes {named}; only {allowed} may be changed")
+            changed[home] = apply_unified_diff(changed[home], section, home)
     except ReplyError:
         raise
     except PatchError as exc:
         raise ReplyError(str(exc)) from exc
-    _check(source, path, qualname)
-    return AppliedReply(source=source, code=diff, shape="diff")
+    _check(changed[path], path, qualname)
+    return AppliedReply(source=changed[path], code=diff, shape="diff",
+                        others={p: text for p, text in changed.items()
+                                if p != path and text != sources[p]})
 
 
-def _apply_search_replace(reply: str, module_source: str, path: str,
+def _diff_sections(diff: str) -> list[str]:
+    """The diff split into one part per file (at each ``---`` line followed by ``+++``)."""
+    lines = diff.splitlines(keepends=True)
+    starts = [i for i, line in enumerate(lines) if line.startswith("--- ")
+              and i + 1 < len(lines) and lines[i + 1].startswith("+++ ")]
+    if len(starts) < 2:
+        return [diff]
+    bounds = [0, *starts[1:], len(lines)]
+    return ["".join(lines[a:b]) for a, b in itertools.pairwise(bounds)]
+
+
+def _apply_search_replace(reply: str, sources: Mapping[str, str], path: str,
                           qualname: str) -> AppliedReply:
-    source = module_source
+    """Every block applied where its SEARCH text is: the module ``path`` first, then the
+    other modules the reply may change."""
+    changed = dict(sources)
+    order = [path, *(p for p in sources if p != path)]
     for search, replacement in _SEARCH_REPLACE.findall(reply):
-        if search and source.count(search) == 1:
-            source = source.replace(search, replacement)
+        home = next((p for p in order if search and changed[p].count(search) == 1), None)
+        if home is not None:
+            changed[home] = changed[home].replace(search, replacement)
             continue
-        source = _replace_loosely(source, search, replacement)
-    _check(source, path, qualname)
-    return AppliedReply(source=source, code=reply, shape="search-replace")
+        error: ReplyError | None = None
+        for candidate in order:
+            try:
+                changed[candidate] = _replace_loosely(changed[candidate], search, replacement)
+            except ReplyError as exc:
+                error = error or exc
+                continue
+            break
+        else:
+            assert error is not None
+            raise error
+    _check(changed[path], path, qualname)
+    return AppliedReply(source=changed[path], code=reply, shape="search-replace",
+                        others={p: text for p, text in changed.items()
+                                if p != path and text != sources[p]})
 
 
 def _replace_loosely(source: str, search: str, replacement: str) -> str:
@@ -313,7 +269,7 @@ def _replace_loosely(source: str, search: str, replacement: str) -> str:
             column = len(lines[taken[0]]) - len(lines[taken[0]].lstrip())
             newline = "\r\n" if lines[taken[0]].endswith("\r\n") else "\n"
             body = textwrap.dedent(replacement.expandtabs(4))
-            return "".join([*lines[:start], *_reindented(body, column, newline),
+            return "".join([*lines[:start], *reindented(body, column, newline),
                             *lines[taken[-1] + 1:]])
     first = wanted[0][:80]
     raise ReplyError(f"a SEARCH block does not match the code (it starts with {first!r}); "
