@@ -21,7 +21,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pytest_selfheal._source.module_changes import class_path
-from pytest_selfheal._source.patches import find_unit, parse_module
+from pytest_selfheal._source.patches import find_unit
+from pytest_selfheal.engines._refine.reply_imports import (
+    bound_names,
+    merge_imports,
+    newline_of,
+    parsed,
+)
 from pytest_selfheal.engines._refine.reply_parts import CodeParts, Definition, names_used
 from pytest_selfheal.errors import ReplyError, SourceError
 
@@ -114,8 +120,8 @@ def merge(parts: Sequence[CodeParts], sources: Mapping[str, str], target: Target
         result[target.path] = _insert_before(result[target.path], target, wanted)
     added = [f"{d.kind} `{d.name}`" for d in wanted]
     for path, names in uses.items():
-        needed = [(text, node) for text, node in imports.values() if _bound_names(node) & names]
-        result[path], new_imports = _merge_imports(result[path], path, needed)
+        needed = [(text, node) for text, node in imports.values() if bound_names(node) & names]
+        result[path], new_imports = merge_imports(result[path], path, needed)
         added = [*(f"`{line}`" for line in new_imports), *added]
     _check(result[target.path], target)
     changed_sources = {path: text for path, text in result.items()
@@ -191,14 +197,10 @@ def reindented(text: str, column: int, newline: str) -> list[str]:
             for line in text.splitlines()]
 
 
-def _newline(source: str) -> str:
-    return "\r\n" if source.endswith("\r\n") else "\n"
-
-
 def _put_target(source: str, target: Target, text: str) -> str:
-    tree = _parsed(source, target.path)
+    tree = parsed(source, target.path)
     lines = source.splitlines(keepends=True)
-    newline = _newline(source)
+    newline = newline_of(source)
     if not target.is_new:
         return "".join(_replaced(tree, lines, target.qualname, text, newline))
     if not source.strip():
@@ -217,13 +219,6 @@ def _put_target(source: str, target: Target, text: str) -> str:
     raise ReplyError(f"there is no class {target.owner} to put `{target.qualname}` in")
 
 
-def _parsed(source: str, path: str) -> ast.Module:
-    try:
-        return parse_module(source, path)
-    except SourceError as exc:
-        raise ReplyError(f"the code does not fit into {path}: {exc}") from exc
-
-
 def _replaced(tree: ast.Module, lines: list[str], qualname: str, text: str,
               newline: str) -> list[str]:
     try:
@@ -239,9 +234,9 @@ def _replaced(tree: ast.Module, lines: list[str], qualname: str, text: str,
 
 def _put_method(source: str, path: str, qualname: str, text: str) -> str:
     """``source`` with method ``qualname`` rewritten, or added at the end of its class."""
-    tree = _parsed(source, path)
+    tree = parsed(source, path)
     lines = source.splitlines(keepends=True)
-    newline = _newline(source)
+    newline = newline_of(source)
     try:
         node = find_unit(tree, qualname)
     except SourceError:
@@ -302,7 +297,7 @@ def _redefined(source: str, definition: Definition) -> str | None:
     current = "".join(lines[first - 1:node.end_lineno])
     if _same_code(current, definition.text):
         return source
-    return "".join([*lines[:first - 1], *reindented(definition.text, 0, _newline(source)),
+    return "".join([*lines[:first - 1], *reindented(definition.text, 0, newline_of(source)),
                     *lines[node.end_lineno or node.lineno:]])
 
 
@@ -315,7 +310,7 @@ def _bound_at_top(source: str) -> set[str]:
     names: set[str] = set()
     for node in tree.body:
         if isinstance(node, ast.Import | ast.ImportFrom):
-            names |= _bound_names(node)
+            names |= bound_names(node)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             names.add(node.name)
         else:
@@ -326,9 +321,9 @@ def _bound_at_top(source: str) -> set[str]:
 
 def _insert_before(source: str, target: Target, definitions: Sequence[Definition]) -> str:
     """``source`` with ``definitions`` right before the statement holding the target."""
-    tree = _parsed(source, target.path)
+    tree = parsed(source, target.path)
     lines = source.splitlines(keepends=True)
-    newline = _newline(source)
+    newline = newline_of(source)
     top = target.qualname.split(".", 1)[0]
     holder = next((node for node in tree.body if getattr(node, "name", None) == top), None)
     if holder is None:
@@ -346,68 +341,6 @@ def _insert_before(source: str, target: Target, definitions: Sequence[Definition
 
 def _kind_of(definition: Definition | None) -> str:
     return "" if definition is None else definition.kind
-
-
-def _bound_names(node: ast.Import | ast.ImportFrom) -> set[str]:
-    return {alias.asname or alias.name.split(".")[0] for alias in node.names
-            if alias.name != "*"}
-
-
-def _import_key(node: ast.stmt) -> set[tuple[str, str]]:
-    """What an import binds: ``(name, what)`` pairs, so that ``import os`` and
-    ``import os, sys`` are known to bind the same ``os``."""
-    if isinstance(node, ast.Import):
-        return {(alias.asname or alias.name.split(".")[0],
-                 alias.name if alias.asname else alias.name.split(".")[0])
-                for alias in node.names}
-    if isinstance(node, ast.ImportFrom):
-        return {(alias.asname or alias.name, f"{'.' * node.level}{node.module}.{alias.name}")
-                for alias in node.names}
-    return set()
-
-
-def _merge_imports(source: str, path: str,
-                   imports: Sequence[tuple[str, ast.Import | ast.ImportFrom]]
-                   ) -> tuple[str, list[str]]:
-    """``source`` with the imports it lacks added after its last top-level import."""
-    tree = _parsed(source, path)
-    have: set[tuple[str, str]] = set()
-    last = None
-    docstring_end = 0
-    for index, node in enumerate(tree.body):
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            have |= _import_key(node)
-            last = node
-        elif index == 0 and isinstance(node, ast.Expr) and isinstance(
-                node.value, ast.Constant) and isinstance(node.value.value, str):
-            docstring_end = node.end_lineno or node.lineno
-    missing: list[str] = []
-    for text, node in imports:
-        key = _import_key(node)
-        if key and key <= have:
-            continue
-        have |= key
-        missing.append(text.strip())
-    if not missing:
-        return source, []
-    lines = source.splitlines(keepends=True)
-    newline = _newline(source)
-    future = [line for line in missing if line.startswith("from __future__")]
-    others = [line for line in missing if line not in future]
-    added = [line + newline for line in [*future, *others]]
-    if last is not None and not future:
-        at = last.end_lineno or last.lineno
-        return "".join([*lines[:at], *added, *lines[at:]]), missing
-    at = docstring_end
-    gap = [newline] if at else []
-    rest = lines[at:]
-    tail = [newline] if rest and rest[0].strip() else []
-    if rest and rest[0].startswith(("def ", "async def ", "class ", "@")):
-        tail = [newline, newline]  # two blank lines before a definition, as PEP 8 has it
-    if future and last is not None:
-        # ``from __future__`` must come first: everything goes above the old imports.
-        tail = []
-    return "".join([*lines[:at], *gap, *added, *tail, *rest]), missing
 
 
 def _check(source: str, target: Target) -> None:
