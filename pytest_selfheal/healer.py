@@ -213,7 +213,7 @@ class Healer:
         siblings = {nodeid: "passed"
                     for nodeid in spectrum.tests_running(suspects[0].function)
                     if nodeid != failure.nodeid and before.get(nodeid) == "failed"}
-        workload = Workload(expected, durations, deadline)
+        workload = Workload(expected, durations, deadline, self.history.cut_at)
         self.evaluator.calibrate(workload)
         task = replace(self._task(failure, suspects, spectrum, tuple(searched)), missing=missing)
         if getattr(self.engine, "judges_all", False):

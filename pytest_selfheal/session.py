@@ -94,6 +94,9 @@ class SelfHealSession:
             self._failures[item.nodeid] = failure
             if _timed_out(failure):
                 self.history.hung.add(item.nodeid)
+                limit = _timeout_of(failure)
+                if limit is not None:
+                    self.history.cut_at[item.nodeid] = limit
         return report
 
     @pytest.hookimpl(wrapper=True)
@@ -415,6 +418,16 @@ def _timed_out(failure: Failure) -> bool:
     again costs its whole timeout again."""
     return failure.exception_type == "Failed" and failure.message.startswith(
         ("Timeout (>", "Timeout >"))
+
+
+def _timeout_of(failure: Failure) -> float | None:
+    """The seconds in pytest-timeout's ``Timeout (>5.0s) from pytest-timeout``."""
+    number = failure.message.removeprefix("Timeout (>").removeprefix("Timeout >")
+    number = number.split("s", 1)[0]
+    try:
+        return float(number)
+    except ValueError:
+        return None
 
 
 def _test_source(item: pytest.Item) -> str:

@@ -14,14 +14,16 @@ cut off at a few times what the unchanged code took there.
 
 from __future__ import annotations
 
+import math
 import select
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 from pytest_selfheal.evaluate.contain import Isolation, Limits, PathCost
+from pytest_selfheal.evaluate.deepening import Deepening
 from pytest_selfheal.evaluate.overlay import Overlay, ProjectLayout, SubprocessJob
 from pytest_selfheal.evaluate.spec import ReachSpec, RunSpec
 from pytest_selfheal.evaluate.zygote import ForkServer, ServerJob, Zygote, fork_is_safe
@@ -63,6 +65,9 @@ class Workload:
     expected: Mapping[str, str]
     durations: Mapping[str, float]
     deadline: float
+    #: Seconds after which a test that hangs was cut off in the session, when known:
+    #: a candidate needing longer would be cut off there too.
+    cut_at: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def nodeids(self) -> tuple[str, ...]:
@@ -114,6 +119,9 @@ class _Task:
     compare_outputs: bool = False
     #: Whether a run cut off by a busy machine may run once more with twice the time.
     may_retry: bool = True
+    #: How many times the limits were doubled because the run was cut off in a test
+    #: whose time is not known (see :mod:`~pytest_selfheal.evaluate.deepening`).
+    level: int = 0
 
 
 @dataclass
@@ -392,17 +400,23 @@ class Evaluator:
         The failing test runs first and a child stops at the first test that does not
         end as expected. The winner is the passing candidate that comes first in
         ``candidates``, not the first to finish, so a run is reproducible whatever the
-        scheduling.
+        scheduling. A candidate cut off in a test that hangs on the unchanged code is
+        tried again with longer limits (:class:`~pytest_selfheal.evaluate.deepening.
+        Deepening`), between fresh ones.
 
         :param should_stop: polled before each new candidate starts (budget, deadline).
         :param reject: screening: a reason to fail a candidate without running it.
         """
         best: list[tuple[int, Verdict]] = []
         expected = workload.expected
+        # A run cut off in a test that never finished on the unchanged code says nothing
+        # yet about the candidate: it may just need longer than the limits allow.
+        unmeasured = frozenset(expected) - frozenset(workload.durations)
+        cut_off: dict[int, Verdict] = {}
 
-        def tasks() -> Iterator[_Task]:
+        def fresh() -> Iterator[_Task]:
             for index, candidate in enumerate(candidates):
-                if best or should_stop():
+                if best:
                     return
                 why = reject(candidate)
                 if why:
@@ -412,12 +426,26 @@ class Evaluator:
                 yield _Task(index, candidate, expected,
                             lambda path: self.candidate_limits(workload, path), exitfirst=True)
 
-        for task, run in self._judged(tasks(), keep=lambda key: not best or key < best[0][0]):
+        queue = Deepening(fresh(), stop=lambda: bool(best) or should_stop())
+        for task, run in self._judged(queue, keep=lambda key: not best or key < best[0][0]):
             assert task.candidate is not None
             verdict = judge(task.candidate, run, expected)
+            hung_in = unmeasured.intersection(run.interrupted)
+            if run.timed_out and hung_in:
+                longer = replace(task, limits=_doubled(task.limits), level=task.level + 1,
+                                 may_retry=False)
+                allowed = min((workload.cut_at[n] for n in hung_in if n in workload.cut_at),
+                              default=math.inf)
+                if (longer.limits(self.backend(task.candidate)).timeout_s < allowed
+                        and queue.put_back(longer, longer.level, task.key)):
+                    cut_off[task.key] = verdict
+                    continue
+            cut_off.pop(task.key, None)
             on_verdict(verdict)
             if verdict.passed and (not best or task.key < best[0][0]):
                 best[:] = [(task.key, verdict)]
+        for task in queue.waiting():
+            on_verdict(cut_off[task.key])
         return best[0][1] if best else None
 
     def judge_all(
