@@ -31,7 +31,7 @@ from _pytest.runner import SetupState, runtestprotocol
 from _pytest.warnings import catch_warnings_for_item
 
 from pytest_selfheal.coverage_map import TestCoverage
-from pytest_selfheal.evaluate.contain import Isolation, Limits, apply_limits, isolate
+from pytest_selfheal.evaluate.contain import Limits, apply_limits
 from pytest_selfheal.evaluate.events import outcome_of_phases, shorten
 from pytest_selfheal.evaluate.reach import EntryRecorder
 from pytest_selfheal.evaluate.spec import RunSpec
@@ -209,17 +209,28 @@ def pytest_configure(config: pytest.Config) -> None:
     if not path:
         return
     settings = json.loads(Path(path).read_text(encoding="utf-8"))
-    notes: list[str] = []
-    if settings.get("isolation"):
-        isolation = settings["isolation"]
-        notes = isolate(Isolation(network=isolation["network"],
-                                  readonly=tuple(isolation["readonly"])))[1]
     apply_limits(Limits(**settings["limits"]))
     probe = Probe(RunSpec.from_json(settings["spec"]), settings["events"],
                   settings.get("expect_modules", {}))
-    for note in notes:
-        probe.emit({"event": "note", "message": note})
     config.pluginmanager.register(probe, "selfheal-probe")
+
+
+#: Capture objects a fork server left behind: kept alive, so that their files, whose
+#: descriptors now point at /dev/null, are never closed under a number reused since.
+_ABANDONED: list[object] = []
+
+
+def restart_capture(config: pytest.Config) -> None:
+    """In a fork server: capture tests' output into files of the server's own, not the
+    session's (its descriptors were swept)."""
+    # No public API restarts global capturing; this is what pytest's own
+    # start_global_capturing expects to find when it starts for the first time.
+    capman = config.pluginmanager.get_plugin("capturemanager")
+    if capman is None or capman._global_capturing is None:
+        return
+    _ABANDONED.append(capman._global_capturing)
+    capman._global_capturing = None
+    capman.start_global_capturing()
 
 
 def run_items(session: pytest.Session, spec: RunSpec, emit: Emit) -> None:

@@ -58,6 +58,10 @@ class SelfHealSession:
         self._evaluator: Evaluator | None = None
         self._rerunning = False
         self._html_path: Path | None = None
+        # Taken out of the environment at once: no child, forked or started, may see it.
+        # Only the LLM client gets it; fork servers overwrite every copy they inherit.
+        key = os.environ.pop(settings.llm.api_key_env, None)
+        self._key_environment = {settings.llm.api_key_env: key} if key else {}
 
     # -- hooks -------------------------------------------------------------------------
 
@@ -170,14 +174,15 @@ class SelfHealSession:
             from pytest_selfheal.evaluate import Evaluator, Isolation, Zygote
             from pytest_selfheal.healer import Healer
             from pytest_selfheal.offline import OfflineEngine
-            from pytest_selfheal.probe import run_items
+            from pytest_selfheal.probe import restart_capture, run_items
 
             layout = _layout(self.config, self._items)
             repo, no_repository_reason = _discover_repository(layout.root)
             zygote = Zygote(runner=functools.partial(run_items, session),
-                            root=str(layout.root))
-            isolation = Isolation(network=self.settings.network == "isolated",
-                                  readonly=(str(layout.root),))
+                            root=str(layout.root),
+                            restart=functools.partial(restart_capture, self.config),
+                            secrets=tuple(self._key_environment.values()))
+            isolation = Isolation(network=self.settings.network == "isolated")
             self._evaluator = Evaluator(layout, self.settings.workers,
                                         zygote if self.settings.evaluator == "auto" else None,
                                         isolation)
@@ -192,10 +197,10 @@ class SelfHealSession:
                     from pytest_selfheal.evolve.engine import make_evolve_engine
 
                     engine = make_evolve_engine(self.settings, layout.root, run_id,
-                                                layout.test_files)
+                                                layout.test_files, env=self._environment())
                 else:
                     engine = make_refine_engine(self.settings, layout.root, run_id,
-                                                layout.test_files)
+                                                layout.test_files, env=self._environment())
             engine = engine or OfflineEngine(root=layout.root)
             self._healer = Healer(self.settings, layout, self._evaluator, repo, engine,
                                   reaching=functools.partial(_tests_reaching, self._items,
@@ -251,7 +256,8 @@ class SelfHealSession:
             client = _engine_client(healer)
             run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
             engine = make_evolve_engine(self.settings, healer.layout.root, run_id,
-                                        healer.layout.test_files, client=client)
+                                        healer.layout.test_files, client=client,
+                                        env=self._environment())
         for target in dict.fromkeys(targets):
             self._write(f"optimizing {target} with the evolve engine")
             outcome = optimize(healer, engine, target)
@@ -259,6 +265,10 @@ class SelfHealSession:
             self._write(f"{outcome.status}: {outcome.reason} ({outcome.elapsed_s:.1f}s, "
                         f"{outcome.candidates_evaluated} candidates)")
             self.config.hook.pytest_selfheal_heal_finished(outcome=outcome)
+
+    def _environment(self) -> dict[str, str]:
+        """The environment the LLM client is made from: the session's, with the key."""
+        return {**os.environ, **self._key_environment}
 
     def _reload_and_rerun(
         self, item: pytest.Item, nextitem: pytest.Item | None, outcome: HealOutcome,

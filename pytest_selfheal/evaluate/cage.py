@@ -50,6 +50,8 @@ MOUNT_OPTIONS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC,
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_SECCOMP, PR_CAPBSET_DROP = 1, 4, 22, 24
 PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 36, 38, 47
 PR_CAP_AMBIENT_CLEAR_ALL, SECCOMP_MODE_FILTER = 4, 2
+#: Directories that get a private tmpfs in the cage.
+PRIVATE = ("/tmp/", "/dev/shm/")
 #: Device nodes a test may need; everything else of the host's /dev is hidden.
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 
@@ -58,22 +60,28 @@ DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 #: the mount tree.
 _AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
 _REFUSED = {
-    "x86_64": dict(setns=308, unshare=272, mount=165, umount2=166, pivot_root=155,
-                   ptrace=101, process_vm_readv=310, process_vm_writev=311,
-                   kexec_load=246, kexec_file_load=320, bpf=321, perf_event_open=298,
-                   init_module=175, finit_module=313, delete_module=176, keyctl=250,
-                   add_key=248, request_key=249, open_by_handle_at=304,
-                   name_to_handle_at=303, userfaultfd=323, chroot=161, swapon=167,
-                   swapoff=168, reboot=169, open_tree=428, move_mount=429, fsopen=430,
-                   fsconfig=431, fsmount=432, fspick=433, mount_setattr=442),
-    "aarch64": dict(setns=268, unshare=97, mount=40, umount2=39, pivot_root=41,
-                    ptrace=117, process_vm_readv=270, process_vm_writev=271,
-                    kexec_load=104, kexec_file_load=294, bpf=280, perf_event_open=241,
-                    init_module=105, finit_module=273, delete_module=106, keyctl=219,
-                    add_key=217, request_key=218, open_by_handle_at=265,
-                    name_to_handle_at=264, userfaultfd=282, chroot=51, swapon=224,
-                    swapoff=225, reboot=142, open_tree=428, move_mount=429, fsopen=430,
-                    fsconfig=431, fsmount=432, fspick=433, mount_setattr=442),
+    "x86_64": {
+        "setns": 308, "unshare": 272, "mount": 165, "umount2": 166, "pivot_root": 155,
+        "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311,
+        "kexec_load": 246, "kexec_file_load": 320, "bpf": 321, "perf_event_open": 298,
+        "init_module": 175, "finit_module": 313, "delete_module": 176, "keyctl": 250,
+        "add_key": 248, "request_key": 249, "open_by_handle_at": 304,
+        "name_to_handle_at": 303, "userfaultfd": 323, "chroot": 161, "swapon": 167,
+        "swapoff": 168, "reboot": 169, "open_tree": 428, "move_mount": 429,
+        "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
+        "mount_setattr": 442,
+    },
+    "aarch64": {
+        "setns": 268, "unshare": 97, "mount": 40, "umount2": 39, "pivot_root": 41,
+        "ptrace": 117, "process_vm_readv": 270, "process_vm_writev": 271,
+        "kexec_load": 104, "kexec_file_load": 294, "bpf": 280, "perf_event_open": 241,
+        "init_module": 105, "finit_module": 273, "delete_module": 106, "keyctl": 219,
+        "add_key": 217, "request_key": 218, "open_by_handle_at": 265,
+        "name_to_handle_at": 264, "userfaultfd": 282, "chroot": 51, "swapon": 224,
+        "swapoff": 225, "reboot": 142, "open_tree": 428, "move_mount": 429,
+        "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
+        "mount_setattr": 442,
+    },
 }
 #: clone, clone3 and socket, whose arguments the filter looks at.
 _SPECIAL = {"x86_64": (56, 435, 41), "aarch64": (220, 435, 198)}
@@ -85,6 +93,8 @@ class CageSpec:
 
     :param writable: directories that stay writable (the scratch copy); ``/tmp`` and
         ``/dev/shm`` are private and writable too.
+    :param visible: paths that stay visible, read-only, where a private ``/tmp`` or
+        ``/dev/shm`` would hide them (the project and what the session imports from).
     :param network: keep the host's network (``--selfheal-network shared``); otherwise
         a network namespace with only its own loopback.
     :param parent: pid of the process the cage must die with (0: the caller's parent).
@@ -93,6 +103,7 @@ class CageSpec:
     """
 
     writable: tuple[str, ...] = ()
+    visible: tuple[str, ...] = ()
     network: bool = False
     parent: int = 0
     cgroup: str = ""
@@ -104,7 +115,8 @@ class CageSpec:
     @classmethod
     def from_json(cls, text: str) -> CageSpec:
         data = json.loads(text)
-        return cls(writable=tuple(data.get("writable", ())), network=bool(data["network"]),
+        return cls(writable=tuple(data.get("writable", ())),
+                   visible=tuple(data.get("visible", ())), network=bool(data["network"]),
                    parent=int(data.get("parent", 0)), cgroup=str(data.get("cgroup", "")),
                    notes=str(data.get("notes", "")))
 
@@ -142,6 +154,11 @@ def die_with_parent(parent: int = 0) -> None:
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != expected:
         os._exit(1)
+
+
+def set_dumpable(dumpable: bool) -> None:
+    """Whether processes of the same user may read this one's memory and /proc files."""
+    _prctl(PR_SET_DUMPABLE, int(dumpable))
 
 
 def _write(path: str, text: str) -> None:
@@ -210,6 +227,8 @@ def init(spec: CageSpec, notes: list[str]) -> None:
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     # Opened before the remount: the bind mounts below come back through these.
     keep = {path: os.open(path, os.O_PATH | os.O_DIRECTORY) for path in spec.writable}
+    shown = {path: os.open(path, os.O_PATH) for path in sorted(set(spec.visible))
+             if path.startswith(PRIVATE) and os.path.exists(path)}
     devices = {name: os.open(f"/dev/{name}", os.O_PATH)
                for name in DEVICES if os.path.exists(f"/dev/{name}")}
     skipped = []
@@ -239,8 +258,12 @@ def init(spec: CageSpec, notes: list[str]) -> None:
     os.mkdir("/dev/shm")
     for private in ("/tmp", "/dev/shm"):
         _mount("tmpfs", private, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
+    for path, fd in shown.items():
+        _bind_point(path, fd)  # read-only: its source mount is by now
+        _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+        os.close(fd)
     for path, fd in keep.items():
-        os.makedirs(path, exist_ok=True)  # under the new /tmp the directory is gone
+        _bind_point(path, fd)
         _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
         _mount(None, path, None, MS_REMOUNT | MS_BIND | _flags_of(path))
         os.close(fd)
@@ -253,6 +276,16 @@ def init(spec: CageSpec, notes: list[str]) -> None:
             _loopback_up()
         except OSError as exc:
             notes.append(f"loopback is down for candidates: {exc}")
+
+
+def _bind_point(path: str, fd: int) -> None:
+    """Make ``path`` exist again under a private mount, to bind ``fd`` onto it."""
+    if os.path.isdir(f"/proc/self/fd/{fd}"):
+        os.makedirs(path, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if not os.path.exists(path):
+            _write(path, "")
 
 
 def _flags_of(path: str) -> int:
@@ -277,7 +310,7 @@ def _loopback_up() -> None:
 def close_inherited(keep: set[int]) -> None:
     """Close every descriptor but ``keep``; 0, 1 and 2 not kept point at /dev/null."""
     low = 0
-    for fd in sorted(keep) + [2**31 - 1]:
+    for fd in [*sorted(keep), 2 ** 31 - 1]:
         if fd > low:
             os.closerange(low, fd)
         low = fd + 1
@@ -380,7 +413,7 @@ def main(argv: list[str]) -> int:
             # The first process of a PID namespace ignores signals it sends itself.
             os._exit(128 + os.WTERMSIG(status) if os.WIFSIGNALED(status)
                      else os.WEXITSTATUS(status))
-        except BaseException as exc:  # noqa: BLE001 - the exit code is all that is left
+        except BaseException as exc:
             print(f"cage: {exc!r}", file=sys.stderr)
             os._exit(125)
     _, status = os.waitpid(pid, 0)

@@ -24,6 +24,7 @@ from typing import Any
 
 from pytest_selfheal.coverage_map import CHILD_ENVIRONMENT, read_per_test
 from pytest_selfheal.errors import EvaluationError
+from pytest_selfheal.evaluate import cage
 from pytest_selfheal.evaluate.contain import Isolation, Limits, ProcessCage, kill_group
 from pytest_selfheal.evaluate.events import Ending, build_run
 from pytest_selfheal.evaluate.spec import CoverageSpec, RunSpec
@@ -63,6 +64,14 @@ class ProjectLayout:
     import_roots: tuple[str, ...] = ()
     modules: Mapping[str, str] = field(default_factory=dict)
     workdir: str = "."
+
+
+def visible_paths(root: Path) -> tuple[str, ...]:
+    """What a cage must keep showing (read-only) for tests to run: the project, and
+    everywhere the session imports from."""
+    extra = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    return tuple(dict.fromkeys(os.path.abspath(path) for path in
+                               (str(root), sys.prefix, *sys.path, *extra) if path))
 
 
 def _ignore_for_copy(directory: str, names: list[str]) -> set[str]:
@@ -216,7 +225,6 @@ class SubprocessJob:
             "limits": asdict(limits),
             "expect_modules": {name: str(root / rel)
                                for name, rel in overlay.layout.modules.items()},
-            "isolation": None if isolation is None else asdict(isolation),
         }
         (run_dir / "probe.json").write_text(json.dumps(probe), encoding="utf-8")
         command = [sys.executable, "-m", "pytest", "-p", "pytest_selfheal.probe",
@@ -229,6 +237,13 @@ class SubprocessJob:
         command += sorted({nodeid.split("::", 1)[0] for nodeid in spec.nodeids})
         self.output_path = run_dir / "output.txt"
         self.cage = overlay.cage(limits.processes)
+        # The cage's launcher starts pytest inside it; its notes go to the event file.
+        caged = cage.CageSpec(writable=(str(overlay.base),),
+                              visible=visible_paths(overlay.layout.root),
+                              network=not (isolation or Isolation()).network,
+                              parent=os.getpid(), cgroup=self.cage.procs_file or "",
+                              notes=str(self.events))
+        command = [sys.executable, "-I", "-S", cage.__file__, caged.to_json(), "--", *command]
         self.started = time.perf_counter()
         self.deadline = self.started + limits.timeout_s
         with open(self.output_path, "wb") as output:

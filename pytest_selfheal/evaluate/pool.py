@@ -145,7 +145,7 @@ class Evaluator:
         self.layout = layout
         self.workers = workers
         self.zygote = zygote
-        self.isolation = isolation or Isolation(network=True, readonly=(str(layout.root),))
+        self.isolation = isolation or Isolation()
         self.notes: list[str] = []
         #: What runs cost on each path, learned from runs of the unchanged code.
         self.costs: dict[str, PathCost] = {FORK: PathCost(), SUBPROCESS: PathCost()}
