@@ -5,9 +5,10 @@ line as things happen: ``start`` (a test begins), ``report`` (one phase of it en
 ``collect-error``, ``swap-error`` (the candidate could not be loaded), ``crash`` (the
 runner itself failed), ``mismatch`` (the candidate returned something else than the
 original code for the same arguments), ``reach`` (the project functions a test entered),
-``measuring`` (the seconds that measuring coverage or reach took), ``note`` and
-``finish``. Lines are flushed at once, so
-when a child has to be killed the parent still knows which test it was in.
+``measuring`` (the seconds that measuring coverage or reach took), ``tampered`` (the
+reporting machinery was replaced during the run), ``note`` and ``finish``. Lines are
+flushed at once, so when a child has to be killed the parent still knows which test it
+was in.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def build_run(
                 started = None
         elif kind == "collect-error" and not first_failure:
             first_failure = f"collection of {event['nodeid']} failed: {event['longrepr']}"
-        elif kind in ("swap-error", "crash", "mismatch"):
+        elif kind in ("swap-error", "crash", "mismatch", "tampered"):
             problem = event["message"]
         elif kind == "note":
             notes.append(event["message"])

@@ -180,18 +180,20 @@ class Overlay:
         exitfirst: bool = False,
         coverage: bool = False,
         isolation: Isolation | None = None,
+        plain: bool = False,
     ) -> TestRun:
         """Run ``nodeids`` in a child pytest, in this order, and wait for the result.
 
         :param files: candidate files written over the copy for this run only.
         :param coverage: measure per-test line coverage of the project's code.
+        :param plain: run pytest without the probe: only the exit code tells anything.
         """
         run_dir = self.new_run_dir()
         spec = RunSpec(nodeids=tuple(nodeids), expected=dict(expected or {}),
                        exitfirst=exitfirst,
                        coverage=self.coverage_spec(run_dir) if coverage else None)
         return SubprocessJob(self, spec, limits, run_dir, files=files or {},
-                             isolation=isolation).wait()
+                             isolation=isolation, plain=plain).wait()
 
 
 class SubprocessJob:
@@ -209,8 +211,10 @@ class SubprocessJob:
         *,
         files: Mapping[str, str],
         isolation: Isolation | None = None,
+        plain: bool = False,
     ) -> None:
         self.overlay = overlay
+        self.plain = plain
         self.spec = spec
         self.limits = limits
         self.files = dict(files)
@@ -227,14 +231,17 @@ class SubprocessJob:
                                for name, rel in overlay.layout.modules.items()},
         }
         (run_dir / "probe.json").write_text(json.dumps(probe), encoding="utf-8")
-        command = [sys.executable, "-m", "pytest", "-p", "pytest_selfheal.probe",
+        # A plain run has no probe: only pytest's own exit status says how it went.
+        probing = [] if plain else ["-p", "pytest_selfheal.probe"]
+        command = [sys.executable, "-m", "pytest", *probing,
                    "-p", "no:selfheal", "-p", "no:cacheprovider", "-p", "no:randomly",
                    "-o", "addopts=", "--rootdir", str(root), "-q", "--tb=native",
                    "--basetemp", str(run_dir / "basetemp"), "-W", "ignore::pytest.PytestWarning"]
         inifile = overlay.layout.inifile
         if inifile is not None:
             command += ["-c", inifile if os.path.isabs(inifile) else str(root / inifile)]
-        command += sorted({nodeid.split("::", 1)[0] for nodeid in spec.nodeids})
+        command += (list(spec.nodeids) if plain
+                    else sorted({nodeid.split("::", 1)[0] for nodeid in spec.nodeids}))
         self.output_path = run_dir / "output.txt"
         self.cage = overlay.cage(limits.processes)
         # The cage's launcher starts pytest inside it; its notes go to the event file.
@@ -271,7 +278,8 @@ class SubprocessJob:
             environment["PYTHONPATH"] = os.pathsep.join(roots)
         environment.update(CHILD_ENVIRONMENT)
         environment["PYTHONDONTWRITEBYTECODE"] = "1"
-        environment["SELFHEAL_PROBE"] = str(run_dir / "probe.json")
+        if not self.plain:
+            environment["SELFHEAL_PROBE"] = str(run_dir / "probe.json")
         environment["TMPDIR"] = str(run_dir / "tmp")
         return environment
 
