@@ -16,7 +16,7 @@ from pytest_selfheal.engine import Engine, Learner, RepairTask
 from pytest_selfheal.errors import SelfHealError, SourceError
 from pytest_selfheal.evaluate import Evaluator, ProjectLayout, Workload, judge
 from pytest_selfheal.evaluate.screen import screen
-from pytest_selfheal.landing import RunState, apply_fix, commit_fix
+from pytest_selfheal.landing import Landing, RunState, apply_fix, commit_fix, withdraw_fix
 from pytest_selfheal.localize import (
     Spectrum,
     is_test_file,
@@ -86,6 +86,8 @@ class Healer:
         self.observe = observe
         self.history = history or History()
         self.state = RunState()
+        #: Where each accepted fix went, by node id of its test, until its re-run passed.
+        self.landings: dict[str, Landing] = {}
         #: Why ``repo`` is ``None``, as the run's note says it; the caller knows best.
         self.no_repository_reason = "not a git repository"
 
@@ -425,6 +427,9 @@ class Healer:
             fitness = _measured(fitness, evolution, winner)
         notes: list[str] = []
         branch = commit = None
+        landing = Landing(path, old_source, candidate.source, self.state.branch,
+                          self.state.branch_tip, applied=self.settings.mode == "apply")
+        self.landings[failure.nodeid] = landing
         if self.settings.mode != "suggest":
             branch, commit = commit_fix(
                 self.repo, self.no_repository_reason, self.state, self.layout.root,
@@ -455,6 +460,19 @@ class Healer:
             new_source=candidate.source,
             notes=tuple(notes),
         )
+
+    def withdraw(self, outcome: HealOutcome, why: str) -> HealOutcome:
+        """Take back a heal whose test failed when re-run in the session: its commit, its
+        place in the working tree and in every later run; it is UNHEALED with ``why``."""
+        landing = self.landings.pop(outcome.tests[0])
+        notes = list(outcome.notes)
+        withdraw_fix(self.repo, self.state, landing, self.layout.root, notes)
+        self.evaluator.set_source(landing.path, landing.old_source)
+        withdrawn = replace(outcome, status=HealStatus.UNHEALED, reason=why, branch=None,
+                            commit=None, verified=False, notes=tuple(notes))
+        for suspect in outcome.suspects[:1]:
+            self.state.attempted[str(suspect.function)] = withdrawn  # not tried again
+        return withdrawn
 
     def _outcome(
         self,

@@ -108,6 +108,45 @@ def commit_fix(
     return branch, commit
 
 
+@dataclass(frozen=True)
+class Landing:
+    """Where an accepted fix went, so that it can be taken back.
+
+    :param branch_before: the run's branch before the fix was committed (``None``: the
+        fix created it); ``tip_before`` its commit then.
+    """
+
+    path: str
+    old_source: str
+    new_source: str
+    branch_before: str | None
+    tip_before: str | None
+    applied: bool
+
+
+def withdraw_fix(repo: GitRepo | None, state: RunState, landing: Landing, root: Path,
+                 notes: list[str]) -> None:
+    """Take a fix back: its commit leaves the run's branch (a branch it created is
+    deleted), the working tree gets the old text back (``apply`` mode), and later heals
+    start from the old code again."""
+    state.sources.pop(landing.path, None)
+    if landing.applied:
+        apply_fix(root, landing.path, landing.new_source, landing.old_source, notes)
+    tip, branch = state.branch_tip, state.branch
+    if repo is None or tip is None or branch is None or tip == landing.tip_before:
+        return
+    try:
+        with repo.lock():
+            if landing.branch_before is None:
+                repo.delete_branch(branch, tip)
+            else:
+                repo.move_branch(branch, landing.tip_before or tip, tip)
+    except GitError as exc:
+        notes.append(f"the commit of the withdrawn fix is still on {branch}: {exc}")
+        return
+    state.branch, state.branch_tip = landing.branch_before, landing.tip_before
+
+
 def apply_fix(root: Path, path: str, old_source: str, new_source: str,
               notes: list[str]) -> None:
     """Write the fix into the user's file (``apply`` mode), unless it changed meanwhile."""

@@ -278,9 +278,10 @@ class SelfHealSession:
         assert outcome.function is not None
         from pytest_selfheal.reload import swap
 
-        path = str(healer.layout.root / outcome.function.path)
+        function = outcome.function
+        path = str(healer.layout.root / function.path)
         try:
-            swap(path, outcome.function.qualname, outcome.new_source)
+            swap(path, function.qualname, outcome.new_source)
         except ReloadError as exc:
             # Forked children would judge the old code from now on: stop forking.
             healer.evaluator.zygote = None
@@ -290,8 +291,24 @@ class SelfHealSession:
             reports = runtestprotocol(item, log=False, nextitem=nextitem)
         finally:
             self._rerunning = False
-        rerun = "passed" if all(report.passed or report.skipped for report in reports) else "failed"
-        return replace(outcome, reloaded=True, rerun_outcome=rerun)
+        failed = [report for report in reports if not (report.passed or report.skipped)]
+        outcome = replace(outcome, reloaded=True, rerun_outcome="failed" if failed else "passed")
+        if not failed:
+            healer.landings.pop(item.nodeid, None)
+            return outcome
+        # The verdict was wrong (or forged): the fix goes, from the session first.
+        old_source = healer.landings[item.nodeid].old_source
+        try:
+            swap(path, function.qualname, old_source)
+        except ReloadError as exc:
+            healer.evaluator.zygote = None
+            outcome = replace(outcome, notes=(*outcome.notes, f"not reloaded back: {exc}"))
+        crash = getattr(failed[0].longrepr, "reprcrash", None)
+        message = getattr(crash, "message", "") or "failed"
+        message = message.splitlines()[0]
+        return healer.withdraw(outcome, f"the healed test failed when re-run in this session "
+                                        f"({failed[0].when}: {message[:300]}); the fix was "
+                                        "withdrawn")
 
 
 def _engine_client(healer: Healer) -> LLMClient | None:

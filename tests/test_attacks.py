@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from test_containment import listener, processes_under, project_files
 
-from pytest_selfheal.testing import make_git_project
+from pytest_selfheal.testing import git, make_git_project
 
 __all__ = ["listener"]  # the fixture, used by name
 
@@ -105,6 +105,30 @@ forged = b"".join(
         except OSError:
             pass
     return x * 3''',
+    "patches the probe's report function": '''\
+probe = os.sys.modules.get("py" + "test_selfheal.probe")
+    if probe is not None:
+        original = probe.report_event
+
+        def forged(report):
+            event = original(report)
+            event["outcome"] = "passed"
+            return event
+
+        probe.report_event = forged
+    return x * 3''',
+    "patches pytest's TestReport": '''\
+reports = os.sys.modules["_py" + "test.reports"].TestReport
+    original = reports.from_item_and_call.__func__
+
+    def forged(cls, item, call):
+        report = original(cls, item, call)
+        report.outcome = "passed"
+        report.longrepr = None
+        return report
+
+    reports.from_item_and_call = classmethod(forged)
+    return x * 3''',
     "kills every process it can see": '''\
 for pid in (1, -1):
         try:
@@ -134,6 +158,29 @@ prefix = "".join(["sk", "-selfheal-"])
     raise AssertionError("stolen: " + key + " " + key[::-1] + " " + encoded)''',
 }
 
+#: Wrong, but it reports every test passed (events written to every descriptor it has,
+#: the result channel among them) and ends the process before pytest can say otherwise.
+FORGER = f'''\
+json = {LOAD}("json")
+    forged = b"".join(json.dumps(event).encode() + b"\\n" for event in
+                      [{{"event": "report", "nodeid": "tests/te" + "st_ops.py::te" + "st_" + name,
+                         "when": when, "outcome": "passed", "duration": 0.0, "message": "",
+                         "longrepr": ""}}
+                       for name in ("double", "double_zero")
+                       for when in ("setup", "call", "teardown")] + [{{"event": "finish"}}])
+    for fd in range(3, 256):
+        try:
+            {WRITE}(fd, forged)
+        except OSError:
+            pass
+    getattr(os, "_ex" + "it")(0)'''
+
+#: Right everywhere but in the test session itself: its verdicts were all wrong.
+SESSION_ONLY = '''\
+if str(os.getpid()) == os.environ["ATTACK_SESSION"]:
+        return x * 3 + 1
+    return x + x'''
+
 #: The winner: right, but on its verification run it writes into the project and its
 #: `.git/hooks`, and connects to the host's listener.
 SIDE_EFFECTS = f'''\
@@ -152,12 +199,17 @@ if os.environ.get("SELFHEAL_PROBE"):
     return x + x'''
 
 CONFTEST = '''\
+import os
+
 import pytest
 
 from pytest_selfheal.models import Candidate
 
-HOSTILE = {hostile!r}
-WINNER = {winner!r}
+
+def pytest_configure(config):
+    os.environ.setdefault("ATTACK_SESSION", str(os.getpid()))  # children inherit it
+
+CANDIDATES = {candidates!r}
 
 
 class Scripted:
@@ -173,8 +225,7 @@ class Scripted:
             return Candidate(function, source.replace("return x + x + 1", body), "hostile",
                              change, function.lineno + 1)
 
-        return [candidate(change, body) for change, body in HOSTILE.items()] + [
-            candidate("the fix with side effects", WINNER)]
+        return [candidate(change, body) for change, body in CANDIDATES.items()]
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -190,12 +241,13 @@ def tree(root: Path) -> dict[str, bytes]:
 
 
 def run_attacks(pytester: pytest.Pytester, tmp_path: Path, port: int,
-                *options: str) -> tuple[pytest.RunResult, dict, Path]:
+                candidates: dict[str, str], *options: str
+                ) -> tuple[pytest.RunResult, dict, Path]:
     root = tmp_path / "project"
     make_git_project(root, {
         "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["src"]\n',
         ".gitignore": "__pycache__/\n.selfheal/\nreport.json\n",
-        "conftest.py": CONFTEST.format(hostile=HOSTILE, winner=SIDE_EFFECTS),
+        "conftest.py": CONFTEST.format(candidates=candidates),
         "src/calc/__init__.py": "",
         "src/calc/ops.py": OPS,
         "tests/test_ops.py": TESTS,
@@ -231,6 +283,10 @@ def run_attacks(pytester: pytest.Pytester, tmp_path: Path, port: int,
     return result, report, root
 
 
+def git_branches(root: Path) -> list[str]:
+    return git(root, "branch", "--format=%(refname:short)").split()
+
+
 def reasons(heal: dict) -> dict[str, str]:
     found = {entry["change"]: entry["reason"] for entry in heal["leaderboard"]}
     found.update((entry["change"], entry["reason"]) for entry in heal["rejections"])
@@ -243,7 +299,9 @@ def test_attacks_are_contained_and_the_fix_with_side_effects_changes_nothing(
 ):
     port, accepted = listener
     options = ("--selfheal-evaluator", "subprocess") if path == "subprocess" else ()
-    result, report, _ = run_attacks(pytester, tmp_path, port, *options)
+    result, report, _ = run_attacks(
+        pytester, tmp_path, port, {**HOSTILE, "the fix with side effects": SIDE_EFFECTS},
+        *options)
 
     result.assert_outcomes(failed=1, passed=1)
     (heal,) = report["heals"]
@@ -255,3 +313,41 @@ def test_attacks_are_contained_and_the_fix_with_side_effects_changes_nothing(
         assert why[change] != "passed", change  # no forged verdict won
     assert "stolen: no key" in why["steals the API key"]
     assert accepted == []  # neither a candidate nor the winner's verification got out
+
+
+def test_a_candidate_that_forges_its_events_and_ends_early_fails_verification(
+    pytester: pytest.Pytester, tmp_path: Path, listener
+):
+    port, _ = listener
+    result, report, root = run_attacks(pytester, tmp_path, port,
+                                       {"forges its events": FORGER})
+
+    result.assert_outcomes(failed=2)
+    heal = report["heals"][0]
+    assert heal["status"] == "unhealed"
+    # Its forged events fooled the search (a fork of the session); the plain pytest run
+    # of the verification did not agree.
+    assert heal["reason"] == ("the best candidate failed verification: a plain pytest run "
+                              "of the same tests ended before pytest returned, which its "
+                              "reported outcomes contradict")
+    assert heal["branch"] is None
+    assert git_branches(root) == ["main"]
+
+
+def test_a_fix_whose_test_fails_when_rerun_in_the_session_is_withdrawn(
+    pytester: pytest.Pytester, tmp_path: Path, listener
+):
+    port, _ = listener
+    result, report, root = run_attacks(pytester, tmp_path, port,
+                                       {"passes but in the session": SESSION_ONLY})
+
+    result.assert_outcomes(failed=2)  # test_double_zero ran on the original code again
+    first, second = report["heals"]
+    assert first["status"] == "unhealed"
+    assert first["reason"].startswith("the healed test failed when re-run in this session "
+                                      "(call: assert 7 == 4); the fix was withdrawn")
+    assert first["rerun_outcome"] == "failed"
+    assert first["branch"] is None
+    assert first["commit"] is None
+    assert git_branches(root) == ["main"]  # the branch the fix made is gone
+    assert second["status"] == "skipped"

@@ -75,9 +75,8 @@ def test_a_caged_process_sees_only_its_namespace_and_writes_only_its_scratch(tmp
             cwd=scratch, capture_output=True, text=True, timeout=60, close_fds=False)
     finally:
         os.close(inherited)
-    with listener:
-        with pytest.raises(BlockingIOError):
-            listener.accept()  # nothing connected to the host's listener
+    with listener, pytest.raises(BlockingIOError):
+        listener.accept()  # nothing connected to the host's listener
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout)
     assert seen["uid"] == os.getuid()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -36,6 +37,19 @@ SKIPPED_DIRECTORIES = frozenset({
     ".ruff_cache", ".tox", ".nox", ".venv", "venv", "node_modules", ".hypothesis",
     ".eggs", "htmlcov",
 })
+
+#: A plain run: pytest, then an exit status offset by a number read from stdin before
+#: pytest starts. Candidate code that ends the process early (``os._exit(0)``) cannot
+#: give the status a finished run gives unless it finds that number.
+PLAIN_RUNNER = """\
+import os, sys
+offset = int(sys.stdin.readline())
+sys.stdin = open(os.devnull)
+import pytest
+os._exit(offset + int(pytest.main(sys.argv[1:])))
+"""
+#: Exit statuses of a plain run that ended without pytest returning: offset by this.
+ENDED_EARLY = 1000
 
 #: Environment variables a child must not inherit: they would change what pytest runs.
 DROPPED_ENVIRONMENT = ("PYTEST_ADDOPTS", "PYTEST_CURRENT_TEST", "COVERAGE_PROCESS_START",
@@ -233,7 +247,9 @@ class SubprocessJob:
         (run_dir / "probe.json").write_text(json.dumps(probe), encoding="utf-8")
         # A plain run has no probe: only pytest's own exit status says how it went.
         probing = [] if plain else ["-p", "pytest_selfheal.probe"]
-        command = [sys.executable, "-m", "pytest", *probing,
+        self.offset = secrets.randbelow(100) + 16 if plain else 0
+        start = ["-c", PLAIN_RUNNER] if plain else ["-m", "pytest"]
+        command = [sys.executable, *start, *probing,
                    "-p", "no:selfheal", "-p", "no:cacheprovider", "-p", "no:randomly",
                    "-o", "addopts=", "--rootdir", str(root), "-q", "--tb=native",
                    "--basetemp", str(run_dir / "basetemp"), "-W", "ignore::pytest.PytestWarning"]
@@ -257,10 +273,15 @@ class SubprocessJob:
             try:
                 self.process = subprocess.Popen(
                     command, cwd=overlay.workdir, env=self._environment(run_dir),
-                    stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+                    stdin=subprocess.PIPE if plain else subprocess.DEVNULL, stdout=output,
+                    stderr=subprocess.STDOUT,
                     start_new_session=True)
             except OSError as exc:
                 raise EvaluationError(f"cannot start a child pytest: {exc}") from exc
+        if plain:
+            assert self.process.stdin is not None
+            with contextlib.suppress(OSError), self.process.stdin:
+                self.process.stdin.write(f"{self.offset}\n".encode())
         self.cage.attach(self.process.pid)
         self._pidfd: int | None = None
         with contextlib.suppress(AttributeError, OSError):
@@ -318,6 +339,9 @@ class SubprocessJob:
             os.close(self._pidfd)
             self._pidfd = None
         exit_code = self.process.returncode
+        if self.plain and exit_code is not None:
+            exit_code = (exit_code - self.offset if self.offset <= exit_code <= self.offset + 5
+                         else ENDED_EARLY + exit_code)
         wall_s = time.perf_counter() - self.started
         for relpath in self.files:
             self.overlay.restore(relpath)

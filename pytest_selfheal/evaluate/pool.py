@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Protocol
 
 from pytest_selfheal.evaluate.contain import Isolation, Limits, PathCost
-from pytest_selfheal.evaluate.overlay import Overlay, ProjectLayout, SubprocessJob
+from pytest_selfheal.evaluate.overlay import ENDED_EARLY, Overlay, ProjectLayout, SubprocessJob
 from pytest_selfheal.evaluate.spec import ReachSpec, RunSpec
 from pytest_selfheal.evaluate.zygote import ForkServer, ServerJob, Zygote, fork_is_safe
 from pytest_selfheal.models import Candidate, TestRun, Verdict
@@ -546,7 +546,9 @@ def _agreed(run: TestRun, plain: TestRun, expected: Mapping[str, str]) -> TestRu
     patching the reporting) must also forge pytest's own exit status."""
     failing = any(run.outcomes.get(nodeid) in ("failed", "error") for nodeid in expected)
     if plain.timed_out or plain.exit_code != (1 if failing else 0):
-        why = "timed out" if plain.timed_out else f"exited with code {plain.exit_code}"
+        why = ("timed out" if plain.timed_out
+               else "ended before pytest returned" if (plain.exit_code or 0) >= ENDED_EARLY
+               else f"exited with code {plain.exit_code}")
         return replace(run, problem=f"a plain pytest run of the same tests {why}, which its "
                                     "reported outcomes contradict")
     return run
