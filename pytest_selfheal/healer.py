@@ -278,8 +278,7 @@ class Healer:
             workload,
             should_stop=lambda: time.perf_counter() > workload.deadline,
             on_verdict=record,
-            reject=lambda candidate: screen(self.read_source(candidate.function.path),
-                                            candidate),
+            reject=self._screen,
         )
         if winner is not None or len(workload.expected) == required:
             return winner
@@ -318,8 +317,7 @@ class Healer:
         evolution = evolve(
             self.engine, task, self.evaluator, workload, shape,
             original=self.read_source(path),
-            reject=lambda candidate: screen(self.read_source(candidate.function.path),
-                                            candidate),
+            reject=self._screen,
             on_verdict=self.observe, progress=self.progress,
             compare_outputs=task.goal == "optimize")
         finish = getattr(self.engine, "finish", None)
@@ -354,6 +352,14 @@ class Healer:
                                goal=task.goal)
         return replace(outcome, leaderboard=board, history=tuple(evolution.history),
                        goal=task.goal, notes=(*outcome.notes, *notes))
+
+    def _screen(self, candidate: Candidate) -> str:
+        """Why ``candidate`` may not run, if it may not. Code from a model (an engine
+        with an LLM client) is held to an allowlist; the offline engine's and plugin
+        engines' edits to not adding anything dangerous."""
+        return screen(self.read_source(candidate.function.path), candidate,
+                      model_written=getattr(self.engine, "client", None) is not None,
+                      project_modules={name.split(".")[0] for name in self.layout.modules})
 
     def _missing(self, failure: Failure) -> MissingCode | None:
         """What the failing test needs written, for engines that write missing code."""

@@ -19,7 +19,7 @@ from collections.abc import Collection, Generator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType, TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -31,6 +31,7 @@ from _pytest.runner import runtestprotocol
 from pytest_selfheal import __version__
 from pytest_selfheal.errors import NotARepositoryError, ReloadError
 from pytest_selfheal.models import Failure, Frame, HealOutcome, HealStatus, History
+from pytest_selfheal.redaction import add_secret, redact, redact_data
 from pytest_selfheal.report import json_report, summary_lines
 from pytest_selfheal.settings import Settings
 
@@ -62,6 +63,7 @@ class SelfHealSession:
         # Only the LLM client gets it; fork servers overwrite every copy they inherit.
         key = os.environ.pop(settings.llm.api_key_env, None)
         self._key_environment = {settings.llm.api_key_env: key} if key else {}
+        add_secret(key)
 
     # -- hooks -------------------------------------------------------------------------
 
@@ -116,7 +118,7 @@ class SelfHealSession:
         if lines:
             terminalreporter.section("selfheal")
             for line in lines:
-                terminalreporter.write_line(line)
+                terminalreporter.write_line(redact(line))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self._optimize(session)
@@ -139,6 +141,7 @@ class SelfHealSession:
             seed=(self.settings.evolution.seed if any(o.history for o in self.outcomes)
                   else None),
         )
+        report = cast(dict[str, Any], redact_data(report))  # for the HTML page too
         if self._healer is not None:
             report["run_id"] = self._healer.state.run_id
             self._write_html_report(report, self._healer.state.run_id)
@@ -167,7 +170,7 @@ class SelfHealSession:
     def _write(self, line: str) -> None:
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
-            reporter.write_line(f"selfheal: {line}")
+            reporter.write_line(redact(f"selfheal: {line}"))
 
     def _get_healer(self, session: pytest.Session) -> Healer:
         if self._healer is None:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from test_containment import listener, processes_under, project_files
 
-from pytest_selfheal.testing import git, make_git_project
+from pytest_selfheal.testing import OpenAIServer, Request, fenced, git, make_git_project
 
 __all__ = ["listener"]  # the fixture, used by name
 
@@ -241,13 +241,15 @@ def tree(root: Path) -> dict[str, bytes]:
 
 
 def run_attacks(pytester: pytest.Pytester, tmp_path: Path, port: int,
-                candidates: dict[str, str], *options: str
+                candidates: dict[str, str] | None, *options: str
                 ) -> tuple[pytest.RunResult, dict, Path]:
+    """Heal the project with a scripted engine proposing ``candidates`` (``None``: with
+    the model of ``OPENAI_BASE_URL``), and check that nothing got out."""
     root = tmp_path / "project"
     make_git_project(root, {
         "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["src"]\n',
         ".gitignore": "__pycache__/\n.selfheal/\nreport.json\n",
-        "conftest.py": CONFTEST.format(candidates=candidates),
+        "conftest.py": "" if candidates is None else CONFTEST.format(candidates=candidates),
         "src/calc/__init__.py": "",
         "src/calc/ops.py": OPS,
         "tests/test_ops.py": TESTS,
@@ -276,8 +278,9 @@ def run_attacks(pytester: pytest.Pytester, tmp_path: Path, port: int,
     assert not [path for path in sys.path if Path(path, f"{MARK}.pth").exists()]
     assert processes_under(scratch) == []
     # The key, as it is, reversed or in base64, is nowhere a user or a model sees.
-    html = "".join(path.read_text() for path in (root / ".selfheal").rglob("*.html"))
-    shown = "\n".join([*result.outlines, *result.errlines, json.dumps(report), html])
+    stored = "".join(path.read_bytes().decode("latin-1")
+                     for path in (root / ".selfheal").rglob("*") if path.is_file())
+    shown = "\n".join([*result.outlines, *result.errlines, json.dumps(report), stored])
     for form in (KEY, KEY[::-1], base64.b64encode(KEY.encode()).decode()):
         assert form not in shown
     return result, report, root
@@ -351,3 +354,33 @@ def test_a_fix_whose_test_fails_when_rerun_in_the_session_is_withdrawn(
     assert first["commit"] is None
     assert git_branches(root) == ["main"]  # the branch the fix made is gone
     assert second["status"] == "skipped"
+
+
+def test_attacks_written_by_a_model_are_stopped_too(
+    pytester: pytest.Pytester, tmp_path: Path, listener, monkeypatch: pytest.MonkeyPatch
+):
+    port, accepted = listener
+    replies = [*HOSTILE.values(), FORGER, SIDE_EFFECTS, "return x + x"]
+    asked: list[Request] = []
+
+    def answer(request: Request) -> str:
+        asked.append(request)
+        body = replies[min(len(asked), len(replies)) - 1]
+        return fenced(f"def double(x):\n    {body}\n")
+
+    with OpenAIServer(api_key=KEY) as server:
+        server.respond = answer
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+        result, report, _ = run_attacks(
+            pytester, tmp_path, port, None, "--selfheal-model", "fake-model",
+            "--selfheal-rounds", str(len(replies)))
+
+    result.assert_outcomes(failed=1, passed=1)
+    (heal,) = report["heals"]
+    assert heal["status"] == "healed"
+    final = next(entry for entry in heal["leaderboard"] if entry["reason"] == "passed")
+    assert final["change"] == heal["change"]
+    assert heal["diff"].count("\n+") <= 3  # a real fix won, not one of the attacks
+    assert accepted == []
+    for request in asked:  # the key went to the model's endpoint only, in the header
+        assert KEY not in request.text

@@ -107,31 +107,36 @@ def build_run(
             event: dict[str, Any] = json.loads(line)
         except json.JSONDecodeError:
             continue  # a line cut short when the child was killed
-        kind = event.get("event")
-        if kind == "start":
-            started = event["nodeid"]
-        elif kind == "report":
-            nodeid = event["nodeid"]
-            durations[nodeid] = durations.get(nodeid, 0.0) + float(event["duration"])
-            if event["when"] == "call":
-                call_durations[nodeid] = float(event["duration"])
-            phases.setdefault(nodeid, {})[event["when"]] = event["outcome"]
-            if event["outcome"] in ("failed", "error") and not first_failure:
-                first_failure = f"{nodeid}: {event.get('message') or event['longrepr']}"
-            if event["when"] == "teardown":
-                started = None
-        elif kind == "collect-error" and not first_failure:
-            first_failure = f"collection of {event['nodeid']} failed: {event['longrepr']}"
-        elif kind in ("swap-error", "crash", "mismatch", "tampered"):
-            problem = event["message"]
-        elif kind == "note":
-            notes.append(event["message"])
-        elif kind == "reach":
-            reached[event["nodeid"]] = frozenset(event["functions"])
-        elif kind == "measuring":
-            measuring_s += float(event["seconds"])
-        elif kind == "finish":
-            finished = True
+        if not isinstance(event, dict):
+            continue  # not an event: candidate code wrote into the channel
+        try:
+            kind = event.get("event")
+            if kind == "start":
+                started = event["nodeid"]
+            elif kind == "report":
+                nodeid = event["nodeid"]
+                durations[nodeid] = durations.get(nodeid, 0.0) + float(event["duration"])
+                if event["when"] == "call":
+                    call_durations[nodeid] = float(event["duration"])
+                phases.setdefault(nodeid, {})[event["when"]] = event["outcome"]
+                if event["outcome"] in ("failed", "error") and not first_failure:
+                    first_failure = f"{nodeid}: {event.get('message') or event['longrepr']}"
+                if event["when"] == "teardown":
+                    started = None
+            elif kind == "collect-error" and not first_failure:
+                first_failure = f"collection of {event['nodeid']} failed: {event['longrepr']}"
+            elif kind in ("swap-error", "crash", "mismatch", "tampered"):
+                problem = event["message"]
+            elif kind == "note":
+                notes.append(event["message"])
+            elif kind == "reach":
+                reached[event["nodeid"]] = frozenset(event["functions"])
+            elif kind == "measuring":
+                measuring_s += float(event["seconds"])
+            elif kind == "finish":
+                finished = True
+        except (KeyError, TypeError, ValueError):
+            continue  # an event missing its fields: forged, not the probe's
     problem = problem or _problem(ending, finished)
     if started is not None and problem:
         problem = f"{started} {problem}"
