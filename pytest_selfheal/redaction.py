@@ -1,4 +1,5 @@
-"""The one place where secrets are taken out of text that leaves the process.
+"""The one place where secrets are taken out of text that leaves the process, and
+where model text is made safe to show in a terminal (:func:`escape_controls`).
 
 Everything that reaches a report (JSON or HTML), the store, the terminal or a prompt
 goes through :func:`redact`: the API key as it is, reversed and in base64, and the
@@ -46,6 +47,17 @@ def redact(text: str) -> str:
     if "=" in text:
         text = _QUERY_SECRET.sub(r"\1" + REDACTED, text)
     return text
+
+
+#: Control characters (ANSI escapes start with one) as visible escapes: model text shown
+#: in a terminal must not move its cursor, recolour it or retitle its window.
+_CONTROLS: Final = {code: f"\\x{code:02x}" for code in (*range(32), *range(0x7F, 0xA0))
+                    if chr(code) not in "\n\t"}
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with control characters other than newline and tab escaped."""
+    return text.translate(_CONTROLS)
 
 
 def redact_data(value: object) -> object:

@@ -21,9 +21,8 @@ from typing import Final
 from pytest_selfheal.errors import PatchError, ReplyError, SourceError
 from pytest_selfheal.patches import apply_unified_diff, diff_files, find_unit, parse_module
 
-_FENCE: Final = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
-_SEARCH_REPLACE: Final = re.compile(
-    r"<{5,9} ?SEARCH[^\n]*\n(.*?)\n?={5,9}\n(.*?)\n?>{5,9} ?REPLACE", re.DOTALL)
+#: Longest reply parsed, checked before any parsing (the client caps replies the same).
+MAX_REPLY_CHARS: Final = 200_000
 _DIFF_LINE: Final = re.compile(r"^(--- |\+\+\+ |@@ -\d)", re.MULTILINE)
 _CODE_START: Final = ("def ", "async def ", "@", "class ")
 
@@ -66,12 +65,16 @@ def apply_reply(
     if not reply.strip():
         raise ReplyError("the reply was empty; answer with the whole function in a "
                          "```python block")
-    if _SEARCH_REPLACE.search(reply) and not is_new:
-        return _apply_search_replace(reply, module_source, path, qualname)
+    if len(reply) > MAX_REPLY_CHARS:
+        raise ReplyError(f"the reply has {len(reply):,} characters, more than the "
+                         f"{MAX_REPLY_CHARS:,} read; answer with the function alone")
+    edits = _search_replace_blocks(reply)
+    if edits and not is_new:
+        return _apply_search_replace(edits, module_source, path, qualname)
     diff = _diff_text(reply)
     if diff is not None and not is_new:
         return _apply_diff(diff, module_source, path, qualname, test_files)
-    blocks = [body for language, body in _FENCE.findall(reply)
+    blocks = [body for language, body in _fences(reply)
               if language.lower() in ("", "python", "py", "python3")]
     shape = "fenced"
     if not blocks:
@@ -86,6 +89,56 @@ def apply_reply(
     return AppliedReply(source=_put_functions(functions, module_source, path, qualname,
                                               is_new=is_new),
                         code="\n\n".join(text for _, text in functions).strip(), shape=shape)
+
+
+def _fences(reply: str) -> list[tuple[str, str]]:
+    """(language, body) of each fenced block, the last one possibly unclosed.
+
+    Scanned with ``str.find``, each search starting where the last ended: linear in the
+    length of the reply, however it is made (a regex with a lazy ``.*?`` is not).
+    """
+    found = []
+    start = reply.find("```")
+    while start >= 0:
+        header_end = reply.find("\n", start + 3)
+        if header_end < 0:
+            break
+        header = reply[start + 3:header_end].strip()
+        language = header.split()[0] if header else ""
+        if not all(c.isalnum() or c in "_+-" for c in language):
+            language = ""
+        end = reply.find("```", header_end + 1)
+        found.append((language, reply[header_end + 1:] if end < 0 else reply[header_end + 1:end]))
+        start = -1 if end < 0 else reply.find("```", end + 3)
+    return found
+
+
+def _marker(line: str, char: str, word: str) -> bool:
+    """Whether ``line`` is a SEARCH/REPLACE marker: 5 to 9 ``char`` and ``word``."""
+    count = len(line) - len(line.lstrip(char))
+    return 5 <= count <= 9 and line[count:].lstrip(" ").startswith(word)
+
+
+def _search_replace_blocks(reply: str) -> list[tuple[str, str]]:
+    """(search, replacement) of each SEARCH/REPLACE block, in one pass over the lines."""
+    blocks = []
+    search: list[str] | None = None
+    replacement: list[str] | None = None
+    for line in reply.splitlines():
+        if search is None:
+            if _marker(line, "<", "SEARCH"):
+                search = []
+        elif replacement is None:
+            if 5 <= len(line.rstrip()) <= 9 and set(line.rstrip()) == {"="}:
+                replacement = []
+            else:
+                search.append(line)
+        elif _marker(line, ">", "REPLACE"):
+            blocks.append(("\n".join(search), "\n".join(replacement)))
+            search = replacement = None
+        else:
+            replacement.append(line)
+    return blocks
 
 
 def _normalized(block: str) -> str:
@@ -257,7 +310,7 @@ def _with_helper(source: str, path: str, qualname: str, name: str, text: str,
 
 def _diff_text(reply: str) -> str | None:
     """The unified diff in ``reply`` (fenced or not), or ``None``."""
-    for language, body in _FENCE.findall(reply):
+    for language, body in _fences(reply):
         if language.lower() in ("diff", "patch") or _DIFF_LINE.search(body):
             return str(body)
     if _DIFF_LINE.search(reply) and re.search(r"^@@ ", reply, re.MULTILINE):
@@ -288,16 +341,18 @@ def _apply_diff(diff: str, module_source: str, path: str, qualname: str,
     return AppliedReply(source=source, code=diff, shape="diff")
 
 
-def _apply_search_replace(reply: str, module_source: str, path: str,
+def _apply_search_replace(edits: list[tuple[str, str]], module_source: str, path: str,
                           qualname: str) -> AppliedReply:
     source = module_source
-    for search, replacement in _SEARCH_REPLACE.findall(reply):
+    for search, replacement in edits:
         if search and source.count(search) == 1:
             source = source.replace(search, replacement)
             continue
         source = _replace_loosely(source, search, replacement)
     _check(source, path, qualname)
-    return AppliedReply(source=source, code=reply, shape="search-replace")
+    code = "\n\n".join(f"<<<<<<< SEARCH\n{search}\n=======\n{replacement}\n>>>>>>> REPLACE"
+                       for search, replacement in edits)
+    return AppliedReply(source=source, code=code, shape="search-replace")
 
 
 def _replace_loosely(source: str, search: str, replacement: str) -> str:

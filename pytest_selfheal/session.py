@@ -31,7 +31,7 @@ from _pytest.runner import runtestprotocol
 from pytest_selfheal import __version__
 from pytest_selfheal.errors import NotARepositoryError, ReloadError
 from pytest_selfheal.models import Failure, Frame, HealOutcome, HealStatus, History
-from pytest_selfheal.redaction import add_secret, redact, redact_data
+from pytest_selfheal.redaction import add_secret, escape_controls, redact, redact_data
 from pytest_selfheal.report import json_report, summary_lines
 from pytest_selfheal.settings import Settings
 
@@ -118,7 +118,7 @@ class SelfHealSession:
         if lines:
             terminalreporter.section("selfheal")
             for line in lines:
-                terminalreporter.write_line(redact(line))
+                terminalreporter.write_line(escape_controls(redact(line)))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self._optimize(session)
@@ -170,7 +170,7 @@ class SelfHealSession:
     def _write(self, line: str) -> None:
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
-            reporter.write_line(redact(f"selfheal: {line}"))
+            reporter.write_line(escape_controls(redact(f"selfheal: {line}")))
 
     def _get_healer(self, session: pytest.Session) -> Healer:
         if self._healer is None:
