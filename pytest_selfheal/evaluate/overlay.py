@@ -96,6 +96,17 @@ def _ignore_for_copy(directory: str, names: list[str]) -> set[str]:
     return skipped
 
 
+def remove_stale_copies(directory: Path) -> None:
+    """Delete the scratch copies of this user's sessions that are gone (killed, so
+    they could not clean up): their children died with them."""
+    for path in directory.glob("selfheal-*-*"):
+        owner = path.name.split("-")[1]
+        with contextlib.suppress(OSError):
+            if (owner.isdigit() and not Path(f"/proc/{owner}").exists()
+                    and path.stat().st_uid == os.getuid()):
+                shutil.rmtree(path, ignore_errors=True)
+
+
 class Overlay:
     """A scratch copy of the project where one child at a time runs tests.
 
@@ -103,9 +114,15 @@ class Overlay:
         fixes already accepted in this session).
     """
 
+    _swept = False  # stale copies are looked for once per session
+
     def __init__(self, layout: ProjectLayout, sources: Mapping[str, str]) -> None:
         self.layout = layout
-        self.base = Path(tempfile.mkdtemp(prefix="selfheal-"))
+        if not Overlay._swept:
+            Overlay._swept = True
+            remove_stale_copies(Path(tempfile.gettempdir()))
+        # Named after the session, so that a later session knows whose copy it is.
+        self.base = Path(tempfile.mkdtemp(prefix=f"selfheal-{os.getpid()}-"))
         self.root = self.base / "project"
         try:
             shutil.copytree(layout.root, self.root, ignore=_ignore_for_copy,
