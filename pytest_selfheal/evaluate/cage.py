@@ -34,6 +34,7 @@ import socket
 import struct
 import sys
 from dataclasses import asdict, dataclass
+from typing import NoReturn
 
 # clone(2) and mount(2) flags (linux/sched.h, linux/mount.h).
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x20000, 0x08000000, 0x10000000
@@ -393,14 +394,39 @@ def seccomp_program(machine: str, refuse_unix_sockets: bool) -> bytes:
 
 def main(argv: list[str]) -> int:
     """The launcher: ``cage.py SPEC_JSON -- COMMAND...`` runs COMMAND in a cage and
-    exits as it did (killed by a signal: killed by the same signal)."""
+    exits as it did (killed by a signal: killed by the same signal).
+
+    The launcher itself stays outside the namespaces: the first process of the cage
+    tells it the exit status through a pipe, and it exits at once, while the kernel
+    takes the namespaces down (which takes a while) off the caller's clock.
+    """
     spec, command = CageSpec.from_json(argv[0]), argv[2:]
     die_with_parent(spec.parent)
-    entered = enter(spec)
-    notes = entered.notes or []
-    pid = os.fork()
-    if pid == 0:
-        try:
+    status_read, status_write = os.pipe()
+    if os.fork() == 0:
+        os.close(status_read)
+        _intermediate(spec, command, status_write)
+    os.close(status_write)
+    told = os.read(status_read, 16)
+    if not told:
+        print("cage: the caged command ended without an exit status", file=sys.stderr)
+        return 125
+    code = int(told)
+    if 128 < code < 128 + signal.NSIG:
+        with contextlib.suppress(OSError, ValueError):  # SIGKILL has no handler to reset
+            signal.signal(code - 128, signal.SIG_DFL)
+        os.kill(os.getpid(), code - 128)
+    return code
+
+
+def _intermediate(spec: CageSpec, command: list[str], status: int) -> NoReturn:
+    """Enter the namespaces; fork their first process, which runs ``command`` in a
+    child and writes how it ended to ``status``."""
+    try:
+        die_with_parent()
+        entered = enter(spec)
+        notes = entered.notes or []
+        if os.fork() == 0:
             die_with_parent()
             if entered.namespaces:
                 init(spec, notes)
@@ -409,20 +435,18 @@ def main(argv: list[str]) -> int:
                 die_with_parent()
                 _report(spec, notes + lock({0, 1, 2}, spec.network))
                 os.execvp(command[0], command)
-            _, status = os.waitpid(runner, 0)
+            _, ended = os.waitpid(runner, 0)
             # The first process of a PID namespace ignores signals it sends itself.
-            os._exit(128 + os.WTERMSIG(status) if os.WIFSIGNALED(status)
-                     else os.WEXITSTATUS(status))
-        except BaseException as exc:
-            print(f"cage: {exc!r}", file=sys.stderr)
-            os._exit(125)
-    _, status = os.waitpid(pid, 0)
-    code = os.waitstatus_to_exitcode(status)
-    if 128 < code < 128 + signal.NSIG:
-        with contextlib.suppress(OSError, ValueError):  # SIGKILL has no handler to reset
-            signal.signal(code - 128, signal.SIG_DFL)
-        os.kill(os.getpid(), code - 128)
-    return code if code >= 0 else 128 - code
+            code = (128 + os.WTERMSIG(ended) if os.WIFSIGNALED(ended)
+                    else os.WEXITSTATUS(ended))
+            os.write(status, str(code).encode())
+            os._exit(code)
+        os.close(status)
+        os.wait()
+    except BaseException as exc:
+        print(f"cage: {exc!r}", file=sys.stderr)
+        os._exit(125)
+    os._exit(0)
 
 
 def _report(spec: CageSpec, notes: list[str]) -> None:

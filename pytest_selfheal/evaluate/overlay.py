@@ -335,7 +335,7 @@ class SubprocessJob:
         if pid == 0:
             return False
         self.process.returncode = os.waitstatus_to_exitcode(status)
-        self._cpu_s = usage.ru_utime + usage.ru_stime
+        self._cpu_s = max(self._cpu_s or 0.0, usage.ru_utime + usage.ru_stime)
         return True
 
     @property
@@ -348,6 +348,10 @@ class SubprocessJob:
         if self._result is not None:
             return self._result
         timed_out = not self._reap(block=False)
+        if timed_out:
+            # Measured before the kill: the launcher, killed, cannot reap what ran in
+            # the cage, so its own usage would not include it.
+            self._cpu_s = group_cpu_s(self.process.pid)
         # The whole group goes: the child and anything the candidate spawned.
         kill_group(self.process.pid)
         self.cage.empty()
@@ -380,6 +384,19 @@ class SubprocessJob:
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=max(0.0, self.deadline - time.perf_counter()))
         return self.finish()
+
+
+def group_cpu_s(pgid: int) -> float:
+    """CPU seconds used so far by the processes of process group ``pgid``."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                # Fields after the parenthesised name: state, ppid, pgrp, ... utime, stime.
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[2]) == pgid:
+                    ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _tail(path: Path, lines: int = 15) -> str:
