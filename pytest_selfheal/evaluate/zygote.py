@@ -5,14 +5,19 @@ the candidate's function into its own copy of the already-imported module and ru
 already-collected items (:func:`pytest_selfheal.probe.run_items`, handed in by the
 session as a :data:`Runner`).
 
-For each worker the session forks one :class:`ForkServer` per heal. The server enters
-the cage once: it is the first process of a new PID namespace, in network and mount
-namespaces of its own where the platform allows, with the project read-only. Then it
-forks one child per job, so a job pays neither for namespaces nor for copying the
-session's page tables in the session itself, and two servers fork on two cores at once.
-The server is the child's watchdog: it relays the child's event lines to the session in
-frames the child cannot forge, kills the child at its time limit, kills whatever the
-child left behind, and reports how the child ended and how much CPU it used.
+For each worker the session forks one :class:`ForkServer` per heal, through an
+intermediate process that unshares the namespaces of the cage
+(:mod:`~pytest_selfheal.evaluate.cage`). The server is the first process of the new PID
+namespace: it builds the read-only world once, replaces every descriptor it inherited
+from the session by /dev/null, restarts pytest's capture into files of its own,
+overwrites the API key wherever it is in its memory, and only then forks one child per
+job, which locks itself (descriptors, privileges, seccomp) before any candidate code
+runs. A job pays neither for namespaces nor for copying the session's page tables in
+the session itself, and two servers fork on two cores at once. The server is the
+child's watchdog: it relays the child's event lines to the session in frames the child
+cannot forge, kills the child at its time limit, kills whatever the child left behind,
+and reports how the child ended and how much CPU it used. Each level dies with the one
+above it, the session included.
 
 Forking is only safe while the session has a single thread; the pool falls back to
 the subprocess path otherwise.
