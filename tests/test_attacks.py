@@ -106,7 +106,7 @@ forged = b"".join(
             pass
     return x * 3''',
     "patches the probe's report function": '''\
-probe = os.sys.modules.get("py" + "test_selfheal.probe")
+probe = os.sys.modules.get("py" + "tes" + "t_selfheal.probe")
     if probe is not None:
         original = probe.report_event
 
@@ -314,6 +314,8 @@ def test_attacks_are_contained_and_the_fix_with_side_effects_changes_nothing(
     assert set(why) == {*HOSTILE, "the fix with side effects"}
     for change in HOSTILE:
         assert why[change] != "passed", change  # no forged verdict won
+    for change in ("patches the probe's report function", "patches pytest's TestReport"):
+        assert "the candidate replaced the test reporting machinery" in why[change]
     assert "stolen: no key" in why["steals the API key"]
     assert accepted == []  # neither a candidate nor the winner's verification got out
 
