@@ -18,7 +18,7 @@ from pytest_selfheal.errors import SelfHealError, SourceError
 from pytest_selfheal.evaluate import Evaluator, ProjectLayout, Workload, judge
 from pytest_selfheal.evaluate.additions import screen_all
 from pytest_selfheal.evaluate.screen import screen
-from pytest_selfheal.landing import RunState, apply_fix, commit_fix
+from pytest_selfheal.landing import Landing, RunState, apply_fix, commit_fix, withdraw_fix
 from pytest_selfheal.localize import (
     Spectrum,
     is_test_file,
@@ -40,7 +40,7 @@ from pytest_selfheal.models import (
     Suspect,
     Verdict,
 )
-from pytest_selfheal.patches import find_unit, unified_diff
+from pytest_selfheal.patches import changed_unit, find_unit, unified_diff
 from pytest_selfheal.settings import Settings
 from pytest_selfheal.survey import (
     LOCALIZATION_SHARE,
@@ -88,6 +88,8 @@ class Healer:
         self.observe = observe
         self.history = history or History()
         self.state = RunState()
+        #: Where each accepted fix went, by node id of its test, until its re-run passed.
+        self.landings: dict[str, Landing] = {}
         #: Why ``repo`` is ``None``, as the run's note says it; the caller knows best.
         self.no_repository_reason = "not a git repository"
 
@@ -435,6 +437,11 @@ class Healer:
             fitness = _measured(fitness, evolution, winner)
         notes: list[str] = []
         branch = commit = None
+        landing = Landing(tuple((relpath, old_sources[relpath], text)
+                                for relpath, text in files.items()),
+                          self.state.branch, self.state.branch_tip,
+                          applied=self.settings.mode == "apply")
+        self.landings[failure.nodeid] = landing
         if self.settings.mode != "suggest":
             branch, commit = commit_fix(
                 self.repo, self.no_repository_reason, self.state, self.layout.root,
@@ -473,11 +480,23 @@ class Healer:
         """Why ``candidate`` may not run (``""`` when it may): its function, then
         everything else it changes."""
         function = candidate.function
+        old = self._old_source(function.path)
+        # Code from a model (an engine with an LLM client) is held to an allowlist; the
+        # offline engine's and plugin engines' edits to not adding anything dangerous.
+        model_written = getattr(self.engine, "client", None) is not None
+        project_modules = {name.split(".")[0] for name in self.layout.modules}
+        if (set(candidate.files) == {function.path}
+                and changed_unit(old, candidate.source, function.qualname) is not None):
+            # Only the function's body changed (every offline mutant): nothing else to
+            # screen, and no need to parse the whole module again.
+            return screen(old, candidate, model_written=model_written,
+                          project_modules=project_modules)
         try:
             is_unit = bool(find_unit(ast.parse(candidate.source), function.qualname))
         except (SyntaxError, ValueError, SourceError):
             is_unit = False  # a class or constant a test needs: screened with the rest
-        return ((screen(self._old_source(function.path), candidate) if is_unit else "")
+        return ((screen(old, candidate, model_written=model_written,
+                        project_modules=project_modules) if is_unit else "")
                 or screen_all(self._old_source, candidate))
 
     def _old_source(self, relpath: str) -> str:
@@ -485,6 +504,20 @@ class Healer:
         if relpath not in self.state.sources and not (self.layout.root / relpath).exists():
             return ""
         return self.read_source(relpath)
+
+    def withdraw(self, outcome: HealOutcome, why: str) -> HealOutcome:
+        """Take back a heal whose test failed when re-run in the session: its commit, its
+        place in the working tree and in every later run; it is UNHEALED with ``why``."""
+        landing = self.landings.pop(outcome.tests[0])
+        notes = list(outcome.notes)
+        withdraw_fix(self.repo, self.state, landing, self.layout.root, notes)
+        for path, old, _ in landing.changes:
+            self.evaluator.set_source(path, old)
+        withdrawn = replace(outcome, status=HealStatus.UNHEALED, reason=why, branch=None,
+                            commit=None, verified=False, notes=tuple(notes))
+        for suspect in outcome.suspects[:1]:
+            self.state.attempted[str(suspect.function)] = withdrawn  # not tried again
+        return withdrawn
 
     def _outcome(
         self,

@@ -19,7 +19,7 @@ from collections.abc import Collection, Generator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType, TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -31,6 +31,7 @@ from _pytest.runner import runtestprotocol
 from pytest_selfheal import __version__
 from pytest_selfheal.errors import NotARepositoryError, ReloadError
 from pytest_selfheal.models import Failure, Frame, HealOutcome, HealStatus, History
+from pytest_selfheal.redaction import add_secret, escape_controls, redact, redact_data
 from pytest_selfheal.report import json_report, summary_lines
 from pytest_selfheal.settings import Settings
 
@@ -60,6 +61,11 @@ class SelfHealSession:
         self._html_path: Path | None = None
         #: Test modules that could not be collected, with their error reports.
         self._broken: list[tuple[str, str]] = []
+        # Taken out of the environment at once: no child, forked or started, may see it.
+        # Only the LLM client gets it; fork servers overwrite every copy they inherit.
+        key = os.environ.pop(settings.llm.api_key_env, None)
+        self._key_environment = {settings.llm.api_key_env: key} if key else {}
+        add_secret(key)
 
     # -- hooks -------------------------------------------------------------------------
 
@@ -123,7 +129,7 @@ class SelfHealSession:
         if lines:
             terminalreporter.section("selfheal")
             for line in lines:
-                terminalreporter.write_line(line)
+                terminalreporter.write_line(escape_controls(redact(line)))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self._optimize(session)
@@ -146,6 +152,7 @@ class SelfHealSession:
             seed=(self.settings.evolution.seed if any(o.history for o in self.outcomes)
                   else None),
         )
+        report = cast(dict[str, Any], redact_data(report))  # for the HTML page too
         if self._healer is not None:
             report["run_id"] = self._healer.state.run_id
             self._write_html_report(report, self._healer.state.run_id)
@@ -174,21 +181,22 @@ class SelfHealSession:
     def _write(self, line: str) -> None:
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
-            reporter.write_line(f"selfheal: {line}")
+            reporter.write_line(escape_controls(redact(f"selfheal: {line}")))
 
     def _get_healer(self, session: pytest.Session) -> Healer:
         if self._healer is None:
             from pytest_selfheal.evaluate import Evaluator, Isolation, Zygote
             from pytest_selfheal.healer import Healer
             from pytest_selfheal.offline import OfflineEngine
-            from pytest_selfheal.probe import run_items
+            from pytest_selfheal.probe import restart_capture, run_items
 
             layout = _layout(self.config, self._items, [path for path, _ in self._broken])
             repo, no_repository_reason = _discover_repository(layout.root)
             zygote = Zygote(runner=functools.partial(run_items, session),
-                            root=str(layout.root))
-            isolation = Isolation(network=self.settings.network == "isolated",
-                                  readonly=(str(layout.root),))
+                            root=str(layout.root),
+                            restart=functools.partial(restart_capture, self.config),
+                            secrets=tuple(self._key_environment.values()))
+            isolation = Isolation(network=self.settings.network == "isolated")
             self._evaluator = Evaluator(layout, self.settings.workers,
                                         zygote if self.settings.evaluator == "auto" else None,
                                         isolation)
@@ -203,10 +211,10 @@ class SelfHealSession:
                     from pytest_selfheal.evolve.engine import make_evolve_engine
 
                     engine = make_evolve_engine(self.settings, layout.root, run_id,
-                                                layout.test_files)
+                                                layout.test_files, env=self._environment())
                 else:
                     engine = make_refine_engine(self.settings, layout.root, run_id,
-                                                layout.test_files)
+                                                layout.test_files, env=self._environment())
             engine = engine or OfflineEngine(root=layout.root)
             self._healer = Healer(self.settings, layout, self._evaluator, repo, engine,
                                   reaching=functools.partial(_tests_reaching, self._items,
@@ -295,7 +303,8 @@ class SelfHealSession:
             client = _engine_client(healer)
             run_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
             engine = make_evolve_engine(self.settings, healer.layout.root, run_id,
-                                        healer.layout.test_files, client=client)
+                                        healer.layout.test_files, client=client,
+                                        env=self._environment())
         for target in dict.fromkeys(targets):
             self._write(f"optimizing {target} with the evolve engine")
             outcome = optimize(healer, engine, target)
@@ -303,6 +312,10 @@ class SelfHealSession:
             self._write(f"{outcome.status}: {outcome.reason} ({outcome.elapsed_s:.1f}s, "
                         f"{outcome.candidates_evaluated} candidates)")
             self.config.hook.pytest_selfheal_heal_finished(outcome=outcome)
+
+    def _environment(self) -> dict[str, str]:
+        """The environment the LLM client is made from: the session's, with the key."""
+        return {**os.environ, **self._key_environment}
 
     def _reload_and_rerun(
         self, item: pytest.Item, nextitem: pytest.Item | None, outcome: HealOutcome,
@@ -312,13 +325,14 @@ class SelfHealSession:
         assert outcome.function is not None
         from pytest_selfheal.reload import swap, swap_changes
 
+        function = outcome.function
+        path = str(healer.layout.root / function.path)
         try:
             if outcome.changes:
                 for relpath, old, new in outcome.changes:
                     swap_changes(str(healer.layout.root / relpath), old, new)
             else:
-                swap(str(healer.layout.root / outcome.function.path),
-                     outcome.function.qualname, outcome.new_source)
+                swap(path, function.qualname, outcome.new_source)
         except ReloadError as exc:
             # Forked children would judge the old code from now on: stop forking.
             healer.evaluator.zygote = None
@@ -328,8 +342,28 @@ class SelfHealSession:
             reports = runtestprotocol(item, log=False, nextitem=nextitem)
         finally:
             self._rerunning = False
-        rerun = "passed" if all(report.passed or report.skipped for report in reports) else "failed"
-        return replace(outcome, reloaded=True, rerun_outcome=rerun)
+        failed = [report for report in reports if not (report.passed or report.skipped)]
+        outcome = replace(outcome, reloaded=True, rerun_outcome="failed" if failed else "passed")
+        if not failed:
+            healer.landings.pop(item.nodeid, None)
+            return outcome
+        # The verdict was wrong (or forged): the fix goes, from the session first.
+        old_source = healer.landings[item.nodeid].old_source
+        try:
+            if outcome.changes:
+                for relpath, old, new in outcome.changes:
+                    swap_changes(str(healer.layout.root / relpath), new, old)
+            else:
+                swap(path, function.qualname, old_source)
+        except ReloadError as exc:
+            healer.evaluator.zygote = None
+            outcome = replace(outcome, notes=(*outcome.notes, f"not reloaded back: {exc}"))
+        crash = getattr(failed[0].longrepr, "reprcrash", None)
+        message = getattr(crash, "message", "") or "failed"
+        message = message.splitlines()[0]
+        return healer.withdraw(outcome, f"the healed test failed when re-run in this session "
+                                        f"({failed[0].when}: {message[:300]}); the fix was "
+                                        "withdrawn")
 
 
 def _engine_client(healer: Healer) -> LLMClient | None:

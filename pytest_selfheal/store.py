@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from pytest_selfheal.errors import StoreError
+from pytest_selfheal.redaction import redact
 
 #: The store's directory under the project root, and its file.
 STATE_DIRECTORY: Final = ".selfheal"
@@ -178,6 +179,9 @@ class Store:
             self._connection.close()
 
     def _execute(self, sql: str, parameters: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        # Every value written goes through here: no secret reaches the file.
+        parameters = [redact(value) if isinstance(value, str) else value
+                      for value in parameters]
         try:
             with self._lock, self._connection:
                 return self._connection.execute(sql, parameters).fetchall()

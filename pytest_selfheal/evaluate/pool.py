@@ -24,7 +24,7 @@ from typing import Protocol
 
 from pytest_selfheal.evaluate.contain import Isolation, Limits, PathCost
 from pytest_selfheal.evaluate.deepening import Deepening
-from pytest_selfheal.evaluate.overlay import Overlay, ProjectLayout, SubprocessJob
+from pytest_selfheal.evaluate.overlay import ENDED_EARLY, Overlay, ProjectLayout, SubprocessJob
 from pytest_selfheal.evaluate.spec import ReachSpec, RunSpec
 from pytest_selfheal.evaluate.zygote import ForkServer, ServerJob, Zygote, fork_is_safe
 from pytest_selfheal.models import Candidate, TestRun, Verdict
@@ -154,7 +154,7 @@ class Evaluator:
         self.layout = layout
         self.workers = workers
         self.zygote = zygote
-        self.isolation = isolation or Isolation(network=True, readonly=(str(layout.root),))
+        self.isolation = isolation or Isolation()
         self.notes: list[str] = []
         #: What runs cost on each path, learned from runs of the unchanged code.
         self.costs: dict[str, PathCost] = {FORK: PathCost(), SUBPROCESS: PathCost()}
@@ -526,7 +526,8 @@ class Evaluator:
 
     def verify(self, sources: Mapping[str, str], workload: Workload) -> tuple[TestRun, str]:
         """Run every test of ``workload`` on the code plus ``sources`` in a fresh copy of
-        the project, in a fresh pytest process, with no early stop.
+        the project, in a fresh pytest process, with no early stop; then once more in a
+        plain pytest process, whose exit status must agree with the events of the first.
 
         Its time limit comes from the unchanged code's cost in a fresh process, measured
         once per session; a run that times out gets one more try with twice the time.
@@ -543,6 +544,9 @@ class Evaluator:
                 limits = limits.doubled()
                 run = fresh.run(workload.nodeids, limits, expected=workload.expected,
                                 isolation=self.isolation)
+            if not run.problem and not run.timed_out:
+                run = _agreed(run, fresh.run(workload.nodeids, limits, isolation=self.isolation,
+                                             plain=True), workload.expected)
         finally:
             fresh.close()
         basis = (cost.describe(len(workload.expected), workload.tests_s) if cost.known
@@ -566,6 +570,20 @@ class Evaluator:
             slot.overlay.close()
         self._slots.clear()
         self._idle.clear()
+
+
+def _agreed(run: TestRun, plain: TestRun, expected: Mapping[str, str]) -> TestRun:
+    """``run``, with a problem when a plain pytest run of the same tests ended otherwise
+    than its events say: candidate code that forges events (in the result file, or by
+    patching the reporting) must also forge pytest's own exit status."""
+    failing = any(run.outcomes.get(nodeid) in ("failed", "error") for nodeid in expected)
+    if plain.timed_out or plain.exit_code != (1 if failing else 0):
+        why = ("timed out" if plain.timed_out
+               else "ended before pytest returned" if (plain.exit_code or 0) >= ENDED_EARLY
+               else f"exited with code {plain.exit_code}")
+        return replace(run, problem=f"a plain pytest run of the same tests {why}, which its "
+                                    "reported outcomes contradict")
+    return run
 
 
 def _doubled(limits: Callable[[str], Limits]) -> Callable[[str], Limits]:

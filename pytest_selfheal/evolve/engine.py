@@ -16,8 +16,9 @@ scores the strategies and has the model rewrite the loser's prompt.
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Final
@@ -384,12 +385,13 @@ def _record(member: Individual) -> str:
 
 
 def make_evolve_engine(settings: Settings, root: Path, run_id: str,
-                       test_files: Collection[str] = (), client: LLMClient | None = None
-                       ) -> EvolveEngine:
-    """The evolve engine of a run; ``client`` shares another engine's client and budget."""
+                       test_files: Collection[str] = (), client: LLMClient | None = None,
+                       env: Mapping[str, str] = os.environ) -> EvolveEngine:
+    """The evolve engine of a run; ``client`` shares another engine's client and budget;
+    ``env`` holds the API key."""
     unavailable = None
     if client is None:
-        client, unavailable = make_client(settings, root, run_id)
+        client, unavailable = make_client(settings, root, run_id, env)
     evolution = settings.evolution
     return EvolveEngine(client, population=evolution.population,
                         generations=evolution.generations, completions=settings.llm.completions,

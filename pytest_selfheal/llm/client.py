@@ -39,6 +39,7 @@ from pytest_selfheal.llm.transport import (
     Transport,
     Unsupported,
 )
+from pytest_selfheal.redaction import add_secret, redact
 from pytest_selfheal.store import Exchange, Store
 
 #: Below this many completion tokens a whole function does not fit: do not call.
@@ -51,10 +52,6 @@ RETRIES: Final = 3
 MAX_RETRY_AFTER_S: Final = 120.0
 #: Parallel requests when the endpoint ignores ``n``.
 CONCURRENCY: Final = 4
-#: Shortest key that is redacted from text: shorter ones are placeholders for local
-#: servers, and replacing them would garble ordinary words.
-MIN_SECRET_LENGTH: Final = 8
-REDACTED: Final = "[redacted]"
 
 
 @dataclass(frozen=True)
@@ -105,6 +102,7 @@ class LLMClient:
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.endpoint = endpoint
+        add_secret(endpoint.api_key)
         self.budget = budget
         self.transport: Transport = transport or OpenAITransport(endpoint)
         self.origin = "replay" if isinstance(self.transport, ReplayTransport) else "endpoint"
@@ -133,11 +131,8 @@ class LLMClient:
     # -- secrecy -----------------------------------------------------------------------
 
     def redact(self, text: str) -> str:
-        """``text`` without the API key in it."""
-        key = self.endpoint.api_key
-        if key and len(key) >= MIN_SECRET_LENGTH and key in text:
-            return text.replace(key, REDACTED)
-        return text
+        """``text`` without the API key (or any other secret of the run) in it."""
+        return redact(text)
 
     # -- asking ------------------------------------------------------------------------
 
