@@ -121,11 +121,10 @@ class LLMSettings:
 
 
 def without_credentials(url: str) -> str:
-    """``url`` without the ``user:password@`` part, which must never be printed."""
+    """``url`` without the ``user:password@`` part and without the query string (where
+    ``?api-key=`` would be), which must never be printed."""
     parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1], query=""))
 
 
 def from_raw(raw: Mapping[str, RawValue], env: Mapping[str, str] = os.environ) -> Settings:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
+from pytest_selfheal._redaction import redact
 from pytest_selfheal._statedir import STATE_DIR, kept_out_of_git
 from pytest_selfheal.errors import StoreError
 
@@ -195,6 +196,9 @@ class Store:
             self._connection.close()
 
     def _execute(self, sql: str, parameters: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        # Every value written goes through here: no secret reaches the file.
+        parameters = [redact(value) if isinstance(value, str) else value
+                      for value in parameters]
         try:
             with self._lock, self._connection:
                 return self._connection.execute(sql, parameters).fetchall()

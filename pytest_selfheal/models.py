@@ -359,3 +359,6 @@ class History:
 
     durations: dict[str, float] = field(default_factory=dict)
     hung: set[str] = field(default_factory=set)
+    #: The seconds after which a hung test was cut off, when the message said
+    #: (pytest-timeout's): no run of it gets longer than that.
+    cut_at: dict[str, float] = field(default_factory=dict)

@@ -12,8 +12,10 @@ import json
 import os
 import re
 import socket
+import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -226,3 +228,54 @@ def test_a_fork_bomb_is_capped_and_cleaned_up(pytester: pytest.Pytester, tmp_pat
     (heal,) = report["heals"]
     assert heal["status"] == "healed"
     assert "BlockingIOError" in reasons(heal)["fork-bombs"]
+
+
+#: Marks its scratch copy (writable, seen from outside the cage), then loops.
+MARK_AND_LOOP = {"loops after saying so": (
+    'os.close(os.open("candidate-started", os.O_CREAT | os.O_WRONLY))\n'
+    "    while True:\n        pass")}
+
+
+def wait_for(condition, what: str, limit_s: float = 60.0) -> None:
+    """Poll ``condition`` until it holds: what the test waits for happens in processes
+    it has no channel to."""
+    deadline = time.monotonic() + limit_s
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting for {what}"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("evaluator", ["auto", "subprocess"])
+def test_a_killed_session_leaves_no_process_and_its_scratch_goes_at_the_next_run(
+    pytester: pytest.Pytester, tmp_path: Path, evaluator: str
+):
+    root = tmp_path / "project"
+    make_git_project(root, {
+        "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["src"]\n',
+        ".gitignore": "__pycache__/\n",
+        "conftest.py": CONFTEST.format(hostile=MARK_AND_LOOP),
+        "src/calc/__init__.py": "",
+        "src/calc/ops.py": OPS,
+        "tests/test_ops.py": TESTS,
+    })
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    os.chdir(root)
+    pytester._monkeypatch.setenv("TMPDIR", str(scratch))
+    command = [sys.executable, "-m", "pytest", "--selfheal", "-p", "no:randomly",
+               "--selfheal-evaluator", evaluator]
+    session = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: any(scratch.glob("*/project/candidate-started")),
+                 "the candidate to start")
+    finally:
+        session.kill()  # SIGKILL: the session cleans nothing up itself
+        session.wait()
+    wait_for(lambda: not processes_under(scratch), "the session's children to die")
+    assert [path.name for path in scratch.iterdir()
+            if path.name.startswith(f"selfheal-{session.pid}-")]
+
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert "healed" in again.stdout
+    assert not [path.name for path in scratch.iterdir()
+                if path.name.startswith(f"selfheal-{session.pid}-")]

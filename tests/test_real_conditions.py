@@ -88,6 +88,42 @@ def test_a_bug_that_makes_a_test_hang_is_healed_with_pytest_timeout(
     assert all(float(entry["reason"].rsplit(" ", 1)[1].rstrip("s")) < 5 for entry in loops)
 
 
+SLOW_SEARCH_TESTS = SEARCH_TESTS.replace('''\
+def test_finds_the_first_item_and_not_one_below():
+    assert index_of([1, 3, 5], 1) == 0
+    assert index_of([1, 3, 5], 0) == -1
+''', '''\
+def test_finds_every_item_of_a_long_list_many_times():
+    # About a second of searching once fixed: far longer than the other tests, whose
+    # time is all a candidate's limits can be measured from, as this one hangs.
+    items = list(range(0, 4000, 2))
+    for _ in range(300):
+        for position in range(len(items)):
+            assert index_of(items, items[position]) == position
+''')
+
+
+def test_a_hanging_test_whose_fix_is_slower_than_the_other_tests_is_healed(
+        workdir: Path, pytester: pytest.Pytester):
+    # The failing tests hang on the unchanged code, so nothing says how long they take
+    # once fixed; the fix needs many times the limits learned from the tests that finish.
+    root = make_git_project(workdir, {
+        "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["src"]\n'
+                          'timeout = 30\ntimeout_method = "signal"\n',
+        "src/finder/__init__.py": "",
+        "src/finder/search.py": SEARCH,
+        "tests/test_search.py": SLOW_SEARCH_TESTS,
+    })
+    # Most mutants of the loop loop too, each at a few growing limits: room for them.
+    result, report = heal(pytester, root, "-x", "--selfheal-timeout", "300")
+    result.assert_outcomes(failed=1, passed=1)
+    (heal_,) = report["heals"]
+    assert heal_["status"] == "healed", heal_["reason"]
+    # `hi = mid` passes these tests as well as `hi = mid - 1`: either one is the fix here.
+    assert heal_["change"].startswith("line 11: ")
+    assert heal_["rerun_outcome"] == "passed"
+
+
 SLOW_START = "import time\ntime.sleep(1.5)\n"
 
 

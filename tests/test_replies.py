@@ -110,3 +110,20 @@ def test_a_missing_function_is_added_at_the_end_of_the_module() -> None:
     applied = apply_reply(reply, MODULE, "shop.py", "is_child", is_new=True)
     assert run(applied.source, "is_child(3)") is True
     assert applied.source.startswith(MODULE)
+
+
+@pytest.mark.timeout(60)  # the regexes this replaced took minutes on these replies
+@pytest.mark.parametrize("hostile", [
+    "<<<<<<< SEARCH\n" + "=======\n" * 20_000,
+    "```python\n" + "``` x\n" * 30_000,
+    "<<<<<<< SEARCH\n" + "x\n" * 90_000 + "=======\n",
+])
+def test_a_hostile_reply_is_refused_in_one_pass(hostile: str):
+    with pytest.raises(ReplyError):
+        apply_reply(hostile, MODULE, "shop.py", "is_adult")
+
+
+def test_a_reply_over_the_size_cap_is_refused_before_it_is_parsed():
+    with pytest.raises(ReplyError, match="more than the 200,000 read"):
+        apply_reply("```python\n" + "x = 1\n" * 40_000 + "```", MODULE, "shop.py",
+                    "is_adult")

@@ -1,7 +1,8 @@
 """Containment of child processes that run candidate code.
 
-Applied inside the child (:func:`apply_limits`, :func:`isolate`) or around it by
-the parent (:class:`ProcessCage`, :func:`kill_group`). Every measure is best effort on
+Applied inside the child (:func:`apply_limits`) or around it by the parent
+(:class:`ProcessCage`, :func:`kill_group`); the namespaces, mounts, capabilities and
+seccomp filter are :mod:`~pytest_selfheal._evaluate.cage`'s. Every measure is best effort on
 what the platform allows; what could not be applied is returned as a note so that the
 report says so instead of pretending.
 """
@@ -9,21 +10,14 @@ report says so instead of pretending.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import fcntl
 import math
 import os
 import resource
 import signal
-import socket
-import struct
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
-
-#: clone(2) flag for a new network namespace (linux/sched.h).
-CLONE_NEWNET = 0x40000000
 
 #: Memory a child may add to what it inherited before allocations start to fail.
 EXTRA_ADDRESS_SPACE = 1024**3
@@ -148,160 +142,17 @@ def _processes_of_user() -> int:
     return count
 
 
-#: clone(2) flags (linux/sched.h) and mount(2) flags (linux/mount.h).
-CLONE_NEWNS = 0x00020000
-CLONE_NEWPID = 0x20000000
-MS_RDONLY = 0x1
-MS_REMOUNT = 0x20
-MS_BIND = 0x1000
-MS_REC = 0x4000
-MS_PRIVATE = 0x40000
-
-
 @dataclass(frozen=True)
 class Isolation:
-    """What a child is cut off from, where the platform allows it.
+    """What a child is cut off from beyond what the cage always does
+    (:mod:`~pytest_selfheal._evaluate.cage`).
 
-    :param network: a new network namespace with only its own loopback up, so the
-        child can reach no other host and no server of the session.
-    :param readonly: directories made read-only for the child (the project), in a
-        mount namespace of its own.
-    :param pids: a new PID namespace: the caller must fork, and the forked process
-        sees neither the session nor any other process outside, so it cannot
-        signal them.
+    :param network: a network namespace with only its own loopback up, so the child
+        can reach no other host and no server of the session; ``False`` shares the
+        session's network (``--selfheal-network shared``).
     """
 
     network: bool = True
-    readonly: tuple[str, ...] = ()
-    pids: bool = False
-
-
-def _libc() -> ctypes.CDLL:
-    # The symbols of the running process, not ctypes.util.find_library("c"): that
-    # runs ldconfig in a subprocess, which after unshare(CLONE_NEWPID) would become
-    # the namespace's init and, by exiting, make every later fork fail.
-    return ctypes.CDLL(None, use_errno=True)
-
-
-def _unshare(flags: int) -> str:
-    unshare = getattr(os, "unshare", None)
-    try:
-        if unshare is not None:
-            unshare(flags)
-            return ""
-        if _libc().unshare(flags) != 0:
-            return os.strerror(ctypes.get_errno())
-    except OSError as exc:
-        return exc.strerror or str(exc)
-    return ""
-
-
-class PidNamespaceForker:
-    """Forks children that are each the first process of a new PID namespace.
-
-    ``unshare(CLONE_NEWPID)`` only moves the caller's *future children* into a new
-    namespace, so the session unshares, forks, and at once puts its own namespace back
-    for later children with ``setns``: one fork per candidate instead of a fork inside
-    the fork, which halves what copying the session's page tables costs. Used only when
-    ``setns`` back to the session's own namespace is known to work: otherwise every
-    later child of the session (a test's subprocess) would land in a dead namespace.
-    """
-
-    def __init__(self) -> None:
-        self.note = ""
-        self._own: int | None = None
-        try:
-            self._own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
-            if _libc().setns(self._own, CLONE_NEWPID) != 0:
-                raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
-        except (OSError, AttributeError) as exc:
-            self.close()
-            self.note = f"candidates can signal the test session: no PID namespace ({exc})"
-
-    def fork(self) -> int:
-        """``os.fork()``, the child alone in a new PID namespace unless :attr:`note`
-        says why not."""
-        if self._own is None:
-            return os.fork()
-        why = _unshare(CLONE_NEWPID)
-        if why:
-            self.note = f"candidates can signal the test session: unshare failed ({why})"
-            return os.fork()
-        try:
-            pid = os.fork()
-        except BaseException:
-            self._restore()
-            raise
-        if pid:
-            self._restore()  # the child is the new namespace's first process
-        return pid
-
-    def _restore(self) -> None:
-        assert self._own is not None
-        if _libc().setns(self._own, CLONE_NEWPID) != 0:
-            # Cannot happen once the check in __init__ passed; if it does, later forks
-            # of the session would fail, so say so loudly rather than limp on.
-            raise OSError(ctypes.get_errno(), "cannot restore the session's PID namespace")
-
-    def close(self) -> None:
-        if self._own is not None:
-            os.close(self._own)
-            self._own = None
-
-
-def _mount(source: str | None, target: str, flags: int) -> str:
-    libc = _libc()
-    if libc.mount(None if source is None else source.encode(), target.encode(), None,
-                  flags, None) != 0:
-        return os.strerror(ctypes.get_errno())
-    return ""
-
-
-def _loopback_up() -> None:
-    # A new network namespace starts with `lo` down; tests that serve on localhost
-    # inside the child still work once it is up.
-    siocgifflags, siocsifflags, iff_up = 0x8913, 0x8914, 0x1
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        request = struct.pack("16sH14s", b"lo", 0, bytes(14))
-        flags = struct.unpack("16sH", fcntl.ioctl(sock, siocgifflags, request)[:18])[1]
-        fcntl.ioctl(sock, siocsifflags, struct.pack("16sH14s", b"lo", flags | iff_up,
-                                                    bytes(14)))
-
-
-def isolate(isolation: Isolation) -> tuple[bool, list[str]]:
-    """Move the calling process into the namespaces ``isolation`` asks for.
-
-    :returns: whether a new PID namespace was entered (the caller must then fork for
-        it to apply), and notes on every measure that could not be applied.
-    """
-    notes: list[str] = []
-    wanted = [
-        (isolation.network, CLONE_NEWNET, "the network is not isolated"),
-        (bool(isolation.readonly), CLONE_NEWNS, "the project is not read-only for candidates"),
-        (isolation.pids, CLONE_NEWPID, "candidates can signal the test session"),
-    ]
-    entered = set()
-    for asked, flag, consequence in wanted:
-        if not asked:
-            continue
-        why = _unshare(flag)
-        if why:
-            notes.append(f"{consequence}: unshare failed ({why})")
-        else:
-            entered.add(flag)
-    if CLONE_NEWNET in entered:
-        try:
-            _loopback_up()
-        except OSError as exc:
-            notes.append(f"loopback is down for candidates: {exc}")
-    if CLONE_NEWNS in entered:
-        why = _mount(None, "/", MS_REC | MS_PRIVATE)
-        for path in isolation.readonly:
-            why = why or _mount(path, path, MS_BIND | MS_REC) or _mount(
-                None, path, MS_BIND | MS_REMOUNT | MS_RDONLY)
-        if why:
-            notes.append(f"the project is not read-only for candidates: mount failed ({why})")
-    return CLONE_NEWPID in entered, notes
 
 
 def kill_group(pid: int) -> None:

@@ -5,9 +5,10 @@ line as things happen: ``start`` (a test begins), ``report`` (one phase of it en
 ``collect-error``, ``swap-error`` (the candidate could not be loaded), ``crash`` (the
 runner itself failed), ``mismatch`` (the candidate returned something else than the
 original code for the same arguments), ``reach`` (the project functions a test entered),
-``measuring`` (the seconds that measuring coverage or reach took), ``note`` and
-``finish``. Lines are flushed at once, so
-when a child has to be killed the parent still knows which test it was in.
+``measuring`` (the seconds that measuring coverage or reach took), ``tampered`` (the
+reporting machinery was replaced during the run), ``note`` and ``finish``. Lines are
+flushed at once, so when a child has to be killed the parent still knows which test it
+was in.
 """
 
 from __future__ import annotations
@@ -106,31 +107,36 @@ def build_run(
             event: dict[str, Any] = json.loads(line)
         except json.JSONDecodeError:
             continue  # a line cut short when the child was killed
-        kind = event.get("event")
-        if kind == "start":
-            started = event["nodeid"]
-        elif kind == "report":
-            nodeid = event["nodeid"]
-            durations[nodeid] = durations.get(nodeid, 0.0) + float(event["duration"])
-            if event["when"] == "call":
-                call_durations[nodeid] = float(event["duration"])
-            phases.setdefault(nodeid, {})[event["when"]] = event["outcome"]
-            if event["outcome"] in ("failed", "error") and not first_failure:
-                first_failure = f"{nodeid}: {event.get('message') or event['longrepr']}"
-            if event["when"] == "teardown":
-                started = None
-        elif kind == "collect-error" and not first_failure:
-            first_failure = f"collection of {event['nodeid']} failed: {event['longrepr']}"
-        elif kind in ("swap-error", "crash", "mismatch"):
-            problem = event["message"]
-        elif kind == "note":
-            notes.append(event["message"])
-        elif kind == "reach":
-            reached[event["nodeid"]] = frozenset(event["functions"])
-        elif kind == "measuring":
-            measuring_s += float(event["seconds"])
-        elif kind == "finish":
-            finished = True
+        if not isinstance(event, dict):
+            continue  # not an event: candidate code wrote into the channel
+        try:
+            kind = event.get("event")
+            if kind == "start":
+                started = event["nodeid"]
+            elif kind == "report":
+                nodeid = event["nodeid"]
+                durations[nodeid] = durations.get(nodeid, 0.0) + float(event["duration"])
+                if event["when"] == "call":
+                    call_durations[nodeid] = float(event["duration"])
+                phases.setdefault(nodeid, {})[event["when"]] = event["outcome"]
+                if event["outcome"] in ("failed", "error") and not first_failure:
+                    first_failure = f"{nodeid}: {event.get('message') or event['longrepr']}"
+                if event["when"] == "teardown":
+                    started = None
+            elif kind == "collect-error" and not first_failure:
+                first_failure = f"collection of {event['nodeid']} failed: {event['longrepr']}"
+            elif kind in ("swap-error", "crash", "mismatch", "tampered"):
+                problem = event["message"]
+            elif kind == "note":
+                notes.append(event["message"])
+            elif kind == "reach":
+                reached[event["nodeid"]] = frozenset(event["functions"])
+            elif kind == "measuring":
+                measuring_s += float(event["seconds"])
+            elif kind == "finish":
+                finished = True
+        except (KeyError, TypeError, ValueError):
+            continue  # an event missing its fields: forged, not the probe's
     problem = problem or _problem(ending, finished)
     if started is not None and problem:
         problem = f"{started} {problem}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pytest_selfheal._evaluate import cage
 from pytest_selfheal._evaluate.contain import Isolation, Limits, ProcessCage, kill_group
 from pytest_selfheal._evaluate.coverage_map import CHILD_ENVIRONMENT, read_per_test
 from pytest_selfheal._evaluate.events import Ending, build_run
@@ -35,6 +37,19 @@ SKIPPED_DIRECTORIES = frozenset({
     ".ruff_cache", ".tox", ".nox", ".venv", "venv", "node_modules", ".hypothesis",
     ".eggs", "htmlcov",
 })
+
+#: A plain run: pytest, then an exit status offset by a number read from stdin before
+#: pytest starts. Candidate code that ends the process early (``os._exit(0)``) cannot
+#: give the status a finished run gives unless it finds that number.
+PLAIN_RUNNER = """\
+import os, sys
+offset = int(sys.stdin.readline())
+sys.stdin = open(os.devnull)
+import pytest
+os._exit(offset + int(pytest.main(sys.argv[1:])))
+"""
+#: Exit statuses of a plain run that ended without pytest returning: offset by this.
+ENDED_EARLY = 1000
 
 #: Environment variables a child must not inherit: they would change what pytest runs.
 DROPPED_ENVIRONMENT = ("PYTEST_ADDOPTS", "PYTEST_CURRENT_TEST", "COVERAGE_PROCESS_START",
@@ -65,12 +80,31 @@ class ProjectLayout:
     workdir: str = "."
 
 
+def visible_paths(root: Path) -> tuple[str, ...]:
+    """What a cage must keep showing (read-only) for tests to run: the project, and
+    everywhere the session imports from."""
+    extra = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    return tuple(dict.fromkeys(os.path.abspath(path) for path in
+                               (str(root), sys.prefix, *sys.path, *extra) if path))
+
+
 def _ignore_for_copy(directory: str, names: list[str]) -> set[str]:
     skipped = {name for name in names if name in SKIPPED_DIRECTORIES or name.endswith(".egg-info")}
     for name in names:
         if os.path.isfile(os.path.join(directory, name, "pyvenv.cfg")):
             skipped.add(name)  # a virtual environment inside the project
     return skipped
+
+
+def remove_stale_copies(directory: Path) -> None:
+    """Delete the scratch copies of this user's sessions that are gone (killed, so
+    they could not clean up): their children died with them."""
+    for path in directory.glob("selfheal-*-*"):
+        owner = path.name.split("-")[1]
+        with contextlib.suppress(OSError):
+            if (owner.isdigit() and not Path(f"/proc/{owner}").exists()
+                    and path.stat().st_uid == os.getuid()):
+                shutil.rmtree(path, ignore_errors=True)
 
 
 class Overlay:
@@ -80,9 +114,15 @@ class Overlay:
         fixes already accepted in this session).
     """
 
+    _swept = False  # stale copies are looked for once per session
+
     def __init__(self, layout: ProjectLayout, sources: Mapping[str, str]) -> None:
         self.layout = layout
-        self.base = Path(tempfile.mkdtemp(prefix="selfheal-"))
+        if not Overlay._swept:
+            Overlay._swept = True
+            remove_stale_copies(Path(tempfile.gettempdir()))
+        # Named after the session, so that a later session knows whose copy it is.
+        self.base = Path(tempfile.mkdtemp(prefix=f"selfheal-{os.getpid()}-"))
         self.root = self.base / "project"
         try:
             shutil.copytree(layout.root, self.root, ignore=_ignore_for_copy,
@@ -175,18 +215,20 @@ class Overlay:
         exitfirst: bool = False,
         coverage: bool = False,
         isolation: Isolation | None = None,
+        plain: bool = False,
     ) -> TestRun:
         """Run ``nodeids`` in a child pytest, in this order, and wait for the result.
 
         :param files: candidate files written over the copy for this run only.
         :param coverage: measure per-test line coverage of the project's code.
+        :param plain: run pytest without the probe: only the exit code tells anything.
         """
         run_dir = self.new_run_dir()
         spec = RunSpec(nodeids=tuple(nodeids), expected=dict(expected or {}),
                        exitfirst=exitfirst,
                        coverage=self.coverage_spec(run_dir) if coverage else None)
         return SubprocessJob(self, spec, limits, run_dir, files=files or {},
-                             isolation=isolation).wait()
+                             isolation=isolation, plain=plain).wait()
 
 
 class SubprocessJob:
@@ -204,8 +246,10 @@ class SubprocessJob:
         *,
         files: Mapping[str, str],
         isolation: Isolation | None = None,
+        plain: bool = False,
     ) -> None:
         self.overlay = overlay
+        self.plain = plain
         self.spec = spec
         self.limits = limits
         self.files = dict(files)
@@ -220,29 +264,45 @@ class SubprocessJob:
             "limits": asdict(limits),
             "expect_modules": {name: str(root / rel)
                                for name, rel in overlay.layout.modules.items()},
-            "isolation": None if isolation is None else asdict(isolation),
         }
         (run_dir / "probe.json").write_text(json.dumps(probe), encoding="utf-8")
-        command = [sys.executable, "-m", "pytest", "-p", "pytest_selfheal.plugin._probe",
+        # A plain run has no probe: only pytest's own exit status says how it went.
+        probing = [] if plain else ["-p", "pytest_selfheal.plugin._probe"]
+        self.offset = secrets.randbelow(100) + 16 if plain else 0
+        start = ["-c", PLAIN_RUNNER] if plain else ["-m", "pytest"]
+        command = [sys.executable, *start, *probing,
                    "-p", "no:selfheal", "-p", "no:cacheprovider", "-p", "no:randomly",
                    "-o", "addopts=", "--rootdir", str(root), "-q", "--tb=native",
                    "--basetemp", str(run_dir / "basetemp"), "-W", "ignore::pytest.PytestWarning"]
         inifile = overlay.layout.inifile
         if inifile is not None:
             command += ["-c", inifile if os.path.isabs(inifile) else str(root / inifile)]
-        command += sorted({nodeid.split("::", 1)[0] for nodeid in spec.nodeids})
+        command += (list(spec.nodeids) if plain
+                    else sorted({nodeid.split("::", 1)[0] for nodeid in spec.nodeids}))
         self.output_path = run_dir / "output.txt"
         self.cage = overlay.cage(limits.processes)
+        # The cage's launcher starts pytest inside it; its notes go to the event file.
+        caged = cage.CageSpec(writable=(str(overlay.base),),
+                              visible=visible_paths(overlay.layout.root),
+                              network=not (isolation or Isolation()).network,
+                              parent=os.getpid(), cgroup=self.cage.procs_file or "",
+                              notes=str(self.events))
+        command = [sys.executable, "-I", "-S", cage.__file__, caged.to_json(), "--", *command]
         self.started = time.perf_counter()
         self.deadline = self.started + limits.timeout_s
         with open(self.output_path, "wb") as output:
             try:
                 self.process = subprocess.Popen(
                     command, cwd=overlay.workdir, env=self._environment(run_dir),
-                    stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+                    stdin=subprocess.PIPE if plain else subprocess.DEVNULL, stdout=output,
+                    stderr=subprocess.STDOUT,
                     start_new_session=True)
             except OSError as exc:
                 raise EvaluationError(f"cannot start a child pytest: {exc}") from exc
+        if plain:
+            assert self.process.stdin is not None
+            with contextlib.suppress(OSError), self.process.stdin:
+                self.process.stdin.write(f"{self.offset}\n".encode())
         self.cage.attach(self.process.pid)
         self._pidfd: int | None = None
         with contextlib.suppress(AttributeError, OSError):
@@ -260,7 +320,8 @@ class SubprocessJob:
             environment["PYTHONPATH"] = os.pathsep.join(roots)
         environment.update(CHILD_ENVIRONMENT)
         environment["PYTHONDONTWRITEBYTECODE"] = "1"
-        environment["SELFHEAL_PROBE"] = str(run_dir / "probe.json")
+        if not self.plain:
+            environment["SELFHEAL_PROBE"] = str(run_dir / "probe.json")
         environment["TMPDIR"] = str(run_dir / "tmp")
         return environment
 
@@ -278,7 +339,7 @@ class SubprocessJob:
         if pid == 0:
             return False
         self.process.returncode = os.waitstatus_to_exitcode(status)
-        self._cpu_s = usage.ru_utime + usage.ru_stime
+        self._cpu_s = max(self._cpu_s or 0.0, usage.ru_utime + usage.ru_stime)
         return True
 
     @property
@@ -291,6 +352,10 @@ class SubprocessJob:
         if self._result is not None:
             return self._result
         timed_out = not self._reap(block=False)
+        if timed_out:
+            # Measured before the kill: the launcher, killed, cannot reap what ran in
+            # the cage, so its own usage would not include it.
+            self._cpu_s = group_cpu_s(self.process.pid)
         # The whole group goes: the child and anything the candidate spawned.
         kill_group(self.process.pid)
         self.cage.empty()
@@ -299,6 +364,9 @@ class SubprocessJob:
             os.close(self._pidfd)
             self._pidfd = None
         exit_code = self.process.returncode
+        if self.plain and exit_code is not None:
+            exit_code = (exit_code - self.offset if self.offset <= exit_code <= self.offset + 5
+                         else ENDED_EARLY + exit_code)
         wall_s = time.perf_counter() - self.started
         for relpath in self.files:
             self.overlay.restore(relpath)
@@ -320,6 +388,19 @@ class SubprocessJob:
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=max(0.0, self.deadline - time.perf_counter()))
         return self.finish()
+
+
+def group_cpu_s(pgid: int) -> float:
+    """CPU seconds used so far by the processes of process group ``pgid``."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                # Fields after the parenthesised name: state, ppid, pgrp, ... utime, stime.
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[2]) == pgid:
+                    ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _tail(path: Path, lines: int = 15) -> str:

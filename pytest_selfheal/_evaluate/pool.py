@@ -14,6 +14,7 @@ cut off at a few times what the unchanged code took there.
 
 from __future__ import annotations
 
+import math
 import select
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -21,9 +22,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pytest_selfheal._evaluate.contain import Isolation, Limits, PathCost
-from pytest_selfheal._evaluate.overlay import Overlay, ProjectLayout, SubprocessJob
+from pytest_selfheal._evaluate.deepening import Deepening
+from pytest_selfheal._evaluate.overlay import ENDED_EARLY, Overlay, ProjectLayout, SubprocessJob
 from pytest_selfheal._evaluate.spec import ReachSpec, RunSpec
-from pytest_selfheal._evaluate.workers import POLL_INTERVAL, Job, WorkerPool
+from pytest_selfheal._evaluate.workers import POLL_INTERVAL, Job, WorkerPool, _doubled
 from pytest_selfheal._evaluate.workers import Running as _Running
 from pytest_selfheal._evaluate.workers import Slot as _Slot
 from pytest_selfheal._evaluate.workload import Workload, judge, merge_runs
@@ -48,6 +50,9 @@ class _Task:
     compare_outputs: bool = False
     #: Whether a run cut off by a busy machine may run once more with twice the time.
     may_retry: bool = True
+    #: How many times the limits were doubled because the run was cut off in a test
+    #: whose time is not known (see :mod:`~pytest_selfheal._evaluate.deepening`).
+    level: int = 0
 
 
 class Evaluator(WorkerPool):
@@ -64,7 +69,7 @@ class Evaluator(WorkerPool):
         self.layout = layout
         self.workers = workers
         self.zygote = zygote
-        self.isolation = isolation or Isolation(network=True, readonly=(str(layout.root),))
+        self.isolation = isolation or Isolation()
         self.notes: list[str] = []
         #: What runs cost on each path, learned from runs of the unchanged code.
         self.costs: dict[str, PathCost] = {FORK: PathCost(), SUBPROCESS: PathCost()}
@@ -232,17 +237,23 @@ class Evaluator(WorkerPool):
         The failing test runs first and a child stops at the first test that does not
         end as expected. The winner is the passing candidate that comes first in
         ``candidates``, not the first to finish, so a run is reproducible whatever the
-        scheduling.
+        scheduling. A candidate cut off in a test that hangs on the unchanged code is
+        tried again with longer limits (:class:`~pytest_selfheal._evaluate.deepening.
+        Deepening`), between fresh ones.
 
         :param should_stop: polled before each new candidate starts (budget, deadline).
         :param reject: screening: a reason to fail a candidate without running it.
         """
         best: list[tuple[int, Verdict]] = []
         expected = workload.expected
+        # A run cut off in a test that never finished on the unchanged code says nothing
+        # yet about the candidate: it may just need longer than the limits allow.
+        unmeasured = frozenset(expected) - frozenset(workload.durations)
+        cut_off: dict[int, Verdict] = {}
 
-        def tasks() -> Iterator[_Task]:
+        def fresh() -> Iterator[_Task]:
             for index, candidate in enumerate(candidates):
-                if best or should_stop():
+                if best:
                     return
                 why = reject(candidate)
                 if why:
@@ -252,12 +263,26 @@ class Evaluator(WorkerPool):
                 yield _Task(index, candidate, expected,
                             lambda path: self.candidate_limits(workload, path), exitfirst=True)
 
-        for task, run in self._judged(tasks(), keep=lambda key: not best or key < best[0][0]):
+        queue = Deepening(fresh(), stop=lambda: bool(best) or should_stop())
+        for task, run in self._judged(queue, keep=lambda key: not best or key < best[0][0]):
             assert task.candidate is not None
             verdict = judge(task.candidate, run, expected)
+            hung_in = unmeasured.intersection(run.interrupted)
+            if run.timed_out and hung_in:
+                longer = replace(task, limits=_doubled(task.limits), level=task.level + 1,
+                                 may_retry=False)
+                allowed = min((workload.cut_at[n] for n in hung_in if n in workload.cut_at),
+                              default=math.inf)
+                if (longer.limits(self.backend(task.candidate)).timeout_s < allowed
+                        and queue.put_back(longer, longer.level, task.key)):
+                    cut_off[task.key] = verdict
+                    continue
+            cut_off.pop(task.key, None)
             on_verdict(verdict)
             if verdict.passed and (not best or task.key < best[0][0]):
                 best[:] = [(task.key, verdict)]
+        for task in queue.waiting():
+            on_verdict(cut_off[task.key])
         return best[0][1] if best else None
 
     def judge_all(
@@ -338,7 +363,8 @@ class Evaluator(WorkerPool):
 
     def verify(self, sources: Mapping[str, str], workload: Workload) -> tuple[TestRun, str]:
         """Run every test of ``workload`` on the code plus ``sources`` in a fresh copy of
-        the project, in a fresh pytest process, with no early stop.
+        the project, in a fresh pytest process, with no early stop; then once more in a
+        plain pytest process, whose exit status must agree with the events of the first.
 
         Its time limit comes from the unchanged code's cost in a fresh process, measured
         once per session; a run that times out gets one more try with twice the time.
@@ -355,6 +381,9 @@ class Evaluator(WorkerPool):
                 limits = limits.doubled()
                 run = fresh.run(workload.nodeids, limits, expected=workload.expected,
                                 isolation=self.isolation)
+            if not run.problem and not run.timed_out:
+                run = _agreed(run, fresh.run(workload.nodeids, limits, isolation=self.isolation,
+                                             plain=True), workload.expected)
         finally:
             fresh.close()
         basis = (cost.describe(len(workload.expected), workload.tests_s) if cost.known
@@ -378,3 +407,17 @@ class Evaluator(WorkerPool):
             slot.overlay.close()
         self._slots.clear()
         self._idle.clear()
+
+
+def _agreed(run: TestRun, plain: TestRun, expected: Mapping[str, str]) -> TestRun:
+    """``run``, with a problem when a plain pytest run of the same tests ended otherwise
+    than its events say: candidate code that forges events (in the result file, or by
+    patching the reporting) must also forge pytest's own exit status."""
+    failing = any(run.outcomes.get(nodeid) in ("failed", "error") for nodeid in expected)
+    if plain.timed_out or plain.exit_code != (1 if failing else 0):
+        why = ("timed out" if plain.timed_out
+               else "ended before pytest returned" if (plain.exit_code or 0) >= ENDED_EARLY
+               else f"exited with code {plain.exit_code}")
+        return replace(run, problem=f"a plain pytest run of the same tests {why}, which its "
+                                    "reported outcomes contradict")
+    return run

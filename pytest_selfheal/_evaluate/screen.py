@@ -13,7 +13,9 @@ from __future__ import annotations
 import ast
 import functools
 from collections import Counter
+from collections.abc import Collection
 
+from pytest_selfheal._evaluate.allowlist import screen_model_code
 from pytest_selfheal._source.patches import changed_unit, find_unit, parse_module, parsed_module
 from pytest_selfheal.errors import SourceError
 from pytest_selfheal.models import Candidate
@@ -170,18 +172,32 @@ def _risks_of(source: str, path: str, qualname: str) -> Counter[str]:
     return risky_operations(unit, module)
 
 
-def screen(original_source: str, candidate: Candidate) -> str:
-    """``""`` when ``candidate`` may run, else why it is rejected."""
+def screen(original_source: str, candidate: Candidate, *, model_written: bool = False,
+           project_modules: Collection[str] = ()) -> str:
+    """``""`` when ``candidate`` may run, else why it is rejected.
+
+    :param model_written: the candidate comes from a model's reply (or an edit of one):
+        its new code is also held to the allowlist of
+        :mod:`~pytest_selfheal._evaluate.allowlist`.
+    :param project_modules: top-level names of the project's packages, which model code
+        may import.
+    """
     qualname = candidate.function.qualname
     try:
         before = _risks_of(original_source, candidate.function.path, qualname)
         unit = changed_unit(original_source, candidate.source, qualname)
-        if unit is not None:  # the rest of the module, imports included, is the original's
+        if unit is not None and not model_written:
+            # The rest of the module, imports included, is the original's.
             module = parsed_module(original_source, candidate.function.path)
         else:
             module = parse_module(candidate.source, candidate.function.path)
             unit = find_unit(module, qualname)
         after = risky_operations(unit, module)
+        if model_written:
+            why = screen_model_code(parsed_module(original_source, candidate.function.path),
+                                    module, project_modules)
+            if why:
+                return why
     except SourceError as exc:
         return f"rejected: {exc}"
     added = sorted(reason for reason, count in after.items() if count > before[reason])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from pytest_selfheal.models import Candidate, TestRun, Verdict
 
@@ -23,6 +23,9 @@ class Workload:
     expected: Mapping[str, str]
     durations: Mapping[str, float]
     deadline: float
+    #: Seconds after which a test that hangs was cut off in the session, when known:
+    #: a candidate needing longer would be cut off there too.
+    cut_at: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def nodeids(self) -> tuple[str, ...]:

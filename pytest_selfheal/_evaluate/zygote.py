@@ -5,14 +5,19 @@ the candidate's function into its own copy of the already-imported module and ru
 already-collected items (:func:`pytest_selfheal.plugin._probe.run_items`, handed in by the
 session as a :data:`Runner`).
 
-For each worker the session forks one :class:`ForkServer` per heal. The server enters
-the cage once: it is the first process of a new PID namespace, in network and mount
-namespaces of its own where the platform allows, with the project read-only. Then it
-forks one child per job, so a job pays neither for namespaces nor for copying the
-session's page tables in the session itself, and two servers fork on two cores at once.
-The server is the child's watchdog: it relays the child's event lines to the session in
-frames the child cannot forge, kills the child at its time limit, kills whatever the
-child left behind, and reports how the child ended and how much CPU it used.
+For each worker the session forks one :class:`ForkServer` per heal, through an
+intermediate process that unshares the namespaces of the cage
+(:mod:`~pytest_selfheal._evaluate.cage`). The server is the first process of the new PID
+namespace: it builds the read-only world once, replaces every descriptor it inherited
+from the session by /dev/null, restarts pytest's capture into files of its own,
+overwrites the API key wherever it is in its memory, and only then forks one child per
+job, which locks itself (descriptors, privileges, seccomp) before any candidate code
+runs. A job pays neither for namespaces nor for copying the session's page tables in
+the session itself, and two servers fork on two cores at once. The server is the
+child's watchdog: it relays the child's event lines to the session in frames the child
+cannot forge, kills the child at its time limit, kills whatever the child left behind,
+and reports how the child ended and how much CPU it used. Each level dies with the one
+above it, the session included.
 
 Forking is only safe while the session has a single thread; the pool falls back to
 the subprocess path otherwise.
@@ -21,7 +26,6 @@ the subprocess path otherwise.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import json
 import os
@@ -33,23 +37,24 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
+from pytest_selfheal._evaluate import cage
+from pytest_selfheal._evaluate.cage import CageSpec
 from pytest_selfheal._evaluate.contain import (
     Isolation,
     Limits,
-    PidNamespaceForker,
     ProcessCage,
     apply_limits,
-    isolate,
     kill_group,
 )
 from pytest_selfheal._evaluate.coverage_map import read_per_test
 from pytest_selfheal._evaluate.equality import OutputWatch, original_function
 from pytest_selfheal._evaluate.events import Ending, build_run
-from pytest_selfheal._evaluate.overlay import Overlay
+from pytest_selfheal._evaluate.overlay import Overlay, visible_paths
+from pytest_selfheal._evaluate.scrub import forget
 from pytest_selfheal._evaluate.spec import RunSpec
 from pytest_selfheal._source.reload import SwapTarget, locate, swap
 from pytest_selfheal.errors import EvaluationError, ReloadError
@@ -67,10 +72,6 @@ EVENT_BYTES_LIMIT = 16 * 1024**2
 #: Seconds past twice its time limit after which a job whose server stopped answering
 #: is given up on.
 SERVER_GRACE_S = 5.0
-#: prctl(2) options (linux/prctl.h): a signal for the caller when its parent dies; and
-#: orphans of the caller's descendants become its children instead of init's.
-PR_SET_PDEATHSIG = 1
-PR_SET_CHILD_SUBREAPER = 36
 
 
 def fork_is_safe() -> str:
@@ -90,10 +91,16 @@ class Zygote:
 
     :param runner: runs selected items in the calling process (the child).
     :param root: the project root, to find a candidate's module file.
+    :param restart: called in each fork server once the session's descriptors are gone:
+        restarts what needs files of its own there (pytest's output capture).
+    :param secrets: text no candidate may find in its memory (the API key): each server
+        overwrites it before forking a child.
     """
 
     runner: Runner
     root: str
+    restart: Callable[[], None] = lambda: None
+    secrets: tuple[str, ...] = field(default=(), repr=False)
     _targets: dict[FunctionRef, SwapTarget | str] = field(default_factory=dict, compare=False)
 
     def target(self, function: FunctionRef) -> SwapTarget | str:
@@ -135,12 +142,14 @@ class ForkServer:
     """
 
     def __init__(self, zygote: Zygote, overlay: Overlay, isolation: Isolation,
-                 cage: ProcessCage) -> None:
+                 processes: ProcessCage) -> None:
         self.overlay = overlay
         self.notes: list[str] = []
         jobs_read, jobs_write = os.pipe()
         frames_read, frames_write = os.pipe()
-        forker = PidNamespaceForker()
+        spec = CageSpec(writable=(str(overlay.base),), visible=visible_paths(overlay.layout.root),
+                        network=not isolation.network,
+                        parent=os.getpid(), cgroup=processes.procs_file or "")
         # Flushed now, or the server's children would write the session's buffer again.
         sys.stdout.flush()
         sys.stderr.flush()
@@ -148,26 +157,20 @@ class ForkServer:
         # otherwise write to (and so copy) every page of the inherited heap.
         gc.freeze()
         try:
-            pid = forker.fork()
+            pid = os.fork()
         except OSError as exc:
             gc.unfreeze()
             for fd in (jobs_read, jobs_write, frames_read, frames_write):
                 os.close(fd)
-            forker.close()
             raise EvaluationError(f"cannot fork the test session: {exc}") from exc
-        if pid == 0:  # pragma: no cover - the server ends in os._exit
+        if pid == 0:  # pragma: no cover - ends in os._exit
             os.close(jobs_write)
             os.close(frames_read)
-            _serve(zygote, overlay.workdir, jobs_read, frames_write,
-                   replace(isolation, pids=False), cage.procs_file,
-                   in_pid_namespace=not forker.note)
+            _enter(zygote, overlay.workdir, (jobs_read, frames_write), spec)
         gc.unfreeze()
-        forker.close()
         os.close(jobs_read)
         os.close(frames_write)
         self._jobs, self._frames = jobs_write, frames_read
-        if forker.note:
-            self.notes.append(forker.note)
         self.pid = pid
         self._buffer = bytearray()
         self.dead = False
@@ -283,30 +286,47 @@ class ServerJob:
                       cpu_s=self._exit["cpu_s"])
 
 
-def _serve(zygote: Zygote, workdir: Path, jobs: int, frames: int, isolation: Isolation,
-           cage_procs: str | None, *, in_pid_namespace: bool
-           ) -> NoReturn:  # pragma: no cover - runs in the fork server
+def _enter(zygote: Zygote, workdir: Path, pipes: tuple[int, int],
+           spec: CageSpec) -> NoReturn:  # pragma: no cover - runs in the intermediate
+    """The intermediate process: it unshares the namespaces, forks the server as the
+    first process of the new PID namespace, and lives as long as the server does, so
+    that the server dies with it, and it with the session."""
     try:
-        # Dies with the session, however the session ends; being the first process of
-        # its PID namespace, it takes every child with it.
-        libc = ctypes.CDLL(None)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        libc.prctl(PR_SET_CHILD_SUBREAPER, 1)
+        cage.die_with_parent(spec.parent)
         # Ctrl-C in the terminal is the session's to handle; the server just dies with it.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         os.setpgid(0, 0)
-        devnull = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(devnull, fd)
-        os.close(devnull)
-        _, notes = isolate(isolation)
-        if cage_procs is not None:
-            # The server enters the pids cgroup once; each child it forks is born in it
-            # (moving every child in would cost each one more than its tests).
-            try:
-                _write_pid(cage_procs)
-            except OSError as exc:
-                notes.append(f"cannot enter the pids cgroup: {exc}")
+        entered = cage.enter(spec)
+        server = os.fork()
+        if server == 0:
+            cage.die_with_parent()
+            _serve(zygote, workdir, pipes, spec, entered)
+        cage.close_inherited(set())  # the session sees the server's end on its pipe
+        os.waitpid(server, 0)
+    except BaseException:
+        pass
+    os._exit(0)
+
+
+def _serve(zygote: Zygote, workdir: Path, pipes: tuple[int, int], spec: CageSpec,
+           entered: cage.Entered) -> NoReturn:  # pragma: no cover - runs in the server
+    jobs, frames = pipes
+    try:
+        notes = list(entered.notes or [])
+        if entered.namespaces:
+            cage.init(spec, notes)
+            tempfile.tempdir = "/tmp"  # the private one: the session's may be read-only now
+        # What the session had open (its store, its terminal, its capture files, other
+        # servers' pipes) now points at /dev/null: closing the descriptors instead would
+        # let objects still holding their numbers close files opened later.
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in _open_descriptors() - {jobs, frames, null}:
+            os.dup2(null, fd)
+        os.close(null)
+        zygote.restart()  # capture into files of the server's own
+        forget(zygote.secrets)
+        cage.set_dumpable(False)  # children cannot read the server's memory
+        inherited = _open_descriptors() - {jobs, frames}
         for note in notes:
             _send(frames, _NOTE, json.dumps({"message": note}).encode())
         gc.freeze()
@@ -317,16 +337,48 @@ def _serve(zygote: Zygote, workdir: Path, jobs: int, frames: int, isolation: Iso
             payload = _read_exactly(jobs, _HEADER.unpack(header)[1])
             if payload is None:
                 break
-            _run_job(zygote, workdir, json.loads(payload), jobs, frames, cage_procs,
-                     in_pid_namespace)
-    except BaseException:
-        pass
+            _run_job(zygote, workdir, json.loads(payload), pipes,
+                     _Caging(spec, inherited, entered.namespaces))
+    except BaseException as exc:
+        with contextlib.suppress(BaseException):
+            _send(frames, _NOTE, json.dumps({"message": f"the fork server failed: {exc!r}"})
+                  .encode())
     os._exit(0)
 
 
-def _run_job(zygote: Zygote, workdir: Path, job: dict[str, Any], jobs: int, frames: int,
-             cage_procs: str | None, in_pid_namespace: bool
-             ) -> None:  # pragma: no cover - runs in the fork server
+def _open_descriptors() -> set[int]:  # pragma: no cover - runs in the fork server
+    listing = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        return {int(name) for name in os.listdir(listing)} - {listing}
+    finally:
+        os.close(listing)
+
+
+@dataclass(frozen=True)
+class _Caging:
+    """How a server cages its children: the spec, the descriptors a child keeps (the
+    server's capture files and /dev/null placeholders), and whether the server is the
+    first process of a PID namespace."""
+
+    spec: CageSpec
+    keep: frozenset[int] | set[int]
+    in_pid_namespace: bool
+
+
+@dataclass(frozen=True)
+class _Work:
+    """One job as a child runs it."""
+
+    job: dict[str, Any]
+    workdir: Path
+    limits: Limits
+    candidate: Candidate | None
+    target: SwapTarget | str | None
+
+
+def _run_job(zygote: Zygote, workdir: Path, job: dict[str, Any], pipes: tuple[int, int],
+             caging: _Caging) -> None:  # pragma: no cover - runs in the fork server
+    jobs, frames = pipes
     limits = Limits(**job["limits"])
     candidate = None
     target: SwapTarget | str | None = None
@@ -341,7 +393,7 @@ def _run_job(zygote: Zygote, workdir: Path, job: dict[str, Any], jobs: int, fram
         os.close(events_read)
         os.close(jobs)
         os.close(frames)
-        _child(zygote, workdir, job, limits, candidate, target, events_write)
+        _child(zygote, _Work(job, workdir, limits, candidate, target), caging, events_write)
     os.close(events_write)
     pidfd = os.pidfd_open(pid)
     deadline = started + limits.timeout_s
@@ -360,7 +412,7 @@ def _run_job(zygote: Zygote, workdir: Path, job: dict[str, Any], jobs: int, fram
             kill_group(pid)
             _, status, rusage = os.wait4(pid, 0)
     wall_s = time.perf_counter() - started
-    _kill_leftovers(pid, cage_procs, in_pid_namespace)
+    _kill_leftovers(pid, caging.spec.cgroup or None, caging.in_pid_namespace)
     os.close(pidfd)
     while _relay(events_read, frames, sent, block=True):
         pass  # what the child wrote before it ended
@@ -426,33 +478,25 @@ def _caged(cage_procs: str | None) -> set[int]:  # pragma: no cover - in the for
     return set()
 
 
-def _write_pid(procs_file: str) -> None:  # pragma: no cover - runs in the fork server
-    with open(procs_file, "w", encoding="ascii") as procs:
-        procs.write(str(os.getpid()))
-
-
-def _child(
-    zygote: Zygote,
-    workdir: Path,
-    job: dict[str, Any],
-    limits: Limits,
-    candidate: Candidate | None,
-    target: SwapTarget | str | None,
-    events_write: int,
-) -> NoReturn:  # pragma: no cover - runs in the forked child
+def _child(zygote: Zygote, work: _Work, caging: _Caging,
+           events_write: int) -> NoReturn:  # pragma: no cover - runs in the forked child
     def emit(event: dict[str, Any]) -> None:
         data = (json.dumps(event) + "\n").encode("utf-8")
         while data:
             data = data[os.write(events_write, data):]
 
-    spec = RunSpec.from_json(job["spec"])
+    candidate, target = work.candidate, work.target
     try:
         os.setpgid(0, 0)
-        apply_limits(limits)
-        tmp = os.path.join(job["run_dir"], "tmp")
+        for note in cage.lock({*caging.keep, events_write}, caging.spec.network):
+            emit({"event": "note", "message": note})
+        cage.set_dumpable(True)  # its own /proc/self, as tests may read it
+        spec = RunSpec.from_json(work.job["spec"])
+        apply_limits(work.limits)
+        tmp = os.path.join(work.job["run_dir"], "tmp")
         os.environ["TMPDIR"] = tmp
         tempfile.tempdir = tmp
-        os.chdir(workdir)
+        os.chdir(work.workdir)
         if candidate is not None:
             try:
                 if isinstance(target, str):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from pytest_selfheal._evaluate import Workload, judge
 from pytest_selfheal._heal.outcomes import heal_outcome, leaderboard, rejections
 from pytest_selfheal._source.patches import unified_diff
-from pytest_selfheal._vcs.landing import Destination, Fix, apply_fix, commit_fix
+from pytest_selfheal._vcs.landing import Destination, Fix, Landing, apply_fix, commit_fix
 from pytest_selfheal.models import Failure, Fitness, HealOutcome, HealStatus, Suspect, Verdict
 
 if TYPE_CHECKING:
@@ -75,6 +75,9 @@ def accept(healer: Healer, win: Win) -> HealOutcome:
     notes: list[str] = []
     branch = commit = None
     settings = healer.settings
+    healer.landings[win.failure.nodeid] = Landing(
+        tuple((relpath, old_sources[relpath], text) for relpath, text in files.items()),
+        healer.state.branch, healer.state.branch_tip, applied=settings.mode == "apply")
     if settings.mode != "suggest":
         destination = Destination(healer.repo, healer.no_repository_reason, healer.layout.root,
                                   settings.branch_prefix)

@@ -36,8 +36,8 @@ from pytest_selfheal._heal.survey import (
     measured_durations,
 )
 from pytest_selfheal._settings import Settings
-from pytest_selfheal._source.patches import find_unit
-from pytest_selfheal._vcs.landing import RunState
+from pytest_selfheal._source.patches import changed_unit, find_unit
+from pytest_selfheal._vcs.landing import Landing, RunState, withdraw_fix
 from pytest_selfheal.engines.base import Engine, RepairTask
 from pytest_selfheal.errors import SelfHealError, SourceError
 from pytest_selfheal.models import (
@@ -112,6 +112,8 @@ class Healer:
         self.observe = listeners.observe
         self.history = project.history
         self.state = state or RunState()
+        #: Where each accepted fix went, by node id of its test, until its re-run passed.
+        self.landings: dict[str, Landing] = {}
 
     # -- reading the project ---------------------------------------------------------
 
@@ -204,7 +206,8 @@ class Healer:
             if lines is not None:
                 coverage.update(lines.coverage)
                 spectrum = Spectrum(coverage, spectrum.failing, passing, others.reached)
-        baseline = Baseline(before, measured_durations(self.history, alone, others))
+        baseline = Baseline(before, measured_durations(self.history, alone, others),
+                            self.history.cut_at)
         return self._search(failure, suspects, spectrum, baseline, deadline, missing)
 
     def _search(self, failure: Failure, suspects: list[Suspect], spectrum: Spectrum,
@@ -301,11 +304,23 @@ class Healer:
         """Why ``candidate`` may not run (``""`` when it may): its function, then
         everything else it changes."""
         function = candidate.function
+        old = self.old_source(function.path)
+        # Code from a model (an engine with an LLM client) is held to an allowlist; the
+        # offline engine's and plugin engines' edits to not adding anything dangerous.
+        model_written = self.engine.client is not None
+        project_modules = {name.split(".")[0] for name in self.layout.modules}
+        if (set(candidate.files) == {function.path}
+                and changed_unit(old, candidate.source, function.qualname) is not None):
+            # Only the function's body changed (every offline mutant): nothing else to
+            # screen, and no need to parse the whole module again.
+            return screen(old, candidate, model_written=model_written,
+                          project_modules=project_modules)
         try:
             is_unit = bool(find_unit(ast.parse(candidate.source), function.qualname))
         except (SyntaxError, ValueError, SourceError):
             is_unit = False  # a class or constant a test needs: screened with the rest
-        return ((screen(self.old_source(function.path), candidate) if is_unit else "")
+        return ((screen(old, candidate, model_written=model_written,
+                        project_modules=project_modules) if is_unit else "")
                 or screen_all(self.old_source, candidate))
 
     def old_source(self, relpath: str) -> str:
@@ -313,6 +328,20 @@ class Healer:
         if relpath not in self.state.sources and not (self.layout.root / relpath).exists():
             return ""
         return self.read_source(relpath)
+
+    def withdraw(self, outcome: HealOutcome, why: str) -> HealOutcome:
+        """Take back a heal whose test failed when re-run in the session: its commit, its
+        place in the working tree and in every later run; it is UNHEALED with ``why``."""
+        landing = self.landings.pop(outcome.tests[0])
+        notes = list(outcome.notes)
+        withdraw_fix(self.repo, self.state, landing, self.layout.root, notes)
+        for path, old, _ in landing.changes:
+            self.evaluator.set_source(path, old)
+        withdrawn = replace(outcome, status=HealStatus.UNHEALED, reason=why, branch=None,
+                            commit=None, verified=False, notes=tuple(notes))
+        for suspect in outcome.suspects[:1]:
+            self.state.attempted[str(suspect.function)] = withdrawn  # not tried again
+        return withdrawn
 
     def _outcome(self, failure: Failure, status: HealStatus, reason: str,
                  suspects: Sequence[Suspect] = ()) -> HealOutcome:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from pytest_selfheal._evaluate import Workload
 from pytest_selfheal._heal.localize import Spectrum
@@ -51,6 +51,8 @@ class Baseline:
 
     outcomes: Mapping[str, str]
     durations: Mapping[str, float]
+    #: Seconds after which a test that hangs was cut off in the session, when known.
+    cut_at: Mapping[str, float] = field(default_factory=dict)
 
 
 def select(failure: Failure, suspects: Sequence[Suspect], spectrum: Spectrum,
@@ -71,7 +73,8 @@ def select(failure: Failure, suspects: Sequence[Suspect], spectrum: Spectrum,
     siblings = {nodeid: "passed"
                 for nodeid in spectrum.tests_running(suspects[0].function)
                 if nodeid != failure.nodeid and before.get(nodeid) == "failed"}
-    return Selection(searched, held_out, siblings, Workload(expected, durations, deadline))
+    return Selection(searched, held_out, siblings,
+                     Workload(expected, durations, deadline, baseline.cut_at))
 
 
 def hold_out(expected: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:

@@ -29,6 +29,7 @@ from pytest_selfheal._llm.transport import (
     Transport,
     Unsupported,
 )
+from pytest_selfheal._redaction import add_secret, redact
 from pytest_selfheal._store import Exchange, Store
 from pytest_selfheal.errors import (
     BadReplyError,
@@ -46,10 +47,6 @@ MIN_COMPLETION_TOKENS: Final = 256
 MAX_REPLY_CHARS: Final = 200_000
 #: Longest ``Retry-After`` honoured, in seconds; a longer one ends the retries.
 MAX_RETRY_AFTER_S: Final = 120.0
-#: Shortest key that is redacted from text: shorter ones are placeholders for local
-#: servers, and replacing them would garble ordinary words.
-MIN_SECRET_LENGTH: Final = 8
-REDACTED: Final = "[redacted]"
 
 
 class LLMClient:
@@ -59,6 +56,7 @@ class LLMClient:
                  options: ClientOptions | None = None) -> None:
         options = options or ClientOptions()
         self.endpoint = endpoint
+        add_secret(endpoint.api_key)
         self.budget = budget
         self.transport: Transport = options.transport or OpenAITransport(endpoint)
         self.origin = "replay" if isinstance(self.transport, ReplayTransport) else "endpoint"
@@ -87,11 +85,8 @@ class LLMClient:
     # -- secrecy -----------------------------------------------------------------------
 
     def redact(self, text: str) -> str:
-        """``text`` without the API key in it."""
-        key = self.endpoint.api_key
-        if key and len(key) >= MIN_SECRET_LENGTH and key in text:
-            return text.replace(key, REDACTED)
-        return text
+        """``text`` without the API key (or any other secret of the run) in it."""
+        return redact(text)
 
     # -- asking ------------------------------------------------------------------------
 

@@ -152,6 +152,51 @@ def also_changed(candidate: Candidate, old_sources: Mapping[str, str],
     return lines
 
 
+@dataclass(frozen=True)
+class Landing:
+    """Where an accepted fix went, so that it can be taken back.
+
+    :param changes: (project-relative path, old text, new text) of every file the fix
+        changed, the healed function's file first.
+    :param branch_before: the run's branch before the fix was committed (``None``: the
+        fix created it); ``tip_before`` its commit then.
+    """
+
+    changes: tuple[tuple[str, str, str], ...]
+    branch_before: str | None
+    tip_before: str | None
+    applied: bool
+
+    @property
+    def old_source(self) -> str:
+        """The healed function's file before the fix."""
+        return self.changes[0][1]
+
+
+def withdraw_fix(repo: GitRepo | None, state: RunState, landing: Landing, root: Path,
+                 notes: list[str]) -> None:
+    """Take a fix back: its commit leaves the run's branch (a branch it created is
+    deleted), the working tree gets the old text back (``apply`` mode), and later heals
+    start from the old code again."""
+    for path, old, new in landing.changes:
+        state.sources.pop(path, None)
+        if landing.applied:
+            apply_fix(root, path, new, old, notes)
+    tip, branch = state.branch_tip, state.branch
+    if repo is None or tip is None or branch is None or tip == landing.tip_before:
+        return
+    try:
+        with repo.lock():
+            if landing.branch_before is None:
+                repo.delete_branch(branch, tip)
+            else:
+                repo.move_branch(branch, landing.tip_before or tip, tip)
+    except GitError as exc:
+        notes.append(f"the commit of the withdrawn fix is still on {branch}: {exc}")
+        return
+    state.branch, state.branch_tip = landing.branch_before, landing.tip_before
+
+
 def apply_fix(root: Path, path: str, old_source: str, new_source: str,
               notes: list[str]) -> None:
     """Write the fix into the user's file (``apply`` mode), unless it changed meanwhile."""

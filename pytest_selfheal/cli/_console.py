@@ -7,6 +7,8 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import Final, TextIO, TypeVar
 
+from pytest_selfheal._redaction import escape_controls
+
 T = TypeVar("T")
 
 STYLES: Final = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33",
@@ -52,8 +54,9 @@ class Output:
         print(text, file=self.stdout, flush=True)
 
     def diff(self, text: str) -> None:
-        """Print a unified diff, added lines green and removed lines red."""
-        for line in text.splitlines():
+        """Print a unified diff, added lines green and removed lines red; the control
+        characters of model-written code escaped."""
+        for line in escape_controls(text).splitlines():
             if line.startswith(("+++", "---", "diff ", "index ")):
                 self.line(self.paint(line, "bold"))
             elif line.startswith("@@"):

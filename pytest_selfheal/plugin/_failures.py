@@ -37,6 +37,16 @@ def timed_out(failure: Failure) -> bool:
         ("Timeout (>", "Timeout >"))
 
 
+def timeout_of(failure: Failure) -> float | None:
+    """The seconds in pytest-timeout's ``Timeout (>5.0s) from pytest-timeout``."""
+    number = failure.message.removeprefix("Timeout (>").removeprefix("Timeout >")
+    number = number.split("s", 1)[0]
+    try:
+        return float(number)
+    except ValueError:
+        return None
+
+
 def source_of_test(item: pytest.Item) -> str:
     """The test function's source, shown to the model; ``""`` when it has none."""
     function = getattr(item, "function", None)

@@ -30,7 +30,7 @@ from _pytest.runner import SetupState, runtestprotocol
 # Applies the project's filterwarnings to an item, as the session's own protocol does.
 from _pytest.warnings import catch_warnings_for_item
 
-from pytest_selfheal._evaluate.contain import Isolation, Limits, apply_limits, isolate
+from pytest_selfheal._evaluate.contain import Limits, apply_limits
 from pytest_selfheal._evaluate.coverage_map import TestCoverage
 from pytest_selfheal._evaluate.events import outcome_of_phases, shorten
 from pytest_selfheal._evaluate.reach import EntryRecorder
@@ -38,6 +38,57 @@ from pytest_selfheal._evaluate.spec import RunSpec
 from pytest_selfheal.models import EXIT_WRONG_IMPORT
 
 Emit = Callable[[dict[str, Any]], None]
+
+
+def _machinery() -> dict[str, object]:
+    """What turns a test's outcome into an event, by name: candidate code that replaces
+    any of it (found through ``sys.modules``) could report a failure as a pass."""
+    import _pytest.reports
+    import _pytest.runner
+
+    found: dict[str, object] = {
+        "pytest_selfheal.plugin._probe.report_event": report_event,
+        "pytest_selfheal.plugin._probe.Tracker.should_stop": Tracker.should_stop,
+        "pytest_selfheal.plugin._probe.Probe.pytest_runtest_logreport":
+            Probe.pytest_runtest_logreport,
+        "pytest_selfheal.plugin._probe.Probe.emit": Probe.emit,
+        "pytest_selfheal.plugin._probe.run_items": run_items,
+        "_pytest.runner.runtestprotocol": _pytest.runner.runtestprotocol,
+        "_pytest.runner.call_and_report": _pytest.runner.call_and_report,
+        "_pytest.runner.CallInfo.from_call": _pytest.runner.CallInfo.from_call,
+        "_pytest.reports.TestReport": _pytest.reports.TestReport,
+        "_pytest.reports.TestReport.from_item_and_call":
+            _pytest.reports.TestReport.from_item_and_call,
+        "_pytest.reports.BaseReport.passed": _pytest.reports.BaseReport.__dict__.get("passed"),
+        "pytest.TestReport": pytest.TestReport,
+        "os._exit": os._exit,
+        "json.dumps": json.dumps,
+    }
+    for name in ("pytest_selfheal.plugin._probe", "_pytest.runner", "_pytest.reports", "json",
+                 "os"):
+        found[f"sys.modules[{name!r}]"] = sys.modules.get(name)
+    return found
+
+
+class Integrity:
+    """The reporting machinery as it was before candidate code ran, to tell afterwards
+    whether it is still the same: code and all.
+
+    In-process, so code that knows of this check can defeat it too; it is one of the
+    channels that must agree (with the events and a plain pytest run's exit status),
+    not a proof.
+    """
+
+    def __init__(self) -> None:
+        self._before = {name: (value, getattr(value, "__code__", None))
+                        for name, value in _machinery().items()}
+
+    def problem(self) -> str:
+        """``""`` while the machinery is intact, else what was replaced."""
+        for name, value in _machinery().items():
+            if (value, getattr(value, "__code__", None)) != self._before.get(name):
+                return f"the candidate replaced the test reporting machinery ({name})"
+        return ""
 
 
 def report_event(report: pytest.TestReport) -> dict[str, Any]:
@@ -139,6 +190,7 @@ class Probe:
         self._events: IO[str] = open(events, "a", encoding="utf-8")  # noqa: SIM115
         self._measures: Measures | None = None
         self._session: pytest.Session | None = None
+        self._integrity = Integrity()  # before the project, and the candidate, is imported
 
     def emit(self, event: dict[str, Any]) -> None:
         self._events.write(json.dumps(event) + "\n")
@@ -205,6 +257,9 @@ class Probe:
     ) -> Generator[None, None, None]:
         if self._measures is not None:
             self._measures.stop()
+        tampered = self._integrity.problem()
+        if tampered:
+            self.emit({"event": "tampered", "message": tampered})
         self.emit({"event": "finish", "exitstatus": int(exitstatus)})
         self._events.close()
         return (yield)
@@ -216,17 +271,28 @@ def pytest_configure(config: pytest.Config) -> None:
     if not path:
         return
     settings = json.loads(Path(path).read_text(encoding="utf-8"))
-    notes: list[str] = []
-    if settings.get("isolation"):
-        isolation = settings["isolation"]
-        notes = isolate(Isolation(network=isolation["network"],
-                                  readonly=tuple(isolation["readonly"])))[1]
     apply_limits(Limits(**settings["limits"]))
     probe = Probe(RunSpec.from_json(settings["spec"]), settings["events"],
                   settings.get("expect_modules", {}))
-    for note in notes:
-        probe.emit({"event": "note", "message": note})
     config.pluginmanager.register(probe, "selfheal-probe")
+
+
+#: Capture objects a fork server left behind: kept alive, so that their files, whose
+#: descriptors now point at /dev/null, are never closed under a number reused since.
+_ABANDONED: list[object] = []
+
+
+def restart_capture(config: pytest.Config) -> None:
+    """In a fork server: capture tests' output into files of the server's own, not the
+    session's (its descriptors were swept)."""
+    # No public API restarts global capturing; this is what pytest's own
+    # start_global_capturing expects to find when it starts for the first time.
+    capman = config.pluginmanager.get_plugin("capturemanager")
+    if capman is None or capman._global_capturing is None:
+        return
+    _ABANDONED.append(capman._global_capturing)
+    capman._global_capturing = None
+    capman.start_global_capturing()
 
 
 def run_items(session: pytest.Session, spec: RunSpec, emit: Emit) -> None:
@@ -258,6 +324,8 @@ def run_items(session: pytest.Session, spec: RunSpec, emit: Emit) -> None:
     measures = Measures(spec, emit)
     measures.start()
     tracker = Tracker(spec.expected, spec.exitfirst)
+    # Before any test runs: a swapped-in candidate runs only when a test calls it.
+    intact = Integrity()
     for index, item in enumerate(selected):
         nextitem = selected[index + 1] if index + 1 < len(selected) else None
         emit({"event": "start", "nodeid": item.nodeid})
@@ -273,4 +341,7 @@ def run_items(session: pytest.Session, spec: RunSpec, emit: Emit) -> None:
         if stop:
             break
     measures.stop()
+    tampered = intact.problem()
+    if tampered:
+        emit({"event": "tampered", "message": tampered})
     emit({"event": "finish", "exitstatus": 0})

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import time
 from collections.abc import Generator
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -25,11 +26,12 @@ import pytest
 from _pytest.runner import runtestprotocol
 
 from pytest_selfheal import __version__
+from pytest_selfheal._redaction import add_secret, escape_controls, redact, redact_data
 from pytest_selfheal._reports.report import RunFacts, json_report, summary_lines
 from pytest_selfheal._settings import Settings
 from pytest_selfheal.errors import ReloadError
 from pytest_selfheal.models import Failure, HealOutcome, HealStatus, History
-from pytest_selfheal.plugin._failures import failure_record, timed_out
+from pytest_selfheal.plugin._failures import failure_record, timed_out, timeout_of
 from pytest_selfheal.plugin._project import discover_repository, project_layout, tests_reaching
 
 # The healing machinery (evaluation, engines, coverage, git) is imported at the first
@@ -56,6 +58,11 @@ class SelfHealSession:
         self._html_path: Path | None = None
         #: Test modules that could not be collected, with their error reports.
         self._broken: list[tuple[str, str]] = []
+        # Taken out of the environment at once: no child, forked or started, may see it.
+        # Only the LLM client gets it; fork servers overwrite every copy they inherit.
+        key = os.environ.pop(settings.llm.api_key_env, None)
+        self._key_environment = {settings.llm.api_key_env: key} if key else {}
+        add_secret(key)
 
     # -- hooks -------------------------------------------------------------------------
 
@@ -90,6 +97,9 @@ class SelfHealSession:
             self._failures[item.nodeid] = failure
             if timed_out(failure):
                 self.history.hung.add(item.nodeid)
+                limit = timeout_of(failure)
+                if limit is not None:
+                    self.history.cut_at[item.nodeid] = limit
         return report
 
     @pytest.hookimpl(wrapper=True)
@@ -116,7 +126,7 @@ class SelfHealSession:
         if lines:
             terminalreporter.section("selfheal")
             for line in lines:
-                terminalreporter.write_line(line)
+                terminalreporter.write_line(escape_controls(redact(line)))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         self._optimize(session)
@@ -138,6 +148,7 @@ class SelfHealSession:
             seed=(self.settings.evolution.seed if any(o.history for o in self.outcomes)
                   else None),
         ))
+        report = cast(dict[str, Any], redact_data(report))  # for the HTML page too
         if self._healer is not None:
             report["run_id"] = self._healer.state.run_id
             self._write_html_report(report, self._healer.state.run_id)
@@ -166,7 +177,7 @@ class SelfHealSession:
     def _write(self, line: str) -> None:
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
-            reporter.write_line(f"selfheal: {line}")
+            reporter.write_line(escape_controls(redact(f"selfheal: {line}")))
 
     def _get_healer(self, session: pytest.Session) -> Healer:
         if self._healer is None:
@@ -175,14 +186,15 @@ class SelfHealSession:
             from pytest_selfheal._vcs.landing import RunState
             from pytest_selfheal.engines._offline import OfflineEngine
             from pytest_selfheal.engines.base import Engine
-            from pytest_selfheal.plugin._probe import run_items
+            from pytest_selfheal.plugin._probe import restart_capture, run_items
 
             layout = project_layout(self.config, self._items, [path for path, _ in self._broken])
             repo, no_repository_reason = discover_repository(layout.root)
             zygote = Zygote(runner=functools.partial(run_items, session),
-                            root=str(layout.root))
-            isolation = Isolation(network=self.settings.network == "isolated",
-                                  readonly=(str(layout.root),))
+                            root=str(layout.root),
+                            restart=functools.partial(restart_capture, self.config),
+                            secrets=tuple(self._key_environment.values()))
+            isolation = Isolation(network=self.settings.network == "isolated")
             self._evaluator = Evaluator(layout, self.settings.workers,
                                         zygote if self.settings.evaluator == "auto" else None,
                                         isolation)
@@ -202,10 +214,10 @@ class SelfHealSession:
                     from pytest_selfheal.engines._evolve.engine import make_evolve_engine
 
                     engine = make_evolve_engine(self.settings, layout.root, state.run_id,
-                                                layout.test_files)
+                                                layout.test_files, env=self._environment())
                 else:
                     engine = make_refine_engine(self.settings, layout.root, state.run_id,
-                                                layout.test_files)
+                                                layout.test_files, env=self._environment())
             engine = engine or OfflineEngine(root=layout.root)
             project = Project(layout, repo,
                               reaching=functools.partial(tests_reaching, self._items, layout),
@@ -294,7 +306,8 @@ class SelfHealSession:
             # Shares the refine engine's client: one budget for the whole run.
             client = healer.engine.client
             engine = make_evolve_engine(self.settings, healer.layout.root, healer.state.run_id,
-                                        healer.layout.test_files, client=client)
+                                        healer.layout.test_files, client=client,
+                                        env=self._environment())
         for target in dict.fromkeys(targets):
             self._write(f"optimizing {target} with the evolve engine")
             outcome = optimize(healer, engine, target)
@@ -302,6 +315,10 @@ class SelfHealSession:
             self._write(f"{outcome.status}: {outcome.reason} ({outcome.elapsed_s:.1f}s, "
                         f"{outcome.candidates_evaluated} candidates)")
             self.config.hook.pytest_selfheal_heal_finished(outcome=outcome)
+
+    def _environment(self) -> dict[str, str]:
+        """The environment the LLM client is made from: the session's, with the key."""
+        return {**os.environ, **self._key_environment}
 
     def _reload_and_rerun(
         self, item: pytest.Item, nextitem: pytest.Item | None, outcome: HealOutcome,
@@ -311,13 +328,14 @@ class SelfHealSession:
         assert outcome.function is not None
         from pytest_selfheal._source.reload import swap, swap_changes
 
+        function = outcome.function
+        path = str(healer.layout.root / function.path)
         try:
             if outcome.changes:
                 for relpath, old, new in outcome.changes:
                     swap_changes(str(healer.layout.root / relpath), old, new)
             else:
-                swap(str(healer.layout.root / outcome.function.path),
-                     outcome.function.qualname, outcome.new_source)
+                swap(path, function.qualname, outcome.new_source)
         except ReloadError as exc:
             # Forked children would judge the old code from now on: stop forking.
             healer.evaluator.zygote = None
@@ -327,8 +345,28 @@ class SelfHealSession:
             reports = runtestprotocol(item, log=False, nextitem=nextitem)
         finally:
             self._rerunning = False
-        rerun = "passed" if all(report.passed or report.skipped for report in reports) else "failed"
-        return replace(outcome, reloaded=True, rerun_outcome=rerun)
+        failed = [report for report in reports if not (report.passed or report.skipped)]
+        outcome = replace(outcome, reloaded=True, rerun_outcome="failed" if failed else "passed")
+        if not failed:
+            healer.landings.pop(item.nodeid, None)
+            return outcome
+        # The verdict was wrong (or forged): the fix goes, from the session first.
+        old_source = healer.landings[item.nodeid].old_source
+        try:
+            if outcome.changes:
+                for relpath, old, new in outcome.changes:
+                    swap_changes(str(healer.layout.root / relpath), new, old)
+            else:
+                swap(path, function.qualname, old_source)
+        except ReloadError as exc:
+            healer.evaluator.zygote = None
+            outcome = replace(outcome, notes=(*outcome.notes, f"not reloaded back: {exc}"))
+        crash = getattr(failed[0].longrepr, "reprcrash", None)
+        message = getattr(crash, "message", "") or "failed"
+        message = message.splitlines()[0]
+        return healer.withdraw(outcome, f"the healed test failed when re-run in this session "
+                                        f"({failed[0].when}: {message[:300]}); the fix was "
+                                        "withdrawn")
 
 
 def _shown(path: Path, config: pytest.Config) -> str:

@@ -114,6 +114,14 @@ class Review(Plumbing):
             raise GitError(f"branch {name} is checked out; switch to another branch first")
         self._run("update-ref", "-m", "branch: deleted by selfheal", "-d", ref, expected)
 
+    def move_branch(self, name: str, to: str, expected: str) -> None:
+        """Point ``refs/heads/<name>`` at ``to`` if it still points at ``expected``.
+
+        :raises GitError: when the branch moved, or git refuses.
+        """
+        self._run("update-ref", "-m", "branch: fix withdrawn by selfheal",
+                  f"refs/heads/{name}", self._verify_commit(to), expected)
+
     def local_changes(self) -> list[str]:
         """Tracked files with staged or unstaged changes, as ``git status --short`` lines."""
         out = self._run("--no-optional-locks", "status", "--porcelain", "--untracked-files=no")[1]

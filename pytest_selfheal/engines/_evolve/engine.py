@@ -16,6 +16,7 @@ scores the strategies and has the model rewrite the loser's prompt.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -367,12 +368,13 @@ def _record(member: Individual) -> str:
 
 
 def make_evolve_engine(settings: Settings, root: Path, run_id: str,
-                       test_files: Collection[str] = (), client: LLMClient | None = None
-                       ) -> EvolveEngine:
-    """The evolve engine of a run; ``client`` shares another engine's client and budget."""
+                       test_files: Collection[str] = (), client: LLMClient | None = None,
+                       env: Mapping[str, str] = os.environ) -> EvolveEngine:
+    """The evolve engine of a run; ``client`` shares another engine's client and budget;
+    ``env`` holds the API key."""
     unavailable = None
     if client is None:
-        client, unavailable = make_client(settings, root, run_id)
+        client, unavailable = make_client(settings, root, run_id, env)
     evolution = settings.evolution
     return EvolveEngine(
         client, Breeding(evolution.population, evolution.generations, evolution.seed),

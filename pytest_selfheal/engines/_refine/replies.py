@@ -30,9 +30,8 @@ from pytest_selfheal.engines._refine.reply_parts import (
 )
 from pytest_selfheal.errors import PatchError, ReplyError, SourceError
 
-_FENCE: Final = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
-_SEARCH_REPLACE: Final = re.compile(
-    r"<{5,9} ?SEARCH[^\n]*\n(.*?)\n?={5,9}\n(.*?)\n?>{5,9} ?REPLACE", re.DOTALL)
+#: Longest reply parsed, checked before any parsing (the client caps replies the same).
+MAX_REPLY_CHARS: Final = 200_000
 _DIFF_LINE: Final = re.compile(r"^(--- |\+\+\+ |@@ -\d)", re.MULTILINE)
 
 
@@ -93,6 +92,9 @@ def apply_reply(
     :param also: other new names the reply must write too (a test imports several).
     :raises ReplyError: with the reason, for the model, when the reply cannot be applied.
     """
+    if len(reply) > MAX_REPLY_CHARS:
+        raise ReplyError(f"the reply has {len(reply):,} characters, more than the "
+                         f"{MAX_REPLY_CHARS:,} read; answer with the function alone")
     answer = without_thinking(reply)
     if not answer.strip():
         what = "was empty" if not reply.strip() else "has only its reasoning, no answer after it"
@@ -100,8 +102,9 @@ def apply_reply(
                          "```python block")
     reply = answer
     sources = {**(others or {}), path: module_source}
-    if _SEARCH_REPLACE.search(reply) and not is_new:
-        return _apply_search_replace(reply, sources, path, qualname)
+    edits = _search_replace_blocks(reply)
+    if edits and not is_new:
+        return _apply_search_replace(edits, sources, path, qualname)
     diff = _diff_text(reply)
     if diff is not None and not is_new:
         return _apply_diff(diff, sources, path, qualname, test_files)
@@ -143,6 +146,56 @@ def _parts(codes: list[str]) -> list[CodeParts]:
     return parts
 
 
+def _fences(reply: str) -> list[tuple[str, str]]:
+    """(language, body) of each fenced block, the last one possibly unclosed.
+
+    Scanned with ``str.find``, each search starting where the last ended: linear in the
+    length of the reply, however it is made (a regex with a lazy ``.*?`` is not).
+    """
+    found = []
+    start = reply.find("```")
+    while start >= 0:
+        header_end = reply.find("\n", start + 3)
+        if header_end < 0:
+            break
+        header = reply[start + 3:header_end].strip()
+        language = header.split()[0] if header else ""
+        if not all(c.isalnum() or c in "_+-" for c in language):
+            language = ""
+        end = reply.find("```", header_end + 1)
+        found.append((language, reply[header_end + 1:] if end < 0 else reply[header_end + 1:end]))
+        start = -1 if end < 0 else reply.find("```", end + 3)
+    return found
+
+
+def _marker(line: str, char: str, word: str) -> bool:
+    """Whether ``line`` is a SEARCH/REPLACE marker: 5 to 9 ``char`` and ``word``."""
+    count = len(line) - len(line.lstrip(char))
+    return 5 <= count <= 9 and line[count:].lstrip(" ").startswith(word)
+
+
+def _search_replace_blocks(reply: str) -> list[tuple[str, str]]:
+    """(search, replacement) of each SEARCH/REPLACE block, in one pass over the lines."""
+    blocks = []
+    search: list[str] | None = None
+    replacement: list[str] | None = None
+    for line in reply.splitlines():
+        if search is None:
+            if _marker(line, "<", "SEARCH"):
+                search = []
+        elif replacement is None:
+            if 5 <= len(line.rstrip()) <= 9 and set(line.rstrip()) == {"="}:
+                replacement = []
+            else:
+                search.append(line)
+        elif _marker(line, ">", "REPLACE"):
+            blocks.append(("\n".join(search), "\n".join(replacement)))
+            search = replacement = None
+        else:
+            replacement.append(line)
+    return blocks
+
+
 def _normalized(block: str) -> str:
     """``block`` dedented, with a body pasted deeper or shallower than its ``def`` fixed."""
     code = textwrap.dedent(block.expandtabs(4)).strip("\n")
@@ -178,7 +231,7 @@ def _normalized(block: str) -> str:
 
 def _diff_text(reply: str) -> str | None:
     """The unified diff in ``reply`` (fenced or not), or ``None``."""
-    for language, body in _FENCE.findall(reply):
+    for language, body in _fences(reply):
         if language.lower() in ("diff", "patch") or _DIFF_LINE.search(body):
             return str(body)
     if _DIFF_LINE.search(reply) and re.search(r"^@@ ", reply, re.MULTILINE):
@@ -228,13 +281,13 @@ def _diff_sections(diff: str) -> list[str]:
     return ["".join(lines[a:b]) for a, b in itertools.pairwise(bounds)]
 
 
-def _apply_search_replace(reply: str, sources: Mapping[str, str], path: str,
-                          qualname: str) -> AppliedReply:
+def _apply_search_replace(edits: list[tuple[str, str]], sources: Mapping[str, str],
+                          path: str, qualname: str) -> AppliedReply:
     """Every block applied where its SEARCH text is: the module ``path`` first, then the
     other modules the reply may change."""
     changed = dict(sources)
     order = [path, *(p for p in sources if p != path)]
-    for search, replacement in _SEARCH_REPLACE.findall(reply):
+    for search, replacement in edits:
         home = next((p for p in order if search and changed[p].count(search) == 1), None)
         if home is not None:
             changed[home] = changed[home].replace(search, replacement)
@@ -251,7 +304,9 @@ def _apply_search_replace(reply: str, sources: Mapping[str, str], path: str,
             assert error is not None
             raise error
     _check(changed[path], path, qualname)
-    return AppliedReply(source=changed[path], code=reply, shape="search-replace",
+    code = "\n\n".join(f"<<<<<<< SEARCH\n{search}\n=======\n{replacement}\n>>>>>>> REPLACE"
+                       for search, replacement in edits)
+    return AppliedReply(source=changed[path], code=code, shape="search-replace",
                         others={p: text for p, text in changed.items()
                                 if p != path and text != sources[p]})
 
