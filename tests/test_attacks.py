@@ -106,7 +106,7 @@ forged = b"".join(
             pass
     return x * 3''',
     "patches the probe's report function": '''\
-probe = os.sys.modules.get("py" + "tes" + "t_selfheal.probe")
+probe = os.sys.modules.get("py" + "tes" + "t_selfheal.plugin._probe")
     if probe is not None:
         original = probe.report_event
 
@@ -203,6 +203,7 @@ import os
 
 import pytest
 
+from pytest_selfheal.engines.base import Engine
 from pytest_selfheal.models import Candidate
 
 
@@ -212,7 +213,7 @@ def pytest_configure(config):
 CANDIDATES = {candidates!r}
 
 
-class Scripted:
+class Scripted(Engine):
     name = "scripted"
 
     def propose(self, task, feedback):
