@@ -106,15 +106,17 @@ def pairs(
     for first, second in ordered:
         if len(result) >= limit:
             break
-        candidate = _pair(originals, first, second, seen)
+        candidate = make_pair(originals, first, second, seen)
         if candidate is not None:
             result.append(candidate)
     return result
 
 
-def _pair(
+def make_pair(
     originals: dict[str, str], first: Candidate, second: Candidate, seen: set[str]
 ) -> Candidate | None:
+    """The candidate making both edits, when they do not overlap and it is new to
+    ``seen`` (updated)."""
     if first.function.path != second.function.path:
         return None  # one candidate rewrites one file
     original = originals[first.function.path]
