@@ -314,3 +314,16 @@ def test_a_bug_no_single_edit_fixes_is_reported_unhealed(
     report = json.loads((root / "report.json").read_text())
     assert report["heals"][0]["status"] == "unhealed"
     assert selfheal_branches(root) == []
+
+
+def test_a_module_with_doctests_is_still_code_that_can_be_healed(
+    workdir: Path, pytester: pytest.Pytester):
+    # `--doctest-modules` collects the library module itself: its doctest items do not
+    # make it a test file, which healing would never change.
+    doctested = RULES.replace('    if age < 13:\n',
+                              '    """>>> category(5)\n    \'child\'\n    """\n'
+                              '    if age < 13:\n')
+    make_git_project(workdir, {**PROJECT, "src/ages/rules.py": doctested})
+    result = run_selfheal(pytester, "--doctest-modules", "--selfheal-report", "report.json")
+    result.stdout.fnmatch_lines(["HEALED   tests/test_rules.py::test_adult_at_18 (*",
+                                 "  fix: line 3: `age > 18` -> `age >= 18`*"])
