@@ -151,7 +151,10 @@ class Healer:
                                  "suspects: its failure depends on other tests")
         before = {n: o for n, o in others.outcomes.items() if n != failure.nodeid}
         passing = frozenset(n for n, o in before.items() if o == "passed")
-        spectrum = Spectrum(coverage, frozenset({failure.nodeid}), passing, others.reached)
+        # Every failing test that reaches the same code is evidence, not only this one.
+        failing = frozenset({failure.nodeid, *(n for n, o in before.items()
+                                               if o in ("failed", "error"))})
+        spectrum = Spectrum(coverage, failing, passing, others.reached)
         missing = self._missing(failure)
         if missing is not None:
             # Code the test uses does not exist yet: its future place is the one suspect.
@@ -169,7 +172,7 @@ class Healer:
                                      f"same suspect as {earlier.tests[0]}, which could not be "
                                      "healed", suspects)
             runners = sorted({n for s in suspects for n in spectrum.tests_running(s.function)
-                              if n in passing},
+                              if n in passing or n in failing},
                              key=lambda n: others.durations.get(n, 0.0))
             lines = survey.line_coverage(runners, {s.function.path for s in suspects}, box)
             if lines is not None:
