@@ -135,7 +135,12 @@ def locate(path: str, qualname: str) -> SwapTarget:
         # fall back to the module's own code objects.
         spec_code = getattr(getattr(module, "__loader__", None), "get_code", None)
         candidates = []
-        if callable(spec_code):
+        # A method of a class a factory made lives in the factory's own code, whose
+        # nested code objects are the ones the class's functions run.
+        factory = resolve_code(module, qualname.split(".<locals>.", 1)[0])
+        if "<locals>" in qualname and factory is not None:
+            candidates = [code for code in code_objects(factory) if code.co_qualname == qualname]
+        elif callable(spec_code):
             candidates = [code for code in code_objects(spec_code(module.__name__))
                           if code.co_qualname == qualname]
         old_code = next((code for code in candidates if _functions_using(code)), None)
