@@ -34,6 +34,8 @@ DIVERGENCE_WEIGHT = 0.97
 PRODUCER_SCORE = 0.5
 
 _WHERE_CALL = re.compile(r"where .+? = (?:<bound method )?([A-Za-z_][\w.]*)[ (]")
+# pytest-timeout's message: "Timeout (>1.0s) from pytest-timeout."
+_TIMEOUT = re.compile(r"^\s*(?:Failed: )?Timeout \(?>")
 _CONTROL = (ast.If, ast.While, ast.For, ast.AsyncFor, ast.Try, ast.With)
 
 
@@ -52,8 +54,7 @@ class Measured(Protocol):
 
 def is_timeout(failure: Failure) -> bool:
     """Whether ``failure`` is a test cut off by pytest-timeout."""
-    return failure.message.lstrip().startswith("Timeout") or "Failed: Timeout >" in (
-        failure.longrepr)
+    return _TIMEOUT.search(failure.message) is not None
 
 
 def enclosing_loop(unit: FunctionNode, lineno: int) -> tuple[int, ...]:

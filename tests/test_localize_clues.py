@@ -102,8 +102,8 @@ def digits(n):
 def test_a_test_that_hung_makes_its_whole_loop_suspect(tmp_path: Path):
     frames = (Frame(str(tmp_path / "tests/test_digits.py"), 4, "test_negative"),
               Frame(str(tmp_path / "digits.py"), 4, "digits"))
-    hung = failure("tests/test_digits.py::test_negative", message="Timeout >1.0s",
-                   frames=frames)
+    hung = failure("tests/test_digits.py::test_negative",
+                   message="Timeout (>1.0s) from pytest-timeout.", frames=frames)
 
     (suspect,) = localize(hung, tmp_path, {"tests/test_digits.py"}, lambda path: LOOP, None)
 
