@@ -154,6 +154,8 @@ def localize(
                     *divergent_callers(spectrum, read_source),
                     *producers(failure, spectrum, read_source)]
         for suspect in evidence:
+            if is_test_file(suspect.function.path, test_files):
+                continue  # test support code (tests/_suite.py) ran, but is never healed
             key = str(suspect.function)
             if key in ranked:
                 previous = ranked[key]

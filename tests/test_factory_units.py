@@ -59,3 +59,22 @@ def test_the_live_class_a_factory_made_runs_the_fixed_method(checks):
     assert checker.too_long("abc") is False
     undo(record)
     assert checker.too_long("abc") is True
+
+
+def test_entering_a_factory_class_method_is_recorded(checks):
+    # Which tests reach a suspect decides which tests judge its candidates: a method of a
+    # class made at import time must note its entry like any other function.
+    import builtins
+
+    from pytest_selfheal.evaluate.reach import HOOK, EntryRecorder
+    from pytest_selfheal.evaluate.spec import ReachSpec
+
+    checker = checks.Checker()
+    recorder = EntryRecorder(ReachSpec({checks.__file__: FACTORY},
+                                       {checks.__file__: "checks.py"}))
+    try:
+        assert recorder.problems == []
+        checker.too_long("ab")
+        assert recorder.take() == ["checks.py::make_checker.<locals>.Checker.too_long"]
+    finally:
+        delattr(builtins, HOOK)

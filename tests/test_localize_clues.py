@@ -116,3 +116,16 @@ def test_an_ordinary_failure_keeps_the_line_it_failed_on(tmp_path: Path):
     (suspect,) = localize(failure(frames=frames), tmp_path, (), lambda path: LOOP, None)
 
     assert suspect.lines == (4,)
+
+
+def test_test_support_code_the_failing_test_ran_is_never_a_suspect(tmp_path: Path):
+    # tests/_suite.py is no collected test module, but it is test code all the same.
+    coverage = {FAILING: {"tests/_suite.py": {2, 3}, "lint.py": {13, 14}}}
+    spectrum = Spectrum(coverage, frozenset({FAILING}), frozenset(PASSING),
+                        {n: ["lint.py::check"] for n in PASSING})
+
+    suspects = localize(failure(), tmp_path, {"tests/test_lint.py"}, lambda path: LINTER,
+                        spectrum)
+
+    assert suspects
+    assert all(not s.function.path.startswith("tests/") for s in suspects)
