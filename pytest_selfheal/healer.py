@@ -231,11 +231,13 @@ class Healer:
             self.progress(f"round {rounds}: trying {min(len(candidates), room)} candidate fixes "
                           f"of {', '.join(str(s.function) for s in suspects)}")
             winner = self._first_passing(candidates[:room], replace(
-                workload, expected={**searched, **held_out, **siblings}), len(expected),
-                record, verdicts)
+                workload, expected={**searched, **held_out, **siblings}), record)
             if time.perf_counter() > deadline:
                 out_of_time = winner is None
                 break
+        if winner is None and siblings:
+            winner = self._settle(verdicts, len(expected))
+            out_of_time = out_of_time and winner is None
         if isinstance(self.engine, Learner):
             self.engine.record(task, verdicts)
         evaluated = len(verdicts)
@@ -260,9 +262,7 @@ class Healer:
         self,
         candidates: list[Candidate],
         workload: Workload,
-        required: int,
         record: Callable[[Verdict], None],
-        verdicts: list[Verdict],
     ) -> Verdict | None:
         """The first candidate that passes the searched tests and then the held-out ones.
 
@@ -271,8 +271,7 @@ class Healer:
         failure: the first ``required`` tests of the workload must pass, the siblings
         after them are a preference. So only a candidate that passed every searched test
         meets the held-out ones: one that fails them fits the tests, not the intent, and
-        the search goes on. A fix of the siblings too is preferred; when no candidate of
-        the round gives one, the first that passed every searched and held-out test wins.
+        the search goes on. A fix of the siblings too is preferred (see :meth:`_settle`).
         """
         winner = self.evaluator.first_passing(
             candidates,
@@ -282,19 +281,17 @@ class Healer:
             reject=lambda candidate: screen(self.read_source(candidate.function.path),
                                             candidate),
         )
-        if winner is not None or len(workload.expected) == required:
-            return winner
-        judged = {id(verdict.candidate): index for index, verdict in enumerate(verdicts)}
-        for candidate in candidates:
-            index = judged.get(id(candidate))
-            if index is None:
-                continue
-            verdict = verdicts[index]
-            if not verdict.rejected and verdict.tests_passed >= required:
+        return winner
+
+    def _settle(self, verdicts: list[Verdict], required: int) -> Verdict | None:
+        """When no candidate of any round also fixed the siblings, the first that passed
+        every searched and held-out test; only once the search is over, as the engine
+        hands candidates out in batches and a later one may fix the siblings too."""
+        for index, verdict in enumerate(verdicts):
+            if not verdict.rejected and not verdict.passed and verdict.tests_passed >= required:
                 self.progress(f"no candidate also fixes the other failing tests of this code; "
-                              f"taking {candidate.description}")
-                fallback = replace(verdict, passed=True, reason="passed",
-                                   tests_total=required)
+                              f"taking {verdict.candidate.description}")
+                fallback = replace(verdict, passed=True, reason="passed", tests_total=required)
                 verdicts[index] = fallback
                 return fallback
         return None
