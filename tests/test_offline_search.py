@@ -94,7 +94,7 @@ def test_a_damaged_rates_file_is_ignored_and_rewritten(tmp_path: Path) -> None:
         "negate": {"tried": 1, "won": 0}}
 
 
-def test_a_near_miss_is_paired_before_the_single_edits_run_out() -> None:
+def test_a_near_miss_is_paired_with_the_next_batch() -> None:
     two_bugs = SOURCE.replace("value > high", "value < high")
     half = two_bugs.replace("value + 0", "value + 1")
     wanted = half.replace("value < high", "value > high")
@@ -105,8 +105,10 @@ def test_a_near_miss_is_paired_before_the_single_edits_run_out() -> None:
     following = batches[where + 1]
     pair = next(c for c in following if c.source == wanted)
     assert pair.operator.count("+") == 1
-    # Offered in the batch after the near miss showed, before the remaining single edits.
-    assert following.index(pair) < min(i for i, c in enumerate(following) if "+" not in c.operator)
+    # Offered with the batch after the near miss showed, after its single edits, and
+    # before the pairs that wait for every single edit to be tried.
+    assert following.index(pair) > max(i for i, c in enumerate(following) if "+" not in c.operator)
+    assert where + 1 < len(batches) - 1
 
 
 def test_without_a_near_miss_only_edits_on_one_line_are_paired() -> None:

@@ -4,8 +4,9 @@ pairs as soon as a single edit shows it is half of the fix.
 A single edit that makes the failing test pass and breaks another test is a *near
 miss*: the likeliest half of a two-edit fix. Waiting for every single edit to be
 judged before pairing it would spend most of the budget first, so single edits come in
-batches (small, then doubling), and after each batch the near misses it revealed are
-paired with the single edits already tried, before the next batch. When the single
+batches (small, then doubling), and the near misses a batch revealed are paired with the
+single edits already tried and offered with the next batch, after its single edits (a
+likely single edit still beats a pair that only fits the tests). When the single
 edits run out, :func:`~pytest_selfheal.offline.search.pairs` adds its pairs of likely
 edits, and pairs of edits on one line (``== 0`` -> ``<= 1`` is two) follow, whether
 or not anything came near.
@@ -48,12 +49,16 @@ class Schedule:
 
     def next_batch(self, feedback: Sequence[Verdict]) -> list[Candidate]:
         """The candidates to judge next, given the verdicts so far; ``[]`` when done."""
-        result = self._near_miss_pairs(feedback)
+        # Pairs built on near misses follow the next batch of single edits: a pair that
+        # only fits the tests must not win over a likelier single edit not yet tried.
+        pairs_now = self._near_miss_pairs(feedback)
+        result: list[Candidate] = []
         if self.cursor < len(self.singles):
             result += self.singles[self.cursor:self.cursor + self.batch]
             self.cursor += self.batch
             self.batch *= 2
-        elif not self.finished:
+        result += pairs_now
+        if self.cursor >= len(self.singles) and not self.finished and not result:
             self.finished = True
             result += pairs(self.originals, self.singles, feedback, self._seen())
             result += self._same_line_pairs()

@@ -117,8 +117,9 @@ def make_pair(
 ) -> Candidate | None:
     """The candidate making both edits, when they do not overlap and it is new to
     ``seen`` (updated)."""
-    if first.function.path != second.function.path:
-        return None  # one candidate rewrites one file
+    if first.function != second.function:
+        # One candidate rewrites one function: the live swap replaces only its code.
+        return None
     original = originals[first.function.path]
     source = combined(original, text_change(original, first.source),
                       text_change(original, second.source))
