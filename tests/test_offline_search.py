@@ -94,21 +94,19 @@ def test_a_damaged_rates_file_is_ignored_and_rewritten(tmp_path: Path) -> None:
         "negate": {"tried": 1, "won": 0}}
 
 
-def test_a_near_miss_is_paired_with_the_next_batch() -> None:
+def test_a_near_miss_is_paired_once_its_function_s_single_edits_were_tried() -> None:
     two_bugs = SOURCE.replace("value > high", "value < high")
     half = two_bugs.replace("value + 0", "value + 1")
     wanted = half.replace("value < high", "value > high")
 
     batches = offered(OfflineEngine(), task_for(two_bugs), passes_first_test=half)
 
-    where = next(i for i, batch in enumerate(batches) if half in [c.source for c in batch])
-    following = batches[where + 1]
-    pair = next(c for c in following if c.source == wanted)
+    order = [c for batch in batches for c in batch]
+    pair = next(c for c in order if c.source == wanted)
     assert pair.operator.count("+") == 1
-    # Offered with the batch after the near miss showed, after its single edits, and
-    # before the pairs that wait for every single edit to be tried.
-    assert following.index(pair) > max(i for i, c in enumerate(following) if "+" not in c.operator)
-    assert where + 1 < len(batches) - 1
+    # After every single edit of the function, before the pairs that wait for the end.
+    assert order.index(pair) > max(i for i, c in enumerate(order) if "+" not in c.operator)
+    assert pair not in batches[-1]
 
 
 def test_without_a_near_miss_only_edits_on_one_line_are_paired() -> None:

@@ -4,9 +4,9 @@ pairs as soon as a single edit shows it is half of the fix.
 A single edit that makes the failing test pass and breaks another test is a *near
 miss*: the likeliest half of a two-edit fix. Waiting for every single edit to be
 judged before pairing it would spend most of the budget first, so single edits come in
-batches (small, then doubling), and the near misses a batch revealed are paired with the
-single edits already tried and offered with the next batch, after its single edits (a
-likely single edit still beats a pair that only fits the tests). When the single
+batches (small, then doubling), and a near miss is paired with the single edits already
+tried as soon as every single edit of its own function was tried, before the next batch
+(the single edits of less suspect functions). When the single
 edits run out, :func:`~pytest_selfheal.offline.search.pairs` adds its pairs of likely
 edits, and pairs of edits on one line (``== 0`` -> ``<= 1`` is two) follow, whether
 or not anything came near.
@@ -46,19 +46,17 @@ class Schedule:
         self.seeded: set[int] = set()
         self.finished = False
         self.seen: set[str] | None = None
+        #: Index of each function's last single edit.
+        self.last = {str(c.function): index for index, c in enumerate(self.singles)}
 
     def next_batch(self, feedback: Sequence[Verdict]) -> list[Candidate]:
         """The candidates to judge next, given the verdicts so far; ``[]`` when done."""
-        # Pairs built on near misses follow the next batch of single edits: a pair that
-        # only fits the tests must not win over a likelier single edit not yet tried.
-        pairs_now = self._near_miss_pairs(feedback)
-        result: list[Candidate] = []
+        result = self._near_miss_pairs(feedback)
         if self.cursor < len(self.singles):
             result += self.singles[self.cursor:self.cursor + self.batch]
             self.cursor += self.batch
             self.batch *= 2
-        result += pairs_now
-        if self.cursor >= len(self.singles) and not self.finished and not result:
+        elif not self.finished and not result:
             self.finished = True
             result += pairs(self.originals, self.singles, feedback, self._seen())
             result += self._same_line_pairs()
@@ -73,8 +71,12 @@ class Schedule:
         failed = {id(v.candidate): v for v in feedback if not v.passed and not v.rejected}
         tried = [c for c in self.singles[:self.cursor] if id(c) in failed]
         # The failing test runs first, so a candidate that passed one test fixed it.
+        # A pair waits until every single edit of its function was tried: one edit there
+        # is likelier than two, but two in the top suspect are likelier than one in the
+        # last.
         near = sorted((c for c in tried if failed[id(c)].tests_passed > 0
-                       and id(c) not in self.seeded),
+                       and id(c) not in self.seeded
+                       and self.last[str(c.function)] < self.cursor),
                       key=lambda c: -failed[id(c)].tests_passed)[:BEAM]
         result: list[Candidate] = []
         for seed in near:
