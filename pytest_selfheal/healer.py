@@ -161,7 +161,10 @@ class Healer:
                                  "suspects: its failure depends on other tests")
         before = {n: o for n, o in others.outcomes.items() if n != failure.nodeid}
         passing = frozenset(n for n, o in before.items() if o == "passed")
-        spectrum = Spectrum(coverage, frozenset({failure.nodeid}), passing, others.reached)
+        # Every failing test that reaches the same code is evidence, not only this one.
+        failing = frozenset({failure.nodeid, *(n for n, o in before.items()
+                                               if o in ("failed", "error"))})
+        spectrum = Spectrum(coverage, failing, passing, others.reached)
         missing = self._missing(failure)
         if missing is not None:
             # Code the test uses does not exist yet: its future place is the one suspect.
@@ -179,7 +182,7 @@ class Healer:
                                      f"same suspect as {earlier.tests[0]}, which could not be "
                                      "healed", suspects)
             runners = sorted({n for s in suspects for n in spectrum.tests_running(s.function)
-                              if n in passing},
+                              if n in passing or n in failing},
                              key=lambda n: others.durations.get(n, 0.0))
             lines = survey.line_coverage(runners, {s.function.path for s in suspects}, box)
             if lines is not None:
@@ -238,11 +241,13 @@ class Healer:
             self.progress(f"round {rounds}: trying {min(len(candidates), room)} candidate fixes "
                           f"of {', '.join(str(s.function) for s in suspects)}")
             winner = self._first_passing(candidates[:room], replace(
-                workload, expected={**searched, **held_out, **siblings}), len(expected),
-                record, verdicts)
+                workload, expected={**searched, **held_out, **siblings}), record)
             if time.perf_counter() > deadline:
                 out_of_time = winner is None
                 break
+        if winner is None and siblings:
+            winner = self._settle(verdicts, len(expected))
+            out_of_time = out_of_time and winner is None
         if isinstance(self.engine, Learner):
             self.engine.record(task, verdicts)
         evaluated = len(verdicts)
@@ -267,9 +272,7 @@ class Healer:
         self,
         candidates: list[Candidate],
         workload: Workload,
-        required: int,
         record: Callable[[Verdict], None],
-        verdicts: list[Verdict],
     ) -> Verdict | None:
         """The first candidate that passes the searched tests and then the held-out ones.
 
@@ -278,8 +281,7 @@ class Healer:
         failure: the first ``required`` tests of the workload must pass, the siblings
         after them are a preference. So only a candidate that passed every searched test
         meets the held-out ones: one that fails them fits the tests, not the intent, and
-        the search goes on. A fix of the siblings too is preferred; when no candidate of
-        the round gives one, the first that passed every searched and held-out test wins.
+        the search goes on. A fix of the siblings too is preferred (see :meth:`_settle`).
         """
         winner = self.evaluator.first_passing(
             candidates,
@@ -288,19 +290,17 @@ class Healer:
             on_verdict=record,
             reject=self.screen_candidate,
         )
-        if winner is not None or len(workload.expected) == required:
-            return winner
-        judged = {id(verdict.candidate): index for index, verdict in enumerate(verdicts)}
-        for candidate in candidates:
-            index = judged.get(id(candidate))
-            if index is None:
-                continue
-            verdict = verdicts[index]
-            if not verdict.rejected and verdict.tests_passed >= required:
+        return winner
+
+    def _settle(self, verdicts: list[Verdict], required: int) -> Verdict | None:
+        """When no candidate of any round also fixed the siblings, the first that passed
+        every searched and held-out test; only once the search is over, as the engine
+        hands candidates out in batches and a later one may fix the siblings too."""
+        for index, verdict in enumerate(verdicts):
+            if not verdict.rejected and not verdict.passed and verdict.tests_passed >= required:
                 self.progress(f"no candidate also fixes the other failing tests of this code; "
-                              f"taking {candidate.description}")
-                fallback = replace(verdict, passed=True, reason="passed",
-                                   tests_total=required)
+                              f"taking {verdict.candidate.description}")
+                fallback = replace(verdict, passed=True, reason="passed", tests_total=required)
                 verdicts[index] = fallback
                 return fallback
         return None

@@ -314,3 +314,59 @@ def test_a_bug_no_single_edit_fixes_is_reported_unhealed(
     report = json.loads((root / "report.json").read_text())
     assert report["heals"][0]["status"] == "unhealed"
     assert selfheal_branches(root) == []
+
+
+def test_a_module_with_doctests_is_still_code_that_can_be_healed(
+    workdir: Path, pytester: pytest.Pytester):
+    # `--doctest-modules` collects the library module itself: its doctest items do not
+    # make it a test file, which healing would never change.
+    doctested = RULES.replace('    if age < 13:\n',
+                              '    """>>> category(5)\n    \'child\'\n    """\n'
+                              '    if age < 13:\n')
+    make_git_project(workdir, {**PROJECT, "src/ages/rules.py": doctested})
+    result = run_selfheal(pytester, "--doctest-modules", "--selfheal-report", "report.json")
+    result.stdout.fnmatch_lines(["HEALED   tests/test_rules.py::test_adult_at_18 (*",
+                                 "  fix: line 3: `age > 18` -> `age >= 18`*"])
+
+
+SIGN = '''\
+def sign(x):
+    if x > 0:
+        return 2
+    if x < 0:
+        return -1
+    return 1
+'''
+
+SIGN_TESTS = '''\
+from numbers_pkg.sign import sign
+
+
+def test_positive():
+    assert sign(5) == 1
+
+
+def test_negative():
+    assert sign(-5) == -1
+
+
+def test_zero():
+    assert sign(0) == 0
+'''
+
+
+def test_a_pair_that_also_fixes_the_other_failing_test_beats_a_fix_of_this_one_alone(
+    workdir: Path, pytester: pytest.Pytester):
+    # Two bugs in one function: `2` -> `1` fixes test_positive alone and is found first;
+    # test_zero's lines count too (every failing test is in the spectrum), and the search
+    # goes on to the pair that fixes both before settling for the single edit.
+    make_git_project(workdir, {**PROJECT, "src/numbers_pkg/__init__.py": "",
+                               "src/numbers_pkg/sign.py": SIGN,
+                               "tests/test_rules.py": SIGN_TESTS})
+    run_selfheal(pytester, "--selfheal-report", "report.json", "-p", "no:randomly")
+    (heal,) = json.loads((workdir / "report.json").read_text())["heals"]
+    assert heal["tests"] == ["tests/test_rules.py::test_positive"]
+    assert heal["status"] == "healed"
+    added = [line for line in heal["diff"].splitlines()
+             if line.startswith("+") and not line.startswith("+++")]
+    assert added == ["+        return 1", "+    return 0"]

@@ -1,11 +1,10 @@
 """The offline engine: single edits of the suspects, likeliest first, then pairs.
 
-Round one offers every single edit of the suspects on the lines the failing test ran,
-deduplicated on the normalized AST and ordered by suspect score x line
-suspiciousness x the operator's success rate in this project
-(:mod:`~pytest_selfheal.offline.rates`). Round two, when no single edit passed,
-offers pairs built by :func:`~pytest_selfheal.offline.search.pairs`. Nothing here
-imports pytest.
+The single edits of the suspects on the lines the failing test ran, deduplicated on
+the normalized AST, are ordered by suspect score x line suspiciousness x the
+operator's success rate in this project (:mod:`~pytest_selfheal.offline.rates`), and
+handed out in batches by :class:`~pytest_selfheal.offline.schedule.Schedule`, with
+pairs of edits. Nothing here imports pytest.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from pytest_selfheal.engine import RepairTask
 from pytest_selfheal.models import Candidate, Verdict
 from pytest_selfheal.offline.mutants import mutations
 from pytest_selfheal.offline.rates import OperatorRates
-from pytest_selfheal.offline.search import normalized, pairs
+from pytest_selfheal.offline.schedule import Schedule
 
 #: How likely a candidate of each kind of edit is to be the fix, before anything is
 #: learned. Operators that make many candidates per line (names, attributes, copied
@@ -45,6 +44,9 @@ OPERATOR_PRIOR = {
     "delete-statement": 0.4,
     "condition-clause": 0.35,
     "copy-statement": 0.25,
+    "loop-condition": 0.9,
+    "add-slice": 0.4,
+    "compare-shift": 0.3,
 }
 
 #: Weight of a line that the failing test ran but no score was computed for.
@@ -62,28 +64,28 @@ class OfflineEngine:
 
     def __init__(self, root: Path | None = None) -> None:
         self.rates = OperatorRates(root, OPERATOR_PRIOR)
-        self._singles: dict[int, list[Candidate]] = {}
+        self._schedules: dict[int, Schedule] = {}
 
     def propose(self, task: RepairTask, feedback: Sequence[Verdict]) -> list[Candidate]:
-        """Round one: all single edits; round two: pairs; then nothing."""
+        """Single edits in growing batches, near-miss pairs as soon as they show, then
+        the remaining pairs (see :mod:`~pytest_selfheal.offline.schedule`); then nothing."""
         key = id(task)
         if not feedback:
-            singles = self._single_edits(task)
-            self._singles[key] = singles
-            return singles
-        # Pairs once; the list is dropped so that a third round has nothing.
-        if key not in self._singles:
+            self._schedules[key] = Schedule(dict(task.sources), self._single_edits(task))
+        schedule = self._schedules.get(key)
+        if schedule is None:
             return []
-        singles = self._singles.pop(key)
-        seen = {identity for c in singles if (identity := normalized(c.source)) is not None}
-        return pairs(dict(task.sources), singles, feedback, seen)
+        batch = schedule.next_batch(feedback)
+        if not batch:
+            del self._schedules[key]
+        return batch
 
     def record(self, task: RepairTask, verdicts: Sequence[Verdict]) -> None:
         """Learn from a finished heal: which operators were tried, which one won."""
         winner = next((v.candidate.operator for v in verdicts if v.passed), None)
         self.rates.record((v.candidate.operator for v in verdicts
                            if not v.rejected and "+" not in v.candidate.operator), winner)
-        self._singles.pop(id(task), None)
+        self._schedules.pop(id(task), None)
 
     def save(self) -> None:
         """Keep what this session learned for the next one (called when it ends)."""
