@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from pytest_selfheal.models import Candidate, Failure, Fitness
+from pytest_selfheal.models import Assurance, Candidate, Failure, Fitness
 
 RUN: Final = "Selfheal-Run"
 ENGINE: Final = "Selfheal-Engine"
@@ -21,6 +21,7 @@ MODEL: Final = "Selfheal-Model"
 TEST: Final = "Selfheal-Test"
 FUNCTION: Final = "Selfheal-Function"
 SNAPSHOT: Final = "Selfheal-Snapshot"
+ASSURANCE: Final = "Selfheal-Assurance"
 #: Top-level source directories that are not part of a module's dotted name.
 SOURCE_ROOTS: Final = ("src.", "lib.")
 
@@ -45,6 +46,7 @@ def fix_message(
     engine: str,
     model: str | None,
     goal: str = "repair",
+    assurance: Assurance | None = None,
 ) -> str:
     """The message of the commit that holds one heal's fix.
 
@@ -52,6 +54,8 @@ def fix_message(
     :param relpath: the changed file, relative to the repository root.
     :param goal: ``optimize`` for a faster version of passing code (``failures`` then
         holds one record naming the target).
+    :param assurance: the fix's label and what it rests on, said in the body and in a
+        trailer that ``selfheal list`` reads back.
     """
     if goal == "optimize":
         return _optimization_message(candidate, relpath, fitness=fitness,
@@ -76,11 +80,31 @@ def fix_message(
     ]
     if fitness.speedup is not None:
         lines.append(f"Speedup: {fitness.speedup:.2f}x the original's speed on those tests.")
+    if assurance is not None:
+        lines.extend(assurance_lines(assurance))
     lines += [f"Lines changed: {lines_changed}.", ""]
     lines += trailers(run_id, engine=engine, model=model,
                       tests=[failure.nodeid for failure in failures],
                       function=str(candidate.function))
+    if assurance is not None:
+        lines.append(f"{ASSURANCE}: {assurance.label}")
     return "\n".join(lines) + "\n"
+
+
+def assurance_lines(assurance: Assurance) -> list[str]:
+    """What the label of a fix rests on, for its commit message."""
+    count = assurance.confirming
+    confirmed = (f"{count} of {assurance.held_out} held-out test"
+                 f"{'s' * (assurance.held_out != 1)} (never run by the search) "
+                 f"execute{'s' * (count == 1)} the changed lines and pass")
+    if assurance.label == "verified":
+        return [f"Verified: {confirmed}."]
+    lines = [f"Plausible, review before merging: {confirmed}."]
+    lines += [f"  - {doubt}" for doubt in assurance.doubts]
+    if assurance.disagreement is not None:
+        lines.append(f"  Fixes that pass every test disagree on {assurance.disagreement.call}:")
+        lines += [f"    {change}: {output}" for change, output in assurance.disagreement.outputs]
+    return lines
 
 
 def _optimization_message(

@@ -27,6 +27,7 @@ from pytest_selfheal.localize import (
 )
 from pytest_selfheal.missing import find_missing
 from pytest_selfheal.models import (
+    Assurance,
     Candidate,
     Failure,
     Fitness,
@@ -46,6 +47,7 @@ from pytest_selfheal.survey import (
     Surveyor,
     measured_durations,
 )
+from pytest_selfheal.trust import assess, changed_hunks, confirming_tests
 
 if TYPE_CHECKING:
     from pytest_selfheal.evolve import Evolution
@@ -250,8 +252,10 @@ class Healer:
                                  candidates_evaluated=evaluated, generations=rounds,
                                  leaderboard=leaderboard(verdicts),
                                  rejected=_rejections(verdicts))
+        assurance = self._assurance(winner.candidate, list(held_out), spectrum, verdicts,
+                                    len(searched))
         return self._accept(failure, suspects, winner, workload, verdicts,
-                            rounds, held_out=len(held_out))
+                            rounds, assurance=assurance)
 
     def _first_passing(
         self,
@@ -391,9 +395,11 @@ class Healer:
         rounds: int,
         evolution: Evolution | None = None,
         goal: str = "repair",
-        held_out: int = 0,
+        assurance: Assurance | None = None,
     ) -> HealOutcome:
         candidate = winner.candidate
+        if assurance is None:
+            assurance = assess([], [], [], None, candidate.function)
         path = candidate.function.path
         evaluated = len(verdicts)
         old_source = self.read_source(path)
@@ -429,7 +435,7 @@ class Healer:
             branch, commit = commit_fix(
                 self.repo, self.no_repository_reason, self.state, self.layout.root,
                 self.settings.branch_prefix, self.engine, failure, candidate, old_source,
-                fitness, evaluated, notes, goal)
+                fitness, evaluated, notes, goal, assurance)
         if self.settings.mode == "apply":
             apply_fix(self.layout.root, path, old_source, candidate.source, notes)
         return HealOutcome(
@@ -450,11 +456,33 @@ class Healer:
             leaderboard=leaderboard(verdicts, winner=winner),
             rejected=_rejections(verdicts),
             verified=True,
-            assurance="verified" if held_out else "plausible",
-            held_out_tests=held_out,
+            assurance=assurance.label,
+            held_out_tests=assurance.held_out,
+            confirming_tests=assurance.confirming,
+            doubts=assurance.doubts,
+            disagreement=assurance.disagreement,
+            signals=assurance.signals,
             new_source=candidate.source,
             notes=tuple(notes),
         )
+
+    def _assurance(self, candidate: Candidate, held_out: list[str], spectrum: Spectrum,
+                   verdicts: Sequence[Verdict], searched: int) -> Assurance:
+        """The label of ``candidate``, the winner: held-out tests that ran its changed
+        lines and passed confirm it."""
+        hunks = changed_hunks(self.read_source(candidate.function.path), candidate.source)
+        confirming = confirming_tests(held_out, hunks, candidate.function.path,
+                                      spectrum.coverage)
+        assurance = assess(held_out, confirming, [], None, candidate.function)
+        if held_out and any(not v.passed and not v.rejected and v.tests_passed >= searched
+                            for v in verdicts):
+            # A candidate that passed every searched test failed a held-out one: the
+            # held-out tests chose among candidates, so they no longer confirm the winner.
+            assurance = replace(assurance, label="plausible", doubts=(
+                *assurance.doubts, "the tests the search never ran rejected another "
+                "candidate that passed the others: they chose this fix, they cannot also "
+                "confirm it"))
+        return assurance
 
     def _outcome(
         self,

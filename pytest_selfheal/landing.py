@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from pytest_selfheal import commits
 from pytest_selfheal.engine import Engine
 from pytest_selfheal.errors import GitError
-from pytest_selfheal.models import Candidate, Failure, Fitness, HealOutcome
+from pytest_selfheal.models import Assurance, Candidate, Failure, Fitness, HealOutcome
 from pytest_selfheal.patches import diff_size, unified_diff
 
 if TYPE_CHECKING:
@@ -58,6 +58,7 @@ def commit_fix(
     evaluated: int,
     notes: list[str],
     goal: str = "repair",
+    assurance: Assurance | None = None,
 ) -> tuple[str | None, str | None]:
     """Commit the fix on the run's branch (made on the first fix); its name and commit,
     or ``(None, None)`` with the reason in ``notes`` or the run's notes."""
@@ -97,7 +98,7 @@ def commit_fix(
                 [failure], candidate, relpath, fitness=fitness, candidates_evaluated=evaluated,
                 lines_changed=diff_size(diff), run_id=run_id, engine=engine.name,
                 # LLM engines name their model; the offline engine has none.
-                model=getattr(engine, "model", None), goal=goal,
+                model=getattr(engine, "model", None), goal=goal, assurance=assurance,
             )
             commit = repo.commit_files(branch, {relpath: candidate.source.encode("utf-8")},
                                        message, parent=parent)
