@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from pytest_selfheal.alternatives import Contest, Ranking, more_passing, rank
 from pytest_selfheal.engine import Engine, Learner, RepairTask
 from pytest_selfheal.errors import SelfHealError, SourceError
 from pytest_selfheal.evaluate import Evaluator, ProjectLayout, Workload, judge
@@ -221,6 +222,8 @@ class Healer:
         winner: Verdict | None = None
         rounds = 0
         out_of_time = False
+        tried: list[Candidate] = []
+        judged = replace(workload, expected={**searched, **held_out, **siblings})
         while winner is None and len(verdicts) < self.settings.max_candidates:
             candidates = self.engine.propose(task, verdicts)
             if not candidates:
@@ -229,9 +232,8 @@ class Healer:
             room = self.settings.max_candidates - len(verdicts)
             self.progress(f"round {rounds}: trying {min(len(candidates), room)} candidate fixes "
                           f"of {', '.join(str(s.function) for s in suspects)}")
-            winner = self._first_passing(candidates[:room], replace(
-                workload, expected={**searched, **held_out, **siblings}), len(expected),
-                record, verdicts)
+            tried = candidates[:room]
+            winner = self._first_passing(tried, judged, len(expected), record, verdicts)
             if time.perf_counter() > deadline:
                 out_of_time = winner is None
                 break
@@ -252,8 +254,11 @@ class Healer:
                                  candidates_evaluated=evaluated, generations=rounds,
                                  leaderboard=leaderboard(verdicts),
                                  rejected=_rejections(verdicts))
+        ranking = self._rank(failure, winner, tried, judged, verdicts, record, spectrum, before,
+                             started=deadline - self.settings.timeout_s)
+        winner = ranking.verdicts[0]
         assurance = self._assurance(winner.candidate, list(held_out), spectrum, verdicts,
-                                    len(searched))
+                                    len(searched), ranking)
         return self._accept(failure, suspects, winner, workload, verdicts,
                             rounds, assurance=assurance)
 
@@ -466,14 +471,45 @@ class Healer:
             notes=tuple(notes),
         )
 
+    def _rank(
+        self,
+        failure: Failure,
+        winner: Verdict,
+        candidates: Sequence[Candidate],
+        workload: Workload,
+        verdicts: list[Verdict],
+        record: Callable[[Verdict], None],
+        spectrum: Spectrum,
+        before: Mapping[str, str],
+        started: float,
+    ) -> Ranking:
+        """``winner`` and the other passing candidates found after it, best first."""
+        def judge(rest: Sequence[Candidate], load: Workload, stop_at: float) -> Verdict | None:
+            return self.evaluator.first_passing(
+                rest, load, should_stop=lambda: time.perf_counter() > stop_at,
+                on_verdict=record,
+                reject=lambda candidate: screen(self.read_source(candidate.function.path),
+                                                candidate))
+
+        function = winner.candidate.function
+        passing = more_passing(self.evaluator, candidates, winner, workload, verdicts, judge,
+                               search_s=time.perf_counter() - started)
+        if len(passing) > 1:
+            self.progress(f"{len(passing)} candidates pass every test: comparing what they do")
+        tests = tuple(n for n in spectrum.tests_running(function) if before.get(n) == "passed")
+        contest = Contest(self.evaluator, self.read_source(function.path), tests,
+                          (failure.nodeid,), workload.deadline)
+        return rank(contest, passing)
+
     def _assurance(self, candidate: Candidate, held_out: list[str], spectrum: Spectrum,
-                   verdicts: Sequence[Verdict], searched: int) -> Assurance:
+                   verdicts: Sequence[Verdict], searched: int, ranking: Ranking) -> Assurance:
         """The label of ``candidate``, the winner: held-out tests that ran its changed
-        lines and passed confirm it."""
+        lines and passed confirm it; what the ranking found may cast doubt on it."""
         hunks = changed_hunks(self.read_source(candidate.function.path), candidate.source)
         confirming = confirming_tests(held_out, hunks, candidate.function.path,
                                       spectrum.coverage)
-        assurance = assess(held_out, confirming, [], None, candidate.function)
+        assurance = assess(held_out, confirming, ranking.signals, ranking.disagreement,
+                           candidate.function)
         if held_out and any(not v.passed and not v.rejected and v.tests_passed >= searched
                             for v in verdicts):
             # A candidate that passed every searched test failed a held-out one: the

@@ -126,6 +126,19 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Behaviour:
+    """What the function under repair did in one test.
+
+    :param calls: per call (the first ones), the text of its arguments and of its result
+        (``raises ValueError`` when it raised).
+    :param lines: the lines of the module it ran, numbered as in the code that ran.
+    """
+
+    calls: tuple[tuple[str, str], ...]
+    lines: frozenset[int]
+
+
+@dataclass(frozen=True)
 class TestRun:
     """The results of one pytest run in a child process.
 
@@ -148,6 +161,9 @@ class TestRun:
         run that measures nothing does not spend.
     :param cpu_s: CPU seconds the run used, when known: a run cut off with far less CPU
         than wall time was kept waiting (a busy machine), it did not loop.
+    :param behaviour: node id to what the function under repair did in it, when asked.
+    :param seeds: texts of the argument tuples the tests called that function with.
+    :param outputs: text of an argument tuple to what the function gave for it.
     """
 
     __test__ = False  # not a test class, despite the name
@@ -166,6 +182,9 @@ class TestRun:
     cpu_s: float | None = None
     interrupted: tuple[str, ...] = ()
     measuring_s: float = 0.0
+    behaviour: dict[str, Behaviour] = field(default_factory=dict)
+    seeds: tuple[str, ...] = ()
+    outputs: dict[str, str] = field(default_factory=dict)
 
     @property
     def tests_s(self) -> float:

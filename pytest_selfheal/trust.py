@@ -19,7 +19,15 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
 
-from pytest_selfheal.models import Assurance, Disagreement, FunctionRef, Signals
+from pytest_selfheal.models import (
+    Assurance,
+    Behaviour,
+    Candidate,
+    Disagreement,
+    FunctionRef,
+    Signals,
+    TestRun,
+)
 
 #: Held-out tests that must run the changed lines and pass for a fix to be verified.
 CONFIRMATIONS_NEEDED = 2
@@ -64,6 +72,39 @@ def line_map(candidate_source: str, original_source: str) -> dict[int, int]:
         for offset in range(block.size):
             mapping[block.a + offset + 1] = block.b + offset + 1
     return mapping
+
+
+def compare(original: TestRun, run: TestRun, tests: Iterable[str], candidate: Candidate,
+            original_source: str) -> Signals:
+    """How far ``candidate`` changes what its function did in ``tests`` (tests that
+    passed before the fix), both runs recorded (:meth:`Evaluator.observe`)."""
+    lines = line_map(candidate.source, original_source)
+    results = changed_lines = 0
+    for nodeid in tests:
+        before = original.behaviour.get(nodeid)
+        after = run.behaviour.get(nodeid)
+        if before is None and after is None:
+            continue
+        before = before or Behaviour((), frozenset())
+        after = after or Behaviour((), frozenset())
+        results += _changed_results(before, after)
+        mapped = {lines.get(line, -line) for line in after.lines}
+        changed_lines += len(mapped ^ before.lines)
+    return Signals(change=candidate.description, results_changed=results,
+                   lines_changed=changed_lines, measured=True)
+
+
+def _changed_results(before: Behaviour, after: Behaviour) -> int:
+    """Calls made with the same arguments in both runs whose results differ."""
+    results: dict[str, list[str]] = {}
+    for arguments, result in before.calls:
+        results.setdefault(arguments, []).append(result)
+    changed = 0
+    for arguments, result in after.calls:
+        earlier = results.get(arguments)
+        if earlier:
+            changed += earlier.pop(0) != result
+    return changed
 
 
 def rank_key(signals: Signals, order: int) -> tuple[bool, int, int, int, int]:
