@@ -93,10 +93,9 @@ def fix_message(
 
 def assurance_lines(assurance: Assurance) -> list[str]:
     """What the label of a fix rests on, for its commit message."""
-    count = assurance.confirming
-    confirmed = (f"{count} of {assurance.held_out} held-out test"
-                 f"{'s' * (assurance.held_out != 1)} (never run by the search) "
-                 f"execute{'s' * (count == 1)} the changed lines and pass")
+    confirmed = (f"{assurance.confirming} of {assurance.held_out} held-out test"
+                 f"{'s' * (assurance.held_out != 1)} (never run by the search) ran the "
+                 "changed lines and passed")
     if assurance.label == "verified":
         return [f"Verified: {confirmed}."]
     lines = [f"Plausible, review before merging: {confirmed}."]

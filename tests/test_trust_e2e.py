@@ -138,8 +138,8 @@ def test_a_fix_two_held_out_tests_run_and_pass_is_verified(
         "  verified: 2 held-out tests the search never ran execute the changed lines and pass",
     ])
     body = git(root, "log", "-1", "--format=%B", found["branch"])
-    assert "Verified: 2 of 2 held-out tests (never run by the search) execute the changed " \
-        "lines and pass." in body
+    assert "Verified: 2 of 2 held-out tests (never run by the search) ran the changed " \
+        "lines and passed." in body
     assert "Selfheal-Assurance: verified" in body
 
 
