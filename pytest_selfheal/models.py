@@ -270,6 +270,8 @@ class Signals:
         something else than with the original code, whose result the tests accepted.
     :param lines_changed: lines of the function run by those tests with one code and not
         with the other, summed over the tests.
+    :param inputs_changed: inputs made from the tests' arguments on which it gives
+        something else than the original code (counted when two candidates pass).
     :param anti_patterns: edits that fit tests more often than they fix bugs.
     :param measured: whether the behaviour was measured at all (a fork of the session
         is needed).
@@ -278,6 +280,7 @@ class Signals:
     change: str
     results_changed: int = 0
     lines_changed: int = 0
+    inputs_changed: int = 0
     anti_patterns: tuple[str, ...] = ()
     measured: bool = False
 
@@ -393,7 +396,8 @@ class HealOutcome:
             },
             "passing_candidates": [
                 {"change": s.change, "suspect": s.suspect, "results_changed": s.results_changed,
-                 "lines_changed": s.lines_changed, "anti_patterns": list(s.anti_patterns),
+                 "lines_changed": s.lines_changed, "inputs_changed": s.inputs_changed,
+                 "anti_patterns": list(s.anti_patterns),
                  "measured": s.measured}
                 for s in self.signals
             ],

@@ -63,14 +63,15 @@ def confirming_tests(held_out: Iterable[str], hunks: Sequence[frozenset[int]], p
 
 
 def line_map(candidate_source: str, original_source: str) -> dict[int, int]:
-    """Line numbers of ``candidate_source`` to those of the same lines in the original;
-    lines the candidate added are left out."""
+    """Line numbers of ``candidate_source`` to those of the same lines in the original,
+    an edited line to the line it replaced; lines the candidate added are left out."""
     matcher = difflib.SequenceMatcher(None, candidate_source.splitlines(),
                                       original_source.splitlines(), autojunk=False)
     mapping: dict[int, int] = {}
-    for block in matcher.get_matching_blocks():
-        for offset in range(block.size):
-            mapping[block.a + offset + 1] = block.b + offset + 1
+    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+        if tag == "equal" or (tag == "replace" and a2 - a1 == b2 - b1):
+            for offset in range(a2 - a1):
+                mapping[a1 + offset + 1] = b1 + offset + 1
     return mapping
 
 
@@ -90,8 +91,10 @@ def compare(original: TestRun, run: TestRun, tests: Iterable[str], candidate: Ca
         results += _changed_results(before, after)
         mapped = {lines.get(line, -line) for line in after.lines}
         changed_lines += len(mapped ^ before.lines)
+    inputs = sum(1 for text, output in run.outputs.items()
+                 if text in original.outputs and original.outputs[text] != output)
     return Signals(change=candidate.description, results_changed=results,
-                   lines_changed=changed_lines, measured=True)
+                   lines_changed=changed_lines, inputs_changed=inputs, measured=True)
 
 
 def _changed_results(before: Behaviour, after: Behaviour) -> int:
@@ -107,12 +110,17 @@ def _changed_results(before: Behaviour, after: Behaviour) -> int:
     return changed
 
 
-def rank_key(signals: Signals, order: int) -> tuple[bool, int, int, int, int]:
+def rank_key(signals: Signals, order: int) -> tuple[bool, int, int, int, int, int]:
     """Sort key of a passing candidate: unsuspected first, then without anti-patterns,
-    then the one that changes least of the passing tests' behaviour, then the search's
-    own order (likeliest edit first)."""
+    then the one that changes least of what the original did (results in the passing
+    tests, results on new inputs, lines run), then the search's own order (likeliest
+    edit first).
+
+    A fix must change the original's results on inputs like the failing test's, and
+    should keep them elsewhere; an edit that fits the tests by accident usually changes
+    far more."""
     return (signals.suspect, len(signals.anti_patterns), signals.results_changed,
-            signals.lines_changed, order)
+            signals.inputs_changed, signals.lines_changed, order)
 
 
 def assess(

@@ -219,3 +219,17 @@ def test_the_commit_message_says_what_the_label_rests_on() -> None:
     assert ("Plausible, review before merging: 1 of 3 held-out tests (never run by the "
             "search) ran the changed lines and passed.") in text.splitlines()
     assert text.splitlines()[-1] == "Selfheal-Assurance: plausible"
+
+
+def test_of_two_passing_fixes_the_one_that_changes_fewer_new_inputs_ranks_first() -> None:
+    original = TestRun({}, {}, 0.0, 0, outputs={"([], 2)": "-1", "([2], 2)": "-1",
+                                                "([1], 2)": "-1"})
+    narrow = TestRun({}, {}, 0.0, 0, outputs={"([], 2)": "-1", "([2], 2)": "0",
+                                              "([1], 2)": "-1"})
+    wide = TestRun({}, {}, 0.0, 0, outputs={"([], 2)": "0", "([2], 2)": "0", "([1], 2)": "0"})
+    source = "def f(x):\n    return x\n"
+    candidate = Candidate(FunctionRef("m.py", "f", 1, 2), source, "op", "change", 2)
+    signals = [compare(original, run, [], candidate, source) for run in (wide, narrow)]
+    assert [s.inputs_changed for s in signals] == [3, 1]
+    ranked = sorted(range(2), key=lambda i: rank_key(signals[i], i))
+    assert ranked == [1, 0]
