@@ -39,8 +39,20 @@ def disagreement(entries: Sequence[tuple[Candidate, TestRun]]) -> Disagreement |
         return None
     function = entries[0][0].function
     call = f"{function.qualname}({_arguments(chosen)})"
-    outputs = tuple((candidate.description, run.outputs[chosen]) for candidate, run in entries)
+    names = [candidate.description for candidate, _ in entries]
+    outputs = tuple((_told_apart(candidate, names), run.outputs[chosen])
+                    for candidate, run in entries)
     return Disagreement(call=call, outputs=outputs, test=paste_test(function, call, outputs))
+
+
+def _told_apart(candidate: Candidate, names: Sequence[str]) -> str:
+    """The candidate's description, with its new line when another has the same one
+    (``x`` -> ``y`` said of either of two ``x`` on a line)."""
+    if names.count(candidate.description) < 2:
+        return candidate.description
+    lines = candidate.source.splitlines()
+    line = lines[candidate.lineno - 1].strip() if 0 < candidate.lineno <= len(lines) else ""
+    return f"{candidate.description}, giving `{line}`" if line else candidate.description
 
 
 def _arguments(text: str) -> str:

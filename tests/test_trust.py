@@ -233,3 +233,16 @@ def test_of_two_passing_fixes_the_one_that_changes_fewer_new_inputs_ranks_first(
     assert [s.inputs_changed for s in signals] == [3, 1]
     ranked = sorted(range(2), key=lambda i: rank_key(signals[i], i))
     assert ranked == [1, 0]
+
+
+def test_two_fixes_described_alike_are_told_apart_by_their_new_line() -> None:
+    function = FunctionRef("gaps.py", "gap", 1, 2)
+    first = Candidate(function, "def gap(o, v):\n    return zip(v, o)\n", "name-swap",
+                      "line 2: `o` -> `v`", 2)
+    second = Candidate(function, "def gap(o, v):\n    return zip(o, v)\n", "name-swap",
+                       "line 2: `o` -> `v`", 2)
+    found = disagreement([(first, run_with({"(1, 2)": "a"})), (second, run_with({"(1, 2)": "b"}))])
+    assert found is not None
+    assert [change for change, _ in found.outputs] == [
+        "line 2: `o` -> `v`, giving `return zip(v, o)`",
+        "line 2: `o` -> `v`, giving `return zip(o, v)`"]
