@@ -13,9 +13,7 @@ and one on which they disagree is kept for the report
 
 from __future__ import annotations
 
-import ast
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -23,6 +21,7 @@ from pytest_selfheal.distinguish import disagreement
 from pytest_selfheal.evaluate import Evaluator, Limits, Workload
 from pytest_selfheal.evaluate.antipatterns import anti_patterns
 from pytest_selfheal.models import Candidate, Disagreement, Signals, Verdict
+from pytest_selfheal.offline.search import normalized
 from pytest_selfheal.trust import compare, rank_key
 
 #: Passing candidates compared at most, the first winner included.
@@ -148,10 +147,6 @@ def rank(contest: Contest, passing: Sequence[Verdict]) -> Ranking:
     return Ranking(tuple(ranked), tuple(signals[i] for i in order), found)
 
 
+
 def _identity(source: str) -> str:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return ast.dump(ast.parse(source))
-        except (SyntaxError, ValueError):
-            return source
+    return normalized(source) or source

@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 
 from pytest_selfheal.commits import module_name
+from pytest_selfheal.evaluate.inputs import is_literal
 from pytest_selfheal.models import Candidate, Disagreement, FunctionRef, TestRun
 
 #: Results that depend on time, not on the code alone: shown, never chosen first.
@@ -76,16 +77,9 @@ def paste_test(function: FunctionRef, call: str,
     if chosen.startswith("raises "):
         head.insert(0, "import pytest\n")
         body += [f"    with pytest.raises({chosen.removeprefix('raises ')}):", f"        {call}"]
-    elif _is_literal(chosen):
+    elif is_literal(chosen):
         body.append(f"    assert {call} == {chosen}")
     else:
         body.append(f"    assert {call} == ...  # it gives {chosen}: write the right value")
     return "\n".join(head + body) + "\n"
 
-
-def _is_literal(text: str) -> bool:
-    try:
-        ast.literal_eval(text)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return False
-    return True

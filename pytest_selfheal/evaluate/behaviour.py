@@ -24,7 +24,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from pytest_selfheal.evaluate.inputs import annotated_types, generate
+from pytest_selfheal.evaluate.inputs import annotated_types, generate, is_literal
 
 #: Calls recorded per test at most: enough to compare behaviour, bounded in cost.
 MAX_CALLS = 200
@@ -108,20 +108,12 @@ class BehaviourRecorder:
         arguments = tuple(values.get(name) for name in code.co_varnames[:count])
         text = shown(arguments)
         recursive = frame.f_back is not None and frame.f_back.f_code is code
-        if not recursive and code.co_argcount == count and self._literal(text):
+        if not recursive and code.co_argcount == count and is_literal(text):
             self.seeds[text] = None
         call = [text, ""]
         if len(self._calls) < MAX_CALLS:
             self._calls.append(call)
         self._open.append(call)
-
-    @staticmethod
-    def _literal(text: str) -> bool:
-        try:
-            ast.literal_eval(text)
-        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-            return False
-        return True
 
     def _local(self, frame: types.FrameType, event: str, arg: object) -> Any:
         if event == "line":

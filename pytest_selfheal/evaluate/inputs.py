@@ -71,6 +71,15 @@ def _parse(text: str) -> object:
         return None
 
 
+def is_literal(text: str) -> bool:
+    """Whether ``text`` is a Python literal (what a test can write down as a value)."""
+    try:
+        ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+    return True
+
+
 def _fits(arguments: tuple[Any, ...], types: Sequence[type | tuple[type, ...] | None]) -> bool:
     return all(kind is None or isinstance(value, kind)
                for value, kind in zip(arguments, types, strict=False))
