@@ -141,6 +141,9 @@ def test_a_fix_two_held_out_tests_run_and_pass_is_verified(
     assert "Verified: 2 of 2 held-out tests (never run by the search) ran the changed " \
         "lines and passed." in body
     assert "Selfheal-Assurance: verified" in body
+    listed = subprocess.run([sys.executable, "-m", "pytest_selfheal.cli", "list"], cwd=root,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert listed.stdout.splitlines()[1].split()[2:4] == ["pending", "verified"], listed.stdout
 
 
 def test_held_out_tests_that_never_run_the_changed_line_do_not_verify_a_fix(
