@@ -110,17 +110,16 @@ def _changed_results(before: Behaviour, after: Behaviour) -> int:
     return changed
 
 
-def rank_key(signals: Signals, order: int) -> tuple[bool, int, int, int, int, int]:
+def rank_key(signals: Signals, order: int) -> tuple[bool, int, int, int, int]:
     """Sort key of a passing candidate: unsuspected first, then without anti-patterns,
-    then the one that changes least of what the original did (results in the passing
-    tests, results on new inputs, lines run), then the search's own order (likeliest
-    edit first).
+    then the one that changes least of what the passing tests saw (results, then lines
+    run), then the search's own order (likeliest edit first).
 
-    A fix must change the original's results on inputs like the failing test's, and
-    should keep them elsewhere; an edit that fits the tests by accident usually changes
-    far more."""
+    How many new inputs a candidate changes the original's result on is reported, not
+    ranked on: where the bug is wrong on most inputs, the fix changes most results and a
+    wrong edit that fits the tests may change fewer."""
     return (signals.suspect, len(signals.anti_patterns), signals.results_changed,
-            signals.inputs_changed, signals.lines_changed, order)
+            signals.lines_changed, order)
 
 
 def assess(
