@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import subprocess
+from dataclasses import replace
 import sys
 from pathlib import Path
 
@@ -145,6 +146,9 @@ def test_a_candidate_that_changes_accepted_results_is_suspect_and_ranks_last() -
     assert (moved.suspect, moved.results_changed, moved.lines_changed) == (True, 1, 1)
     ranked = sorted([(moved, 0), (kept, 1)], key=lambda pair: rank_key(*pair))
     assert [signals for signals, _ in ranked] == [kept, moved]
+    # Lines run are reported, not ranked on: the search's order decides between these.
+    wider = replace(kept, lines_changed=3)
+    assert sorted([(wider, 0), (kept, 1)], key=lambda pair: rank_key(*pair))[0][0] == wider
 
 
 def test_inputs_are_near_the_seeds_new_deterministic_and_smallest_first() -> None:
