@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import ast
 import subprocess
-from dataclasses import replace
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
