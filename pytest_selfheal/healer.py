@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from pytest_selfheal.alternatives import Contest, Ranking, more_passing, rank
 from pytest_selfheal.engine import Engine, Learner, RepairTask
 from pytest_selfheal.errors import SelfHealError, SourceError
 from pytest_selfheal.evaluate import Evaluator, ProjectLayout, Workload, judge
@@ -29,6 +30,7 @@ from pytest_selfheal.localize import (
 )
 from pytest_selfheal.missing import find_missing
 from pytest_selfheal.models import (
+    Assurance,
     Candidate,
     Failure,
     Fitness,
@@ -48,6 +50,7 @@ from pytest_selfheal.survey import (
     Surveyor,
     measured_durations,
 )
+from pytest_selfheal.trust import assess, changed_hunks, confirming_tests
 
 if TYPE_CHECKING:
     from pytest_selfheal.evolve import Evolution
@@ -232,6 +235,8 @@ class Healer:
         winner: Verdict | None = None
         rounds = 0
         out_of_time = False
+        tried: list[Candidate] = []
+        judged = replace(workload, expected={**searched, **held_out, **siblings})
         while winner is None and len(verdicts) < self.settings.max_candidates:
             candidates = self.engine.propose(task, verdicts)
             if not candidates:
@@ -240,8 +245,8 @@ class Healer:
             room = self.settings.max_candidates - len(verdicts)
             self.progress(f"round {rounds}: trying {min(len(candidates), room)} candidate fixes "
                           f"of {', '.join(str(s.function) for s in suspects)}")
-            winner = self._first_passing(candidates[:room], replace(
-                workload, expected={**searched, **held_out, **siblings}), record)
+            tried = candidates[:room]
+            winner = self._first_passing(tried, judged, record)
             if time.perf_counter() > deadline:
                 out_of_time = winner is None
                 break
@@ -265,8 +270,13 @@ class Healer:
                                  candidates_evaluated=evaluated, generations=rounds,
                                  leaderboard=leaderboard(verdicts),
                                  rejected=_rejections(verdicts))
+        ranking = self._rank(failure, winner, tried, judged, verdicts, record, spectrum, before,
+                             started=deadline - self.settings.timeout_s)
+        winner = ranking.verdicts[0]
+        assurance = self._assurance(winner.candidate, list(held_out), spectrum, verdicts,
+                                    len(searched), ranking)
         return self._accept(failure, suspects, winner, workload, verdicts,
-                            rounds, held_out=len(held_out))
+                            rounds, assurance=assurance)
 
     def _first_passing(
         self,
@@ -401,9 +411,11 @@ class Healer:
         rounds: int,
         evolution: Evolution | None = None,
         goal: str = "repair",
-        held_out: int = 0,
+        assurance: Assurance | None = None,
     ) -> HealOutcome:
         candidate = winner.candidate
+        if assurance is None:
+            assurance = assess([], [], [], None, candidate.function)
         evaluated = len(verdicts)
         files = candidate.files
         old_sources = {relpath: self._old_source(relpath) for relpath in files}
@@ -446,7 +458,7 @@ class Healer:
             branch, commit = commit_fix(
                 self.repo, self.no_repository_reason, self.state, self.layout.root,
                 self.settings.branch_prefix, self.engine, failure, candidate, old_sources,
-                fitness, evaluated, notes, goal)
+                fitness, evaluated, notes, goal, assurance)
         if self.settings.mode == "apply":
             for relpath, text in files.items():
                 apply_fix(self.layout.root, relpath, old_sources[relpath], text, notes)
@@ -468,8 +480,12 @@ class Healer:
             leaderboard=leaderboard(verdicts, winner=winner),
             rejected=_rejections(verdicts),
             verified=True,
-            assurance="verified" if held_out else "plausible",
-            held_out_tests=held_out,
+            assurance=assurance.label,
+            held_out_tests=assurance.held_out,
+            confirming_tests=assurance.confirming,
+            doubts=assurance.doubts,
+            disagreement=assurance.disagreement,
+            signals=assurance.signals,
             new_source=candidate.source,
             changes=tuple((relpath, old_sources[relpath], text)
                           for relpath, text in files.items()),
@@ -518,6 +534,53 @@ class Healer:
         for suspect in outcome.suspects[:1]:
             self.state.attempted[str(suspect.function)] = withdrawn  # not tried again
         return withdrawn
+
+    def _rank(
+        self,
+        failure: Failure,
+        winner: Verdict,
+        candidates: Sequence[Candidate],
+        workload: Workload,
+        verdicts: list[Verdict],
+        record: Callable[[Verdict], None],
+        spectrum: Spectrum,
+        before: Mapping[str, str],
+        started: float,
+    ) -> Ranking:
+        """``winner`` and the other passing candidates found after it, best first."""
+        def judge(rest: Sequence[Candidate], load: Workload, stop_at: float) -> Verdict | None:
+            return self.evaluator.first_passing(
+                rest, load, should_stop=lambda: time.perf_counter() > stop_at,
+                on_verdict=record, reject=self.screen_candidate)
+
+        function = winner.candidate.function
+        passing = more_passing(self.evaluator, candidates, winner, workload, verdicts, judge,
+                               search_s=time.perf_counter() - started)
+        if len(passing) > 1:
+            self.progress(f"{len(passing)} candidates pass every test: comparing what they do")
+        tests = tuple(n for n in spectrum.tests_running(function) if before.get(n) == "passed")
+        contest = Contest(self.evaluator, self.read_source(function.path), tests,
+                          (failure.nodeid,), workload.deadline)
+        return rank(contest, passing)
+
+    def _assurance(self, candidate: Candidate, held_out: list[str], spectrum: Spectrum,
+                   verdicts: Sequence[Verdict], searched: int, ranking: Ranking) -> Assurance:
+        """The label of ``candidate``, the winner: held-out tests that ran its changed
+        lines and passed confirm it; what the ranking found may cast doubt on it."""
+        hunks = changed_hunks(self.read_source(candidate.function.path), candidate.source)
+        confirming = confirming_tests(held_out, hunks, candidate.function.path,
+                                      spectrum.coverage)
+        assurance = assess(held_out, confirming, ranking.signals, ranking.disagreement,
+                           candidate.function)
+        if held_out and any(not v.passed and not v.rejected and v.tests_passed >= searched
+                            for v in verdicts):
+            # A candidate that passed every searched test failed a held-out one: the
+            # held-out tests chose among candidates, so they no longer confirm the winner.
+            assurance = replace(assurance, label="plausible", doubts=(
+                *assurance.doubts, "the tests the search never ran rejected another "
+                "candidate that passed the others: they chose this fix, they cannot also "
+                "confirm it"))
+        return assurance
 
     def _outcome(
         self,

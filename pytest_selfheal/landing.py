@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from pytest_selfheal import commits
 from pytest_selfheal.engine import Engine
 from pytest_selfheal.errors import GitError
-from pytest_selfheal.models import Candidate, Failure, Fitness, HealOutcome
+from pytest_selfheal.models import Assurance, Candidate, Failure, Fitness, HealOutcome
 from pytest_selfheal.module_changes import describe_changes
 from pytest_selfheal.patches import diff_size, unified_diff
 
@@ -60,6 +60,7 @@ def commit_fix(
     evaluated: int,
     notes: list[str],
     goal: str = "repair",
+    assurance: Assurance | None = None,
 ) -> tuple[str | None, str | None]:
     """Commit the fix (every file it changes, in one commit) on the run's branch (made on
     the first fix); its name and commit, or ``(None, None)`` with the reason in ``notes``
@@ -110,7 +111,7 @@ def commit_fix(
                 lines_changed=sum(diff_size(diff) for diff in diffs.values()), run_id=run_id,
                 engine=engine.name,
                 # LLM engines name their model; the offline engine has none.
-                model=getattr(engine, "model", None), goal=goal,
+                model=getattr(engine, "model", None), goal=goal, assurance=assurance,
                 also=also_changed(candidate, old_sources, relpaths),
             )
             commit = repo.commit_files(
