@@ -17,8 +17,11 @@ A bug is **fixed** when the healed code passes the held-out checks too; **wrong*
 plugin would have committed a fix that fails them (or the visible tests), shown with the
 label the report gave it (``assurance``: verified or plausible); **unfixed** when it
 healed nothing. The table also gives the rank of the function ``fix.diff`` touches among
-the report's suspects. The totals, overall and per kind, are the fix rate, the share of
-committed fixes that are wrong, and the share of wrong fixes labelled verified. Usage::
+the report's suspects, and for a healed fix how many of the tests the plugin held out of
+its search ran the changed lines and passed (``conf``), how many passing candidates it
+compared (``pass``) and whether it showed an input on which they disagree (``dist``). The
+totals, overall and per kind, are the fix rate, the share of committed fixes that are
+wrong, and the share of wrong fixes labelled verified (the target is 0). Usage::
 
     python benchmarks/bench_offline.py                 # every bug, one at a time
     python benchmarks/bench_offline.py --only gcd --only caesar
@@ -89,6 +92,11 @@ class BugResult:
         ``None`` when the report does not list it.
     :param seconds: wall time of the ``pytest --selfheal`` run.
     :param operators: the operator of each heal that went into the fix.
+    :param confirmed: per healed fix, held-out tests that ran its changed lines and passed,
+        of the tests the plugin held out of its search (``2/3``).
+    :param passing: distinct candidates that passed every test and were compared.
+    :param disagreement: a healed fix came with an input on which passing fixes disagree.
+    :param doubts: why the fixes are only plausible, as the report says.
     """
 
     name: str
@@ -100,6 +108,10 @@ class BugResult:
     rank: int | None = None
     search: str = "-"
     operators: list[str] = field(default_factory=list)
+    confirmed: list[str] = field(default_factory=list)
+    passing: int = 0
+    disagreement: bool = False
+    doubts: list[str] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     detail: str = ""
@@ -167,6 +179,11 @@ def run_bug(name: str, timeout: float, reports: Path | None = None) -> BugResult
             result.changes.append(change)
         if healed:
             result.label = ",".join(sorted({heal.get("assurance") or "?" for heal in healed}))
+            result.confirmed = [f"{heal.get('confirming_tests', '?')}/{heal['held_out_tests']}"
+                                for heal in healed]
+            result.passing = max(len(heal.get("passing_candidates") or []) for heal in healed)
+            result.disagreement = any(heal.get("distinguishing_input") for heal in healed)
+            result.doubts = [doubt for heal in healed for doubt in heal.get("doubts") or []]
             result.status, result.detail = judge_diffs(name, project, healed)
             result.search = result.status
         elif best:
@@ -237,6 +254,9 @@ def tally(results: Sequence[BugResult]) -> dict[str, Any]:
         "localized_first": sum(1 for r in results if r.rank == 1),
         "search_fixed": sum(1 for r in results if r.search == "fixed"),
         "search_wrong": sum(1 for r in results if r.search == "wrong"),
+        "plausible": sum(1 for r in results if "plausible" in r.label),
+        "disagreements": sum(1 for r in results if r.disagreement),
+        "wrong_disagreements": sum(1 for r in results if r.status == "wrong" and r.disagreement),
     }
 
 
@@ -258,11 +278,13 @@ def summarize(results: Sequence[BugResult], timeout: float, wall: float) -> dict
 
 
 def print_table(results: Sequence[BugResult], summary: dict[str, Any]) -> None:
-    print(f"{'bug':<20}{'kind':<15}{'status':<8}{'label':<19}{'search':<7}{'rank':>4}"
-          f"{'seconds':>8}{'cands':>6}  {'operator':<18}change")
+    print(f"{'bug':<20}{'kind':<15}{'status':<8}{'label':<19}{'conf':<6}{'pass':>4}{'dist':>5} "
+          f"{'search':<7}{'rank':>4}{'seconds':>8}{'cands':>6}  {'operator':<18}change")
     for r in results:
         change = "; ".join(r.changes) or (r.reasons[0] if r.reasons else r.detail)
-        print(f"{r.name:<20}{r.kind:<15}{r.status:<8}{r.label or '-':<19}{r.search:<7}"
+        print(f"{r.name:<20}{r.kind:<15}{r.status:<8}{r.label or '-':<19}"
+              f"{','.join(r.confirmed) or '-':<6}{r.passing or '-':>4}"
+              f"{'yes' if r.disagreement else '-':>5} {r.search:<7}"
               f"{r.rank if r.rank is not None else '-':>4}{r.seconds:>8.1f}{r.candidates:>6}  "
               f"{', '.join(r.operators) or '-':<18}{change[:80]}")
     print()
@@ -284,6 +306,13 @@ def print_table(results: Sequence[BugResult], summary: dict[str, Any]) -> None:
           f"= {summary['fix_rate']:.0%}; wrong fixes: {summary['wrong']} of "
           f"{summary['fixed'] + summary['wrong']} healed = {summary['wrong_rate']:.0%}, "
           f"{summary['wrong_verified']} of them labelled verified")
+    print(f"labelled plausible: {summary['plausible']} of {summary['fixed'] + summary['wrong']} "
+          f"healed; an input on which passing fixes disagree shown for "
+          f"{summary['disagreements']} ({summary['wrong_disagreements']} of the "
+          f"{summary['wrong']} wrong)")
+    print("conf: held-out tests (of those the plugin held out of its search) that ran the "
+          "changed lines and passed; pass: passing candidates compared; dist: a "
+          "distinguishing input was shown")
     print("search: the best candidate found, healed or not (one that failed its "
           "verification too), judged the same way")
     print(f"seconds per bug: median {summary['median_s']:.1f}, worst {summary['worst_s']:.1f}; "

@@ -14,7 +14,8 @@ candidate the first ``pytest_selfheal_candidate_evaluated``, the heal's end
 ``pytest_selfheal_heal_finished`` (committed, reloaded, re-run). A fix equals the
 original when the branch's file is the pristine file. Targets: first candidate within
 10 s of the failure, healed within 60 s. Each run's ``selfheal:`` lines, timed from the
-failure, show where the time went. Usage::
+failure, show where the time went; ``rank`` is where the function holding the injected line
+stood among the suspects. Usage::
 
     python benchmarks/bench_real.py [--cache DIR] [--only NAME] [--run-timeout SECONDS]
 """
@@ -40,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _corpus import enclosing_functions
 from _machine import describe
 
 REPO = Path(__file__).resolve().parent.parent
@@ -182,6 +184,7 @@ class Result:
     candidates: int
     reason: str
     timeline: list[str]
+    rank: int | None = None
 
 
 def quiet(command: list[str]) -> None:
@@ -365,7 +368,17 @@ def heal(setup: Setup, library: Library, bug: Bug, tree: Path, scratch: Path,
     return Result(library.name, bug.name, suite_s, since_failure("verdict"),
                   since_failure("finished"), status, same,
                   int(outcome.get("candidates_evaluated") or 0),
-                  str(outcome.get("reason") or ""), timeline)
+                  str(outcome.get("reason") or ""), timeline,
+                  suspect_rank(tree, bug, outcome.get("suspects") or []))
+
+
+def suspect_rank(tree: Path, bug: Bug, suspects: list[dict[str, Any]]) -> int | None:
+    """1-based rank of the function holding the injected line among the suspects."""
+    source = (tree / bug.path).read_text()
+    line = source.splitlines().index(bug.original) + 1
+    wanted = {f"{bug.path}::{name}" for name in enclosing_functions(source, line)}
+    return next((rank for rank, suspect in enumerate(suspects, start=1)
+                 if suspect["function"] in wanted), None)
 
 
 def seconds(value: float | None) -> str:
@@ -374,13 +387,14 @@ def seconds(value: float | None) -> str:
 
 def print_table(results: list[Result]) -> None:
     header = (f"{'library':<11} {'bug':<36} {'suite s':>7} {'1st cand s':>10} {'heal s':>7} "
-              f"{'cands':>5}  {'status':<10} {'fix = original'}")
+              f"{'cands':>5} {'rank':>4}  {'status':<10} {'fix = original'}")
     print(header)
     print("-" * len(header))
     for result in results:
         print(f"{result.library:<11} {result.bug:<36} {result.suite_s:>7.1f} "
               f"{seconds(result.first_s):>10} {seconds(result.heal_s):>7} "
-              f"{result.candidates:>5}  {result.status:<10} {result.same_as_original}")
+              f"{result.candidates:>5} {result.rank if result.rank is not None else '-':>4}  "
+              f"{result.status:<10} {result.same_as_original}")
     met = sum(1 for r in results if r.first_s is not None and r.first_s <= 10
               and r.heal_s is not None and r.heal_s <= 60 and r.status == "healed")
     print(f"targets (first candidate within 10 s of the failure, healed within 60 s): "

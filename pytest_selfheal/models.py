@@ -137,6 +137,19 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class Behaviour:
+    """What the function under repair did in one test.
+
+    :param calls: per call (the first ones), the text of its arguments and of its result
+        (``raises ValueError`` when it raised).
+    :param lines: the lines of the module it ran, numbered as in the code that ran.
+    """
+
+    calls: tuple[tuple[str, str], ...]
+    lines: frozenset[int]
+
+
+@dataclass(frozen=True)
 class TestRun:
     """The results of one pytest run in a child process.
 
@@ -159,6 +172,9 @@ class TestRun:
         run that measures nothing does not spend.
     :param cpu_s: CPU seconds the run used, when known: a run cut off with far less CPU
         than wall time was kept waiting (a busy machine), it did not loop.
+    :param behaviour: node id to what the function under repair did in it, when asked.
+    :param seeds: texts of the argument tuples the tests called that function with.
+    :param outputs: text of an argument tuple to what the function gave for it.
     """
 
     __test__ = False  # not a test class, despite the name
@@ -177,6 +193,9 @@ class TestRun:
     cpu_s: float | None = None
     interrupted: tuple[str, ...] = ()
     measuring_s: float = 0.0
+    behaviour: dict[str, Behaviour] = field(default_factory=dict)
+    seeds: tuple[str, ...] = ()
+    outputs: dict[str, str] = field(default_factory=dict)
 
     @property
     def tests_s(self) -> float:
@@ -236,14 +255,84 @@ class Fitness:
 
 
 @dataclass(frozen=True)
+class Disagreement:
+    """An input on which fixes that pass every test return different things.
+
+    :param call: the call, as code (``binomial(5, 0)``).
+    :param outputs: per fix, its change and what the call gives with it (a ``repr``, or
+        ``raises ValueError``), the committed fix first.
+    :param test: a test to paste into the project, asserting what the committed fix
+        gives; the user keeps it, or corrects the value and so rejects the fix.
+    """
+
+    call: str
+    outputs: tuple[tuple[str, str], ...]
+    test: str
+
+
+@dataclass(frozen=True)
+class Signals:
+    """How a candidate that passes every test behaves besides passing them.
+
+    Measured on the tests that passed before the fix, against the original code: a right
+    fix changes little of what they saw.
+
+    :param results_changed: calls of the changed function in those tests that returned
+        something else than with the original code, whose result the tests accepted.
+    :param lines_changed: lines of the function run by those tests with one code and not
+        with the other, summed over the tests.
+    :param inputs_changed: inputs made from the tests' arguments on which it gives
+        something else than the original code (counted when two candidates pass).
+    :param anti_patterns: edits that fit tests more often than they fix bugs.
+    :param measured: whether the behaviour was measured at all (a fork of the session
+        is needed).
+    """
+
+    change: str
+    results_changed: int = 0
+    lines_changed: int = 0
+    inputs_changed: int = 0
+    anti_patterns: tuple[str, ...] = ()
+    measured: bool = False
+
+    @property
+    def suspect(self) -> bool:
+        """It changes results on which the original code was right."""
+        return self.results_changed > 0
+
+
+@dataclass(frozen=True)
+class Assurance:
+    """How far a fix can be trusted, and why.
+
+    :param label: ``verified`` or ``plausible``.
+    :param held_out: tests covering the function that the search never ran.
+    :param confirming: of those, the ones that run the changed lines and passed: only
+        they can tell a right fix from a wrong one.
+    :param doubts: why the fix is only plausible, in words.
+    :param disagreement: an input on which fixes that pass every test disagree.
+    :param signals: the fix that won and the other passing candidates it was compared
+        with, in the order they were ranked.
+    """
+
+    label: str
+    held_out: int = 0
+    confirming: int = 0
+    doubts: tuple[str, ...] = ()
+    disagreement: Disagreement | None = None
+    signals: tuple[Signals, ...] = ()
+
+
+@dataclass(frozen=True)
 class HealOutcome:
     """The result of healing one group of failures (usually one test).
 
     The field names are those of the JSON report.
 
-    :param assurance: for a healed failure, ``verified`` when the fix also passed
-        ``held_out_tests`` tests covering the function that the search never ran,
-        ``plausible`` when it only passed the tests the search judged it by.
+    :param assurance: for a healed failure, ``verified`` when at least two tests that
+        the search never ran execute the changed lines and passed
+        (``confirming_tests``), and nothing else casts doubt on the fix; otherwise
+        ``plausible``, with the ``doubts``.
     """
 
     tests: tuple[str, ...]
@@ -267,6 +356,10 @@ class HealOutcome:
     verified: bool = False
     assurance: str = ""
     held_out_tests: int = 0
+    confirming_tests: int = 0
+    doubts: tuple[str, ...] = ()
+    disagreement: Disagreement | None = None
+    signals: tuple[Signals, ...] = ()
     new_source: str | None = None
     #: ``(path, text before, text after)`` of every file the fix changed, for hot reload.
     changes: tuple[tuple[str, str, str], ...] = ()
@@ -306,6 +399,21 @@ class HealOutcome:
             "verified": self.verified,
             "assurance": self.assurance,
             "held_out_tests": self.held_out_tests,
+            "confirming_tests": self.confirming_tests,
+            "doubts": list(self.doubts),
+            "distinguishing_input": None if self.disagreement is None else {
+                "call": self.disagreement.call,
+                "outputs": [{"change": change, "output": output}
+                            for change, output in self.disagreement.outputs],
+                "test": self.disagreement.test,
+            },
+            "passing_candidates": [
+                {"change": s.change, "suspect": s.suspect, "results_changed": s.results_changed,
+                 "lines_changed": s.lines_changed, "inputs_changed": s.inputs_changed,
+                 "anti_patterns": list(s.anti_patterns),
+                 "measured": s.measured}
+                for s in self.signals
+            ],
             "winner": None
             if self.winner is None
             else {

@@ -99,9 +99,12 @@ def test_fork_and_subprocess_paths_give_the_same_verdicts(pytester: pytest.Pytes
     forked, fork_verdicts = heal(pytester, root, "--selfheal-mode", "suggest")
     fresh, subprocess_verdicts = heal(pytester, root, "--selfheal-mode", "suggest",
                                       "--selfheal-evaluator", "subprocess")
-    # One worker: candidates are judged strictly in order on both paths.
-    assert len(fork_verdicts) >= 5
-    assert fork_verdicts == subprocess_verdicts
+    # One worker: candidates are judged strictly in order on both paths. After the first
+    # that passes, the search for other passing ones is bounded in time, so the faster
+    # fork path may judge more of them: the candidates both judged got the same verdicts.
+    both = min(len(fork_verdicts), len(subprocess_verdicts))
+    assert both >= 5
+    assert fork_verdicts[:both] == subprocess_verdicts[:both]
     assert forked["heals"][0]["change"] == fresh["heals"][0]["change"] == (
         "line 13: `low` -> `high`")
     assert "threads are running" not in json.dumps(forked)

@@ -34,8 +34,24 @@ def verdict(candidate: Candidate, tests_passed: int = 0) -> Verdict:
                    tests_passed, 3, 0.01)
 
 
+def offered(engine: OfflineEngine, task: RepairTask,
+            passes_first_test: str | None = None) -> list[list[Candidate]]:
+    """Every batch the engine offers when no candidate passes; one whose source is
+    ``passes_first_test`` fixes the failing test and breaks another."""
+    batches: list[list[Candidate]] = []
+    feedback: list[Verdict] = []
+    while batch := engine.propose(task, feedback):
+        batches.append(batch)
+        feedback += [verdict(c, tests_passed=int(c.source == passes_first_test)) for c in batch]
+    return batches
+
+
+def singles(batches: list[list[Candidate]]) -> list[Candidate]:
+    return [c for batch in batches for c in batch if "+" not in c.operator]
+
+
 def test_operators_that_fixed_this_project_before_are_tried_first(tmp_path: Path) -> None:
-    fresh = OfflineEngine(root=tmp_path).propose(task_for(), [])
+    fresh = singles(offered(OfflineEngine(root=tmp_path), task_for()))
     assert fresh[0].operator != "name-swap"
 
     learned = OperatorRates(tmp_path, {})
@@ -44,7 +60,7 @@ def test_operators_that_fixed_this_project_before_are_tried_first(tmp_path: Path
     learned.save()
 
     # A new engine, as in the next pytest run, reads what the last one learned.
-    ordered = OfflineEngine(root=tmp_path).propose(task_for(), [])
+    ordered = singles(offered(OfflineEngine(root=tmp_path), task_for()))
     assert ordered[0].operator == "name-swap"
     assert sorted(c.source for c in ordered) == sorted(c.source for c in fresh)
 
@@ -78,40 +94,43 @@ def test_a_damaged_rates_file_is_ignored_and_rewritten(tmp_path: Path) -> None:
         "negate": {"tried": 1, "won": 0}}
 
 
-def test_a_partial_fix_is_combined_with_another_edit_into_the_two_edit_fix() -> None:
+def test_a_near_miss_is_paired_once_its_function_s_single_edits_were_tried() -> None:
     two_bugs = SOURCE.replace("value > high", "value < high")
-    engine = OfflineEngine()
-    task = task_for(two_bugs)
-    singles = engine.propose(task, [])
-    partial = next(c for c in singles
-                   if c.source == two_bugs.replace("value + 0", "value + 1"))
-    feedback = [verdict(c, tests_passed=1 if c is partial else 0) for c in singles]
+    half = two_bugs.replace("value + 0", "value + 1")
+    wanted = half.replace("value < high", "value > high")
 
-    second = engine.propose(task, feedback)
+    batches = offered(OfflineEngine(), task_for(two_bugs), passes_first_test=half)
 
-    assert second, "a partial fix must open a second round"
-    assert all(c.operator.count("+") == 1 for c in second)
-    wanted = two_bugs.replace("value < high", "value > high").replace("value + 0", "value + 1")
-    assert wanted in [c.source for c in second]
-    assert engine.propose(task, [*feedback, *(verdict(c) for c in second)]) == []
+    order = [c for batch in batches for c in batch]
+    pair = next(c for c in order if c.source == wanted)
+    assert pair.operator.count("+") == 1
+    # After every single edit of the function, before the pairs that wait for the end.
+    assert order.index(pair) > max(i for i, c in enumerate(order) if "+" not in c.operator)
+    assert pair not in batches[-1]
 
 
-def test_without_a_partial_fix_there_is_no_round_of_blind_pairs() -> None:
-    engine = OfflineEngine()
-    task = task_for()
-    singles = engine.propose(task, [])
+def test_without_a_near_miss_only_edits_on_one_line_are_paired() -> None:
+    batches = offered(OfflineEngine(), task_for())
 
-    assert engine.propose(task, [verdict(c) for c in singles]) == []
+    paired = [c for batch in batches for c in batch if "+" in c.operator]
+    assert paired, "two edits on one line are tried even when nothing came near"
+    changed = {c.lineno for c in singles(batches)}
+    for candidate in paired:
+        lines = [n for n, (old, new) in enumerate(zip(SOURCE.splitlines(),
+                                                      candidate.source.splitlines(),
+                                                      strict=True), start=1) if old != new]
+        assert len(lines) == 1
+        assert lines[0] in changed
 
 
 def test_pairs_are_new_and_only_of_edits_that_were_tried_and_failed() -> None:
     task = task_for()
-    singles = OfflineEngine().propose(task, [])
-    by_line = {c.lineno: c for c in reversed(singles)}
+    every = singles(offered(OfflineEngine(), task))
+    by_line = {c.lineno: c for c in reversed(every)}
     tried = [by_line[line] for line in sorted(by_line)][:4]
     feedback = [verdict(tried[0], tests_passed=1), *(verdict(c) for c in tried[1:])]
 
-    found = pairs(dict(task.sources), singles, feedback, set())
+    found = pairs(dict(task.sources), every, feedback, set())
 
     descriptions = {c.description for c in tried}
     assert found

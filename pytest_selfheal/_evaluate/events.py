@@ -6,9 +6,10 @@ line as things happen: ``start`` (a test begins), ``report`` (one phase of it en
 runner itself failed), ``mismatch`` (the candidate returned something else than the
 original code for the same arguments), ``reach`` (the project functions a test entered),
 ``measuring`` (the seconds that measuring coverage or reach took), ``tampered`` (the
-reporting machinery was replaced during the run), ``note`` and ``finish``. Lines are
-flushed at once, so when a child has to be killed the parent still knows which test it
-was in.
+reporting machinery was replaced during the run), ``behaviour``, ``seeds`` and
+``output`` (what the function under repair did, see
+:mod:`~pytest_selfheal._evaluate.behaviour`), ``note`` and ``finish``. Lines are flushed
+at once, so when a child has to be killed the parent still knows which test it was in.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_selfheal.models import EXIT_WRONG_IMPORT, TestRun
+from pytest_selfheal.models import EXIT_WRONG_IMPORT, Behaviour, TestRun
 
 #: Longest text kept from a failure report.
 LONGREPR_LIMIT = 4000
@@ -102,6 +103,9 @@ def build_run(
     notes: list[str] = []
     reached: dict[str, frozenset[str]] = {}
     measuring_s = 0.0
+    behaviour: dict[str, Behaviour] = {}
+    seeds: tuple[str, ...] = ()
+    outputs: dict[str, str] = {}
     for line in lines:
         try:
             event: dict[str, Any] = json.loads(line)
@@ -135,6 +139,14 @@ def build_run(
                 measuring_s += float(event["seconds"])
             elif kind == "finish":
                 finished = True
+            elif kind == "behaviour":
+                behaviour[event["nodeid"]] = Behaviour(
+                    calls=tuple((str(a), str(r)) for a, r in event["calls"]),
+                    lines=frozenset(int(n) for n in event["lines"]))
+            elif kind == "seeds":
+                seeds = tuple(str(seed) for seed in event["seeds"])
+            elif kind == "output":
+                outputs[str(event["input"])] = str(event["output"])
         except (KeyError, TypeError, ValueError):
             continue  # an event missing its fields: forged, not the probe's
     problem = problem or _problem(ending, finished)
@@ -157,4 +169,5 @@ def build_run(
                    coverage=per_test, notes=tuple(notes), call_durations=call_durations,
                    reached=reached, timed_out=ending.timed_out, cpu_s=ending.cpu_s,
                    interrupted=() if started is None or started in outcomes else (started,),
-                   measuring_s=measuring_s)
+                   measuring_s=measuring_s, behaviour=behaviour, seeds=seeds,
+                   outputs=outputs)

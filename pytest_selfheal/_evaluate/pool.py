@@ -53,6 +53,8 @@ class _Task:
     #: How many times the limits were doubled because the run was cut off in a test
     #: whose time is not known (see :mod:`~pytest_selfheal._evaluate.deepening`).
     level: int = 0
+    record: bool = False
+    explore: bool = False
 
 
 class Evaluator(WorkerPool):
@@ -167,7 +169,8 @@ class Evaluator(WorkerPool):
                               relpaths={str(root / rel): rel for rel in task.reach})
         return RunSpec(nodeids=tuple(nodeids), expected=dict(task.expected),
                        exitfirst=task.exitfirst, coverage=coverage, reach=reach,
-                       compare_outputs=task.compare_outputs)
+                       compare_outputs=task.compare_outputs, record=task.record,
+                       explore=task.explore)
 
     def _start(self, task: _Task, nodeids: Sequence[str], path: str) -> _Running:
         # Before a worker is taken: the limits may first need a run of their own.
@@ -332,6 +335,27 @@ class Evaluator(WorkerPool):
             verdicts[task.key] = verdict
             on_verdict(verdict)
         return [verdicts[index] for index in sorted(verdicts)]
+
+    def observe(
+        self,
+        entries: Sequence[Candidate],
+        nodeids: Sequence[str],
+        limits: Limits,
+        *,
+        explore: bool,
+    ) -> list[TestRun | None]:
+        """Record what each entry's function does in the tests ``nodeids`` (every one of
+        them, no early stop), then, with ``explore``, on inputs made from the arguments
+        the tests gave it (:mod:`~pytest_selfheal._evaluate.behaviour`). ``None`` for an
+        entry that cannot be forked, the only path that can record. The original code is
+        an entry whose source is the module unchanged."""
+        runs: list[TestRun | None] = [None] * len(entries)
+        tasks = (_Task(index, entry, dict.fromkeys(nodeids, ""), lambda _: limits,
+                       record=True, explore=explore)
+                 for index, entry in enumerate(entries) if self.backend(entry) == FORK)
+        for task, run in self._judged(tasks):
+            runs[task.key] = run
+        return runs
 
     def time_runs(
         self,

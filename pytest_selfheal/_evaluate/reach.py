@@ -16,7 +16,13 @@ import types
 
 from pytest_selfheal._evaluate.spec import ReachSpec
 from pytest_selfheal._source.patches import iter_units
-from pytest_selfheal._source.reload import code_objects, find_module, referrers, resolve_code
+from pytest_selfheal._source.reload import (
+    code_objects,
+    factory_code,
+    find_module,
+    referrers,
+    resolve_code,
+)
 
 #: The builtin each instrumented function calls with its own name: a builtin, so that no
 #: module's namespace changes.
@@ -70,6 +76,8 @@ def _instrument(path: str, relpath: str, source: str) -> str:
     old: dict[types.CodeType, str] = {}
     for qualname, _ in iter_units(tree):
         code = resolve_code(module, qualname)
+        if code is None and "<locals>" in qualname:
+            code = factory_code(module, qualname)
         if code is not None:
             old[code] = qualname
     if not old:

@@ -57,6 +57,11 @@ class RunSpec:
         at the first test that ends otherwise (a test not listed must pass).
     :param compare_outputs: check, call by call, that the candidate returns what the
         original code returns (forks only).
+    :param record: record what the candidate's function does in each test: each call's
+        arguments and result, the lines it runs (forks only, see
+        :mod:`~pytest_selfheal._evaluate.behaviour`).
+    :param explore: after the tests, call the function on inputs made from the arguments
+        the tests called it with, and report what it gives (with ``record``).
     """
 
     nodeids: tuple[str, ...]
@@ -65,6 +70,8 @@ class RunSpec:
     coverage: CoverageSpec | None = None
     reach: ReachSpec | None = None
     compare_outputs: bool = False
+    record: bool = False
+    explore: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The spec as plain values."""
@@ -86,4 +93,6 @@ class RunSpec:
             reach=None if reach is None else ReachSpec(sources=dict(reach["sources"]),
                                                        relpaths=dict(reach["relpaths"])),
             compare_outputs=bool(data.get("compare_outputs")),
+            record=bool(data.get("record")),
+            explore=bool(data.get("explore")),
         )

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from pytest_selfheal._evaluate import cage
+from pytest_selfheal._evaluate.behaviour import BehaviourRecorder
 from pytest_selfheal._evaluate.cage import CageSpec
 from pytest_selfheal._evaluate.contain import (
     Isolation,
@@ -511,7 +512,19 @@ def _child(zygote: Zygote, work: _Work, caging: _Caging,
             live = target.functions[0]
             watch = OutputWatch(live.__code__, original_function(live, target.old_code))
             watch.start()
-        zygote.runner(spec, emit)
+        recorder = None
+        report: Callable[[dict[str, Any]], None] = emit
+        if spec.record and isinstance(target, SwapTarget):
+            # Emits through the plain emit: its own events are not test reports.
+            recorder = BehaviourRecorder(target.functions[0], emit)
+            report = recorder.watching(emit)
+            recorder.start()
+        zygote.runner(spec, report)
+        if recorder is not None:
+            recorder.stop()
+            recorder.finish()
+            if spec.explore:
+                recorder.explore()
         if watch is not None:
             watch.stop()
             if watch.mismatch:

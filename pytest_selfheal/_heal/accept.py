@@ -8,9 +8,18 @@ from typing import TYPE_CHECKING
 
 from pytest_selfheal._evaluate import Workload, judge
 from pytest_selfheal._heal.outcomes import heal_outcome, leaderboard, rejections
+from pytest_selfheal._heal.trust import assess
 from pytest_selfheal._source.patches import unified_diff
 from pytest_selfheal._vcs.landing import Destination, Fix, Landing, apply_fix, commit_fix
-from pytest_selfheal.models import Failure, Fitness, HealOutcome, HealStatus, Suspect, Verdict
+from pytest_selfheal.models import (
+    Assurance,
+    Failure,
+    Fitness,
+    HealOutcome,
+    HealStatus,
+    Suspect,
+    Verdict,
+)
 
 if TYPE_CHECKING:
     from pytest_selfheal._heal.healer import Healer
@@ -24,7 +33,8 @@ class Win:
     :param workload: the tests it is verified on.
     :param verdicts: every verdict of the search, in evaluation order.
     :param rounds: the engine's rounds (or generations) it took.
-    :param held_out: how many of the workload's tests the search never ran.
+    :param assurance: its label and what it rests on; ``plausible`` with nothing to
+        rest on when not given.
     :param evolved: the evolution that found it, whose timings give its speedup.
     """
 
@@ -35,7 +45,7 @@ class Win:
     verdicts: Sequence[Verdict]
     rounds: int
     goal: str = "repair"
-    held_out: int = 0
+    assurance: Assurance | None = None
     evolved: Evolved | None = None
 
 
@@ -43,6 +53,9 @@ def accept(healer: Healer, win: Win) -> HealOutcome:
     """Verify ``win`` in a fresh copy of the project (every selected test, no early
     stop); if it holds, make it the run's version of the file and land it."""
     candidate = win.winner.candidate
+    assurance = win.assurance
+    if assurance is None:
+        assurance = assess([], [], [], None, candidate.function)
     evaluated = len(win.verdicts)
     files = candidate.files
     old_sources = {relpath: healer.old_source(relpath) for relpath in files}
@@ -82,7 +95,7 @@ def accept(healer: Healer, win: Win) -> HealOutcome:
         destination = Destination(healer.repo, healer.no_repository_reason, healer.layout.root,
                                   settings.branch_prefix)
         fix = Fix(win.failure, candidate, old_sources, fitness, evaluated, healer.engine.name,
-                  healer.engine.model, win.goal)
+                  healer.engine.model, win.goal, assurance)
         branch, commit = commit_fix(destination, healer.state, fix, notes)
     if settings.mode == "apply":
         for relpath, text in files.items():
@@ -103,8 +116,12 @@ def accept(healer: Healer, win: Win) -> HealOutcome:
         leaderboard=leaderboard(win.verdicts, winner=win.winner),
         rejected=rejections(win.verdicts),
         verified=True,
-        assurance="verified" if win.held_out else "plausible",
-        held_out_tests=win.held_out,
+        assurance=assurance.label,
+        held_out_tests=assurance.held_out,
+        confirming_tests=assurance.confirming,
+        doubts=assurance.doubts,
+        disagreement=assurance.disagreement,
+        signals=assurance.signals,
         new_source=candidate.source,
         changes=tuple((relpath, old_sources[relpath], text) for relpath, text in files.items()),
         notes=tuple(notes),

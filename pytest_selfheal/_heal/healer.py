@@ -17,6 +17,7 @@ from pytest_selfheal._evaluate import Evaluator, ProjectLayout, Workload
 from pytest_selfheal._evaluate.additions import screen_all
 from pytest_selfheal._evaluate.screen import screen
 from pytest_selfheal._heal.accept import Win, accept
+from pytest_selfheal._heal.labelling import label, rank_found
 from pytest_selfheal._heal.localize import (
     Spectrum,
     is_test_file,
@@ -182,7 +183,10 @@ class Healer:
                                  "suspects: its failure depends on other tests")
         before = {n: o for n, o in others.outcomes.items() if n != failure.nodeid}
         passing = frozenset(n for n, o in before.items() if o == "passed")
-        spectrum = Spectrum(coverage, frozenset({failure.nodeid}), passing, others.reached)
+        # Every failing test that reaches the same code is evidence, not only this one.
+        failing = frozenset({failure.nodeid, *(n for n, o in before.items()
+                                               if o in ("failed", "error"))})
+        spectrum = Spectrum(coverage, failing, passing, others.reached)
         missing = self._missing(failure)
         if missing is not None:
             # Code the test uses does not exist yet: its future place is the one suspect.
@@ -200,7 +204,7 @@ class Healer:
                                      f"same suspect as {earlier.tests[0]}, which could not be "
                                      "healed", suspects)
             runners = sorted({n for s in suspects for n in spectrum.tests_running(s.function)
-                              if n in passing},
+                              if n in passing or n in failing},
                              key=lambda n: others.durations.get(n, 0.0))
             lines = survey.line_coverage(runners, {s.function.path for s in suspects}, box)
             if lines is not None:
@@ -235,9 +239,10 @@ class Healer:
                            candidates_evaluated=evaluated, generations=found.rounds,
                            leaderboard=leaderboard(found.verdicts),
                            rejected=rejections(found.verdicts))
-        return accept(self, Win(failure, suspects, found.winner, selection.workload,
-                                found.verdicts, found.rounds,
-                                held_out=len(selection.held_out)))
+        ranking = rank_found(self, failure, found, selection, spectrum, baseline)
+        assurance = label(self, found, selection, spectrum, ranking)
+        return accept(self, Win(failure, suspects, ranking.verdicts[0], selection.workload,
+                                found.verdicts, found.rounds, assurance=assurance))
 
     def evolve(
         self,

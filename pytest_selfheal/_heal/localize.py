@@ -17,6 +17,12 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pytest_selfheal._heal.localize_clues import (
+    divergent_callers,
+    enclosing_loop,
+    is_timeout,
+    producers,
+)
 from pytest_selfheal._source.patches import function_ref, iter_units, parse_module, unit_at_line
 from pytest_selfheal.errors import SourceError
 from pytest_selfheal.models import Failure, FunctionRef, Suspect
@@ -108,7 +114,7 @@ def localize(
     test_files: Collection[str],
     read_source: Callable[[str], str],
     spectrum: Spectrum | None,
-    limit: int = 3,
+    limit: int = 8,
 ) -> list[Suspect]:
     """Rank the project functions most likely to hold the fault behind ``failure``.
 
@@ -117,6 +123,7 @@ def localize(
     :returns: at most ``limit`` suspects, best first.
     """
     ranked: dict[str, Suspect] = {}
+    hung = is_timeout(failure)
     # Traceback evidence, innermost project frame first.
     weight = 1.0
     for frame in reversed(failure.frames):
@@ -132,22 +139,30 @@ def localize(
             continue  # module-level code: not a function healing can swap
         function = function_ref(relpath, *unit)
         key = str(function)
+        # A test cut off by a time limit stopped wherever the alarm landed: the fault is
+        # the loop that did not end, so all of it is suspect.
+        lines = enclosing_loop(unit[1], frame.lineno) if hung else (frame.lineno,)
         if key in ranked:
             previous = ranked[key]
             ranked[key] = Suspect(function, previous.score, previous.evidence,
-                                  tuple(sorted({*previous.lines, frame.lineno})))
+                                  tuple(sorted({*previous.lines, *lines})))
         else:
-            ranked[key] = Suspect(function, weight, "traceback", (frame.lineno,))
+            ranked[key] = Suspect(function, weight, "traceback", lines)
             weight *= 0.9
     if spectrum is not None:
-        for suspect in _spectrum_suspects(spectrum, read_source):
+        evidence = [*_spectrum_suspects(spectrum, read_source),
+                    *divergent_callers(spectrum, read_source),
+                    *producers(failure, spectrum, read_source)]
+        for suspect in evidence:
             if is_test_file(suspect.function.path, test_files):
-                continue  # a tests/ package's helpers run in the failing test too
+                continue  # test support code (tests/_suite.py) ran, but is never healed
             key = str(suspect.function)
             if key in ranked:
                 previous = ranked[key]
+                kinds = dict.fromkeys([*previous.evidence.split("+"), suspect.evidence])
                 ranked[key] = Suspect(previous.function, max(previous.score, suspect.score),
-                                      "traceback+coverage", previous.lines)
+                                      "+".join(kinds),
+                                      tuple(sorted({*previous.lines, *suspect.lines})))
             else:
                 ranked[key] = suspect
     # Traceback suspects keep their order among equals: the innermost frame first.

@@ -19,12 +19,14 @@ class Search:
     """What the rounds found: every verdict in evaluation order, and the winner if any.
 
     :param out_of_time: the heal's deadline passed before any candidate won.
+    :param tried: the candidates of the last round, the winner's.
     """
 
     verdicts: list[Verdict] = field(default_factory=list)
     winner: Verdict | None = None
     rounds: int = 0
     out_of_time: bool = False
+    tried: list[Candidate] = field(default_factory=list)
 
 
 def search_rounds(healer: Healer, task: RepairTask, selection: Selection) -> Search:
@@ -40,10 +42,14 @@ def search_rounds(healer: Healer, task: RepairTask, selection: Selection) -> Sea
         room = settings.max_candidates - len(found.verdicts)
         healer.progress(f"round {found.rounds}: trying {min(len(candidates), room)} candidate "
                         f"fixes of {', '.join(str(s.function) for s in task.suspects)}")
-        found.winner = _first_passing(healer, candidates[:room], selection, found.verdicts)
+        found.tried = candidates[:room]
+        found.winner = _first_passing(healer, found.tried, selection, found.verdicts)
         if time.perf_counter() > selection.workload.deadline:
             found.out_of_time = found.winner is None
             break
+    if found.winner is None and selection.siblings:
+        found.winner = _settle(healer, found.verdicts, selection.required)
+        found.out_of_time = found.out_of_time and found.winner is None
     healer.engine.record(task, found.verdicts)
     return found
 
@@ -57,8 +63,7 @@ def _first_passing(healer: Healer, candidates: list[Candidate], selection: Selec
     failure: the first :attr:`Selection.required` tests must pass, the siblings after
     them are a preference. So only a candidate that passed every searched test meets
     the held-out ones: one that fails them fits the tests, not the intent, and the
-    search goes on. A fix of the siblings too is preferred; when no candidate of the
-    round gives one, the first that passed every searched and held-out test wins.
+    search goes on. A fix of the siblings too is preferred (see :func:`_settle`).
     """
     workload = selection.search_workload()
 
@@ -66,25 +71,23 @@ def _first_passing(healer: Healer, candidates: list[Candidate], selection: Selec
         verdicts.append(verdict)
         healer.observe(verdict)
 
-    winner = healer.evaluator.first_passing(
+    return healer.evaluator.first_passing(
         candidates,
         workload,
         should_stop=lambda: time.perf_counter() > workload.deadline,
         on_verdict=record,
         reject=healer.screen_candidate,
     )
-    required = selection.required
-    if winner is not None or len(workload.expected) == required:
-        return winner
-    judged = {id(verdict.candidate): index for index, verdict in enumerate(verdicts)}
-    for candidate in candidates:
-        index = judged.get(id(candidate))
-        if index is None:
-            continue
-        verdict = verdicts[index]
-        if not verdict.rejected and verdict.tests_passed >= required:
+
+
+def _settle(healer: Healer, verdicts: list[Verdict], required: int) -> Verdict | None:
+    """When no candidate of any round also fixed the siblings, the first that passed
+    every searched and held-out test; only once the search is over, as the engine
+    hands candidates out in batches and a later one may fix the siblings too."""
+    for index, verdict in enumerate(verdicts):
+        if not verdict.rejected and not verdict.passed and verdict.tests_passed >= required:
             healer.progress(f"no candidate also fixes the other failing tests of this code; "
-                            f"taking {candidate.description}")
+                            f"taking {verdict.candidate.description}")
             fallback = replace(verdict, passed=True, reason="passed", tests_total=required)
             verdicts[index] = fallback
             return fallback

@@ -40,6 +40,8 @@ pre.diff span { display: block; padding: 0 .8em; white-space: pre; }
        vertical-align: middle; }
 .passed { color: #1a7f37; font-weight: 600; } .failed { color: #cf222e; }
 ul.notes { color: #59636e; }
+.badge.verified { background: #1a7f37; } .badge.plausible { background: #9a6700; }
+pre.test { background: #f6f8fa; border-radius: 6px; padding: .6em .8em; overflow-x: auto; }
 """
 
 
@@ -110,6 +112,8 @@ def _heal(number: int, heal: Mapping[str, Any]) -> str:
         facts.append(("reloaded", f"{'yes' if heal.get('reloaded') else 'no'}, re-run {rerun}"))
     parts.append("<table>" + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>"
                                      for k, v in facts) + "</table>")
+    if status == "healed" and heal.get("assurance"):
+        parts.append(_assurance(heal))
     winner = heal.get("winner")
     if winner:
         speedup = winner.get("speedup")
@@ -134,6 +138,41 @@ def _heal(number: int, heal: Mapping[str, Any]) -> str:
     if heal.get("leaderboard"):
         parts.append(_leaderboard(heal["leaderboard"]))
     parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _assurance(heal: Mapping[str, Any]) -> str:
+    """The fix's label, what it rests on, and the input on which passing fixes disagree."""
+    label = str(heal.get("assurance"))
+    parts = [f'<h3><span class="badge {_e(label)}">{_e(label)}</span>'
+             f'{_e(heal.get("confirming_tests", 0))} of {_e(heal.get("held_out_tests", 0))} '
+             "held-out tests (never run by the search) execute the changed lines and pass</h3>"]
+    doubts = heal.get("doubts") or []
+    if doubts:
+        parts.append("<ul>" + "".join(f"<li>{_e(d)}</li>" for d in doubts) + "</ul>")
+    found = heal.get("distinguishing_input")
+    if found:
+        rows = "".join(f"<tr><td><code>{_e(entry.get('output'))}</code></td>"
+                       f"<td>{_e(entry.get('change'))}</td></tr>"
+                       for entry in found.get("outputs") or [])
+        parts.append(f"<p>Fixes that pass every test disagree on <code>{_e(found.get('call'))}"
+                     "</code>:</p><table><tr><th>returns</th><th>fix</th></tr>"
+                     f"{rows}</table><p>The right answer decides. Paste this test into your "
+                     "tests, with the right value:</p>"
+                     f'<pre class="test">{_e(found.get("test"))}</pre>')
+    compared = heal.get("passing_candidates") or []
+    if len(compared) > 1:
+        rows = "".join(
+            f"<tr><td>{_e(entry.get('change'))}</td>"
+            f"<td class=num>{_e(entry.get('results_changed'))}</td>"
+            f"<td class=num>{_e(entry.get('lines_changed'))}</td>"
+            f"<td class=num>{_e(entry.get('inputs_changed'))}</td>"
+            f"<td>{_e('; '.join(entry.get('anti_patterns') or []) or '-')}</td></tr>"
+            for entry in compared)
+        parts.append("<p>Fixes that pass every test, the committed one first:</p><table><tr>"
+                     "<th>fix</th><th>results changed</th><th>lines changed</th>"
+                     "<th>new inputs changed</th>"
+                     f"<th>anti-patterns</th></tr>{rows}</table>")
     return "\n".join(parts)
 
 

@@ -26,19 +26,15 @@ def summary_lines(
         label = str(outcome.status).upper()
         if outcome.goal == "optimize" and outcome.status is HealStatus.HEALED:
             label = "FASTER"
+        plausible = outcome.status is HealStatus.HEALED and outcome.assurance == "plausible"
         lines.append(f"{label:<8} {outcome.tests[0]} ({outcome.elapsed_s:.1f}s, "
-                     f"{outcome.candidates_evaluated} candidates)")
+                     f"{outcome.candidates_evaluated} candidates)"
+                     + (": PLAUSIBLE fix, not verified" if plausible else ""))
         if outcome.status is HealStatus.HEALED:
             lines.append(f"  {'change' if outcome.goal == 'optimize' else 'fix'}: "
                          f"{outcome.reason}")
             lines.extend(speed_lines(outcome))
-            if outcome.assurance == "verified":
-                count = outcome.held_out_tests
-                lines.append(f"  verified: also passed {count} held-out test{'s' * (count != 1)} "
-                             "the search never ran")
-            elif outcome.assurance:
-                lines.append("  plausible: it passes the tests it was searched with; no "
-                             "held-out test covers the function to confirm it")
+            lines.extend(assurance_lines(outcome))
             if outcome.branch:
                 lines.append(f"  branch: {outcome.branch} (commit {(outcome.commit or '')[:10]})")
             rerun = ("passed" if outcome.rerun_outcome == "passed"
@@ -68,10 +64,37 @@ def summary_lines(
         counts = {status: sum(1 for o in outcomes if o.status is status) for status in HealStatus}
         lines.append(", ".join(f"{count} {status}" for status, count in counts.items() if count)
                      + "; the test outcomes above are those of the original code")
+        doubtful = sum(1 for o in outcomes
+                        if o.status is HealStatus.HEALED and o.assurance == "plausible")
+        if doubtful:
+            lines.append(f"{doubtful} of the {counts[HealStatus.HEALED]} fixes "
+                         f"{'is' if doubtful == 1 else 'are'} only plausible: review "
+                         f"{'it' if doubtful == 1 else 'them'} before merging")
         branches = sorted({o.branch for o in outcomes if o.branch})
         for branch in branches:
             lines.append(f"review: selfheal show {branch}   apply: selfheal apply {branch}   "
                          f"drop: selfheal drop {branch}")
+    return lines
+
+
+def assurance_lines(outcome: HealOutcome) -> list[str]:
+    """Why a healed fix is verified or only plausible; the test to paste when fixes that
+    pass every test disagree."""
+    if not outcome.assurance:
+        return []
+    count = outcome.confirming_tests
+    if outcome.assurance == "verified":
+        return [f"  verified: {count} held-out test{'s' * (count != 1)} the search never ran "
+                "execute the changed lines and pass"]
+    lines = [f"  plausible: {count} of {outcome.held_out_tests} held-out tests confirm it"]
+    lines += [f"    - {doubt}" for doubt in outcome.doubts]
+    disagreement = outcome.disagreement
+    if disagreement is not None:
+        lines.append(f"  fixes that pass every test disagree on {disagreement.call}:")
+        lines += [f"    {output:<24} {change}" for change, output in disagreement.outputs]
+        lines.append("  the right answer decides: paste this test into your tests, with the "
+                     "right value")
+        lines += disagreement.test.splitlines()
     return lines
 
 

@@ -41,17 +41,21 @@ def parsed_module(source: str, path: str) -> ast.Module:
 def iter_units(tree: ast.Module) -> Iterator[tuple[str, FunctionNode]]:
     """Yield ``(qualname, node)`` for every unit of a module, in source order."""
 
-    def walk(body: list[ast.stmt], prefix: str) -> Iterator[tuple[str, FunctionNode]]:
+    def walk(body: list[ast.stmt], prefix: str, local: bool = False
+             ) -> Iterator[tuple[str, FunctionNode]]:
         for node in body:
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not local:
                 yield prefix + node.name, node
+                # A class made by a factory function: its methods are units of their own
+                # (`make.<locals>.Checker.visit`), as their code objects are named.
+                yield from walk(node.body, f"{prefix}{node.name}.<locals>.", local=True)
             elif isinstance(node, ast.ClassDef):
                 yield from walk(node.body, f"{prefix}{node.name}.")
             elif isinstance(node, ast.If | ast.Try | ast.With):
                 # Definitions under `if TYPE_CHECKING:`, `try: ... except ImportError:`
                 # and the like are still module-level names.
                 for block in _blocks(node):
-                    yield from walk(block, prefix)
+                    yield from walk(block, prefix, local)
 
     return walk(tree.body, "")
 
@@ -73,12 +77,15 @@ def find_unit(tree: ast.Module, qualname: str) -> FunctionNode:
 
 
 def unit_at_line(tree: ast.Module, lineno: int) -> tuple[str, FunctionNode] | None:
-    """Return the unit whose source spans ``lineno``, or ``None`` (module-level code)."""
+    """Return the innermost unit whose source spans ``lineno`` (a factory's class's
+    method rather than the factory), or ``None`` (module-level code)."""
+    found = None
     for name, node in iter_units(tree):
         first = min([node.lineno, *(decorator.lineno for decorator in node.decorator_list)])
-        if first <= lineno <= (node.end_lineno or node.lineno):
-            return name, node
-    return None
+        if first <= lineno <= (node.end_lineno or node.lineno) and (
+                found is None or first > found[1].lineno):
+            found = name, node
+    return found
 
 
 def _without_body(tree: ast.Module, qualname: str) -> str | None:

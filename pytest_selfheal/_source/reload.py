@@ -85,6 +85,16 @@ def _functions_using(code: types.CodeType) -> list[types.FunctionType]:
     return [ref for ref in referrers(code) if isinstance(ref, types.FunctionType)]
 
 
+def factory_code(module: types.ModuleType, qualname: str) -> types.CodeType | None:
+    """The live code of ``qualname``, a method of a class a factory function makes
+    (``make.<locals>.Checker.visit``): it is nested in the factory's own code, and the
+    functions of every class the factory made run it."""
+    factory = resolve_code(module, qualname.split(".<locals>.", 1)[0])
+    if factory is None:
+        return None
+    return next((code for code in code_objects(factory) if code.co_qualname == qualname), None)
+
+
 def resolve_code(module: types.ModuleType, qualname: str) -> types.CodeType | None:
     target: object = module
     for part in qualname.split("."):
@@ -136,7 +146,10 @@ def locate(path: str, qualname: str) -> SwapTarget:
         # fall back to the module's own code objects.
         spec_code = getattr(getattr(module, "__loader__", None), "get_code", None)
         candidates = []
-        if callable(spec_code):
+        nested = factory_code(module, qualname) if "<locals>" in qualname else None
+        if nested is not None:
+            candidates = [nested]
+        elif callable(spec_code):
             candidates = [code for code in code_objects(spec_code(module.__name__))
                           if code.co_qualname == qualname]
         old_code = next((code for code in candidates if _functions_using(code)), None)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from pytest_selfheal.models import Candidate, Failure, Fitness
+from pytest_selfheal.models import Assurance, Candidate, Failure, Fitness
 
 RUN: Final = "Selfheal-Run"
 ENGINE: Final = "Selfheal-Engine"
@@ -22,6 +22,7 @@ MODEL: Final = "Selfheal-Model"
 TEST: Final = "Selfheal-Test"
 FUNCTION: Final = "Selfheal-Function"
 SNAPSHOT: Final = "Selfheal-Snapshot"
+ASSURANCE: Final = "Selfheal-Assurance"
 #: Top-level source directories that are not part of a module's dotted name.
 SOURCE_ROOTS: Final = ("src.", "lib.")
 
@@ -42,6 +43,8 @@ class FixFacts:
     :param goal: ``optimize`` for a faster version of passing code.
     :param also: what the fix does besides rewriting its function (``adds import
         unicodedata``, ``rewrites Cart.total``), one line each.
+    :param assurance: the fix's label and what it rests on, said in the body and in a
+        trailer that ``selfheal list`` reads back.
     """
 
     candidate: Candidate
@@ -54,6 +57,7 @@ class FixFacts:
     model: str | None
     goal: str = "repair"
     also: Sequence[str] = ()
+    assurance: Assurance | None = None
 
 
 def fix_message(failures: Sequence[Failure], facts: FixFacts) -> str:
@@ -88,11 +92,30 @@ def fix_message(failures: Sequence[Failure], facts: FixFacts) -> str:
     ]
     if fitness.speedup is not None:
         lines.append(f"Speedup: {fitness.speedup:.2f}x the original's speed on those tests.")
+    if facts.assurance is not None:
+        lines.extend(assurance_lines(facts.assurance))
     lines += [f"Lines changed: {facts.lines_changed}.", ""]
     lines += trailers(facts.run_id, engine=engine, model=model,
                       tests=[failure.nodeid for failure in failures],
                       function=str(candidate.function))
+    if facts.assurance is not None:
+        lines.append(f"{ASSURANCE}: {facts.assurance.label}")
     return "\n".join(lines) + "\n"
+
+
+def assurance_lines(assurance: Assurance) -> list[str]:
+    """What the label of a fix rests on, for its commit message."""
+    confirmed = (f"{assurance.confirming} of {assurance.held_out} held-out test"
+                 f"{'s' * (assurance.held_out != 1)} (never run by the search) ran the "
+                 "changed lines and passed")
+    if assurance.label == "verified":
+        return [f"Verified: {confirmed}."]
+    lines = [f"Plausible, review before merging: {confirmed}."]
+    lines += [f"  - {doubt}" for doubt in assurance.doubts]
+    if assurance.disagreement is not None:
+        lines.append(f"  Fixes that pass every test disagree on {assurance.disagreement.call}:")
+        lines += [f"    {change}: {output}" for change, output in assurance.disagreement.outputs]
+    return lines
 
 
 def _optimization_message(facts: FixFacts) -> str:

@@ -18,7 +18,7 @@ from pytest_selfheal._source.module_changes import describe_changes
 from pytest_selfheal._source.patches import diff_size, unified_diff
 from pytest_selfheal._vcs import commit_messages as commits
 from pytest_selfheal.errors import GitError
-from pytest_selfheal.models import Candidate, Failure, Fitness, HealOutcome
+from pytest_selfheal.models import Assurance, Candidate, Failure, Fitness, HealOutcome
 
 if TYPE_CHECKING:
     from pytest_selfheal._vcs.gitrepo import GitRepo
@@ -68,6 +68,7 @@ class Fix:
     :param old_sources: project-relative path to the text each changed file had before.
     :param evaluated: candidates evaluated to find it.
     :param model: the model that wrote it; ``None`` for engines without one.
+    :param assurance: the fix's label and what it rests on, said in its commit message.
     """
 
     failure: Failure
@@ -78,6 +79,7 @@ class Fix:
     engine: str
     model: str | None
     goal: str = "repair"
+    assurance: Assurance | None = None
 
 
 def commit_fix(destination: Destination, state: RunState, fix: Fix,
@@ -129,7 +131,8 @@ def commit_fix(destination: Destination, state: RunState, fix: Fix,
             message = commits.fix_message([failure], commits.FixFacts(
                 candidate, relpath, fix.fitness, fix.evaluated,
                 sum(diff_size(diff) for diff in diffs.values()), run_id, fix.engine, fix.model,
-                fix.goal, also=also_changed(candidate, old_sources, relpaths)))
+                fix.goal, also=also_changed(candidate, old_sources, relpaths),
+                assurance=fix.assurance))
             commit = repo.commit_files(
                 branch, {relpaths[path]: text.encode("utf-8")
                          for path, text in candidate.files.items()}, message, parent=parent)

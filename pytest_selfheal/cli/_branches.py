@@ -57,6 +57,17 @@ class FixBranch:
         return healed
 
     @property
+    def assurance(self) -> str:
+        """``verified`` when every fix is, ``plausible`` when one is (with how many of
+        the fixes), ``-`` for fixes written before labels were recorded."""
+        labels = [(fix.trailer_values(commits.ASSURANCE) or ["-"])[0] for fix in self.fixes]
+        plausible = labels.count("plausible")
+        if plausible:
+            return "plausible" if plausible == len(labels) else \
+                f"plausible ({plausible} of {len(labels)})"
+        return "verified" if labels and all(label == "verified" for label in labels) else "-"
+
+    @property
     def run_id(self) -> str:
         runs = self.selfheal_commits[-1].trailer_values(commits.RUN)
         return runs[0] if runs else "?"

@@ -16,6 +16,8 @@ from pytest_selfheal.cli._branches import (
 )
 from pytest_selfheal.cli._console import CommandError, Output, age, ago
 
+#: ``-`` (no label recorded) stays plain; every kind of plausible is yellow.
+LABEL_STYLE: dict[str, tuple[str, ...]] = {"verified": ("green",), "-": ()}
 STATUS_STYLE = {"pending": ("yellow",), "applied": ("green",), "partly applied": ("yellow",)}
 
 
@@ -27,14 +29,16 @@ def list_branches(repo: GitRepo, prefix: str, out: Output) -> int:
         return 0
     now = time.time()
     rows = [(branch.name, ", ".join(branch.tests) or "-", status(repo, branch),
-             age(now - branch.committed)) for branch in branches]
-    widths = [max(len(row[column]) for row in [("BRANCH", "TESTS HEALED", "STATUS", ""), *rows])
-              for column in range(3)]
+             branch.assurance, age(now - branch.committed)) for branch in branches]
+    heading = ("BRANCH", "TESTS HEALED", "STATUS", "FIX", "")
+    widths = [max(len(row[column]) for row in [heading, *rows]) for column in range(4)]
     out.line(out.paint(f"{'BRANCH':<{widths[0]}}  {'TESTS HEALED':<{widths[1]}}  "
-                       f"{'STATUS':<{widths[2]}}  AGE", "bold"))
-    for name, tests, state, how_old in rows:
+                       f"{'STATUS':<{widths[2]}}  {'FIX':<{widths[3]}}  AGE", "bold"))
+    for name, tests, state, label, how_old in rows:
         out.line(f"{name:<{widths[0]}}  {tests:<{widths[1]}}  "
-                 f"{out.paint(f'{state:<{widths[2]}}', *STATUS_STYLE.get(state, ()))}  {how_old}")
+                 f"{out.paint(f'{state:<{widths[2]}}', *STATUS_STYLE.get(state, ()))}  "
+                 f"{out.paint(f'{label:<{widths[3]}}', *LABEL_STYLE.get(label, ('yellow',)))}"
+                 f"  {how_old}")
     return 0
 
 

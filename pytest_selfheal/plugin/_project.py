@@ -70,10 +70,12 @@ def project_layout(config: pytest.Config, items: list[pytest.Item],
     from pytest_selfheal._heal.localize import is_test_file, project_relpath
 
     root = config.rootpath
+    # A doctest's path is the library module it is written in (`--doctest-modules`):
+    # counting it as a test file would keep that module's code from being healed.
     test_files = sorted({
         os.path.relpath(item.path, root).replace(os.sep, "/")
         for item in items
-        if item.path.is_relative_to(root)
+        if item.path.is_relative_to(root) and type(item).__name__ != "DoctestItem"
     } | set(broken))
     inipath = config.inipath
     inifile = None

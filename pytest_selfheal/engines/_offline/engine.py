@@ -1,11 +1,11 @@
 """The offline engine: single edits of the suspects, likeliest first, then pairs.
 
-Round one offers every single edit of the suspects on the lines the failing test ran,
-deduplicated on the normalized AST and ordered by suspect score x line
-suspiciousness x the operator's success rate in this project
-(:mod:`~pytest_selfheal.engines._offline.rates`). Round two, when no single edit passed,
-offers pairs built by :func:`~pytest_selfheal.engines._offline.search.pairs`. Nothing here
-imports pytest.
+The single edits of the suspects on the lines the failing test ran, deduplicated on
+the normalized AST, are ordered by suspect score x line suspiciousness x the
+operator's success rate in this project
+(:mod:`~pytest_selfheal.engines._offline.rates`), and handed out in batches by
+:class:`~pytest_selfheal.engines._offline.schedule.Schedule`, with pairs of edits.
+Nothing here imports pytest.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pytest_selfheal.engines._offline.mutants import mutations
 from pytest_selfheal.engines._offline.rates import OperatorRates
-from pytest_selfheal.engines._offline.search import normalized, pairs
+from pytest_selfheal.engines._offline.schedule import Schedule
 from pytest_selfheal.engines.base import Engine, RepairTask
 from pytest_selfheal.models import Candidate, Verdict
 
@@ -45,6 +45,9 @@ OPERATOR_PRIOR = {
     "delete-statement": 0.4,
     "condition-clause": 0.35,
     "copy-statement": 0.25,
+    "loop-condition": 0.9,
+    "add-slice": 0.4,
+    "compare-shift": 0.3,
 }
 
 #: Weight of a line that the failing test ran but no score was computed for.
@@ -62,28 +65,29 @@ class OfflineEngine(Engine):
 
     def __init__(self, root: Path | None = None) -> None:
         self.rates = OperatorRates(root, OPERATOR_PRIOR)
-        self._singles: dict[int, list[Candidate]] = {}
+        self._schedules: dict[int, Schedule] = {}
 
     def propose(self, task: RepairTask, feedback: Sequence[Verdict]) -> list[Candidate]:
-        """Round one: all single edits; round two: pairs; then nothing."""
+        """Single edits in growing batches, near-miss pairs as soon as they show, then
+        the remaining pairs (see :mod:`~pytest_selfheal.engines._offline.schedule`); then
+        nothing."""
         key = id(task)
         if not feedback:
-            singles = self._single_edits(task)
-            self._singles[key] = singles
-            return singles
-        # Pairs once; the list is dropped so that a third round has nothing.
-        if key not in self._singles:
+            self._schedules[key] = Schedule(dict(task.sources), self._single_edits(task))
+        schedule = self._schedules.get(key)
+        if schedule is None:
             return []
-        singles = self._singles.pop(key)
-        seen = {identity for c in singles if (identity := normalized(c.source)) is not None}
-        return pairs(dict(task.sources), singles, feedback, seen)
+        batch = schedule.next_batch(feedback)
+        if not batch:
+            del self._schedules[key]
+        return batch
 
     def record(self, task: RepairTask, verdicts: Sequence[Verdict]) -> None:
         """Learn from a finished heal: which operators were tried, which one won."""
         winner = next((v.candidate.operator for v in verdicts if v.passed), None)
         self.rates.record((v.candidate.operator for v in verdicts
                            if not v.rejected and "+" not in v.candidate.operator), winner)
-        self._singles.pop(id(task), None)
+        self._schedules.pop(id(task), None)
 
     def save(self) -> None:
         """Keep what this session learned for the next one (called when it ends)."""

@@ -11,7 +11,7 @@ from typing import TypeGuard
 from pytest_selfheal._source.patches import find_unit, parse_module
 
 # Imported for their side effect: they register their operators after the basic ones.
-from pytest_selfheal.engines._offline import calls, statements  # noqa: F401
+from pytest_selfheal.engines._offline import calls, extents, statements  # noqa: F401
 from pytest_selfheal.engines._offline.operators import OPERATORS, Edit, Unit
 from pytest_selfheal.engines._offline.rewrite import Rewriter, equal_trees
 from pytest_selfheal.engines._offline.splice import delete_statement, insert_statement

@@ -106,17 +106,20 @@ def pairs(
     for first, second in ordered:
         if len(result) >= limit:
             break
-        candidate = _pair(originals, first, second, seen)
+        candidate = make_pair(originals, first, second, seen)
         if candidate is not None:
             result.append(candidate)
     return result
 
 
-def _pair(
+def make_pair(
     originals: dict[str, str], first: Candidate, second: Candidate, seen: set[str]
 ) -> Candidate | None:
-    if first.function.path != second.function.path:
-        return None  # one candidate rewrites one file
+    """The candidate making both edits, when they do not overlap and it is new to
+    ``seen`` (updated)."""
+    if first.function != second.function:
+        # One candidate rewrites one function: the live swap replaces only its code.
+        return None
     original = originals[first.function.path]
     source = combined(original, text_change(original, first.source),
                       text_change(original, second.source))

@@ -1,0 +1,152 @@
+"""Choosing among candidates that all pass: find a few more, watch them, rank them.
+
+The search takes candidates likeliest first and the first to pass every test used to
+win. But the edit that fits the tests first is not always the fix: so after it, the
+search goes on for a few more passing candidates (bounded in number and in time), and
+each of them, with the original code, runs the tests that passed before while its
+function is recorded (:meth:`~pytest_selfheal._evaluate.Evaluator.observe`). The winner
+is the one that changes least of what those tests saw and has no anti-pattern
+(:mod:`~pytest_selfheal._heal.trust`); with two or more, they are also called on new inputs,
+and one on which they disagree is kept for the report
+(:mod:`~pytest_selfheal._heal.distinguish`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from pytest_selfheal._evaluate import Evaluator, Limits, Workload
+from pytest_selfheal._evaluate.antipatterns import anti_patterns
+from pytest_selfheal._heal.distinguish import disagreement
+from pytest_selfheal._heal.trust import compare, rank_key
+from pytest_selfheal.engines._offline.search import normalized
+from pytest_selfheal.models import Candidate, Disagreement, Signals, Verdict
+
+#: Passing candidates compared at most, the first winner included.
+MOST_PASSING = 5
+#: Candidates after the first winner tried at most to find the others.
+MORE_CANDIDATES = 60
+#: Seconds the search for more passing candidates may take at least (and at most this
+#: or as long as the search took to find the first, whichever is longer).
+MORE_SECONDS = 5.0
+#: Time left before the deadline under which nothing is watched: verifying the winner
+#: in a fresh process comes first.
+RESERVE_S = 5.0
+
+
+@dataclass(frozen=True)
+class Contest:
+    """The passing candidates of one heal and what ranking them needs.
+
+    :param tests: tests that passed before the fix and run the function: what a right
+        fix should change little of.
+    :param seeds: tests run besides those, only for the arguments they call the function
+        with, from which inputs are made (the failing test).
+    """
+
+    evaluator: Evaluator
+    original: str
+    tests: tuple[str, ...]
+    seeds: tuple[str, ...]
+    deadline: float
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The passing candidates, best first, with what was measured of each."""
+
+    verdicts: tuple[Verdict, ...]
+    signals: tuple[Signals, ...]
+    disagreement: Disagreement | None = None
+
+
+def more_passing(
+    evaluator: Evaluator,
+    candidates: Sequence[Candidate],
+    winner: Verdict,
+    workload: Workload,
+    verdicts: Sequence[Verdict],
+    judge: Callable[[Sequence[Candidate], Workload, float], Verdict | None],
+    search_s: float,
+) -> list[Verdict]:
+    """``winner`` and up to ``MOST_PASSING - 1`` more distinct candidates after it in
+    ``candidates`` that pass ``workload``'s first ``winner.tests_total`` tests.
+
+    :param judge: runs candidates until one passes, stopping at a time given.
+    :param search_s: seconds the search took to find ``winner``.
+    """
+    workload = replace(workload, expected=dict(list(workload.expected.items())
+                                               [:winner.tests_total]))
+    start = next((i for i, c in enumerate(candidates) if c is winner.candidate), None)
+    if start is None:
+        return [winner]
+    stop_at = min(workload.deadline - RESERVE_S,
+                  time.perf_counter() + max(MORE_SECONDS, min(search_s, 4 * MORE_SECONDS)))
+    judged = {id(v.candidate): v for v in verdicts}
+    found = [winner]
+    seen = {_identity(winner.candidate.source)}
+    rest = list(candidates[start + 1:start + 1 + MORE_CANDIDATES])
+    while rest and len(found) < MOST_PASSING and time.perf_counter() < stop_at:
+        # Candidates already judged while the winner ran beside them are not run again.
+        done = next((i for i, c in enumerate(rest) if id(c) in judged), None)
+        fresh = rest if done is None else rest[:done]
+        verdict = judge(fresh, workload, stop_at) if fresh else None
+        if verdict is None:
+            if done is None:
+                break
+            verdict = judged[id(rest[done])]
+            rest = rest[done + 1:]
+            if not (verdict.passed or verdict.tests_passed >= winner.tests_total):
+                continue
+        else:
+            rest = rest[rest.index(verdict.candidate) + 1:]
+        identity = _identity(verdict.candidate.source)
+        if identity not in seen:
+            seen.add(identity)
+            found.append(verdict)
+    return found
+
+
+def rank(contest: Contest, passing: Sequence[Verdict]) -> Ranking:
+    """The passing candidates ranked, best first; in the search's order, unmeasured,
+    when there is no time or no fork to watch them in."""
+    first = passing[0].candidate
+    statics = [tuple(anti_patterns(contest.original, v.candidate.source,
+                                   v.candidate.function.qualname)) for v in passing]
+    signals = [Signals(change=v.candidate.description, anti_patterns=found)
+               for v, found in zip(passing, statics, strict=True)]
+    remaining = contest.deadline - RESERVE_S - time.perf_counter()
+    same = [v for v in passing if v.candidate.function == first.function]
+    runs = None
+    if remaining > 1.0 and contest.tests + contest.seeds:
+        original = Candidate(first.function, contest.original, "original",
+                             "the original code", 0)
+        runs = contest.evaluator.observe(
+            [original, *(v.candidate for v in same)], list(contest.tests + contest.seeds),
+            Limits.within(remaining), explore=len(same) > 1)
+    if runs is not None and runs[0] is not None:
+        measured = {id(v): run for v, run in zip(same, runs[1:], strict=True)
+                    if run is not None and not run.problem}
+        for index, verdict in enumerate(passing):
+            run = measured.get(id(verdict))
+            if run is not None:
+                signals[index] = replace(
+                    compare(runs[0], run, contest.tests, verdict.candidate, contest.original),
+                    anti_patterns=statics[index])
+    order = sorted(range(len(passing)), key=lambda i: rank_key(signals[i], i))
+    ranked = [passing[i] for i in order]
+    found = None
+    if runs is not None:
+        by_verdict = {id(v): run for v, run in zip(same, runs[1:], strict=True)
+                      if run is not None and not run.problem}
+        entries = [(v.candidate, by_verdict[id(v)]) for v in ranked
+                   if id(v) in by_verdict and v.candidate.function == ranked[0].candidate.function]
+        found = disagreement(entries)
+    return Ranking(tuple(ranked), tuple(signals[i] for i in order), found)
+
+
+
+def _identity(source: str) -> str:
+    return normalized(source) or source

@@ -1,0 +1,79 @@
+"""After the search: rank the winner among other passing candidates, then label it.
+
+The first candidate to pass every test is not always the fix: the candidates after it
+in the last round that pass too are compared with it (:mod:`~pytest_selfheal._heal.alternatives`),
+and the best of them is labelled ``verified`` or ``plausible`` by what the held-out
+tests saw of its changed lines (:mod:`~pytest_selfheal._heal.trust`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from pytest_selfheal._evaluate import Workload
+from pytest_selfheal._heal.alternatives import Contest, Ranking, more_passing, rank
+from pytest_selfheal._heal.localize import Spectrum
+from pytest_selfheal._heal.trust import assess, changed_hunks, confirming_tests
+from pytest_selfheal.models import Assurance, Candidate, Failure, Verdict
+
+if TYPE_CHECKING:
+    from pytest_selfheal._heal.healer import Healer
+    from pytest_selfheal._heal.rounds import Search
+    from pytest_selfheal._heal.selection import Baseline, Selection
+
+
+def rank_found(healer: Healer, failure: Failure, found: Search, selection: Selection,
+               spectrum: Spectrum, baseline: Baseline) -> Ranking:
+    """``found.winner`` and the other passing candidates of its round after it, best
+    first."""
+    assert found.winner is not None
+    winner = found.winner
+    workload = selection.search_workload()
+    verdicts = found.verdicts
+
+    def record(verdict: Verdict) -> None:
+        verdicts.append(verdict)
+        healer.observe(verdict)
+
+    def judge(rest: Sequence[Candidate], load: Workload, stop_at: float) -> Verdict | None:
+        return healer.evaluator.first_passing(
+            rest, load, should_stop=lambda: time.perf_counter() > stop_at,
+            on_verdict=record, reject=healer.screen_candidate)
+
+    function = winner.candidate.function
+    started = workload.deadline - healer.settings.timeout_s
+    passing = more_passing(healer.evaluator, found.tried, winner, workload, verdicts, judge,
+                           search_s=time.perf_counter() - started)
+    if len(passing) > 1:
+        healer.progress(f"{len(passing)} candidates pass every test: comparing what they do")
+    before = baseline.outcomes
+    tests = tuple(n for n in spectrum.tests_running(function) if before.get(n) == "passed")
+    contest = Contest(healer.evaluator, healer.read_source(function.path), tests,
+                      (failure.nodeid,), workload.deadline)
+    return rank(contest, passing)
+
+
+def label(healer: Healer, found: Search, selection: Selection, spectrum: Spectrum,
+          ranking: Ranking) -> Assurance:
+    """The label of the ranking's first candidate, the winner: held-out tests that ran
+    its changed lines and passed confirm it; what the ranking found may cast doubt on it."""
+    candidate = ranking.verdicts[0].candidate
+    held_out = list(selection.held_out)
+    hunks = changed_hunks(healer.read_source(candidate.function.path), candidate.source)
+    confirming = confirming_tests(held_out, hunks, candidate.function.path,
+                                  spectrum.coverage)
+    assurance = assess(held_out, confirming, ranking.signals, ranking.disagreement,
+                       candidate.function)
+    searched = len(selection.searched)
+    if held_out and any(not v.passed and not v.rejected and v.tests_passed >= searched
+                        for v in found.verdicts):
+        # A candidate that passed every searched test failed a held-out one: the
+        # held-out tests chose among candidates, so they no longer confirm the winner.
+        assurance = replace(assurance, label="plausible", doubts=(
+            *assurance.doubts, "the tests the search never ran rejected another "
+            "candidate that passed the others: they chose this fix, they cannot also "
+            "confirm it"))
+    return assurance

@@ -1,0 +1,252 @@
+"""The evidence a fix's label and rank rest on: changed lines and the held-out tests
+that run them, anti-patterns, inputs made from the tests' arguments, and the test to
+paste when passing fixes disagree."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from pytest_selfheal._evaluate.antipatterns import anti_patterns
+from pytest_selfheal._evaluate.inputs import annotated_types, generate
+from pytest_selfheal._heal.distinguish import disagreement, paste_test
+from pytest_selfheal._heal.trust import assess, changed_hunks, compare, confirming_tests, rank_key
+from pytest_selfheal._vcs import commit_messages as commits
+from pytest_selfheal.models import (
+    Behaviour,
+    Candidate,
+    Failure,
+    Fitness,
+    FunctionRef,
+    Signals,
+    TestRun,
+)
+
+SPIRAL = '''\
+def bounds(rows, cols):
+    top, left = 0, 0
+    bottom = rows - 1
+    right = cols
+    return top, left, bottom, right
+'''
+STREAK = '''\
+def longest(values):
+    best = run = 1
+    for prev, cur in zip(values, values[1:]):
+        if cur > prev:
+            run += 1
+        else:
+            best = max(best, run)
+            run = 0
+    return max(best, run)
+'''
+CYCLE = '''\
+def has_cycle(head):
+    slow = fast = head
+    while fast is not None and fast.next is not None:
+        slow = slow.next
+        fast = fast.next.next
+        if slow is fast:
+            return True
+    return False
+'''
+SEARCH = '''\
+def find(items, lo, hi, target):
+    if lo > hi:
+        return -1
+    mid = (lo + hi) // 2
+    if items[mid] < target:
+        return find(items, mid + 1, hi, target)
+    return mid
+'''
+FUNCTION = FunctionRef("src/calc.py", "add", 1, 2)
+
+
+def edited(source: str, old: str, new: str) -> str:
+    assert old in source
+    return source.replace(old, new, 1)
+
+
+@pytest.mark.parametrize(("source", "old", "new", "said"), [
+    (SPIRAL, "right = cols", "right = bottom",
+     "it makes `bottom` stand where `cols` was, so two distinct variables become the same"),
+    (CYCLE, "if slow is fast", "if slow is slow",
+     "it makes `slow` stand where `fast` was, so two distinct variables become the same"),
+    (STREAK, "            run = 0\n", "",
+     "it deletes `run = 0`, a statement that does something"),
+    (SEARCH, "find(items, mid + 1, hi, target)", "find(items, hi, mid + 1, target)",
+     "it swaps the arguments of the recursive call `find(items, hi, mid + 1, target)`"),
+])
+def test_edits_that_fit_tests_more_often_than_they_fix_bugs_are_named(
+        source: str, old: str, new: str, said: str) -> None:
+    qualname = ast.parse(source).body[0].name  # type: ignore[attr-defined]
+    assert anti_patterns(source, edited(source, old, new), qualname) == [said]
+
+
+@pytest.mark.parametrize(("source", "old", "new"), [
+    (SPIRAL, "right = cols", "right = cols - 1"),
+    (STREAK, "run = 0", "run = 1"),
+    (STREAK, "if cur > prev", "if cur >= prev"),
+    (SEARCH, "mid + 1, hi", "mid + 1, hi - 1"),
+])
+def test_ordinary_edits_are_no_anti_pattern(source: str, old: str, new: str) -> None:
+    qualname = ast.parse(source).body[0].name  # type: ignore[attr-defined]
+    assert anti_patterns(source, edited(source, old, new), qualname) == []
+
+
+def test_changed_lines_are_those_of_the_original_an_insertion_the_line_it_precedes() -> None:
+    assert changed_hunks(STREAK, edited(STREAK, "run = 0", "run = 1")) == [frozenset({8})]
+    guarded = edited(STREAK, "    best = run",
+                     "    if not values:\n        return 0\n    best = run")
+    assert changed_hunks(STREAK, guarded) == [frozenset({2})]
+    both = edited(edited(STREAK, "run = 0", "run = 1"), "best = run = 1", "best = run = 0")
+    assert changed_hunks(STREAK, both) == [frozenset({2}), frozenset({8})]
+
+
+def test_only_held_out_tests_that_run_every_change_confirm_a_fix() -> None:
+    coverage = {"t::runs_both": {"m.py": {2, 3, 8}}, "t::runs_one": {"m.py": {2, 3}},
+                "t::other_file": {"n.py": {2, 8}}}
+    hunks = [frozenset({2}), frozenset({8})]
+    assert confirming_tests(coverage, hunks, "m.py", coverage) == ["t::runs_both"]
+
+
+def test_verified_needs_two_confirmations_and_no_doubt() -> None:
+    clean = Signals("line 2: `a` -> `b`", measured=True)
+    assert assess(["a", "b", "c"], ["a", "b"], [clean], None, FUNCTION).label == "verified"
+    one = assess(["a", "b", "c"], ["a"], [clean], None, FUNCTION)
+    assert (one.label, one.confirming, one.held_out) == ("plausible", 1, 3)
+    assert one.doubts == ("only 1 of the 3 the search never ran executes the changed line "
+                          "and passed; 2 are needed to confirm it",)
+    suspect = assess(["a", "b"], ["a", "b"], [Signals("x", results_changed=2)], None, FUNCTION)
+    assert suspect.label == "plausible"
+    assert suspect.doubts == ("it changes what add returned on 2 calls of tests that passed "
+                              "before",)
+    shaped = assess(["a", "b"], ["a", "b"], [Signals("x", anti_patterns=("it deletes `x`",))],
+                    None, FUNCTION)
+    assert (shaped.label, shaped.doubts) == ("plausible", ("it deletes `x`",))
+
+
+def test_a_candidate_that_changes_accepted_results_is_suspect_and_ranks_last() -> None:
+    original = TestRun({}, {}, 0.0, 0, behaviour={
+        "t::a": Behaviour((("(1,)", "1"), ("(2,)", "4")), frozenset({2, 3}))})
+    same = TestRun({}, {}, 0.0, 0, behaviour={
+        "t::a": Behaviour((("(1,)", "1"), ("(2,)", "4")), frozenset({2, 3}))})
+    changed = TestRun({}, {}, 0.0, 0, behaviour={
+        "t::a": Behaviour((("(1,)", "1"), ("(2,)", "5")), frozenset({2, 3, 4}))})
+    source = "def f(x):\n    y = x\n    return y * y\n"
+    candidate = Candidate(FunctionRef("m.py", "f", 1, 3), source, "op", "change", 2)
+    kept = compare(original, same, ["t::a"], candidate, source)
+    moved = compare(original, changed, ["t::a"], candidate, source)
+    assert (kept.suspect, kept.results_changed, kept.lines_changed) == (False, 0, 0)
+    assert (moved.suspect, moved.results_changed, moved.lines_changed) == (True, 1, 1)
+    ranked = sorted([(moved, 0), (kept, 1)], key=lambda pair: rank_key(*pair))
+    assert [signals for signals, _ in ranked] == [kept, moved]
+    # Lines run are reported, not ranked on: the search's order decides between these.
+    wider = replace(kept, lines_changed=3)
+    assert sorted([(wider, 0), (kept, 1)], key=lambda pair: rank_key(*pair))[0][0] == wider
+
+
+def test_inputs_are_near_the_seeds_new_deterministic_and_smallest_first() -> None:
+    made = generate(["(5, 2)", "(10, 3)"])
+    assert made == generate(["(5, 2)", "(10, 3)"])
+    assert "(5, 2)" not in made
+    assert "(10, 3)" not in made
+    assert {"(5, 0)", "(4, 2)", "(10, 2)"} <= set(made)
+    assert [len(text) for text in made] == sorted(len(text) for text in made)
+    assert all(isinstance(ast.literal_eval(text), tuple) for text in made)
+    lists = generate(["([3, 1, 2],)"])
+    assert {"([],)", "([1, 2, 3],)", "([2, 1, 3],)"} <= set(lists)
+
+
+def test_annotations_keep_values_of_other_types_out() -> None:
+    def scale(count: int, label: str) -> str:
+        return label * count
+
+    kinds = annotated_types(scale)
+    assert kinds == [int, str]
+    made = generate(["(2, 'ab')", "(3, 4)"], kinds)
+    assert made
+    assert all(isinstance(ast.literal_eval(text)[1], str) for text in made)
+
+
+def run_with(outputs: dict[str, str]) -> TestRun:
+    return TestRun({}, {}, 0.0, 0, outputs=outputs)
+
+
+def test_the_first_input_on_which_passing_fixes_differ_is_shown_with_each_result() -> None:
+    function = FunctionRef("src/finder.py", "first_index", 1, 6)
+    right = Candidate(function, "", "off-by-one", "line 3: `1` -> `0`", 3)
+    wrong = Candidate(function, "", "off-by-one", "line 6: `-1` -> `0`", 6)
+    found = disagreement([
+        (right, run_with({"([], 5)": "-1", "([5], 5)": "0", "([6], 5)": "-1"})),
+        (wrong, run_with({"([], 5)": "0", "([5], 5)": "0", "([6], 5)": "0"})),
+    ])
+    assert found is not None
+    assert found.call == "first_index([], 5)"
+    assert found.outputs == (("line 3: `1` -> `0`", "-1"), ("line 6: `-1` -> `0`", "0"))
+    assert disagreement([(right, run_with({"([5], 5)": "0"})),
+                         (wrong, run_with({"([5], 5)": "0"}))]) is None
+
+
+def test_the_test_to_paste_runs_and_asserts_the_committed_result(tmp_path: Path) -> None:
+    (tmp_path / "finder.py").write_text(
+        "def first_index(items, target):\n    return items.index(target) if target in items "
+        "else -1\n\n\ndef parse(text):\n    return int(text)\n")
+    function = FunctionRef("finder.py", "first_index", 1, 2)
+    passes = paste_test(function, "first_index([], 5)", [("a", "-1"), ("b", "0")])
+    fails = paste_test(function, "first_index([], 5)", [("b", "0"), ("a", "-1")])
+    raises = paste_test(FunctionRef("finder.py", "parse", 5, 6), "parse('x')",
+                        [("a", "raises ValueError"), ("b", "0")])
+    outcomes = []
+    for text in (passes, fails, raises):
+        (tmp_path / "test_pasted.py").write_text(text)
+        outcomes.append(subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_pasted.py"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False).returncode)
+    assert outcomes == [0, 1, 0]
+    assert "#   0  <- b" in passes
+
+
+def test_the_commit_message_says_what_the_label_rests_on() -> None:
+    candidate = Candidate(FUNCTION, "", "op", "line 2: `-` -> `+`", 2)
+    failure = Failure("tests/test_calc.py::test_add", "call", "AssertionError", "", "")
+    label = assess(["a", "b", "c"], ["a"], [Signals("line 2: `-` -> `+`")], None, FUNCTION)
+    text = commits.fix_message([failure], commits.FixFacts(
+        candidate, "src/calc.py", fitness=Fitness(1.0, 4, 4, 0.0, 0.0, None),
+        candidates_evaluated=3, lines_changed=2, run_id="r", engine="offline", model=None,
+        assurance=label))
+    assert ("Plausible, review before merging: 1 of 3 held-out tests (never run by the "
+            "search) ran the changed lines and passed.") in text.splitlines()
+    assert text.splitlines()[-1] == "Selfheal-Assurance: plausible"
+
+
+def test_new_inputs_a_fix_changes_are_counted_but_do_not_rank_it() -> None:
+    # A bug wrong on most inputs: the fix changes most results, a wrong edit fewer.
+    original = TestRun({}, {}, 0.0, 0, outputs={"([], 2)": "-1", "([2], 2)": "-1",
+                                                "([1], 2)": "-1"})
+    narrow = TestRun({}, {}, 0.0, 0, outputs={"([], 2)": "-1", "([2], 2)": "0",
+                                              "([1], 2)": "-1"})
+    wide = TestRun({}, {}, 0.0, 0, outputs={"([], 2)": "0", "([2], 2)": "0", "([1], 2)": "0"})
+    source = "def f(x):\n    return x\n"
+    candidate = Candidate(FunctionRef("m.py", "f", 1, 2), source, "op", "change", 2)
+    signals = [compare(original, run, [], candidate, source) for run in (wide, narrow)]
+    assert [s.inputs_changed for s in signals] == [3, 1]
+    assert sorted(range(2), key=lambda i: rank_key(signals[i], i)) == [0, 1]
+
+
+def test_two_fixes_described_alike_are_told_apart_by_their_new_line() -> None:
+    function = FunctionRef("gaps.py", "gap", 1, 2)
+    first = Candidate(function, "def gap(o, v):\n    return zip(v, o)\n", "name-swap",
+                      "line 2: `o` -> `v`", 2)
+    second = Candidate(function, "def gap(o, v):\n    return zip(o, v)\n", "name-swap",
+                       "line 2: `o` -> `v`", 2)
+    found = disagreement([(first, run_with({"(1, 2)": "a"})), (second, run_with({"(1, 2)": "b"}))])
+    assert found is not None
+    assert [change for change, _ in found.outputs] == [
+        "line 2: `o` -> `v`, giving `return zip(v, o)`",
+        "line 2: `o` -> `v`, giving `return zip(o, v)`"]

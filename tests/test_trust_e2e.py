@@ -1,0 +1,167 @@
+"""End to end: how far a fix can be trusted, as `pytest --selfheal` reports it.
+
+A fix is `verified` only when two tests the search never ran execute the changed line
+and pass; otherwise `plausible`, and the report says why. When two fixes pass every
+test and give different results on some input, the report shows the input, each fix's
+result and a test to paste that decides between them.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pytest_selfheal.testing import git, make_git_project
+
+PYPROJECT = {"pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["src"]\n',
+             ".gitignore": "__pycache__/\n*.json\n*.html\n"}
+
+# Two edits pass these tests: `range(1, ...)` -> `range(0, ...)` (right), and
+# `return -1` -> `return 0` (wrong: an absent target then gives 0). No test looks for an
+# absent target, so only an input the tests never used tells them apart.
+FIND = '''\
+def first_index(items, target):
+    """Index of the first item equal to target, -1 when there is none."""
+    for i in range(1, len(items)):
+        if items[i] == target:
+            return i
+    return -1
+'''
+FIND_TESTS = '''\
+from finder import first_index
+
+
+def test_first():
+    assert first_index([5, 6, 7], 5) == 0
+
+
+def test_last():
+    assert first_index([5, 6, 7], 7) == 2
+
+
+def test_middle():
+    assert first_index([1, 2, 3], 2) == 1
+'''
+
+# is_adult is off by one; eight other tests run its one line, so the search holds two
+# of them out and both run the changed line.
+ADULT = '''\
+def is_adult(age):
+    """Whether someone of this age is an adult: 18 or older."""
+    return age > 18
+'''
+ADULT_TESTS = "from ages import is_adult\n\n\ndef test_18():\n    assert is_adult(18)\n" + "".join(
+    f"\n\ndef test_{age}():\n    assert {'' if age > 18 else 'not '}is_adult({age})\n"
+    for age in (3, 10, 17, 19, 25, 40, 65, 90))
+
+# The bug is in the second branch; the other tests only run the first one, so they
+# cover the function without running the changed line.
+SIGN = '''\
+def sign_label(x):
+    """'negative', 'zero' or 'positive'."""
+    if x > 0:
+        return "positive"
+    return "negative" if x <= 0 else "zero"
+'''
+SIGN_TESTS = "from signs import sign_label\n\n\ndef test_zero():\n    assert sign_label(0) == " \
+    "'zero'\n" + "".join(f"\n\ndef test_{n}():\n    assert sign_label({n}) == 'positive'\n"
+                         for n in (1, 2, 3, 5, 8, 13, 21))
+
+
+def heal(pytester: pytest.Pytester, root: Path) -> tuple[pytest.RunResult, dict[str, object]]:
+    result = pytester.run(sys.executable, "-m", "pytest", "--selfheal", "-p",
+                          "no:cacheprovider", "--selfheal-report", "r.json", timeout=300)
+    (found,) = json.loads((root / "r.json").read_text())["heals"]
+    return result, found
+
+
+def test_passing_fixes_that_disagree_show_the_input_and_a_test_to_paste(
+        workdir: Path, pytester: pytest.Pytester) -> None:
+    root = make_git_project(workdir, {**PYPROJECT, "src/finder.py": FIND,
+                                      "tests/test_finder.py": FIND_TESTS})
+    result, found = heal(pytester, root)
+
+    assert found["status"] == "healed"
+    assert found["assurance"] == "plausible"
+    shown = found["distinguishing_input"]
+    assert shown is not None, found
+    outputs = {entry["change"]: entry["output"] for entry in shown["outputs"]}
+    assert len(set(outputs.values())) >= 2
+    assert found["change"] == shown["outputs"][0]["change"]
+    assert any("another fix also passes every test" in doubt for doubt in found["doubts"])
+    # The terminal says it, with the test ready to paste.
+    result.stdout.fnmatch_lines([
+        "HEALED   tests/test_finder.py::test_first (*): PLAUSIBLE fix, not verified",
+        f"  fixes that pass every test disagree on {shown['call']}:",
+        "  the right answer decides: paste this test into your tests, with the right value",
+        "from finder import first_index",
+        "def test_first_index_*():",
+        f"    assert {shown['call']} == {shown['outputs'][0]['output']}",
+    ])
+    page = (root / ".selfheal/reports/latest.html").read_text()
+    assert html.escape(shown["call"]) in page
+    assert html.escape(shown["test"]) in page
+
+    # Pasted into the tests, it passes on the committed fix: its value is the fix's.
+    (root / "tests/test_pasted.py").write_text(shown["test"])
+    (root / "src/finder.py").write_text(git(root, "show", f"{found['branch']}:src/finder.py"))
+    pasted = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                             "tests/test_pasted.py"], cwd=root, capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert pasted.returncode == 0, pasted.stdout
+    # With the other fix's value written in, it fails on the committed fix.
+    other = next(output for output in outputs.values() if output != shown["outputs"][0]["output"])
+    if not other.startswith(("raises", "does not")):
+        (root / "tests/test_pasted.py").write_text(shown["test"].replace(
+            f"== {shown['outputs'][0]['output']}", f"== {other}"))
+        rejected = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p",
+                                   "no:cacheprovider", "tests/test_pasted.py"], cwd=root,
+                                  capture_output=True, text=True, timeout=120, check=False)
+        assert rejected.returncode == 1, rejected.stdout
+
+
+def test_a_fix_two_held_out_tests_run_and_pass_is_verified(
+        workdir: Path, pytester: pytest.Pytester) -> None:
+    root = make_git_project(workdir, {**PYPROJECT, "src/ages.py": ADULT,
+                                      "tests/test_ages.py": ADULT_TESTS})
+    result, found = heal(pytester, root)
+
+    assert (found["assurance"], found["held_out_tests"], found["confirming_tests"]) == \
+        ("verified", 2, 2), found
+    result.stdout.fnmatch_lines([
+        "HEALED   tests/test_ages.py::test_18 (*candidates)",
+        "  verified: 2 held-out tests the search never ran execute the changed lines and pass",
+    ])
+    body = git(root, "log", "-1", "--format=%B", found["branch"])
+    assert "Verified: 2 of 2 held-out tests (never run by the search) ran the changed " \
+        "lines and passed." in body
+    assert "Selfheal-Assurance: verified" in body
+    listed = subprocess.run([sys.executable, "-m", "pytest_selfheal.cli", "list"], cwd=root,
+                            capture_output=True, text=True, timeout=120, check=False)
+    assert listed.stdout.splitlines()[1].split()[2:4] == ["pending", "verified"], listed.stdout
+
+
+def test_held_out_tests_that_never_run_the_changed_line_do_not_verify_a_fix(
+        workdir: Path, pytester: pytest.Pytester) -> None:
+    root = make_git_project(workdir, {**PYPROJECT, "src/signs.py": SIGN,
+                                      "tests/test_signs.py": SIGN_TESTS})
+    result, found = heal(pytester, root)
+
+    assert found["status"] == "healed", found
+    assert found["held_out_tests"] >= 2
+    assert (found["assurance"], found["confirming_tests"]) == ("plausible", 0)
+    result.stdout.fnmatch_lines([
+        "HEALED   tests/test_signs.py::test_zero (*): PLAUSIBLE fix, not verified",
+        "  plausible: 0 of * held-out tests confirm it",
+        "    - none of the * the search never ran execute the changed lines and passed; "
+        "2 are needed to confirm it",
+        "1 of the 1 fixes is only plausible: review it before merging",
+    ])
+    body = git(root, "log", "-1", "--format=%B", found["branch"])
+    assert "Selfheal-Assurance: plausible" in body
+    assert "Plausible, review before merging: 0 of" in body
