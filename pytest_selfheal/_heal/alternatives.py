@@ -63,7 +63,6 @@ class Ranking:
 
 
 def more_passing(
-    evaluator: Evaluator,
     candidates: Sequence[Candidate],
     winner: Verdict,
     workload: Workload,

@@ -45,7 +45,7 @@ def rank_found(healer: Healer, failure: Failure, found: Search, selection: Selec
 
     function = winner.candidate.function
     started = workload.deadline - healer.settings.timeout_s
-    passing = more_passing(healer.evaluator, found.tried, winner, workload, verdicts, judge,
+    passing = more_passing(found.tried, winner, workload, verdicts, judge,
                            search_s=time.perf_counter() - started)
     if len(passing) > 1:
         healer.progress(f"{len(passing)} candidates pass every test: comparing what they do")
