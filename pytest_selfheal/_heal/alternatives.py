@@ -22,6 +22,7 @@ from pytest_selfheal._evaluate.antipatterns import anti_patterns
 from pytest_selfheal._heal.distinguish import disagreement
 from pytest_selfheal._heal.trust import compare, rank_key
 from pytest_selfheal.engines._offline.search import normalized
+from pytest_selfheal.errors import EvaluationError
 from pytest_selfheal.models import Candidate, Disagreement, Signals, Verdict
 
 #: Passing candidates compared at most, the first winner included.
@@ -122,9 +123,14 @@ def rank(contest: Contest, passing: Sequence[Verdict]) -> Ranking:
     if remaining > 1.0 and contest.tests + contest.seeds:
         original = Candidate(first.function, contest.original, "original",
                              "the original code", 0)
-        runs = contest.evaluator.observe(
-            [original, *(v.candidate for v in same)], list(contest.tests + contest.seeds),
-            Limits.within(remaining), explore=len(same) > 1)
+        try:
+            runs = contest.evaluator.observe(
+                [original, *(v.candidate for v in same)], list(contest.tests + contest.seeds),
+                Limits.within(remaining), explore=len(same) > 1)
+        except EvaluationError:
+            # Watching is extra evidence about a fix already found: when the fork server
+            # cannot do it, the candidates are ranked unmeasured and the fix is not lost.
+            runs = None
     if runs is not None and runs[0] is not None:
         measured = {id(v): run for v, run in zip(same, runs[1:], strict=True)
                     if run is not None and not run.problem}
