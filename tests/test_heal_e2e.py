@@ -109,7 +109,9 @@ def test_json_report_describes_the_heal(
     # What the next run in this project learns from: the winning operator is counted.
     rates = json.loads((root / ".selfheal" / "operators.json").read_text())["operators"]
     assert rates["compare-swap"]["won"] == 1
-    assert len(heal["leaderboard"]) == heal["candidates_evaluated"]
+    # The leaderboard shows the best 20: the search judged no more here before labels
+    # looked for other passing candidates.
+    assert len(heal["leaderboard"]) == min(20, heal["candidates_evaluated"])
 
 
 def test_a_fix_no_held_out_test_could_confirm_is_called_plausible(
