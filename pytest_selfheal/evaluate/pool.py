@@ -267,12 +267,17 @@ class Evaluator:
             job: Job
             if path == FORK:
                 assert self.zygote is not None
-                if slot.server is None or slot.server.dead:
+                processes = slot.overlay.cage(limits.processes)
+                if (slot.server is None or slot.server.dead
+                        or slot.server.processes is not processes):
+                    self._stop_server(slot)
                     slot.server = ForkServer(self.zygote, slot.overlay, self.isolation,
-                                             slot.overlay.cage(limits.processes))
+                                             processes)
                 job = ServerJob(slot.server, spec, limits, task.candidate, run_dir,
                                 str(self.layout.root))
             else:
+                # A fresh process's run empties the copy's cgroup, its fork server with it.
+                self._stop_server(slot)
                 files = {} if task.candidate is None else task.candidate.files
                 job = SubprocessJob(slot.overlay, spec, limits, run_dir, files=files,
                                     isolation=self.isolation)
@@ -280,6 +285,12 @@ class Evaluator:
             self._idle.append(slot)
             raise
         return _Running(task, slot, job, path)
+
+    @staticmethod
+    def _stop_server(slot: _Slot) -> None:
+        if slot.server is not None:
+            slot.server.close()
+            slot.server = None
 
     def _new_slot(self) -> _Slot:
         slot = _Slot(Overlay(self.layout, self._sources))
