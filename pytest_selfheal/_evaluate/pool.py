@@ -182,12 +182,17 @@ class Evaluator(WorkerPool):
             job: Job
             if path == FORK:
                 assert self.zygote is not None
-                if slot.server is None or slot.server.dead:
+                processes = slot.overlay.cage(limits.processes)
+                if (slot.server is None or slot.server.dead
+                        or slot.server.processes is not processes):
+                    self._stop_server(slot)
                     slot.server = ForkServer(self.zygote, slot.overlay, self.isolation,
-                                             slot.overlay.cage(limits.processes))
+                                             processes)
                 job = ServerJob(slot.server, spec, limits, task.candidate, run_dir,
                                 str(self.layout.root))
             else:
+                # A fresh process's run empties the copy's cgroup, its fork server with it.
+                self._stop_server(slot)
                 files = {} if task.candidate is None else task.candidate.files
                 job = SubprocessJob(slot.overlay, spec, limits, run_dir, files=files,
                                     isolation=self.isolation)

@@ -77,6 +77,13 @@ class WorkerPool:
     def _note(self, note: str) -> None:
         raise NotImplementedError
 
+    @staticmethod
+    def _stop_server(slot: Slot) -> None:
+        """Stop the worker's fork server, if it has one."""
+        if slot.server is not None:
+            slot.server.close()
+            slot.server = None
+
     def _new_slot(self) -> Slot:
         slot = Slot(Overlay(self.layout, self._sources))
         self._slots.append(slot)

@@ -145,6 +145,9 @@ class ForkServer:
     def __init__(self, zygote: Zygote, overlay: Overlay, isolation: Isolation,
                  processes: ProcessCage) -> None:
         self.overlay = overlay
+        #: The pids cgroup the server is in: emptying it (a fresh process's run on the
+        #: same copy does) or replacing it ends the server.
+        self.processes = processes
         self.notes: list[str] = []
         jobs_read, jobs_write = os.pipe()
         frames_read, frames_write = os.pipe()

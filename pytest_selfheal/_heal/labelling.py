@@ -68,8 +68,18 @@ def label(healer: Healer, found: Search, selection: Selection, spectrum: Spectru
     assurance = assess(held_out, confirming, ranking.signals, ranking.disagreement,
                        candidate.function)
     searched = len(selection.searched)
+    # Only candidates the search reached before its winner count: they were all judged
+    # whatever the timing, while which later ones a worker had started is chance.
+    order = {id(c): index for index, c in enumerate(found.tried)}
+    first = found.winner.candidate if found.winner is not None else candidate
+    cut = order.get(id(first), len(found.tried))
+
+    def before_the_winner(verdict: Verdict) -> bool:
+        index = order.get(id(verdict.candidate))
+        return index is None or index < cut
+
     if held_out and any(not v.passed and not v.rejected and v.tests_passed >= searched
-                        for v in found.verdicts):
+                        and before_the_winner(v) for v in found.verdicts):
         # A candidate that passed every searched test failed a held-out one: the
         # held-out tests chose among candidates, so they no longer confirm the winner.
         assurance = replace(assurance, label="plausible", doubts=(
