@@ -65,7 +65,10 @@ def test_a_caged_process_sees_only_its_namespace_and_writes_only_its_scratch(tmp
                "virtualenv": os.path.join(sys.prefix, "cage-test.pth")}
     listener = socket.create_server(("127.0.0.1", 0))
     listener.setblocking(False)
-    spec = cage.CageSpec(writable=(str(scratch),), visible=(str(tmp_path),), parent=os.getpid())
+    # The interpreter must stay visible when the checkout and its virtualenv are under
+    # /tmp, which the cage replaces with a private one (as the plugin's cages do).
+    spec = cage.CageSpec(writable=(str(scratch),), visible=(str(tmp_path), sys.prefix),
+                         parent=os.getpid())
     inherited = os.open(os.devnull, os.O_RDONLY)  # no descriptor survives but 0, 1, 2
     os.set_inheritable(inherited, True)
     try:
@@ -98,7 +101,7 @@ def test_a_caged_process_sees_only_its_namespace_and_writes_only_its_scratch(tmp
 
 
 def test_the_launcher_exits_as_its_command_did(tmp_path: Path):
-    spec = cage.CageSpec(writable=(str(tmp_path),))
+    spec = cage.CageSpec(writable=(str(tmp_path),), visible=(sys.prefix,))
     command = [sys.executable, "-I", "-S", cage.__file__, spec.to_json(), "--", sys.executable]
     exited = subprocess.run([*command, "-c", "raise SystemExit(3)"], cwd=tmp_path, timeout=60)
     killed = subprocess.run([*command, "-c", "import os; os.kill(os.getpid(), 9)"],
