@@ -33,8 +33,8 @@ def parse_module(source: str, path: str) -> ast.Module:
 
 @functools.lru_cache(maxsize=8)
 def parsed_module(source: str, path: str) -> ast.Module:
-    """:func:`parse_module`, remembered: screening a candidate and choosing how to run
-    it both parse the same text. The tree is shared, so callers must not change it."""
+    """:func:`parse_module`, remembered: every candidate of a heal is screened against
+    the same original text. The tree is shared, so callers must not change it."""
     return parse_module(source, path)
 
 
@@ -119,13 +119,16 @@ def is_function_swap(old: str, new: str, qualname: str) -> bool:
     return before is not None and before == after
 
 
+@functools.lru_cache(maxsize=4)
 def changed_unit(old: str, new: str, qualname: str) -> FunctionNode | None:
     """Unit ``qualname`` of ``new``, parsed on its own, when ``new`` keeps all of
     ``old``'s text but that unit's body; ``None`` otherwise (parse all of ``new``).
 
     Then nothing outside the body can mean anything new. Every candidate of a heal is
     checked against the same module, and parsing one function is much cheaper than
-    parsing a large module for each candidate.
+    parsing a large module for each candidate. Remembered, as screening a candidate and
+    choosing how to run it both ask about the same text: the tree is shared, so callers
+    must not change it.
     """
     span = _unit_span(old, qualname)
     if span is None:
