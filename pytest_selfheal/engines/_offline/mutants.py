@@ -13,7 +13,8 @@ from pytest_selfheal._source.patches import find_unit, parse_module
 # Imported for their side effect: they register their operators after the basic ones.
 from pytest_selfheal.engines._offline import calls, extents, statements  # noqa: F401
 from pytest_selfheal.engines._offline.operators import OPERATORS, Edit, Unit
-from pytest_selfheal.engines._offline.rewrite import Rewriter, equal_trees
+from pytest_selfheal.engines._offline.rewrite import Rewriter
+from pytest_selfheal.engines._offline.sametree import equal_trees
 from pytest_selfheal.engines._offline.splice import delete_statement, insert_statement
 from pytest_selfheal.errors import PatchError
 

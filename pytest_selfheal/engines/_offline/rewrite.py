@@ -13,10 +13,9 @@ parenthesized and the first one that round-trips wins.
 from __future__ import annotations
 
 import ast
-import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
 
+from pytest_selfheal.engines._offline.sametree import Window, equal_replaced, parse_quietly
 from pytest_selfheal.engines._offline.text import (
     NEWLINE,
     SourceText,
@@ -136,7 +135,7 @@ class Rewriter:
         verdict = self._top_level_equal(new_source, top, target, replacement, window)
         if verdict is None:
             new_tree = parse_quietly(new_source)
-            verdict = new_tree is not None and _equal(new_tree, self.tree, target,
+            verdict = new_tree is not None and equal_replaced(new_tree, self.tree, target,
                                                       replacement, window)
         return verdict
 
@@ -207,7 +206,7 @@ class Rewriter:
             if not isinstance(parsed, ast.If) or parsed.orelse or len(parsed.body) != 1:
                 return None
             parsed = parsed.body[0]
-        return _equal(parsed, statement, target, replacement, window)
+        return equal_replaced(parsed, statement, target, replacement, window)
 
     def _added_lines(self, edits: list[TextEdit]) -> int:
         source = self.text.source
@@ -367,81 +366,3 @@ def _changed(
 
 def _same_nodes(first: list[ast.expr], second: list[ast.expr]) -> bool:
     return len(first) == len(second) and all(a is b for a, b in zip(first, second, strict=True))
-
-
-def parse_quietly(source: str) -> ast.Module | None:
-    # A module with an invalid escape sequence warns on every parse; the original
-    # already warned once, and under `-W error` a repeat would abort the search.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return ast.parse(source)
-        except (SyntaxError, ValueError):
-            return None
-
-
-def equal_trees(first: object, second: object) -> bool:
-    """Whether two nodes (or lists of nodes) are equal, source positions ignored.
-
-    The same answer as comparing ``ast.dump(..., include_attributes=False)`` of both.
-    """
-    return _equal(first, second, None, None)
-
-
-@dataclass(frozen=True)
-class Window:
-    """The original lines an edit touched, and how many lines it added."""
-
-    first: int
-    last: int
-    delta: int
-
-
-def _equal(
-    new: object,
-    old: object,
-    target: object,
-    replacement: object,
-    window: Window | None = None,
-) -> bool:
-    """Whether ``new`` equals ``old`` with ``target`` replaced, positions ignored.
-
-    The same comparison as ``ast.dump(..., include_attributes=False)`` on both sides,
-    without building the strings. With a ``window``, a statement wholly outside the
-    edited lines is the same when it sits at the same place: its text is untouched,
-    and a statement's tree depends only on its own text.
-    """
-    if target is not None and old is target:
-        return _equal(new, replacement, None, None)
-    if type(new) is not type(old):
-        return False
-    if isinstance(old, ast.AST):
-        if window is not None and isinstance(old, ast.stmt):
-            assert isinstance(new, ast.stmt)  # same type, checked above
-            if old.end_lineno is not None and old.end_lineno < window.first:
-                return _same_place(new, old, 0)
-            if old.lineno > window.last:
-                return _same_place(new, old, window.delta)
-        for field in old._fields:
-            new_value, old_value = getattr(new, field, None), getattr(old, field, None)
-            if not _equal(new_value, old_value, target, replacement, window):
-                return False
-        return True
-    if isinstance(old, list):
-        assert isinstance(new, list)  # same type, checked above
-        if len(new) != len(old):
-            return False
-        for new_item, old_item in zip(new, old, strict=True):
-            if not _equal(new_item, old_item, target, replacement, window):
-                return False
-        return True
-    return new == old
-
-
-def _same_place(new: ast.stmt, old: ast.stmt, delta: int) -> bool:
-    return (
-        new.lineno == old.lineno + delta
-        and new.col_offset == old.col_offset
-        and new.end_lineno == (old.end_lineno or 0) + delta
-        and new.end_col_offset == old.end_col_offset
-    )

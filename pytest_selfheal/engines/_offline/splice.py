@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import ast
 
-from pytest_selfheal.engines._offline.rewrite import Rewriter, Window
+from pytest_selfheal.engines._offline.rewrite import Rewriter
+from pytest_selfheal.engines._offline.sametree import Window
 from pytest_selfheal.engines._offline.text import NEWLINE, SourceText
 from pytest_selfheal.errors import PatchError
 
