@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _machine import describe
 
-from pytest_selfheal._evaluate import cage
+from pytest_selfheal._evaluate import cage, lockdown
 
 
 def steps(scratch: str) -> dict[str, float]:
@@ -43,7 +43,7 @@ def steps(scratch: str) -> dict[str, float]:
                 cage.init(spec, notes)
             initialising = time.perf_counter() - began
             began = time.perf_counter()
-            cage.lock({write})
+            lockdown.lock({write})
             locking = time.perf_counter() - began
             os.write(write, json.dumps({"enter": entering, "init": initialising,
                                         "lock": locking, "notes": notes}).encode())

@@ -10,14 +10,16 @@ after it:
 2. :func:`init`, in the first process of the new PID namespace: every mount read-only,
    a fresh ``/proc``, a minimal ``/dev``, a private ``/tmp`` and ``/dev/shm``, only the
    scratch directories writable again, loopback up.
-3. :func:`lock`, in the process that runs candidate code: inherited descriptors closed,
-   ``no_new_privs``, capabilities gone, the seccomp filter.
+3. :func:`~pytest_selfheal._evaluate.lockdown.lock`, in the process that runs candidate
+   code: inherited descriptors closed, ``no_new_privs``, capabilities gone, the seccomp
+   filter.
 
 A layer the platform refuses is skipped and named in the notes, which the report shows.
 
 Standard library only: the subprocess path starts it as a launcher,
 ``python -I -S cage.py SPEC_JSON -- COMMAND...``, before the interpreter that runs
-pytest, and the fork path imports it.
+pytest, and the fork path imports it. The launcher cannot import the package, so it
+loads its one sibling, :mod:`~pytest_selfheal._evaluate.lockdown`, by its path.
 """
 
 from __future__ import annotations
@@ -28,64 +30,37 @@ import errno
 import fcntl
 import json
 import os
-import platform
 import signal
 import socket
 import struct
 import sys
 from dataclasses import asdict, dataclass
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING or __package__:
+    from pytest_selfheal._evaluate import lockdown
+else:  # pragma: no cover - the launcher: a script run with -I -S cannot import the package
+    import importlib.util
+
+    _here = os.path.dirname(os.path.abspath(__file__))
+    _found = importlib.util.spec_from_file_location(
+        "selfheal_lockdown", os.path.join(_here, "lockdown.py"))
+    lockdown = importlib.util.module_from_spec(_found)
+    _found.loader.exec_module(lockdown)
 
 # clone(2) and mount(2) flags (linux/sched.h, linux/mount.h).
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x20000, 0x08000000, 0x10000000
 CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
-NAMESPACE_FLAGS = 0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | \
-    0x20000000 | 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 0x1, 0x2, 0x4, 0x8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x20, 0x1000, 0x4000, 0x40000
 #: Per-mount flags a remount must repeat: in a user namespace they are locked.
 MOUNT_OPTIONS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC,
                  "noatime": 0x400, "nodiratime": 0x800, "relatime": 0x200000,
                  "strictatime": 0x1000000, "nosymfollow": 0x100}
-# prctl(2) options (linux/prctl.h).
-PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_SECCOMP, PR_CAPBSET_DROP = 1, 4, 22, 24
-PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 36, 38, 47
-PR_CAP_AMBIENT_CLEAR_ALL, SECCOMP_MODE_FILTER = 4, 2
 #: Directories that get a private tmpfs in the cage.
 PRIVATE = ("/tmp/", "/dev/shm/")
 #: Device nodes a test may need; everything else of the host's /dev is hidden.
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
-
-#: Syscalls refused with EPERM, by architecture: leaving the namespaces, mounting,
-#: tracing or reading other processes, kernel modules and keys, handles that bypass
-#: the mount tree.
-_AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
-_REFUSED = {
-    "x86_64": {
-        "setns": 308, "unshare": 272, "mount": 165, "umount2": 166, "pivot_root": 155,
-        "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311,
-        "kexec_load": 246, "kexec_file_load": 320, "bpf": 321, "perf_event_open": 298,
-        "init_module": 175, "finit_module": 313, "delete_module": 176, "keyctl": 250,
-        "add_key": 248, "request_key": 249, "open_by_handle_at": 304,
-        "name_to_handle_at": 303, "userfaultfd": 323, "chroot": 161, "swapon": 167,
-        "swapoff": 168, "reboot": 169, "open_tree": 428, "move_mount": 429,
-        "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
-        "mount_setattr": 442,
-    },
-    "aarch64": {
-        "setns": 268, "unshare": 97, "mount": 40, "umount2": 39, "pivot_root": 41,
-        "ptrace": 117, "process_vm_readv": 270, "process_vm_writev": 271,
-        "kexec_load": 104, "kexec_file_load": 294, "bpf": 280, "perf_event_open": 241,
-        "init_module": 105, "finit_module": 273, "delete_module": 106, "keyctl": 219,
-        "add_key": 217, "request_key": 218, "open_by_handle_at": 265,
-        "name_to_handle_at": 264, "userfaultfd": 282, "chroot": 51, "swapon": 224,
-        "swapoff": 225, "reboot": 142, "open_tree": 428, "move_mount": 429,
-        "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
-        "mount_setattr": 442,
-    },
-}
-#: clone, clone3 and socket, whose arguments the filter looks at.
-_SPECIAL = {"x86_64": (56, 435, 41), "aarch64": (220, 435, 198)}
 
 
 @dataclass(frozen=True)
@@ -131,37 +106,6 @@ class Entered:
     notes: list[str] | None = None
 
 
-def _libc() -> ctypes.CDLL:
-    # The running process's own symbols: ctypes.util.find_library would run ldconfig in
-    # a subprocess, which after unshare(CLONE_NEWPID) would become the namespace's init.
-    return ctypes.CDLL(None, use_errno=True)
-
-
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        code = ctypes.get_errno()
-        raise OSError(code, f"{what}: {os.strerror(code)}")
-
-
-def _prctl(option: int, *args: int) -> None:
-    values = [ctypes.c_ulong(a) for a in (*args, 0, 0, 0, 0)[:4]]
-    _check(_libc().prctl(option, *values), f"prctl({option})")
-
-
-def die_with_parent(parent: int = 0) -> None:
-    """Be killed when the parent dies, however it dies (SIGKILL included); and die now if
-    it already has (the signal only covers deaths after this call)."""
-    expected = parent or os.getppid()
-    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != expected:
-        os._exit(1)
-
-
-def set_dumpable(dumpable: bool) -> None:
-    """Whether processes of the same user may read this one's memory and /proc files."""
-    _prctl(PR_SET_DUMPABLE, int(dumpable))
-
-
 def _write(path: str, text: str) -> None:
     with open(path, "w", encoding="ascii") as handle:
         handle.write(text)
@@ -178,7 +122,7 @@ def enter(spec: CageSpec) -> Entered:
             notes.append(f"cannot enter the pids cgroup: {exc.strerror or exc}")
     flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | (0 if spec.network else CLONE_NEWNET)
     uid, gid = os.getuid(), os.getgid()
-    libc = _libc()
+    libc = lockdown.libc()
     if libc.unshare(flags | CLONE_NEWUSER) == 0:
         try:
             with contextlib.suppress(FileNotFoundError):
@@ -201,9 +145,11 @@ def enter(spec: CageSpec) -> Entered:
 
 def _mount(source: str | None, target: str, fstype: str | None, flags: int,
            data: str | None = None) -> None:
-    _check(_libc().mount(None if source is None else source.encode(), target.encode(),
-                         None if fstype is None else fstype.encode(), ctypes.c_ulong(flags),
-                         None if data is None else data.encode()), f"mount {target}")
+    result = lockdown.libc().mount(
+        None if source is None else source.encode(), target.encode(),
+        None if fstype is None else fstype.encode(), ctypes.c_ulong(flags),
+        None if data is None else data.encode())
+    lockdown.check(result, f"mount {target}")
 
 
 def _mounts() -> list[tuple[str, int]]:
@@ -223,7 +169,7 @@ def _mounts() -> list[tuple[str, int]]:
 def init(spec: CageSpec, notes: list[str]) -> None:
     """Build the world of the new mount namespace; the caller is the first process of
     the new PID namespace."""
-    _prctl(PR_SET_CHILD_SUBREAPER, 1)
+    lockdown.prctl(lockdown.PR_SET_CHILD_SUBREAPER, 1)
     cwd = os.getcwd()
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     # Opened before the remount: the bind mounts below come back through these.
@@ -308,90 +254,6 @@ def _loopback_up() -> None:
                                                     bytes(14)))
 
 
-def close_inherited(keep: set[int]) -> None:
-    """Close every descriptor but ``keep``; 0, 1 and 2 not kept point at /dev/null."""
-    low = 0
-    for fd in [*sorted(keep), 2 ** 31 - 1]:
-        if fd > low:
-            os.closerange(low, fd)
-        low = fd + 1
-    if {0, 1, 2} - keep:
-        null = os.open(os.devnull, os.O_RDWR)
-        for fd in {0, 1, 2} - keep:
-            if fd != null:
-                os.dup2(null, fd)
-        if null not in keep and null > 2:
-            os.close(null)
-
-
-def lock(keep: set[int], network: bool = False) -> list[str]:
-    """Leave the calling process nothing to escape with: only ``keep`` descriptors,
-    no privileges to gain, no capabilities, and the seccomp filter. Irreversible."""
-    notes = []
-    close_inherited(keep)
-    _prctl(PR_SET_NO_NEW_PRIVS, 1)
-    try:
-        with open("/proc/sys/kernel/cap_last_cap", encoding="ascii") as last:
-            top = int(last.read())
-    except (OSError, ValueError):
-        top = 40
-    for cap in range(top + 1):
-        with contextlib.suppress(OSError):
-            _prctl(PR_CAPBSET_DROP, cap)
-    with contextlib.suppress(OSError):
-        _prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
-    header = struct.pack("Ii", 0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
-    if _libc().capset(ctypes.c_char_p(header), ctypes.c_char_p(bytes(24))) != 0:
-        notes.append(f"capabilities not dropped: {os.strerror(ctypes.get_errno())}")
-    machine = platform.machine()
-    if machine not in _AUDIT_ARCH:
-        notes.append(f"no seccomp filter on {machine}")
-        return notes
-    code = seccomp_program(machine, not network)
-    program = ctypes.create_string_buffer(code, len(code))
-    fprog = ctypes.create_string_buffer(struct.pack(
-        "HxxxxxxP", len(code) // 8, ctypes.addressof(program)))
-    try:
-        _prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fprog))
-    except OSError as exc:
-        notes.append(f"no seccomp filter: {exc.strerror}")
-    return notes
-
-
-def seccomp_program(machine: str, refuse_unix_sockets: bool) -> bytes:
-    """The classic BPF program of the filter for ``machine``."""
-    load, equal, at_least, any_bit, give = 0x20, 0x15, 0x35, 0x45, 0x06
-    clone, clone3, socket_nr = _SPECIAL[machine]
-    program: list[tuple[int, int | str, int | str, int]] = []
-    labels: dict[str, int] = {}
-    program += [(load, 0, 0, 4),  # seccomp_data.arch: another ABI (i386) is refused
-                (equal, 0, "eperm", _AUDIT_ARCH[machine]),
-                (load, 0, 0, 0)]  # seccomp_data.nr
-    if machine == "x86_64":
-        program.append((at_least, "eperm", 0, 0x40000000))  # the x32 ABI
-    program += [(equal, "eperm", 0, number) for number in _REFUSED[machine].values()]
-    program += [(equal, "enosys", 0, clone3),  # glibc falls back to clone, whose flags show
-                (equal, 0, "socket", clone),
-                (load, 0, 0, 16),  # low half of args[0]: clone's flags
-                (any_bit, "eperm", "allow", NAMESPACE_FLAGS)]
-    labels["socket"] = len(program)
-    if refuse_unix_sockets:
-        # Sockets on the host's filesystem (Docker's, D-Bus's) stay reachable through
-        # read-only mounts; socketpair(), which asyncio uses, is another syscall.
-        program += [(equal, 0, "allow", socket_nr), (load, 0, 0, 16),
-                    (equal, "eperm", "allow", socket.AF_UNIX)]
-    for name, value in (("allow", 0x7FFF0000), ("eperm", 0x00050000 | errno.EPERM),
-                        ("enosys", 0x00050000 | errno.ENOSYS)):
-        labels[name] = len(program)
-        program.append((give, 0, 0, value))
-
-    def offset(index: int, label: int | str) -> int:
-        return labels[label] - index - 1 if isinstance(label, str) else label
-
-    return b"".join(struct.pack("HBBI", op, offset(i, true), offset(i, false), value)
-                    for i, (op, true, false, value) in enumerate(program))
-
-
 def main(argv: list[str]) -> int:
     """The launcher: ``cage.py SPEC_JSON -- COMMAND...`` runs COMMAND in a cage and
     exits as it did (killed by a signal: killed by the same signal).
@@ -401,7 +263,7 @@ def main(argv: list[str]) -> int:
     takes the namespaces down (which takes a while) off the caller's clock.
     """
     spec, command = CageSpec.from_json(argv[0]), argv[2:]
-    die_with_parent(spec.parent)
+    lockdown.die_with_parent(spec.parent)
     status_read, status_write = os.pipe()
     if os.fork() == 0:
         os.close(status_read)
@@ -423,17 +285,17 @@ def _intermediate(spec: CageSpec, command: list[str], status: int) -> NoReturn:
     """Enter the namespaces; fork their first process, which runs ``command`` in a
     child and writes how it ended to ``status``."""
     try:
-        die_with_parent()
+        lockdown.die_with_parent()
         entered = enter(spec)
         notes = entered.notes or []
         if os.fork() == 0:
-            die_with_parent()
+            lockdown.die_with_parent()
             if entered.namespaces:
                 init(spec, notes)
             runner = os.fork()
             if runner == 0:
-                die_with_parent()
-                _report(spec, notes + lock({0, 1, 2}, spec.network))
+                lockdown.die_with_parent()
+                _report(spec, notes + lockdown.lock({0, 1, 2}, spec.network))
                 os.execvp(command[0], command)
             _, ended = os.waitpid(runner, 0)
             # The first process of a PID namespace ignores signals it sends itself.

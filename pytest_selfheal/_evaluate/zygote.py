@@ -41,7 +41,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from pytest_selfheal._evaluate import cage
+from pytest_selfheal._evaluate import cage, lockdown
 from pytest_selfheal._evaluate.behaviour import BehaviourRecorder
 from pytest_selfheal._evaluate.cage import CageSpec
 from pytest_selfheal._evaluate.contain import (
@@ -296,16 +296,16 @@ def _enter(zygote: Zygote, workdir: Path, pipes: tuple[int, int],
     first process of the new PID namespace, and lives as long as the server does, so
     that the server dies with it, and it with the session."""
     try:
-        cage.die_with_parent(spec.parent)
+        lockdown.die_with_parent(spec.parent)
         # Ctrl-C in the terminal is the session's to handle; the server just dies with it.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         os.setpgid(0, 0)
         entered = cage.enter(spec)
         server = os.fork()
         if server == 0:
-            cage.die_with_parent()
+            lockdown.die_with_parent()
             _serve(zygote, workdir, pipes, spec, entered)
-        cage.close_inherited(set())  # the session sees the server's end on its pipe
+        lockdown.close_inherited(set())  # the session sees the server's end on its pipe
         os.waitpid(server, 0)
     except BaseException:
         pass
@@ -329,7 +329,7 @@ def _serve(zygote: Zygote, workdir: Path, pipes: tuple[int, int], spec: CageSpec
         os.close(null)
         zygote.restart()  # capture into files of the server's own
         forget(zygote.secrets)
-        cage.set_dumpable(False)  # children cannot read the server's memory
+        lockdown.set_dumpable(False)  # children cannot read the server's memory
         inherited = _open_descriptors() - {jobs, frames}
         for note in notes:
             _send(frames, _NOTE, json.dumps({"message": note}).encode())
@@ -492,9 +492,9 @@ def _child(zygote: Zygote, work: _Work, caging: _Caging,
     candidate, target = work.candidate, work.target
     try:
         os.setpgid(0, 0)
-        for note in cage.lock({*caging.keep, events_write}, caging.spec.network):
+        for note in lockdown.lock({*caging.keep, events_write}, caging.spec.network):
             emit({"event": "note", "message": note})
-        cage.set_dumpable(True)  # its own /proc/self, as tests may read it
+        lockdown.set_dumpable(True)  # its own /proc/self, as tests may read it
         spec = RunSpec.from_json(work.job["spec"])
         apply_limits(work.limits)
         tmp = os.path.join(work.job["run_dir"], "tmp")
