@@ -8,11 +8,12 @@ contained by :mod:`~pytest_selfheal._evaluate.contain` and screened beforehand b
 """
 
 from pytest_selfheal._evaluate.contain import Isolation, Limits, PathCost
+from pytest_selfheal._evaluate.fork_server import Runner, Zygote
 from pytest_selfheal._evaluate.overlay import Overlay, ProjectLayout
 from pytest_selfheal._evaluate.pool import Evaluator
 from pytest_selfheal._evaluate.spec import CoverageSpec, ReachSpec, RunSpec
 from pytest_selfheal._evaluate.workload import Workload, judge
-from pytest_selfheal._evaluate.zygote import Runner, Zygote, fork_is_safe
+from pytest_selfheal._evaluate.zygote import fork_is_safe
 
 __all__ = [
     "CoverageSpec",
