@@ -9,7 +9,8 @@ contained by :mod:`~pytest_selfheal._evaluate.contain` and screened beforehand b
 
 from pytest_selfheal._evaluate.contain import Isolation, Limits, PathCost
 from pytest_selfheal._evaluate.fork_server import Runner, Zygote
-from pytest_selfheal._evaluate.overlay import Overlay, ProjectLayout
+from pytest_selfheal._evaluate.layout import ProjectLayout
+from pytest_selfheal._evaluate.overlay import Overlay
 from pytest_selfheal._evaluate.pool import Evaluator
 from pytest_selfheal._evaluate.spec import CoverageSpec, ReachSpec, RunSpec
 from pytest_selfheal._evaluate.workload import Workload, judge

@@ -161,6 +161,19 @@ def kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
+def group_cpu_s(pgid: int) -> float:
+    """CPU seconds used so far by the processes of process group ``pgid``."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                # Fields after the parenthesised name: state, ppid, pgrp, ... utime, stime.
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[2]) == pgid:
+                    ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 class ProcessCage:
     """A pids cgroup that caps how many processes a child can have and kills them all.
 

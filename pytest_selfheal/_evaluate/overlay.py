@@ -19,14 +19,22 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from pytest_selfheal._evaluate import cage
-from pytest_selfheal._evaluate.contain import Isolation, Limits, ProcessCage, kill_group
+from pytest_selfheal._evaluate.contain import (
+    Isolation,
+    Limits,
+    ProcessCage,
+    group_cpu_s,
+    kill_group,
+)
 from pytest_selfheal._evaluate.coverage_map import CHILD_ENVIRONMENT, read_per_test
 from pytest_selfheal._evaluate.events import Ending, build_run
+from pytest_selfheal._evaluate.layout import ProjectLayout as ProjectLayout
+from pytest_selfheal._evaluate.layout import visible_paths
 from pytest_selfheal._evaluate.spec import CoverageSpec, RunSpec
 from pytest_selfheal.errors import EvaluationError
 from pytest_selfheal.models import TestRun
@@ -54,38 +62,6 @@ ENDED_EARLY = 1000
 #: Environment variables a child must not inherit: they would change what pytest runs.
 DROPPED_ENVIRONMENT = ("PYTEST_ADDOPTS", "PYTEST_CURRENT_TEST", "COVERAGE_PROCESS_START",
                        "PYTEST_XDIST_WORKER", "PYTEST_XDIST_TESTRUNUID")
-
-
-@dataclass(frozen=True)
-class ProjectLayout:
-    """What a child run needs to know about the project under test.
-
-    :param root: the pytest rootdir; the scratch copy mirrors it.
-    :param inifile: the configuration file, relative to ``root`` when inside it.
-    :param test_files: relative paths of the collected test modules, passed as
-        arguments so collection only visits them.
-    :param import_roots: relative directories the project's modules were imported
-        from (``src``), put first on the child's ``PYTHONPATH`` so the copy wins
-        over an editable install of the original.
-    :param modules: dotted module name to relative file of the project modules the
-        session imported; a child checks they come from the copy.
-    :param workdir: the session's working directory relative to ``root`` (``.``).
-    """
-
-    root: Path
-    inifile: str | None
-    test_files: tuple[str, ...]
-    import_roots: tuple[str, ...] = ()
-    modules: Mapping[str, str] = field(default_factory=dict)
-    workdir: str = "."
-
-
-def visible_paths(root: Path) -> tuple[str, ...]:
-    """What a cage must keep showing (read-only) for tests to run: the project, and
-    everywhere the session imports from."""
-    extra = os.environ.get("PYTHONPATH", "").split(os.pathsep)
-    return tuple(dict.fromkeys(os.path.abspath(path) for path in
-                               (str(root), sys.prefix, *sys.path, *extra) if path))
 
 
 def _ignore_for_copy(directory: str, names: list[str]) -> set[str]:
@@ -388,19 +364,6 @@ class SubprocessJob:
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=max(0.0, self.deadline - time.perf_counter()))
         return self.finish()
-
-
-def group_cpu_s(pgid: int) -> float:
-    """CPU seconds used so far by the processes of process group ``pgid``."""
-    ticks = 0
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                # Fields after the parenthesised name: state, ppid, pgrp, ... utime, stime.
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                if int(fields[2]) == pgid:
-                    ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _tail(path: Path, lines: int = 15) -> str:

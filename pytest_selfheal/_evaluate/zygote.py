@@ -54,8 +54,9 @@ from pytest_selfheal._evaluate.fork_server import (
     send_frame,
     serve_in_cage,
 )
-from pytest_selfheal._evaluate.fork_server import Zygote as Zygote  # where the pool finds it
-from pytest_selfheal._evaluate.overlay import Overlay, visible_paths
+from pytest_selfheal._evaluate.fork_server import Zygote as Zygote
+from pytest_selfheal._evaluate.layout import visible_paths
+from pytest_selfheal._evaluate.overlay import Overlay
 from pytest_selfheal._evaluate.spec import RunSpec
 from pytest_selfheal.errors import EvaluationError
 from pytest_selfheal.models import Candidate, TestRun
