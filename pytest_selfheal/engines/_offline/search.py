@@ -69,31 +69,39 @@ def normalized(source: str) -> str | None:
             return None
 
 
+@dataclass(frozen=True)
+class PairBudget:
+    """How many pairs :func:`pairs` builds.
+
+    :param beam: partial fixes (most tests passed first) combined with partners.
+    :param partners: likeliest single edits combined with each seed and each other.
+    :param limit: most candidates returned.
+    """
+
+    beam: int = 4
+    partners: int = 10
+    limit: int = 60
+
+
 def pairs(
     originals: dict[str, str],
     singles: Sequence[Candidate],
     feedback: Sequence[Verdict],
     seen: set[str],
-    *,
-    beam: int = 4,
-    partners: int = 10,
-    limit: int = 60,
+    budget: PairBudget = PairBudget(),
 ) -> list[Candidate]:
     """Two-edit candidates, partial fixes first, each new to ``seen`` (updated).
 
     :param originals: path to the text the single edits were made on.
     :param singles: the single-edit candidates, most likely first.
     :param feedback: verdicts of the candidates tried so far.
-    :param beam: partial fixes (most tests passed first) combined with partners.
-    :param partners: likeliest single edits combined with each seed and each other.
-    :param limit: most candidates returned.
     """
     failed = {id(v.candidate): v for v in feedback if not v.passed and not v.rejected}
     tried = [candidate for candidate in singles if id(candidate) in failed]
     # Partial fixes: the failing test (always run first) passed, something else broke.
     partial = sorted((c for c in tried if failed[id(c)].tests_passed > 0),
-                     key=lambda c: -failed[id(c)].tests_passed)[:beam]
-    likely = tried[:partners]
+                     key=lambda c: -failed[id(c)].tests_passed)[:budget.beam]
+    likely = tried[:budget.partners]
     ordered: list[tuple[Candidate, Candidate]] = []
     for seed in partial:
         ordered.extend((seed, other) for other in likely if other is not seed)
@@ -104,7 +112,7 @@ def pairs(
             ordered.extend((first, second) for second in likely[index + 1 :])
     result: list[Candidate] = []
     for first, second in ordered:
-        if len(result) >= limit:
+        if len(result) >= budget.limit:
             break
         candidate = make_pair(originals, first, second, seen)
         if candidate is not None:
