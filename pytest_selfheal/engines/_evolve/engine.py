@@ -41,7 +41,7 @@ from pytest_selfheal.engines._evolve.strategies import (
 )
 from pytest_selfheal.engines._llm import Asking, LLMEngine
 from pytest_selfheal.engines._offline import mutations
-from pytest_selfheal.engines._refine.replies import CUT_OFF, apply_reply, other_sources
+from pytest_selfheal.engines._refine.replies import CUT_OFF, ReplyScope, apply_reply
 from pytest_selfheal.engines.base import RepairTask
 from pytest_selfheal.errors import (
     BudgetExhaustedError,
@@ -182,17 +182,14 @@ class EvolveEngine(LLMEngine):
         except LLMError:
             return []  # a flaky endpoint loses this request, not the evolution
         target = task.suspects[0].function
+        scope = ReplyScope.of_task(task, self.test_files)
         made = []
         reasons = [*completion.finish_reasons, *[""] * len(completion.texts)]
         for text, reason in zip(completion.texts, reasons, strict=False):
             try:
                 if reason == "length":
                     raise ReplyError(CUT_OFF)
-                applied = apply_reply(text, task.sources[target.path], target.path,
-                                      target.qualname, test_files=self.test_files,
-                                      is_new=task.missing is not None,
-                                      others=other_sources(task.sources, target.path),
-                                      also=task.missing.also if task.missing else ())
+                applied = apply_reply(text, scope)
             except ReplyError as exc:
                 self.refusals.append(str(exc))
                 continue

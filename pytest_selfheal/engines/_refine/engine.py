@@ -26,7 +26,7 @@ from pytest_selfheal._settings import Settings
 from pytest_selfheal.engines._llm import Asking, LLMEngine
 from pytest_selfheal.engines._offline import mutations
 from pytest_selfheal.engines._refine.prompts import Attempt, implement_messages, repair_messages
-from pytest_selfheal.engines._refine.replies import CUT_OFF, apply_reply, other_sources
+from pytest_selfheal.engines._refine.replies import CUT_OFF, ReplyScope, apply_reply
 from pytest_selfheal.engines.base import RepairTask
 from pytest_selfheal.errors import (
     BudgetExhaustedError,
@@ -145,17 +145,14 @@ class RefineEngine(LLMEngine):
             self._count_calls()
         target = task.suspects[0].function
         is_new = task.missing is not None
+        scope = ReplyScope.of_task(task, self.test_files)
         candidates = []
         reasons = [*completion.finish_reasons, *[""] * len(completion.texts)]
         for index, text in enumerate(completion.texts, start=1):
             try:
                 if reasons[index - 1] == "length":
                     raise ReplyError(CUT_OFF)
-                applied = apply_reply(text, task.sources[target.path], target.path,
-                                      target.qualname, test_files=self.test_files,
-                                      is_new=is_new,
-                                      others=other_sources(task.sources, target.path),
-                                      also=task.missing.also if task.missing else ())
+                applied = apply_reply(text, scope)
             except ReplyError as exc:
                 self._history.append(Attempt(code=text, outcome=str(exc), rejected=True))
                 continue

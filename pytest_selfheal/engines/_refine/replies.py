@@ -28,6 +28,7 @@ from pytest_selfheal.engines._refine.reply_parts import (
     split_code,
     without_thinking,
 )
+from pytest_selfheal.engines.base import RepairTask
 from pytest_selfheal.errors import PatchError, ReplyError, SourceError
 
 #: Longest reply parsed, checked before any parsing (the client caps replies the same).
@@ -60,12 +61,6 @@ class AppliedReply:
     added: tuple[str, ...] = ()
 
 
-def other_sources(sources: Mapping[str, str], path: str) -> dict[str, str]:
-    """The modules a reply may change besides its target's ``path``: the other suspects'
-    modules of the task (the traceback ran through them)."""
-    return {other: text for other, text in sources.items() if other != path}
-
-
 def is_test_path(path: str, test_files: Collection[str] = ()) -> bool:
     """Whether ``path`` is a test module or pytest configuration, which fixes may not touch."""
     name = path.rsplit("/", 1)[-1]
@@ -74,22 +69,35 @@ def is_test_path(path: str, test_files: Collection[str] = ()) -> bool:
                                                      "pyproject.toml"))
 
 
-def apply_reply(
-    reply: str,
-    module_source: str,
-    path: str,
-    qualname: str,
-    *,
-    test_files: Collection[str] = (),
-    is_new: bool = False,
-    others: Mapping[str, str] | None = None,
-    also: tuple[str, ...] = (),
-) -> AppliedReply:
-    """Apply ``reply`` to the module ``path`` to rewrite (or, ``is_new``, add) ``qualname``.
+@dataclass(frozen=True)
+class ReplyScope:
+    """What a reply is applied to.
 
-    :param others: project-relative path to the text of other modules the reply may
-        change too (the other suspects' modules).
-    :param also: other new names the reply must write too (a test imports several).
+    :param target: the function to rewrite (or, ``is_new``, to add) and the module it is in.
+    :param sources: project-relative path to the text of the target's module and of the
+        other modules the reply may change too (the other suspects' modules).
+    :param test_files: the project's test modules, which a reply may not change.
+    """
+
+    target: Target
+    sources: Mapping[str, str]
+    test_files: Collection[str] = ()
+
+    @classmethod
+    def of_task(cls, task: RepairTask, test_files: Collection[str] = ()) -> ReplyScope:
+        """The scope of every reply for ``task``: its first suspect, or the code it misses."""
+        function, missing = task.suspects[0].function, task.missing
+        target = Target(function.path, function.qualname, is_new=missing is not None,
+                        also=missing.also if missing else ())
+        # The other suspects' modules: the traceback ran through them.
+        sources = {path: text for path, text in task.sources.items() if path != function.path}
+        sources[function.path] = task.sources[function.path]
+        return cls(target, sources, test_files)
+
+
+def apply_reply(reply: str, scope: ReplyScope) -> AppliedReply:
+    """Apply ``reply`` to the target's module, to rewrite (or add) the target.
+
     :raises ReplyError: with the reason, for the model, when the reply cannot be applied.
     """
     if len(reply) > MAX_REPLY_CHARS:
@@ -101,13 +109,13 @@ def apply_reply(
         raise ReplyError(f"the reply {what}; answer with the whole function in a "
                          "```python block")
     reply = answer
-    sources = {**(others or {}), path: module_source}
+    target = scope.target
     edits = _search_replace_blocks(reply)
-    if edits and not is_new:
-        return _apply_search_replace(edits, sources, path, qualname)
+    if edits and not target.is_new:
+        return _apply_search_replace(edits, scope)
     diff = _diff_text(reply)
-    if diff is not None and not is_new:
-        return _apply_diff(diff, sources, path, qualname, test_files)
+    if diff is not None and not target.is_new:
+        return _apply_diff(diff, scope)
     blocks = [block for block in code_blocks(reply) if block.is_python]
     # A block left open at the end is taken only when nothing else is: some models
     # forget the closing fence (a reply cut off by its length is refused before this).
@@ -118,9 +126,10 @@ def apply_reply(
         bare = bare_code(reply)
         if bare is None:
             raise ReplyError(f"the reply has no Python code in it; answer with the whole "
-                             f"`{qualname.rsplit('.', 1)[-1]}` in a ```python block")
+                             f"`{target.name}` in a ```python block")
         codes, shape = [bare], "bare"
-    merged = merge(_parts(codes), sources, Target(path, qualname, is_new, also))
+    merged = merge(_parts(codes), scope.sources, target)
+    path = target.path
     return AppliedReply(source=merged.sources[path], code=merged.code, shape=shape,
                         others={p: text for p, text in merged.sources.items() if p != path},
                         added=merged.added)
@@ -241,10 +250,11 @@ def _diff_text(reply: str) -> str | None:
     return None
 
 
-def _apply_diff(diff: str, sources: Mapping[str, str], path: str, qualname: str,
-                test_files: Collection[str]) -> AppliedReply:
-    """Each file's part of the diff applied to the module it names: ``path``, or another
-    module the reply may change."""
+def _apply_diff(diff: str, scope: ReplyScope) -> AppliedReply:
+    """Each file's part of the diff applied to the module it names: the target's, or
+    another module the reply may change."""
+    sources, test_files = scope.sources, scope.test_files
+    path, qualname = scope.target.path, scope.target.qualname
     changed = dict(sources)
     try:
         for section in _diff_sections(diff):
@@ -281,10 +291,10 @@ def _diff_sections(diff: str) -> list[str]:
     return ["".join(lines[a:b]) for a, b in itertools.pairwise(bounds)]
 
 
-def _apply_search_replace(edits: list[tuple[str, str]], sources: Mapping[str, str],
-                          path: str, qualname: str) -> AppliedReply:
-    """Every block applied where its SEARCH text is: the module ``path`` first, then the
+def _apply_search_replace(edits: list[tuple[str, str]], scope: ReplyScope) -> AppliedReply:
+    """Every block applied where its SEARCH text is: the target's module first, then the
     other modules the reply may change."""
+    sources, path, qualname = scope.sources, scope.target.path, scope.target.qualname
     changed = dict(sources)
     order = [path, *(p for p in sources if p != path)]
     for search, replacement in edits:
