@@ -20,7 +20,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import astuple, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -325,12 +325,10 @@ class Store:
         rows = self._execute("SELECT strategy, version, status, reason FROM prompt_status")
         return {(str(s), int(v)): (str(status), str(reason)) for s, v, status, reason in rows}
 
-    def add_prompt_score(self, strategy: str, version: int, run_id: str, task: str,
-                         score: float, won: bool, created: str) -> None:
+    def add_prompt_score(self, score: PromptScore) -> None:
         """Record how a strategy's prompt did in one evolution."""
         self._execute("INSERT INTO prompt_scores (strategy, version, run_id, task, score, won, "
-                      "created) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                      (strategy, version, run_id, task, score, int(won), created))
+                      "created) VALUES (?, ?, ?, ?, ?, ?, ?)", astuple(score))
 
     def prompt_scores(self) -> list[tuple[str, int, int, int, float]]:
         """Per strategy and version: evolutions entered, evolutions won, mean score."""
@@ -356,6 +354,20 @@ class IndividualRow:
     tests_total: int
     best_time_s: float | None
     reason: str
+
+
+@dataclass(frozen=True)
+class PromptScore:
+    """How one version of a strategy's prompt did in one evolution: the fitness of its
+    best-ranked individual, and whether that one ranked first of every strategy's."""
+
+    strategy: str
+    version: int
+    run_id: str
+    task: str
+    score: float
+    won: bool
+    created: str
 
 
 @dataclass(frozen=True)

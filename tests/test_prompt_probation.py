@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from test_evolve_e2e import FAST, PROJECT, WRONG, run_evolve
 
-from pytest_selfheal._store import Store
+from pytest_selfheal._store import PromptScore, Store
 from pytest_selfheal.cli import main
 from pytest_selfheal.engines._evolve.strategies import BUILT_IN, check_rewrite, current, judge_trial
 from pytest_selfheal.testing import OpenAIServer, Request, make_git_project
@@ -44,7 +44,7 @@ def test_a_version_on_probation_becomes_current_only_by_scoring_as_well(tmp_path
     store = Store.for_project(tmp_path)
     try:
         current(store)  # stores the built-in versions
-        store.add_prompt_score("minimal-patch", 1, "r1", "t", 0.8, False, "now")
+        store.add_prompt_score(PromptScore("minimal-patch", 1, "r1", "t", 0.8, False, "now"))
         for score, expected in ((0.5, "rejected"), (0.9, "accepted")):
             version = store.add_prompt_version("minimal-patch", "Fix the bug simply.", "now",
                                                "rewritten")

@@ -27,7 +27,7 @@ from pytest_selfheal._llm import LLMClient
 from pytest_selfheal._llm.setup import make_client
 from pytest_selfheal._settings import Settings
 from pytest_selfheal._source.patches import diff_size, unified_diff
-from pytest_selfheal._store import IndividualRow
+from pytest_selfheal._store import IndividualRow, PromptScore
 from pytest_selfheal.engines._evolve import messages
 from pytest_selfheal.engines._evolve.fitness import rank
 from pytest_selfheal.engines._evolve.population import Individual, Population
@@ -307,8 +307,8 @@ class EvolveEngine(LLMEngine):
         notes: list[str] = []
         for position, ((_, score), name) in enumerate(contenders):
             if store is not None:
-                store.add_prompt_score(name, named[name].version, self.client.run_id,
-                                       self._task_key, score, position == 0, now)
+                store.add_prompt_score(PromptScore(name, named[name].version, self.client.run_id,
+                                                   self._task_key, score, position == 0, now))
                 if named[name].replaces is not None:
                     notes.append(judge_trial(named[name], score, store))
         if len(contenders) < 2 or store is None:
