@@ -68,6 +68,17 @@ def temperature(generation: int, generations: int) -> float:
 
 
 @dataclass(frozen=True)
+class Lineage:
+    """Where the answers to one request come from: the strategy and temperature it was
+    asked with, its operator (``seed``, ``crossover``, ``mutation``) and the parents."""
+
+    strategy: Strategy
+    temperature: float
+    operator: str
+    parents: tuple[Individual, ...] = ()
+
+
+@dataclass(frozen=True)
 class Breeding:
     """The shape of an evolution.
 
@@ -160,10 +171,10 @@ class EvolveEngine(LLMEngine):
                     verdict.passed, verdict.tests_passed, verdict.tests_total,
                     min(verdict.samples) if verdict.samples else None, verdict.reason))
 
-    def _ask(self, task: RepairTask, request: list[dict[str, str]], temperature: float,
-             strategy: Strategy, operator: str, parents: Sequence[Individual],
+    def _ask(self, task: RepairTask, request: list[dict[str, str]], lineage: Lineage,
              n: int = 1) -> list[Candidate]:
         """One request; its usable answers become new individuals."""
+        strategy, temperature, operator = lineage.strategy, lineage.temperature, lineage.operator
         if self.stop_reason is not None:
             return []
         if self.refusals:
@@ -201,7 +212,7 @@ class EvolveEngine(LLMEngine):
                 lineno=target.lineno, others=tuple(applied.others.items()))
             member = self.population.add(candidate, self.generation, operator,
                                          strategy=strategy.name, temperature=temperature,
-                                         parents=parents)
+                                         parents=lineage.parents)
             if member is not None:
                 self._codes[member.number] = applied.code
                 made.append(candidate)
@@ -214,8 +225,8 @@ class EvolveEngine(LLMEngine):
         for index in range(requests):
             strategy = self.strategies[index % len(self.strategies)]
             heat = round(COOLEST + (HOTTEST - COOLEST) * index / max(1, requests - 1), 2)
-            made += self._ask(task, messages.seed_messages(task, strategy), heat, strategy,
-                              "seed", (), n=self.completions)
+            made += self._ask(task, messages.seed_messages(task, strategy),
+                              Lineage(strategy, heat, "seed"), n=self.completions)
         return made
 
     def _breed(self, task: RepairTask, feedback: Sequence[Verdict]) -> list[Candidate]:
@@ -236,13 +247,14 @@ class EvolveEngine(LLMEngine):
             if slot % 2 == 1 and partner is not None:
                 request = messages.crossover_messages(task, strategy, [
                     (self._code(parent), _record(parent)), (self._code(partner), _record(partner))])
-                made += self._ask(task, request, heat, strategy, "crossover", (parent, partner))
+                made += self._ask(task, request,
+                                  Lineage(strategy, heat, "crossover", (parent, partner)))
             else:
                 assert parent.verdict is not None
                 request = messages.mutation_messages(
                     task, strategy, self._code(parent),
                     parent.verdict.failure_text or parent.verdict.reason, parent.verdict.passed)
-                made += self._ask(task, request, heat, strategy, "mutation", (parent,))
+                made += self._ask(task, request, Lineage(strategy, heat, "mutation", (parent,)))
         made += self._near_miss_mutants(ranked, failing)
         return made
 
