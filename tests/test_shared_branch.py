@@ -62,6 +62,20 @@ def test_a_worker_builds_on_the_fix_another_worker_made_to_the_same_file(tmp_pat
     assert git(root, "status", "--porcelain") == ""
 
 
+def test_the_same_fix_found_by_two_workers_is_committed_once_as_a_change(tmp_path: Path):
+    root = make_git_project(tmp_path / "p", {"ops.py": OPS})
+    fixed = OPS.replace("a - b", "a + b")
+    land(root, worker(), fix_of("add", OPS, fixed))
+
+    two, notes = land(root, worker(), fix_of("add", OPS, fixed))
+
+    # Each heal has its commit; the second one finds the change already made.
+    assert notes == []
+    assert git(root, "rev-parse", BRANCH).strip() == two
+    assert git(root, "show", f"{BRANCH}:ops.py") == fixed
+    assert git(root, "diff", f"{BRANCH}~1", BRANCH) == ""
+
+
 def test_fixes_that_conflict_leave_the_first_on_the_branch_and_say_why(tmp_path: Path):
     root = make_git_project(tmp_path / "p", {"ops.py": OPS})
     one, _ = land(root, worker(), fix_of("add", OPS, OPS.replace("a - b", "a + b")))

@@ -116,6 +116,9 @@ def test_two_workers_heal_at_once_onto_one_branch_and_one_report(
     assert trailers == [run_id, run_id]
     assert sorted(path.name for path in (root / ".selfheal/reports").iterdir()) == [
         f"{run_id}.html", "latest.html"]
+    page = (root / ".selfheal/reports" / f"{run_id}.html").read_text()
+    assert "<th>xdist worker</th><td>gw0</td>" in page
+    assert "<th>xdist worker</th><td>gw1</td>" in page
 
     (root / "report.json").unlink()  # the one file the user asked for
     assert user_state(root) == before
