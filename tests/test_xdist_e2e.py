@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from checkouts import selfheal_branches, user_state
 
 from pytest_selfheal.testing import git, make_git_project
 
@@ -52,22 +53,6 @@ BASE = {
 def run_xdist(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.run(sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "2",
                         "--dist", "loadfile", "--selfheal", *args, timeout=600)
-
-
-def user_state(root: Path) -> dict[str, object]:
-    """What the user would notice if it changed: HEAD, index, status, other branches."""
-    return {
-        "head": git(root, "rev-parse", "HEAD"),
-        "symbolic": git(root, "symbolic-ref", "-q", "HEAD"),
-        "index": (root / ".git/index").read_bytes(),
-        "status": git(root, "status", "--porcelain", "--untracked-files=all"),
-        "branches": [b for b in git(root, "branch", "--format=%(refname:short)").split()
-                     if not b.startswith("selfheal/")],
-    }
-
-
-def selfheal_branches(root: Path) -> list[str]:
-    return git(root, "branch", "--list", "selfheal/*", "--format=%(refname:short)").split()
 
 
 def test_two_workers_heal_at_once_onto_one_branch_and_one_report(
@@ -119,6 +104,10 @@ def test_two_workers_heal_at_once_onto_one_branch_and_one_report(
     page = (root / ".selfheal/reports" / f"{run_id}.html").read_text()
     assert "<th>xdist worker</th><td>gw0</td>" in page
     assert "<th>xdist worker</th><td>gw1</td>" in page
+
+    # What both workers learned for the next run is kept: one win each.
+    rates = json.loads((root / ".selfheal/operators.json").read_text())["operators"]
+    assert sum(counts["won"] for counts in rates.values()) == 2
 
     (root / "report.json").unlink()  # the one file the user asked for
     assert user_state(root) == before

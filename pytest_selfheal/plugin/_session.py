@@ -158,6 +158,8 @@ class SelfHealSession:
         self._optimize(session)
         if self._evaluator is not None:
             self._evaluator.close()
+        if self._healer is not None:
+            self._healer.engine.save()
         client = self._healer.engine.client if self._healer is not None else None
         budget = client.budget.report() if client is not None else None
         if self.worker is not None:
