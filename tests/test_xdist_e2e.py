@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from checkouts import selfheal_branches, user_state
 
-from pytest_selfheal.testing import git, make_git_project
+from pytest_selfheal.testing import OpenAIServer, Request, fenced, git, make_git_project
 
 ADD = "def add(a, b):\n    return a - b\n"
 MUL = "def mul(a, b):\n    return a + b\n"
@@ -48,6 +48,9 @@ BASE = {
     "tests/test_add.py": ADD_TESTS,
     "tests/test_mul.py": MUL_TESTS,
 }
+
+
+SECRET = "sk-selfheal-xdist-0123456789abcdef"
 
 
 def run_xdist(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
@@ -151,3 +154,36 @@ def test_without_xdist_workers_nothing_changes(workdir: Path, pytester: pytest.P
     (branch,) = selfheal_branches(root)
     assert branch.endswith("-test-add-two-and-three")
     assert "(worker gw" not in result.stdout.str()
+
+
+def fixed_function(request: Request) -> str:
+    """The model's answer: the fixed function the request asks about."""
+    if "def add" in request.text:
+        return fenced("def add(a, b):\n    return a + b\n")
+    return fenced("def mul(a, b):\n    return a * b\n")
+
+
+def test_workers_heal_with_the_model_and_the_key_of_the_controllers_environment(
+    workdir: Path, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+):
+    # The user's tests run in the workers, which take the key out before any test runs.
+    hidden = "import os\n\n\ndef test_no_key():\n    assert 'OPENAI_API_KEY' not in os.environ\n"
+    root = make_git_project(workdir, {**BASE, "src/calc/add.py": ADD, "src/calc/mul.py": MUL,
+                                      "tests/test_secrets.py": hidden})
+    with OpenAIServer(api_key=SECRET) as server:
+        server.respond = fixed_function
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+        monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+
+        result = run_xdist(pytester, "--selfheal-model", "fake-model",
+                           "--selfheal-report", "report.json")
+
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.assert_outcomes(failed=2, passed=3)
+    report = json.loads((root / "report.json").read_text())
+    assert sorted((heal["worker"], heal["status"]) for heal in report["heals"]) == [
+        ("gw0", "healed"), ("gw1", "healed")]
+    # Each worker asked the model with the key; the requests of both add up in the report.
+    assert len(server.chat_requests) >= 2
+    assert report["budget"]["calls"]["used"] == len(server.chat_requests)
+    assert SECRET not in result.stdout.str() + (root / "report.json").read_text()

@@ -78,7 +78,10 @@ class SelfHealSession:
             config.pluginmanager.register(self._controller, "selfheal-xdist")
         # Taken out of the environment at once: no child, forked or started, may see it.
         # Only the LLM client gets it; fork servers overwrite every copy they inherit.
-        key = os.environ.pop(settings.llm.api_key_env, None)
+        # The xdist controller runs no test and leaves it to the workers it starts, which
+        # ask the model and take it out of their own environment in turn.
+        key = (os.environ.get if self._controller is not None else os.environ.pop)(
+            settings.llm.api_key_env, None)
         self._key_environment = {settings.llm.api_key_env: key} if key else {}
         add_secret(key)
 
