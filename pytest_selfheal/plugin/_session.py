@@ -96,8 +96,8 @@ class SelfHealSession:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self._items = list(session.items)
-        if self.worker not in (None, "gw0"):
-            return  # every worker collects every module: the first one heals them
+        if not self._for_the_whole_suite:
+            return
         for test_path, text in self._broken:
             self._heal_import_error(session, test_path, text)
 
@@ -142,6 +142,13 @@ class SelfHealSession:
         client = self._healer.engine.client
         return [*self._healer.state.notes, *(client.notes if client is not None else [])]
 
+    @property
+    def _for_the_whole_suite(self) -> bool:
+        """Whether this process heals what concerns no one test: modules that failed to
+        import, optimization targets. Every xdist worker collects every module, so the
+        first worker alone does; the controller collects nothing."""
+        return self._controller is None and self.worker in (None, "gw0")
+
     def _gathered(self) -> Gathered | None:
         return self._controller.gathered if self._controller is not None else None
 
@@ -158,7 +165,8 @@ class SelfHealSession:
                 terminalreporter.write_line(escape_controls(redact(line)))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        self._optimize(session)
+        if self._for_the_whole_suite:
+            self._optimize(session)
         if self._evaluator is not None:
             self._evaluator.close()
         if self._healer is not None:
