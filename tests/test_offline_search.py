@@ -80,6 +80,23 @@ def test_rates_are_kept_in_one_git_ignored_json_file(tmp_path: Path) -> None:
     assert OperatorRates(tmp_path, {"compare-swap": 1.0}).rate("compare-swap") > before
 
 
+def test_sessions_that_learn_at_the_same_time_both_keep_what_they_learned(
+    tmp_path: Path,
+) -> None:
+    # Two pytest-xdist workers read the same counts at start and save at their ends.
+    first, second = OperatorRates(tmp_path, {}), OperatorRates(tmp_path, {})
+    first.record(["compare-swap", "negate"], "compare-swap")
+    second.record(["off-by-one"], "off-by-one")
+
+    first.save()
+    second.save()
+
+    data = json.loads((tmp_path / ".selfheal" / FILENAME).read_text())
+    assert data["operators"] == {"compare-swap": {"tried": 1, "won": 1},
+                                 "negate": {"tried": 1, "won": 0},
+                                 "off-by-one": {"tried": 1, "won": 1}}
+
+
 def test_a_damaged_rates_file_is_ignored_and_rewritten(tmp_path: Path) -> None:
     state = tmp_path / ".selfheal"
     state.mkdir()

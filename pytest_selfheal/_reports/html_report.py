@@ -110,6 +110,8 @@ def _heal(number: int, heal: Mapping[str, Any]) -> str:
     if status == "healed":
         rerun = heal.get("rerun_outcome") or "not re-run"
         facts.append(("reloaded", f"{'yes' if heal.get('reloaded') else 'no'}, re-run {rerun}"))
+    if heal.get("worker"):
+        facts.append(("xdist worker", heal["worker"]))
     parts.append("<table>" + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>"
                                      for k, v in facts) + "</table>")
     if status == "healed" and heal.get("assurance"):

@@ -18,16 +18,24 @@ SHORT_DIFF_LINES = 14
 
 
 def summary_lines(
-    outcomes: Sequence[HealOutcome], notes: Sequence[str], *, verbose: bool = False
+    outcomes: Sequence[HealOutcome], notes: Sequence[str], *, verbose: bool = False,
+    workers: Sequence[str] = (),
 ) -> list[str]:
-    """The lines of the ``selfheal`` section of the terminal summary."""
+    """The lines of the ``selfheal`` section of the terminal summary.
+
+    :param workers: under pytest-xdist, the worker that healed each outcome (``gw0``...),
+        in the order of ``outcomes``.
+    """
     lines: list[str] = []
-    for outcome in outcomes:
+    for number, outcome in enumerate(outcomes):
+        worker = workers[number] if workers else None
         label = str(outcome.status).upper()
         if outcome.goal == "optimize" and outcome.status is HealStatus.HEALED:
             label = "FASTER"
         plausible = outcome.status is HealStatus.HEALED and outcome.assurance == "plausible"
-        lines.append(f"{label:<8} {outcome.tests[0]} ({outcome.elapsed_s:.1f}s, "
+        lines.append(f"{label:<8} {outcome.tests[0]} ("
+                     + (f"worker {worker}, " if worker else "")
+                     + f"{outcome.elapsed_s:.1f}s, "
                      f"{outcome.candidates_evaluated} candidates)"
                      + (": PLAUSIBLE fix, not verified" if plausible else ""))
         if outcome.status is HealStatus.HEALED:
@@ -41,7 +49,8 @@ def summary_lines(
                      else outcome.rerun_outcome or "not re-run")
             if outcome.goal == "optimize":
                 rerun = "not re-run (optimized at the end of the session)"
-            lines.append(f"  reloaded into this session: {'yes' if outcome.reloaded else 'no'}; "
+            session = f"worker {worker}'s session" if worker else "this session"
+            lines.append(f"  reloaded into {session}: {'yes' if outcome.reloaded else 'no'}; "
                          f"re-run: {rerun}")
             diff = outcome.diff.splitlines()
             shown = diff if verbose else diff[:SHORT_DIFF_LINES]
@@ -156,9 +165,12 @@ class RunFacts:
 
 
 def json_report(outcomes: Sequence[HealOutcome], notes: Sequence[str],
-                run: RunFacts) -> dict[str, Any]:
-    """The JSON report of a run."""
+                run: RunFacts, workers: Sequence[str] = ()) -> dict[str, Any]:
+    """The JSON report of a run; under pytest-xdist each heal names its ``worker``."""
     budget = run.budget
+    heals = [outcome.to_json() for outcome in outcomes]
+    for heal, worker in zip(heals, workers, strict=False):
+        heal["worker"] = worker
     return {
         "version": run.version,
         "provider": run.provider,
@@ -171,6 +183,6 @@ def json_report(outcomes: Sequence[HealOutcome], notes: Sequence[str],
             "tokens": {"used": 0, "allowed": None},
             "cost": {"used": 0.0, "allowed": None},
         },
-        "heals": [outcome.to_json() for outcome in outcomes],
+        "heals": heals,
         "notes": list(notes),
     }

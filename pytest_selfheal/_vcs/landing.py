@@ -17,6 +17,11 @@ from typing import TYPE_CHECKING
 from pytest_selfheal._source.module_changes import describe_changes
 from pytest_selfheal._source.patches import diff_size, unified_diff
 from pytest_selfheal._vcs import commit_messages as commits
+from pytest_selfheal._vcs.shared_branch import (
+    merged_with_siblings,
+    shared_parent,
+    withdraw_shared,
+)
 from pytest_selfheal.errors import GitError
 from pytest_selfheal.models import Assurance, Candidate, Failure, Fitness, HealOutcome
 
@@ -26,7 +31,12 @@ if TYPE_CHECKING:
 
 @dataclass
 class RunState:
-    """What one pytest run has done so far: accepted fixes and the review branch."""
+    """What one pytest run has done so far: accepted fixes and the review branch.
+
+    :param shared_branch: under pytest-xdist, the branch every worker of the run commits
+        onto, named by the controller; ``None`` in a run of one process.
+    :param built_on: the commit the last fix (or its snapshot) was built on.
+    """
 
     started: datetime = field(default_factory=datetime.now)
     sources: dict[str, str] = field(default_factory=dict)
@@ -34,6 +44,8 @@ class RunState:
     branch_tip: str | None = None
     notes: list[str] = field(default_factory=list)
     attempted: dict[str, HealOutcome] = field(default_factory=dict)
+    shared_branch: str | None = None
+    built_on: str | None = None
 
     @property
     def run_id(self) -> str:
@@ -100,7 +112,10 @@ def commit_fix(destination: Destination, state: RunState, fix: Fix,
         # One writer at a time per repository: choosing a free branch name and
         # moving the branch must not interleave with another run's.
         with repo.lock():
-            parent = state.branch_tip or repo.head_commit()
+            if state.shared_branch is None:
+                parent = state.branch_tip or repo.head_commit()
+            else:
+                parent = shared_parent(repo, state.shared_branch)
             if parent is None:
                 # A root commit of the healed file alone would be a branch that
                 # holds nothing else of the project: refuse, and say how to get one.
@@ -108,13 +123,20 @@ def commit_fix(destination: Destination, state: RunState, fix: Fix,
                            "your work once and selfheal will put its fixes on a branch (the "
                            "diff is in this report)")
                 return None, None
-            branch = state.branch or repo.unique_branch_name(
+            branch = state.shared_branch or state.branch or repo.unique_branch_name(
                 f"{destination.branch_prefix}{run_id}-{_slug(failure.nodeid)}")
+            state.built_on = parent
+            files = {relpaths[path]: text.encode("utf-8")
+                     for path, text in candidate.files.items()}
+            merged = {} if state.shared_branch is None else merged_with_siblings(
+                repo, parent, {rel: (old_sources[path], candidate.files[path])
+                               for path, rel in relpaths.items()})
+            files.update(merged)
             for path, rel in relpaths.items():
                 old_source = old_sources[path]
                 at_parent = repo.file_at(parent, rel)
-                if at_parent == old_source.encode("utf-8") or (at_parent is None
-                                                               and not old_source):
+                if rel in merged or at_parent == old_source.encode("utf-8") or (
+                        at_parent is None and not old_source):
                     continue
                 # The fix was made on the user's uncommitted version of the file;
                 # commit that version first so the fix commit shows only the fix.
@@ -133,9 +155,7 @@ def commit_fix(destination: Destination, state: RunState, fix: Fix,
                 sum(diff_size(diff) for diff in diffs.values()), run_id, fix.engine, fix.model,
                 fix.goal, also=also_changed(candidate, old_sources, relpaths),
                 assurance=fix.assurance))
-            commit = repo.commit_files(
-                branch, {relpaths[path]: text.encode("utf-8")
-                         for path, text in candidate.files.items()}, message, parent=parent)
+            commit = repo.commit_files(branch, files, message, parent=parent)
     except GitError as exc:
         notes.append(f"no branch written: {exc}")
         return None, None
@@ -190,7 +210,9 @@ def withdraw_fix(repo: GitRepo | None, state: RunState, landing: Landing, root: 
         return
     try:
         with repo.lock():
-            if landing.branch_before is None:
+            if state.shared_branch is not None and state.built_on is not None:
+                withdraw_shared(repo, branch, state.run_id, tip, state.built_on)
+            elif landing.branch_before is None:
                 repo.delete_branch(branch, tip)
             else:
                 repo.move_branch(branch, landing.tip_before or tip, tip)

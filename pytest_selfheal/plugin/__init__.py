@@ -77,9 +77,6 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = with_option_rules(from_raw(raw), raw)
     except SettingsError as exc:
         raise pytest.UsageError(str(exc)) from exc
-    if hasattr(config, "workerinput"):
-        # An xdist worker: healing belongs to a single process, so workers stay quiet.
-        return
     from pytest_selfheal.plugin._session import SelfHealSession
 
     config.pluginmanager.register(SelfHealSession(config, settings), "selfheal-session")

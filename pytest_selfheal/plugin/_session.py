@@ -15,6 +15,7 @@ import os
 import time
 from collections.abc import Generator
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -33,6 +34,16 @@ from pytest_selfheal.errors import ReloadError
 from pytest_selfheal.models import Failure, HealOutcome, HealStatus, History
 from pytest_selfheal.plugin._failures import failure_record, timed_out, timeout_of
 from pytest_selfheal.plugin._project import discover_repository, project_layout, tests_reaching
+from pytest_selfheal.plugin._rerun import reload_and_rerun
+from pytest_selfheal.plugin._xdist import (
+    Gathered,
+    XdistController,
+    is_controller,
+    merged_budget,
+    send_to_controller,
+    shared_run,
+    worker_id,
+)
 
 # The healing machinery (evaluation, engines, coverage, git) is imported at the first
 # failure, inside the functions below: a green suite never pays for it.
@@ -58,9 +69,19 @@ class SelfHealSession:
         self._html_path: Path | None = None
         #: Test modules that could not be collected, with their error reports.
         self._broken: list[tuple[str, str]] = []
+        # Under pytest-xdist the workers heal and the controller reports what they send.
+        self.worker = worker_id(config)
+        self._shared = shared_run(config)
+        self._controller: XdistController | None = None
+        if is_controller(config):
+            self._controller = XdistController(datetime.now(), settings.branch_prefix)
+            config.pluginmanager.register(self._controller, "selfheal-xdist")
         # Taken out of the environment at once: no child, forked or started, may see it.
         # Only the LLM client gets it; fork servers overwrite every copy they inherit.
-        key = os.environ.pop(settings.llm.api_key_env, None)
+        # The xdist controller runs no test and leaves it to the workers it starts, which
+        # ask the model and take it out of their own environment in turn.
+        key = (os.environ.get if self._controller is not None else os.environ.pop)(
+            settings.llm.api_key_env, None)
         self._key_environment = {settings.llm.api_key_env: key} if key else {}
         add_secret(key)
 
@@ -75,6 +96,8 @@ class SelfHealSession:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self._items = list(session.items)
+        if not self._for_the_whole_suite:
+            return
         for test_path, text in self._broken:
             self._heal_import_error(session, test_path, text)
 
@@ -113,14 +136,27 @@ class SelfHealSession:
         return result
 
     def _notes(self) -> list[str]:
+        gathered = self._gathered()
         if self._healer is None:
-            return []
+            return gathered.notes if gathered is not None else []
         client = self._healer.engine.client
         return [*self._healer.state.notes, *(client.notes if client is not None else [])]
 
+    @property
+    def _for_the_whole_suite(self) -> bool:
+        """Whether this process heals what concerns no one test: modules that failed to
+        import, optimization targets. Every xdist worker collects every module, so the
+        first worker alone does; the controller collects nothing."""
+        return self._controller is None and self.worker in (None, "gw0")
+
+    def _gathered(self) -> Gathered | None:
+        return self._controller.gathered if self._controller is not None else None
+
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         notes = self._notes()
-        lines = summary_lines(self.outcomes, notes, verbose=self.config.get_verbosity() > 0)
+        gathered = self._gathered()
+        lines = summary_lines(self.outcomes, notes, verbose=self.config.get_verbosity() > 0,
+                              workers=gathered.workers if gathered is not None else ())
         if self._html_path is not None:
             lines.append(f"HTML report: {_shown(self._html_path, self.config)}")
         if lines:
@@ -129,29 +165,39 @@ class SelfHealSession:
                 terminalreporter.write_line(escape_controls(redact(line)))
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        self._optimize(session)
+        if self._for_the_whole_suite:
+            self._optimize(session)
         if self._evaluator is not None:
             self._evaluator.close()
         if self._healer is not None:
             self._healer.engine.save()
-        if self._healer is None and self.settings.report_path is None:
+        client = self._healer.engine.client if self._healer is not None else None
+        budget = client.budget.report() if client is not None else None
+        if self.worker is not None:
+            if self._healer is not None:  # xdist sends it once this hook has run
+                send_to_controller(self.config, self.outcomes, self._notes(), budget)
+            return
+        run_id = self._healer.state.run_id if self._healer is not None else None
+        gathered = self._gathered()
+        if gathered is not None and self._controller is not None:
+            self.outcomes = gathered.outcomes
+            budget, run_id = merged_budget(gathered.budgets), self._controller.run_id
+        if run_id is None and self.settings.report_path is None:
             return  # a green run: nothing to report
         # Runs before the terminal summary (the terminal reporter writes it from its own
         # sessionfinish wrapper), so the summary can name the HTML report.
-        notes = self._notes()
-        client = self._healer.engine.client if self._healer is not None else None
-        report = json_report(self.outcomes, notes, RunFacts(
+        report = json_report(self.outcomes, self._notes(), RunFacts(
             version=__version__, provider=self.settings.provider,
             started=self.started, elapsed_s=time.time() - self.started,
             model=self.settings.llm.model if self.settings.uses_llm else None,
-            budget=client.budget.report() if client is not None else None,
+            budget=budget,
             seed=(self.settings.evolution.seed if any(o.history for o in self.outcomes)
                   else None),
-        ))
+        ), workers=gathered.workers if gathered is not None else ())
         report = cast(dict[str, Any], redact_data(report))  # for the HTML page too
-        if self._healer is not None:
-            report["run_id"] = self._healer.state.run_id
-            self._write_html_report(report, self._healer.state.run_id)
+        if run_id is not None:
+            report["run_id"] = run_id
+            self._write_html_report(report, run_id)
         if self.settings.report_path is None:
             return
         path = self.settings.report_path
@@ -199,7 +245,8 @@ class SelfHealSession:
                                         zygote if self.settings.evaluator == "auto" else None,
                                         isolation)
             # One id for the whole run: the store's, the commit trailers', the reports'.
-            state = RunState()
+            state = RunState() if self._shared is None else RunState(
+                started=self._shared.started, shared_branch=self._shared.branch)
             engine = self.config.hook.pytest_selfheal_make_engine(
                 config=self.config, settings=self.settings)
             if engine is not None and not isinstance(engine, Engine):
@@ -244,7 +291,8 @@ class SelfHealSession:
         else:
             outcome = healer.heal(failure)
         if outcome.status is HealStatus.HEALED and outcome.new_source is not None:
-            outcome = self._reload_and_rerun(item, nextitem, outcome, healer)
+            outcome = reload_and_rerun(outcome, healer, item.nodeid,
+                                       functools.partial(self._rerun, item, nextitem))
         self.outcomes.append(outcome)
         where = f" -> {outcome.branch}" if outcome.branch else ""
         self._write(f"{outcome.status}: {outcome.reason} ({outcome.elapsed_s:.1f}s, "
@@ -320,54 +368,13 @@ class SelfHealSession:
         """The environment the LLM client is made from: the session's, with the key."""
         return {**os.environ, **self._key_environment}
 
-    def _reload_and_rerun(
-        self, item: pytest.Item, nextitem: pytest.Item | None, outcome: HealOutcome,
-        healer: Healer,
-    ) -> HealOutcome:
-        assert outcome.new_source is not None
-        assert outcome.function is not None
-        from pytest_selfheal._source.reload import swap, swap_changes
-
-        function = outcome.function
-        path = str(healer.layout.root / function.path)
-        try:
-            if outcome.changes:
-                for relpath, old, new in outcome.changes:
-                    swap_changes(str(healer.layout.root / relpath), old, new)
-            else:
-                swap(path, function.qualname, outcome.new_source)
-        except ReloadError as exc:
-            # Forked children would judge the old code from now on: stop forking.
-            healer.evaluator.zygote = None
-            return replace(outcome, notes=(*outcome.notes, f"not reloaded: {exc}"))
+    def _rerun(self, item: pytest.Item, nextitem: pytest.Item | None) -> list[pytest.TestReport]:
+        """Run ``item`` again in this session, unreported and unhealed."""
         self._rerunning = True
         try:
-            reports = runtestprotocol(item, log=False, nextitem=nextitem)
+            return runtestprotocol(item, log=False, nextitem=nextitem)
         finally:
             self._rerunning = False
-        failed = [report for report in reports if not (report.passed or report.skipped)]
-        outcome = replace(outcome, reloaded=True, rerun_outcome="failed" if failed else "passed")
-        if not failed:
-            healer.landings.pop(item.nodeid, None)
-            return outcome
-        # The verdict was wrong (or forged): the fix goes, from the session first.
-        old_source = healer.landings[item.nodeid].old_source
-        try:
-            if outcome.changes:
-                for relpath, old, new in outcome.changes:
-                    swap_changes(str(healer.layout.root / relpath), new, old)
-            else:
-                swap(path, function.qualname, old_source)
-        except ReloadError as exc:
-            healer.evaluator.zygote = None
-            outcome = replace(outcome, notes=(*outcome.notes, f"not reloaded back: {exc}"))
-        crash = getattr(failed[0].longrepr, "reprcrash", None)
-        message = getattr(crash, "message", "") or "failed"
-        message = message.splitlines()[0]
-        return healer.withdraw(outcome, f"the healed test failed when re-run in this session "
-                                        f"({failed[0].when}: {message[:300]}); the fix was "
-                                        "withdrawn")
-
 
 def _shown(path: Path, config: pytest.Config) -> str:
     """``path`` relative to where pytest was started, when it is below it."""

@@ -141,6 +141,18 @@ class Plumbing(GitCommands):
         self._run("update-ref", "--no-deref", "-m", reflog, ref, commit, expected)
         return commit
 
+    def merge_texts(self, base: bytes, ours: bytes, theirs: bytes) -> bytes | None:
+        """The three-way merge of two edits of ``base``, as ``git merge-file`` makes it;
+        ``None`` when they conflict."""
+        with tempfile.TemporaryDirectory(prefix="selfheal-merge-") as scratch:
+            paths = []
+            for name, content in (("ours", ours), ("base", base), ("theirs", theirs)):
+                paths.append(os.path.join(scratch, name))
+                pathlib.Path(paths[-1]).write_bytes(content)
+            # The exit status counts the conflicts (up to 127); above it, git failed.
+            status, merged = self._run("merge-file", "-p", *paths, ok=range(128))
+        return merged if status == 0 else None
+
     def commit_tree(self, tree: str, parents: Sequence[str], message: str) -> str:
         """Write a commit object of ``tree`` with ``parents``; no ref is moved.
 

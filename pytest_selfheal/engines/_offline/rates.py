@@ -10,6 +10,7 @@ owned by this module alone.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
@@ -43,7 +44,11 @@ class OperatorRates:
         self.tried: dict[str, int] = {}
         self.won: dict[str, int] = {}
         self._dirty = False
-        self._load()
+        self.tried, self.won = self._load()
+        # What the file held when this session read it: at save, only what this session
+        # added goes on top of the file's counts then, which other processes (the other
+        # pytest-xdist workers) may have raised meanwhile.
+        self._loaded = (dict(self.tried), dict(self.won))
 
     @property
     def path(self) -> Path | None:
@@ -67,44 +72,58 @@ class OperatorRates:
                 self.won[operator] = self.won.get(operator, 0) + 1
         self._dirty = True
 
-    def _load(self) -> None:
+    def _load(self) -> tuple[dict[str, int], dict[str, int]]:
+        """The counts tried and won in the file; empty when there are none."""
         path = self.path
+        all_tried: dict[str, int] = {}
+        all_won: dict[str, int] = {}
         if path is None:
-            return
+            return all_tried, all_won
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return  # missing or damaged: start from the prior, the next save repairs it
+            # missing or damaged: start from the prior, the next save repairs it
+            return all_tried, all_won
         if not isinstance(data, dict) or data.get("version") != _VERSION:
-            return
+            return all_tried, all_won
         operators = data.get("operators")
         if not isinstance(operators, dict):
-            return
+            return all_tried, all_won
         for name, counts in operators.items():
             if isinstance(counts, dict):
                 tried, won = counts.get("tried"), counts.get("won")
                 if isinstance(tried, int) and isinstance(won, int) and 0 <= won <= tried:
-                    self.tried[name], self.won[name] = tried, won
+                    all_tried[name], all_won[name] = tried, won
+        return all_tried, all_won
 
     def save(self) -> None:
         """Write the counts, once per test session: the project directory is left
         alone while candidates are judged in it."""
         if self.root is None or not self._dirty:
             return
-        data = {
-            "version": _VERSION,
-            "operators": {
-                name: {"tried": self.tried.get(name, 0), "won": self.won.get(name, 0)}
-                for name in sorted(set(self.tried) | set(self.won))
-            },
-        }
         try:
             directory = state_dir(self.root)  # made git-ignored on first use
-            # Write then rename: a run killed mid-write leaves the old counts intact.
-            handle, temporary = tempfile.mkstemp(dir=directory, prefix=FILENAME)
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(data, stream, indent=1, sort_keys=True)
-            os.replace(temporary, directory / FILENAME)
-            self._dirty = False
+            with (directory / f"{FILENAME}.lock").open("a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+                self._write(directory)
         except OSError:
             pass  # learning is an optimisation; a read-only checkout still heals
+
+    def _write(self, directory: Path) -> None:
+        tried, won = self._load()
+        for counts, now, loaded in ((tried, self.tried, self._loaded[0]),
+                                    (won, self.won, self._loaded[1])):
+            for name, count in now.items():
+                counts[name] = counts.get(name, 0) + count - loaded.get(name, 0)
+        data = {
+            "version": _VERSION,
+            "operators": {name: {"tried": tried.get(name, 0), "won": won.get(name, 0)}
+                          for name in sorted(set(tried) | set(won))},
+        }
+        # Write then rename: a run killed mid-write leaves the old counts intact.
+        handle, temporary = tempfile.mkstemp(dir=directory, prefix=FILENAME)
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(data, stream, indent=1, sort_keys=True)
+        os.replace(temporary, directory / FILENAME)
+        self.tried, self.won, self._dirty = tried, won, False
+        self._loaded = (dict(tried), dict(won))
