@@ -110,7 +110,7 @@ class DaskExecutor:
         fd = self.fileno()
         if fd is None or self.gone:
             return
-        while select.select([fd], [], [], 0)[0]:
+        while not self.gone and select.select([fd], [], [], 0)[0]:
             try:
                 chunk = os.read(fd, 1 << 16)
             except OSError:

@@ -79,6 +79,11 @@ class Relay:
                           f"{self.client.status})")
 
 
+def the_project(archive: bytes) -> bytes:
+    """The project's archive, as the result of a task the runs depend on."""
+    return archive
+
+
 def connect(address: str, project: bytes | str, timeout_s: float) -> tuple[Any, Any, int]:
     """The client, the project as the workers will get it, and the cluster's width."""
     from distributed import Client
@@ -86,8 +91,11 @@ def connect(address: str, project: bytes | str, timeout_s: float) -> tuple[Any, 
     client = Client(address, timeout=timeout_s, set_as_default=False)  # type: ignore[no-untyped-call]
     client.wait_for_workers(1, timeout=timeout_s)
     width = sum(worker["nthreads"] for worker in client.scheduler_info()["workers"].values())
+    # A task that returns the archive rather than scattered data: the scheduler holds
+    # the archive in the task, so when the worker holding the result dies it is made
+    # again elsewhere (scattered data would be lost with that worker).
     shipped = (project if isinstance(project, str)
-               else client.scatter(project, hash=True))  # type: ignore[no-untyped-call]
+               else client.submit(the_project, project, pure=False))
     return client, shipped, width
 
 
