@@ -7,12 +7,13 @@ on a ``LocalCluster`` of each size asked for, side by side in one run. Every
 configuration must give the same verdicts; the wall time of judging them all and the
 speedup over the local pool are printed.
 
-    python benchmarks/bench_cluster.py [--candidates 16] [--tests 2] [--clusters 2,4,8]
+    python benchmarks/bench_cluster.py [--candidates 16] [--tests 4] [--clusters 2,4,8]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -81,7 +82,7 @@ def judge(pool: Evaluator, work: Workload, count: int) -> tuple[float, list[tupl
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidates", type=int, default=16)
-    parser.add_argument("--tests", type=int, default=2)
+    parser.add_argument("--tests", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="local pool's workers")
     parser.add_argument("--clusters", default="2,4,8", help="cluster sizes (workers)")
     args = parser.parse_args()
@@ -103,6 +104,7 @@ def main() -> int:
                 wall_s, verdicts = judge(Evaluator(layout, args.workers, None,
                                                    executor=executor), work, args.candidates)
             rows.append((f"LocalCluster, {size} workers", wall_s, verdicts == reference))
+    print(f"load average after the run: {os.getloadavg()[0]:.1f}")
     print(f"\n{'where':<28} {'wall time':>10} {'speedup':>8}  same verdicts")
     for name, wall_s, same in rows:
         print(f"{name:<28} {wall_s:>9.1f}s {local_s / wall_s:>7.2f}x  {'yes' if same else 'NO'}")

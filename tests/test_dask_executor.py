@@ -62,8 +62,8 @@ def age_project(tmp_path: Path) -> ProjectLayout:
     return make_layout(tmp_path)
 
 
-def on_cluster(layout: ProjectLayout, address: str) -> Evaluator:
-    executor = DaskExecutor(ExecutorAddress(address), layout)
+def on_cluster(layout: ProjectLayout, address: str, shared: Path | None = None) -> Evaluator:
+    executor = DaskExecutor(ExecutorAddress(address, shared), layout)
     return Evaluator(layout, workers=1, zygote=None, executor=executor)
 
 
@@ -89,6 +89,21 @@ def test_the_cluster_gives_the_verdicts_this_machine_gives(age_project, cluster)
     # Every candidate ran on the cluster: one run there per candidate.
     ran = [task["key"] for task in stream.data if "selfheal-run" in str(task["key"])]
     assert len(ran) == len(sources)
+
+
+def test_workers_read_the_project_from_a_shared_path_when_told(age_project, cluster,
+                                                               tmp_path):
+    shared = verdicts_of(on_cluster(age_project, cluster.scheduler_address, age_project.root),
+                         [FIXED, LIB], workload())
+    assert [passed for passed, *_ in shared] == [True, False]
+    # A path the workers do not have fails every candidate with the reason; none passes.
+    pool = on_cluster(age_project, cluster.scheduler_address, tmp_path / "not-mounted")
+    try:
+        judged = pool.judge_all([candidate(FIXED)], workload(), should_stop=lambda: False)
+    finally:
+        pool.close()
+    assert not judged[0].passed
+    assert f"the project is not at {tmp_path / 'not-mounted'} on this worker" in judged[0].reason
 
 
 def test_a_worker_killed_mid_run_never_makes_a_candidate_pass(age_project, cluster):
