@@ -28,12 +28,14 @@ from test_evaluate import (
     candidate,
     make_layout,
 )
+from test_evolve_e2e import FAST, FAST_CODE, SLOW, WRONG, answers_rewrites
+from test_evolve_e2e import PROJECT as UNIQUE_PROJECT
 
 from pytest_selfheal._evaluate import Evaluator, ProjectLayout, Workload
 from pytest_selfheal._evaluate.dask_executor import DaskExecutor
 from pytest_selfheal._options import ExecutorAddress
 from pytest_selfheal.errors import EvaluationError
-from pytest_selfheal.testing import git, make_git_project
+from pytest_selfheal.testing import OpenAIServer, git, make_git_project
 
 # Dask's own clean-up at interpreter shutdown and its deprecations are not ours to fail on.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning",
@@ -210,6 +212,32 @@ def test_pytest_selfheal_heals_with_candidates_judged_on_the_cluster(
     branch = git(root, "branch", "--list", "selfheal/*", "--format=%(refname:short)").split()
     assert len(branch) == 1
     assert "age >= 18" in git(root, "show", f"{branch[0]}:src/ages/rules.py")
+
+
+@pytest.fixture
+def model_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIServer]:
+    with OpenAIServer(respond=answers_rewrites) as running:
+        monkeypatch.setenv("OPENAI_BASE_URL", running.url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-evolve-test-0123456789")
+        yield running
+
+
+def test_the_evolve_engine_judges_its_population_on_the_cluster(
+        workdir: Path, pytester: pytest.Pytester, cluster, model_server):
+    model_server.add(WRONG, SLOW, FAST)
+    root = make_git_project(workdir, UNIQUE_PROJECT)
+    url = cluster.scheduler_address.replace("tcp://", "dask://")
+    with (Client(cluster.scheduler_address, set_as_default=False) as client,
+          get_task_stream(client) as stream):
+        result = pytester.run(sys.executable, "-m", "pytest", "--selfheal", "--selfheal-model",
+                              "fake-model", "--selfheal-engine", "evolve",
+                              "--selfheal-population", "3", "--selfheal-executor", url,
+                              timeout=600)
+    result.stdout.fnmatch_lines(["HEALED   tests/test_unique.py::test_empty (*"])
+    branch = git(root, "branch", "--list", "selfheal/*", "--format=%(refname:short)").split()
+    assert FAST_CODE in git(root, "show", f"{branch[0]}:src/uniq/core.py")
+    # The first generation's three candidates, at least, were judged on the cluster.
+    assert len([task for task in stream.data if "selfheal-run" in str(task["key"])]) >= 3
 
 
 @pytest.mark.parametrize(("value", "message"), [
