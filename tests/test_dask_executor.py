@@ -88,9 +88,10 @@ def test_the_cluster_gives_the_verdicts_this_machine_gives(age_project, cluster)
     assert remote == local
     assert [passed for passed, *_ in remote] == [True, False, False, False]
     assert remote[3][3], "the looping candidate was cut off by its time limit"
-    # Every candidate ran on the cluster: one run there per candidate.
+    # Every candidate ran on the cluster (a run cut off by the busy machine runs again
+    # there with more time, as it would here).
     ran = [task["key"] for task in stream.data if "selfheal-run" in str(task["key"])]
-    assert len(ran) == len(sources)
+    assert len(ran) >= len(sources)
 
 
 def test_workers_read_the_project_from_a_shared_path_when_told(age_project, cluster,
