@@ -25,6 +25,7 @@ import select
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 from typing import IO, Any
 
@@ -76,6 +77,8 @@ class DaskExecutor:
         self._buffer = b""
         self._results: dict[int, TestRun | str] = {}
         self._keys = itertools.count()
+        # The relay's standard error, open while it runs: closed by close().
+        self._errors: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115
 
     def width(self) -> int:
         """Worker threads of the cluster when the relay connected."""
@@ -147,10 +150,12 @@ class DaskExecutor:
             return
         project: bytes | str = (str(self.target.shared) if self.target.shared is not None
                                 else pack_project(self.layout.root))
+        # Its errors go to a file, read back when it cannot connect: a pipe nobody reads
+        # could fill up and stop it.
         try:
             self._relay = subprocess.Popen(
                 [sys.executable, "-m", "pytest_selfheal._evaluate.dask_relay"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errors,
                 start_new_session=True)
         except OSError as exc:
             raise EvaluationError(f"cannot start the Dask relay process: {exc}") from exc
@@ -159,13 +164,20 @@ class DaskExecutor:
         ready, _, _ = select.select([self._relay.stdout], [], [], CONNECT_TIMEOUT_S * 3)
         answer = read_frame(self._relay.stdout) if ready else None
         if answer is None or answer[0] != "ready":
-            why = answer[1] if answer else "the relay process gave no answer"
+            why = answer[1] if answer else self._relay_errors()
             self.gone = (f"cannot use the Dask scheduler at {self.target.address} given by "
                          f"--selfheal-executor: {why}")
             self._stop_relay()
             raise EvaluationError(self.gone)
         self._width = int(answer[1])
         os.set_blocking(self._relay.stdout.fileno(), False)
+
+    def _relay_errors(self) -> str:
+        """The last line the relay process wrote to its standard error, for a message."""
+        self._errors.seek(0)
+        lines = self._errors.read().decode("utf-8", "replace").strip().splitlines()
+        return (f"the relay process gave no answer ({lines[-1]})" if lines
+                else "the relay process gave no answer")
 
     def _send(self, message: tuple[Any, ...]) -> None:
         assert self._relay is not None
@@ -192,6 +204,7 @@ class DaskExecutor:
     def close(self) -> None:
         """Disconnect from the cluster; the relay process ends."""
         self._stop_relay()
+        self._errors.close()
 
 
 class DaskJob:

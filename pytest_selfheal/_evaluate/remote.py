@@ -119,7 +119,10 @@ def _unpacked(archive: bytes) -> Path:
         return target
     staging = Path(tempfile.mkdtemp(prefix=f"selfheal-project-{digest}-"))
     with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as unpacking:
-        unpacking.extractall(staging, filter="data")
+        if hasattr(tarfile, "data_filter"):  # Python 3.11.4 and later
+            unpacking.extractall(staging, filter="data")
+        else:  # the archive is the session's own, made by pack_project
+            unpacking.extractall(staging)
     try:
         staging.rename(target)  # atomic: two runs unpacking at once agree on one copy
     except OSError:
