@@ -9,12 +9,14 @@ raises a :class:`~pytest_selfheal.errors.SettingsError` naming where the text ca
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Final
+from urllib.parse import parse_qs, urlsplit
 
 from pytest_selfheal.errors import SettingsError
 
@@ -177,6 +179,53 @@ def prices(raw: RawValue) -> dict[str, tuple[float, float]]:
 
 
 @dataclass(frozen=True)
+class ExecutorAddress:
+    """Where candidates are judged when not on this machine: a Dask scheduler.
+
+    :param address: the scheduler as Dask spells it, ``tcp://HOST:PORT``.
+    :param shared: the project's path on a filesystem every worker sees; ``None`` to
+        ship the project to the workers instead.
+    """
+
+    address: str
+    shared: Path | None = None
+
+    @property
+    def url(self) -> str:
+        """The address as the option spells it."""
+        shared = f"?shared={self.shared}" if self.shared is not None else ""
+        return f"dask://{self.address.removeprefix('tcp://')}{shared}"
+
+
+def executor(raw: RawValue) -> ExecutorAddress | None:
+    """``local`` (``None``) or ``dask://HOST:PORT``, optionally ``?shared=/PATH``."""
+    if raw.text in ("", "local"):
+        return None
+    wanted = "'local' or a Dask scheduler such as 'dask://HOST:8786' (optionally " \
+             "'?shared=/PATH' when the workers see the project there)"
+    try:
+        parts = urlsplit(raw.text)
+        port = parts.port
+    except ValueError as exc:
+        raise raw.refuse(wanted) from exc
+    query = parse_qs(parts.query, keep_blank_values=True)
+    shared = query.pop("shared", [None])[-1]
+    if (parts.scheme != "dask" or not parts.hostname or port is None or query
+            or parts.path not in ("", "/")
+            or (shared is not None and not PurePosixPath(shared).is_absolute())):
+        raise raw.refuse(wanted)
+    try:
+        installed = importlib.util.find_spec("distributed") is not None
+    except ValueError:
+        installed = False
+    if not installed:
+        raise SettingsError(f"{raw.source} {raw.text!r} needs Dask distributed, which is not "
+                            "installed: pip install 'pytest-selfheal[dask]'")
+    return ExecutorAddress(f"tcp://{parts.netloc.rsplit('@', 1)[-1]}",
+                           Path(shared) if shared is not None else None)
+
+
+@dataclass(frozen=True)
 class Option:
     """One setting: its name (``workers`` -> ``--selfheal-workers``), help and default,
     the choices it accepts (any text when empty) and the parser of its value."""
@@ -230,6 +279,10 @@ OPTIONS: Final = (
     Option("evaluator", "auto (default): judge candidates in forks of the test session where "
            "that is safe, else in fresh pytest processes; subprocess: always fresh pytest "
            "processes", "auto", ("auto", "subprocess"), "KIND"),
+    Option("executor", "local (default): judge candidates on this machine; "
+           "dask://HOST:PORT: on the workers of that Dask scheduler, which get a copy of the "
+           "project (dask://HOST:PORT?shared=/PATH: the project is at /PATH on every "
+           "worker); needs pytest-selfheal[dask]", "local", metavar="URL", parse=executor),
     Option("network", "isolated (default): candidates run without network access; shared: "
            "they share the session's network, for tests that talk to servers the session "
            "started", "isolated", ("isolated", "shared"), "MODE"),

@@ -16,7 +16,13 @@ from typing import Final
 from urllib.parse import urlsplit, urlunsplit
 
 from pytest_selfheal._inifile import ini_values
-from pytest_selfheal._options import OPTIONS, RawValue, branch_prefix, resolve_raw
+from pytest_selfheal._options import (
+    OPTIONS,
+    ExecutorAddress,
+    RawValue,
+    branch_prefix,
+    resolve_raw,
+)
 from pytest_selfheal.errors import SettingsError
 
 #: Where the OpenAI SDK sends requests when no base URL is configured.
@@ -41,6 +47,8 @@ class Settings:
     branch_prefix: str
     network: str = "isolated"
     evaluator: str = "auto"
+    #: The Dask scheduler that judges candidates, ``None`` for this machine.
+    executor: ExecutorAddress | None = None
     llm: LLMSettings = field(default_factory=lambda: LLMSettings())
     evolution: EvolutionSettings = field(default_factory=lambda: EvolutionSettings())
     #: What the options given imply or leave without effect, said at start-up.
@@ -63,9 +71,11 @@ class Settings:
             if evolution.engine == "evolve" or evolution.optimize:
                 llm += (f", evolve: population {evolution.population}, generations "
                         f"{evolution.generations}, seed {evolution.seed}")
+        workers = (f"executor {self.executor.url}" if self.executor is not None
+                   else f"workers {self.workers}")
         return (
             f"selfheal: provider {self.provider} ({self.provider_note}){llm}, mode {self.mode}, "
-            f"workers {self.workers}, timeout {self.timeout_s:g}s per failure"
+            f"{workers}, timeout {self.timeout_s:g}s per failure"
         )
 
 
@@ -175,6 +185,7 @@ def from_raw(raw: Mapping[str, RawValue], env: Mapping[str, str] = os.environ) -
         branch_prefix=value["branch-prefix"],
         network=value["network"],
         evaluator=value["evaluator"],
+        executor=value["executor"],
         llm=llm,
         evolution=evolution,
     )

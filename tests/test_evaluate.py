@@ -45,6 +45,11 @@ ADULT = "tests/test_age.py::test_adult"
 
 @pytest.fixture
 def layout(tmp_path: Path) -> ProjectLayout:
+    return make_layout(tmp_path)
+
+
+def make_layout(tmp_path: Path) -> ProjectLayout:
+    """The ``lib.age`` project, whose ``is_adult`` is off by one at 18."""
     root = tmp_path / "project"
     (root / "src/lib").mkdir(parents=True)
     (root / "src/lib/__init__.py").write_text("")

@@ -3,9 +3,11 @@
 One :class:`Evaluator` serves a whole test session. It keeps a scratch copy of the
 project per worker. A worker judges a candidate in a fork of the session, through a
 :class:`~pytest_selfheal._evaluate.zygote.ForkServer` made per heal, when that is safe,
-and in a fresh pytest process otherwise. Every run, measurements and candidates alike,
-goes through the one scheduling loop of :mod:`~pytest_selfheal._evaluate.workers`, in
-the session's single thread: no helper threads, so forking stays safe.
+and in a fresh pytest process otherwise; with a cluster executor
+(:mod:`~pytest_selfheal._evaluate.remote`), on the cluster, while measurements
+(:mod:`~pytest_selfheal._evaluate.measuring`) and the winner's verification stay here.
+Every run goes through the one scheduling loop of :mod:`~pytest_selfheal._evaluate.workers`,
+in the session's single thread: no helper threads, so forking stays safe.
 
 Time limits are never constants: each path's cost on this machine is learned from runs of
 the unchanged code (:class:`~pytest_selfheal._evaluate.contain.PathCost`), and a run is
@@ -18,60 +20,44 @@ import math
 import select
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from pytest_selfheal._evaluate.contain import Isolation, Limits, PathCost
 from pytest_selfheal._evaluate.deepening import Deepening
-from pytest_selfheal._evaluate.overlay import ENDED_EARLY, Overlay, ProjectLayout, SubprocessJob
+from pytest_selfheal._evaluate.measuring import FORK, SUBPROCESS, MeasuringPool
+from pytest_selfheal._evaluate.overlay import Overlay, ProjectLayout, SubprocessJob
+from pytest_selfheal._evaluate.remote import Executor, RemoteRun
 from pytest_selfheal._evaluate.spec import ReachSpec, RunSpec
-from pytest_selfheal._evaluate.workers import POLL_INTERVAL, Job, WorkerPool, _doubled
+from pytest_selfheal._evaluate.verification import verify
+from pytest_selfheal._evaluate.workers import POLL_INTERVAL, REMOTE, Job, _doubled
 from pytest_selfheal._evaluate.workers import Running as _Running
 from pytest_selfheal._evaluate.workers import Slot as _Slot
-from pytest_selfheal._evaluate.workload import Workload, judge, merge_runs
+from pytest_selfheal._evaluate.workers import Task as _Task
+from pytest_selfheal._evaluate.workload import Workload, judge
 from pytest_selfheal._evaluate.zygote import ForkServer, ServerJob, Zygote, fork_is_safe
 from pytest_selfheal._source.patches import is_function_swap
 from pytest_selfheal.models import Candidate, TestRun, Verdict
 
-FORK, SUBPROCESS = "fork", "subprocess"
 
-
-@dataclass(frozen=True)
-class _Task:
-    """One run the loop schedules: a candidate (or the unchanged code) on some tests."""
-
-    key: int
-    candidate: Candidate | None
-    expected: Mapping[str, str]
-    limits: Callable[[str], Limits]
-    exitfirst: bool = False
-    coverage: tuple[str, ...] | None = None
-    reach: tuple[str, ...] = ()
-    compare_outputs: bool = False
-    #: Whether a run cut off by a busy machine may run once more with twice the time.
-    may_retry: bool = True
-    #: How many times the limits were doubled because the run was cut off in a test
-    #: whose time is not known (see :mod:`~pytest_selfheal._evaluate.deepening`).
-    level: int = 0
-    record: bool = False
-    explore: bool = False
-
-
-class Evaluator(WorkerPool):
+class Evaluator(MeasuringPool):
     """Judges candidates against selected tests on ``workers`` children at once.
 
     :param zygote: the session to fork children from, or ``None`` to always start
         fresh pytest processes.
     :param isolation: what children are cut off from; by default the network, and
         the project directory is read-only for them.
+    :param executor: the cluster that judges candidates, ``None`` for this machine.
     """
 
     def __init__(self, layout: ProjectLayout, workers: int, zygote: Zygote | None,
-                 isolation: Isolation | None = None) -> None:
+                 isolation: Isolation | None = None, executor: Executor | None = None
+                 ) -> None:
         self.layout = layout
         self.workers = workers
         self.zygote = zygote
         self.isolation = isolation or Isolation()
+        self.executor = executor
         self.notes: list[str] = []
         #: What runs cost on each path, learned from runs of the unchanged code.
         self.costs: dict[str, PathCost] = {FORK: PathCost(), SUBPROCESS: PathCost()}
@@ -118,6 +104,7 @@ class Evaluator(WorkerPool):
     def candidate_limits(self, workload: Workload, path: str) -> Limits:
         """Limits for judging a candidate on ``workload`` on ``path``: a few times what
         the unchanged code costs there, measured first if this session has not yet."""
+        path = SUBPROCESS if path == REMOTE else path  # a fresh process there as here
         cost = self.costs[path]
         if not cost.known:
             self._measure_cost(workload, path)
@@ -175,6 +162,14 @@ class Evaluator(WorkerPool):
     def _start(self, task: _Task, nodeids: Sequence[str], path: str) -> _Running:
         # Before a worker is taken: the limits may first need a run of their own.
         limits = task.limits(path)
+        if path == REMOTE:
+            assert self.executor is not None
+            assert task.candidate is not None
+            spec = RunSpec(nodeids=tuple(nodeids), expected=dict(task.expected),
+                           exitfirst=task.exitfirst)
+            return _Running(task, None, self.executor.start(RemoteRun(
+                self.layout, spec, limits, self.isolation, dict(self._sources),
+                task.candidate.files)), path)
         slot = self._idle.pop() if self._idle else self._new_slot()
         try:
             run_dir = slot.overlay.new_run_dir()
@@ -200,36 +195,6 @@ class Evaluator(WorkerPool):
             self._idle.append(slot)
             raise
         return _Running(task, slot, job, path)
-
-    def run(
-        self,
-        nodeids: Sequence[str],
-        limits: Limits,
-        *,
-        coverage: Sequence[str] | None = None,
-        reach: Sequence[str] = (),
-        spread: bool = False,
-        lead: Sequence[str] = (),
-    ) -> TestRun:
-        """Run tests on the current code (no candidate), every one of them.
-
-        :param coverage: measure per-test line coverage of these project files, or of
-            the whole project when empty; ``None`` for none.
-        :param reach: project modules whose functions each test is checked to enter.
-        :param spread: split the tests over the workers, each child running ``lead``
-            first and then its share; the runs are merged into one.
-        """
-        shares = ([tuple(nodeids)] if not spread
-                  else [tuple(nodeids[k::self.workers]) for k in range(self.workers)])
-        # The limits are the caller's time box: a measurement cut off by it is not
-        # given more time, the caller goes on with what was measured.
-        tasks = [_Task(key, None, {}, lambda _: limits,
-                       coverage=None if coverage is None else tuple(coverage),
-                       reach=tuple(reach), may_retry=False)
-                 for key, share in enumerate(shares) if share]
-        tests = {task.key: (*lead, *shares[task.key]) for task in tasks}
-        runs = [run for _, run in self._judged(iter(tasks), nodeids=tests)]
-        return merge_runs(runs)
 
     def first_passing(
         self,
@@ -269,10 +234,12 @@ class Evaluator(WorkerPool):
                                        rejected=True))
                     continue
                 yield _Task(index, candidate, expected,
-                            lambda path: self.candidate_limits(workload, path), exitfirst=True)
+                            lambda path: self.candidate_limits(workload, path), exitfirst=True,
+                            remote=self.executor is not None)
 
         queue = Deepening(fresh(), stop=lambda: bool(best) or should_stop())
-        for task, run in self._judged(queue, keep=lambda key: not best or key < best[0][0]):
+        for task, run in self._judged(queue, keep=lambda key: not best or key < best[0][0],
+                                      parallel=self._judging_width()):
             assert task.candidate is not None
             verdict = judge(task.candidate, run, expected)
             hung_in = unmeasured.intersection(run.interrupted)
@@ -281,7 +248,7 @@ class Evaluator(WorkerPool):
                                  may_retry=False)
                 allowed = min((workload.cut_at[n] for n in hung_in if n in workload.cut_at),
                               default=math.inf)
-                if (longer.limits(self.backend(task.candidate)).timeout_s < allowed
+                if (longer.limits(self._path(task)).timeout_s < allowed
                         and queue.put_back(longer, longer.level, task.key)):
                     cut_off[task.key] = verdict
                     continue
@@ -331,9 +298,11 @@ class Evaluator(WorkerPool):
                     continue
                 yield _Task(index, candidate, expected,
                             lambda path: self.candidate_limits(workload, path),
-                            compare_outputs=compare_outputs)
+                            compare_outputs=compare_outputs,
+                            remote=self.executor is not None and not compare_outputs)
 
-        for task, run in self._judged(tasks()):
+        width = None if compare_outputs else self._judging_width()
+        for task, run in self._judged(tasks(), parallel=width):
             assert task.candidate is not None
             verdict = replace(judge(task.candidate, run, expected), pattern=tuple(
                 (nodeid, run.outcomes.get(nodeid, "not run")) for nodeid in expected))
@@ -341,80 +310,22 @@ class Evaluator(WorkerPool):
             on_verdict(verdict)
         return [verdicts[index] for index in sorted(verdicts)]
 
-    def observe(
-        self,
-        entries: Sequence[Candidate],
-        nodeids: Sequence[str],
-        limits: Limits,
-        *,
-        explore: bool,
-    ) -> list[TestRun | None]:
-        """Record what each entry's function does in the tests ``nodeids`` (every one of
-        them, no early stop), then, with ``explore``, on inputs made from the arguments
-        the tests gave it (:mod:`~pytest_selfheal._evaluate.behaviour`). ``None`` for an
-        entry that cannot be forked, the only path that can record. The original code is
-        an entry whose source is the module unchanged."""
-        runs: list[TestRun | None] = [None] * len(entries)
-        tasks = (_Task(index, entry, dict.fromkeys(nodeids, ""), lambda _: limits,
-                       record=True, explore=explore)
-                 for index, entry in enumerate(entries) if self.backend(entry) == FORK)
-        for task, run in self._judged(tasks):
-            runs[task.key] = run
-        return runs
-
-    def time_runs(
-        self,
-        entries: Sequence[Candidate | None],
-        workload: Workload,
-        repeats: int,
-    ) -> list[list[float]]:
-        """Time the call phases of the workload's tests on each entry, ``repeats`` times.
-
-        ``None`` is the current code (the baseline). One child runs at a time, so the
-        entries never compete for the CPU, and the rounds are interleaved (every entry
-        once, then every entry again) so that a slow patch of the machine hits them
-        all alike. A run with a problem or a test that did not pass gives no sample.
-
-        :returns: per entry, the seconds of the summed call phases of each good run.
-        """
-        samples: list[list[float]] = [[] for _ in entries]
-        nodeids = workload.nodeids
-        tasks = (_Task(round_ * len(entries) + index, candidate, dict.fromkeys(nodeids, ""),
-                       lambda path: self.candidate_limits(workload, path))
-                 for round_ in range(repeats) for index, candidate in enumerate(entries))
-        for task, run in self._judged(tasks, parallel=1):
-            if run.problem or any(run.outcomes.get(n) not in ("passed", "failed")
-                                  for n in nodeids):
-                continue
-            samples[task.key % len(entries)].append(
-                sum(run.call_durations.get(n, 0.0) for n in nodeids))
-        return samples
+    def _judging_width(self) -> int | None:
+        """Candidates judged at once: as many as the cluster's workers, when there is
+        one (``None``: as many as the local workers)."""
+        return None if self.executor is None else self.executor.width()
 
     def verify(self, sources: Mapping[str, str], workload: Workload) -> tuple[TestRun, str]:
         """Run every test of ``workload`` on the code plus ``sources`` in a fresh copy of
-        the project, in a fresh pytest process, with no early stop; then once more in a
-        plain pytest process, whose exit status must agree with the events of the first.
-
-        Its time limit comes from the unchanged code's cost in a fresh process, measured
-        once per session; a run that times out gets one more try with twice the time.
+        the project, in fresh pytest processes, always on this machine
+        (:func:`~pytest_selfheal._evaluate.verification.verify`).
 
         :returns: the run, and its limit with the measurement it came from, for messages.
         """
         cost = self.costs[SUBPROCESS]
         limits = self.candidate_limits(workload, SUBPROCESS)
-        fresh = Overlay(self.layout, {**self._sources, **sources})
-        try:
-            run = fresh.run(workload.nodeids, limits, expected=workload.expected,
-                            isolation=self.isolation)
-            if run.timed_out:
-                limits = limits.doubled()
-                run = fresh.run(workload.nodeids, limits, expected=workload.expected,
-                                isolation=self.isolation)
-            if not run.problem and not run.timed_out:
-                run = _agreed(run, fresh.run(workload.nodeids, limits, isolation=self.isolation,
-                                             plain=True), workload.expected)
-        finally:
-            fresh.close()
+        run, limits = verify(Overlay(self.layout, {**self._sources, **sources}), workload,
+                             limits, self.isolation)
         basis = (cost.describe(len(workload.expected), workload.tests_s) if cost.known
                  else "no measurement of the unchanged code")
         return run, f"limit {limits.timeout_s:.1f}s, from {basis}"
@@ -430,23 +341,12 @@ class Evaluator(WorkerPool):
                 slot.server = None
 
     def close(self) -> None:
-        """Delete every scratch copy; stop every fork server."""
+        """Delete every scratch copy; stop every fork server; let go of the cluster."""
         self.release()
+        if self.executor is not None:
+            self.executor.close()
         for slot in self._slots:
             slot.overlay.close()
         self._slots.clear()
         self._idle.clear()
 
-
-def _agreed(run: TestRun, plain: TestRun, expected: Mapping[str, str]) -> TestRun:
-    """``run``, with a problem when a plain pytest run of the same tests ended otherwise
-    than its events say: candidate code that forges events (in the result file, or by
-    patching the reporting) must also forge pytest's own exit status."""
-    failing = any(run.outcomes.get(nodeid) in ("failed", "error") for nodeid in expected)
-    if plain.timed_out or plain.exit_code != (1 if failing else 0):
-        why = ("timed out" if plain.timed_out
-               else "ended before pytest returned" if (plain.exit_code or 0) >= ENDED_EARLY
-               else f"exited with code {plain.exit_code}")
-        return replace(run, problem=f"a plain pytest run of the same tests {why}, which its "
-                                    "reported outcomes contradict")
-    return run

@@ -2,33 +2,59 @@
 
 A worker is a scratch copy of the project and, while a heal runs, a fork server. Every
 run, measurements and candidates alike, goes through :meth:`WorkerPool._judged`, in the
-session's single thread: no helper threads, so forking stays safe.
+session's single thread: no helper threads, so forking stays safe. A run sent to a
+cluster (:mod:`~pytest_selfheal._evaluate.remote`) takes no worker here: its job is
+scheduled in the same loop.
 """
 
 from __future__ import annotations
 
+import contextlib
 import select
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from pytest_selfheal._evaluate.contain import Limits, PathCost
 from pytest_selfheal._evaluate.overlay import Overlay, ProjectLayout
 from pytest_selfheal._evaluate.zygote import ForkServer
+from pytest_selfheal.errors import EvaluationError
 from pytest_selfheal.models import Candidate, TestRun
-
-if TYPE_CHECKING:
-    from pytest_selfheal._evaluate.pool import _Task
 
 #: How often the pool looks at a child it cannot wait on through a file descriptor.
 POLL_INTERVAL = 0.02
+#: The path of a run sent to a cluster executor.
+REMOTE = "remote"
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run the loop schedules: a candidate (or the unchanged code) on some tests."""
+
+    key: int
+    candidate: Candidate | None
+    expected: Mapping[str, str]
+    limits: Callable[[str], Limits]
+    exitfirst: bool = False
+    coverage: tuple[str, ...] | None = None
+    reach: tuple[str, ...] = ()
+    compare_outputs: bool = False
+    #: Whether a run cut off by a busy machine may run once more with twice the time.
+    may_retry: bool = True
+    #: How many times the limits were doubled because the run was cut off in a test
+    #: whose time is not known (see :mod:`~pytest_selfheal._evaluate.deepening`).
+    level: int = 0
+    record: bool = False
+    explore: bool = False
+    #: Judged on the cluster executor, when there is one, rather than here.
+    remote: bool = False
 
 
 class Job(Protocol):
-    """A running child: a fork of the session or a fresh pytest process."""
+    """A running child (a fork of the session or a fresh pytest process), or a run on
+    a cluster."""
 
-    overlay: Overlay
     limits: Limits
     deadline: float
 
@@ -50,8 +76,8 @@ class Slot:
 
 @dataclass
 class Running:
-    task: _Task
-    slot: Slot
+    task: Task
+    slot: Slot | None  # None for a run on a cluster
     job: Job
     path: str
 
@@ -71,8 +97,12 @@ class WorkerPool:
         """The path (``fork`` or ``subprocess``) a candidate runs on."""
         raise NotImplementedError
 
-    def _start(self, task: _Task, nodeids: Sequence[str], path: str) -> Running:
+    def _start(self, task: Task, nodeids: Sequence[str], path: str) -> Running:
         raise NotImplementedError
+
+    def _path(self, task: Task) -> str:
+        """Where a task runs: on the cluster when it is meant to, else its backend."""
+        return REMOTE if task.remote else self.backend(task.candidate)
 
     def _note(self, note: str) -> None:
         raise NotImplementedError
@@ -90,11 +120,13 @@ class WorkerPool:
         return slot
 
     def _finish(self, running: Running) -> TestRun:
+        slot = running.slot
         try:
             run = running.job.finish()
         finally:
-            self._idle.append(running.slot)
-        for note in (*run.notes, *(running.slot.server.notes if running.slot.server else ())):
+            if slot is not None:
+                self._idle.append(slot)
+        for note in (*run.notes, *(slot.server.notes if slot and slot.server else ())):
             self._note(note)
         if running.task.candidate is None and not run.problem and not run.timed_out:
             self.costs[running.path].observe(len(run.outcomes), run.wall_s - run.measuring_s,
@@ -103,13 +135,13 @@ class WorkerPool:
 
     def _judged(
         self,
-        tasks: Iterator[_Task],
+        tasks: Iterator[Task],
         *,
         paths: Mapping[int, str] | None = None,
         nodeids: Mapping[int, Sequence[str]] | None = None,
         keep: Callable[[int], bool] = lambda key: True,
         parallel: int | None = None,
-    ) -> Iterator[tuple[_Task, TestRun]]:
+    ) -> Iterator[tuple[Task, TestRun]]:
         """The scheduling loop: start tasks on free workers, yield each finished one.
 
         A task that ran out of time while computing for less than a third of it was kept
@@ -121,7 +153,7 @@ class WorkerPool:
             those that no longer do are stopped.
         """
         running: dict[int, Running] = {}
-        again: list[_Task] = []
+        again: list[Task] = []
         width = parallel or self.workers
         try:
             while True:
@@ -129,7 +161,7 @@ class WorkerPool:
                     task = again.pop(0) if again else next(tasks, None)
                     if task is None:
                         break
-                    path = (paths or {}).get(task.key) or self.backend(task.candidate)
+                    path = (paths or {}).get(task.key) or self._path(task)
                     tests = (nodeids or {}).get(task.key, tuple(task.expected))
                     running[task.key] = self._start(task, tests, path)
                 if not running:
@@ -147,7 +179,11 @@ class WorkerPool:
                     self._finish(running.pop(key))
         finally:
             for done in running.values():
-                self._finish(done)
+                if done.slot is None:  # on a cluster, maybe one that is gone
+                    with contextlib.suppress(EvaluationError):
+                        self._finish(done)
+                else:
+                    self._finish(done)
 
     def _wait_any(self, running: Mapping[int, Running]) -> list[int]:
         """Block until at least one job is done; the keys of those done."""

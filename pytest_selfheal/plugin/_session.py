@@ -241,9 +241,14 @@ class SelfHealSession:
                             restart=functools.partial(restart_capture, self.config),
                             secrets=tuple(self._key_environment.values()))
             isolation = Isolation(network=self.settings.network == "isolated")
+            executor = None
+            if self.settings.executor is not None:
+                from pytest_selfheal._evaluate.dask_executor import DaskExecutor
+
+                executor = DaskExecutor(self.settings.executor, layout)
             self._evaluator = Evaluator(layout, self.settings.workers,
                                         zygote if self.settings.evaluator == "auto" else None,
-                                        isolation)
+                                        isolation, executor)
             # One id for the whole run: the store's, the commit trailers', the reports'.
             state = RunState() if self._shared is None else RunState(
                 started=self._shared.started, shared_branch=self._shared.branch)
