@@ -7,9 +7,13 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from pytest_selfheal._evaluate import Workload, judge
-from pytest_selfheal._heal.outcomes import heal_outcome, leaderboard, rejections
+from pytest_selfheal._heal.outcomes import (
+    candidate_diff,
+    heal_outcome,
+    leaderboard,
+    rejections,
+)
 from pytest_selfheal._heal.trust import assess
-from pytest_selfheal._source.patches import unified_diff
 from pytest_selfheal._vcs.landing import Destination, Fix, Landing, apply_fix, commit_fix
 from pytest_selfheal.models import (
     Assurance,
@@ -59,8 +63,7 @@ def accept(healer: Healer, win: Win) -> HealOutcome:
     evaluated = len(win.verdicts)
     files = candidate.files
     old_sources = {relpath: healer.old_source(relpath) for relpath in files}
-    diff = "".join(unified_diff(old_sources[relpath], text, relpath)
-                   for relpath, text in files.items())
+    diff = candidate_diff(candidate, old_sources.__getitem__)
     base = heal_outcome(win.failure, healer.engine.name, HealStatus.UNHEALED, "", win.suspects)
     healer.progress(f"verifying the fix in a fresh process: {candidate.description}")
     run, limit = healer.evaluator.verify(files, win.workload)

@@ -27,8 +27,13 @@ from pytest_selfheal._heal.localize import (
     project_relpath,
 )
 from pytest_selfheal._heal.missing import find_missing
-from pytest_selfheal._heal.outcomes import heal_outcome, leaderboard, rejections
-from pytest_selfheal._heal.rounds import search_rounds
+from pytest_selfheal._heal.outcomes import (
+    candidate_diff,
+    heal_outcome,
+    leaderboard,
+    rejections,
+)
+from pytest_selfheal._heal.rounds import held_back_reason, search_rounds
 from pytest_selfheal._heal.selection import Baseline, select
 from pytest_selfheal._heal.survey import (
     LOCALIZATION_SHARE,
@@ -226,7 +231,11 @@ class Healer:
         found = search_rounds(self, task, selection)
         evaluated = len(found.verdicts)
         if found.winner is None:
-            if found.out_of_time:
+            diff = ""
+            if found.held_back is not None:
+                reason = held_back_reason(found.held_back, selection)
+                diff = candidate_diff(found.held_back.candidate, self.old_source)
+            elif found.out_of_time:
                 reason = (f"time budget of {self.settings.timeout_s:g}s spent after {evaluated} "
                           "candidates (raise --selfheal-timeout)")
             elif evaluated >= self.settings.max_candidates:
@@ -236,7 +245,7 @@ class Healer:
                 reason = (self.engine.stop_reason
                           or f"none of the {evaluated} candidate fixes passed the tests")
             return replace(self._outcome(failure, HealStatus.UNHEALED, reason, suspects),
-                           candidates_evaluated=evaluated, generations=found.rounds,
+                           candidates_evaluated=evaluated, generations=found.rounds, diff=diff,
                            leaderboard=leaderboard(found.verdicts),
                            rejected=rejections(found.verdicts))
         ranking = rank_found(self, failure, found, selection, spectrum, baseline)

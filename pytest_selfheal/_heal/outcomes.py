@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from pytest_selfheal.models import Failure, HealOutcome, HealStatus, Suspect, Verdict
+from pytest_selfheal._source.patches import unified_diff
+from pytest_selfheal.models import Candidate, Failure, HealOutcome, HealStatus, Suspect, Verdict
 
 
 def heal_outcome(failure: Failure, engine: str, status: HealStatus, reason: str,
@@ -28,3 +29,9 @@ def leaderboard(
 def rejections(verdicts: Sequence[Verdict]) -> tuple[tuple[str, str], ...]:
     """What screening refused, and why."""
     return tuple((v.candidate.description, v.reason) for v in verdicts if v.rejected)
+
+
+def candidate_diff(candidate: Candidate, old_source: Callable[[str], str]) -> str:
+    """The unified diff of every file ``candidate`` changes, against ``old_source``."""
+    return "".join(unified_diff(old_source(relpath), text, relpath)
+                   for relpath, text in candidate.files.items())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pytest_selfheal._heal.selection import Selection
@@ -20,6 +20,9 @@ class Search:
 
     :param out_of_time: the heal's deadline passed before any candidate won.
     :param tried: the candidates of the last round, the winner's.
+    :param held_back: when no candidate won, the first that passed every searched and
+        held-out test but left the other failing tests of the same code failing: shown,
+        never committed.
     """
 
     verdicts: list[Verdict] = field(default_factory=list)
@@ -27,6 +30,7 @@ class Search:
     rounds: int = 0
     out_of_time: bool = False
     tried: list[Candidate] = field(default_factory=list)
+    held_back: Verdict | None = None
 
 
 def search_rounds(healer: Healer, task: RepairTask, selection: Selection) -> Search:
@@ -48,10 +52,18 @@ def search_rounds(healer: Healer, task: RepairTask, selection: Selection) -> Sea
             found.out_of_time = found.winner is None
             break
     if found.winner is None and selection.siblings:
-        found.winner = _settle(healer, found.verdicts, selection.required)
-        found.out_of_time = found.out_of_time and found.winner is None
+        found.held_back = _fits_this_test_alone(found.verdicts, selection.required)
     healer.engine.record(task, found.verdicts)
     return found
+
+
+def held_back_reason(verdict: Verdict, selection: Selection) -> str:
+    """Why ``verdict``, a fix of the failing test alone, was not committed."""
+    count = len(selection.siblings)
+    return (f"not committed: {verdict.candidate.description} (in "
+            f"{verdict.candidate.function}) passes this test but leaves {count} other "
+            f"failing test{'s' * (count != 1)} of the same code failing, and a fix of "
+            f"their common cause would repair them too: it may only fit this test")
 
 
 def _first_passing(healer: Healer, candidates: list[Candidate], selection: Selection,
@@ -63,7 +75,8 @@ def _first_passing(healer: Healer, candidates: list[Candidate], selection: Selec
     failure: the first :attr:`Selection.required` tests must pass, the siblings after
     them are a preference. So only a candidate that passed every searched test meets
     the held-out ones: one that fails them fits the tests, not the intent, and the
-    search goes on. A fix of the siblings too is preferred (see :func:`_settle`).
+    search goes on. Only a fix of the siblings too wins (see
+    :func:`_fits_this_test_alone`).
     """
     workload = selection.search_workload()
 
@@ -80,15 +93,17 @@ def _first_passing(healer: Healer, candidates: list[Candidate], selection: Selec
     )
 
 
-def _settle(healer: Healer, verdicts: list[Verdict], required: int) -> Verdict | None:
-    """When no candidate of any round also fixed the siblings, the first that passed
-    every searched and held-out test; only once the search is over, as the engine
-    hands candidates out in batches and a later one may fix the siblings too."""
-    for index, verdict in enumerate(verdicts):
+def _fits_this_test_alone(verdicts: list[Verdict], required: int) -> Verdict | None:
+    """The first candidate that passed every searched and held-out test but not the
+    siblings; only once the search is over, as the engine hands candidates out in
+    batches and a later one may fix the siblings too.
+
+    It is never committed: the other failing tests ran the same code, so one cause most
+    often fails them all, and an edit that repairs only this test tends to compensate
+    for that cause where this test alone passes (a wrong fix in a caller, or a branch
+    that returns what this test expects), as the fixes such a fallback committed did.
+    """
+    for verdict in verdicts:
         if not verdict.rejected and not verdict.passed and verdict.tests_passed >= required:
-            healer.progress(f"no candidate also fixes the other failing tests of this code; "
-                            f"taking {verdict.candidate.description}")
-            fallback = replace(verdict, passed=True, reason="passed", tests_total=required)
-            verdicts[index] = fallback
-            return fallback
+            return verdict
     return None
