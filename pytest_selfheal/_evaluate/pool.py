@@ -392,32 +392,45 @@ class Evaluator(WorkerPool):
 
     def verify(self, sources: Mapping[str, str], workload: Workload) -> tuple[TestRun, str]:
         """Run every test of ``workload`` on the code plus ``sources`` in a fresh copy of
-        the project, in a fresh pytest process, with no early stop; then once more in a
-        plain pytest process, whose exit status must agree with the events of the first.
+        the project, in a fresh pytest process, with no early stop; and at the same time
+        in a plain pytest process in a second copy, whose exit status must agree with the
+        events of the first. Side by side: they share nothing, and on a real suite each
+        takes as long as the tests.
 
         Its time limit comes from the unchanged code's cost in a fresh process, measured
-        once per session; a run that times out gets one more try with twice the time.
+        once per session; runs that time out get one more try with twice the time.
 
         :returns: the run, and its limit with the measurement it came from, for messages.
         """
         cost = self.costs[SUBPROCESS]
         limits = self.candidate_limits(workload, SUBPROCESS)
-        fresh = Overlay(self.layout, {**self._sources, **sources})
+        code = {**self._sources, **sources}
+        copies = (Overlay(self.layout, code), Overlay(self.layout, code))
         try:
-            run = fresh.run(workload.nodeids, limits, expected=workload.expected,
-                            isolation=self.isolation)
-            if run.timed_out:
+            run, plain = self._verified_twice(copies, workload, limits)
+            if run.timed_out or plain.timed_out:
                 limits = limits.doubled()
-                run = fresh.run(workload.nodeids, limits, expected=workload.expected,
-                                isolation=self.isolation)
+                run, plain = self._verified_twice(copies, workload, limits)
             if not run.problem and not run.timed_out:
-                run = _agreed(run, fresh.run(workload.nodeids, limits, isolation=self.isolation,
-                                             plain=True), workload.expected)
+                run = _agreed(run, plain, workload.expected)
         finally:
-            fresh.close()
+            for copy in copies:
+                copy.close()
         basis = (cost.describe(len(workload.expected), workload.tests_s) if cost.known
                  else "no measurement of the unchanged code")
         return run, f"limit {limits.timeout_s:.1f}s, from {basis}"
+
+    def _verified_twice(self, copies: tuple[Overlay, Overlay], workload: Workload,
+                        limits: Limits) -> tuple[TestRun, TestRun]:
+        events, plain = copies
+        first = events.start(workload.nodeids, limits, expected=workload.expected,
+                             isolation=self.isolation)
+        try:
+            second = plain.start(workload.nodeids, limits, isolation=self.isolation, plain=True)
+        except BaseException:
+            first.finish()  # kills it: nothing outlives a verification
+            raise
+        return first.wait(), second.wait()
 
     def release(self) -> None:
         """Stop the fork servers: the session they were forked from has moved on."""
