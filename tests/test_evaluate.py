@@ -92,7 +92,7 @@ def test_scratch_copy_leaves_out_version_control_and_environments(layout):
 def test_run_reports_each_selected_test_in_order_and_ignores_project_addopts(layout):
     overlay = Overlay(layout, {})
     try:
-        run = overlay.run([CHILD, ADULT_AT_18], LIMITS)
+        run = overlay.start([CHILD, ADULT_AT_18], LIMITS).wait()
     finally:
         overlay.close()
     assert run.problem == ""
@@ -104,8 +104,8 @@ def test_run_reports_each_selected_test_in_order_and_ignores_project_addopts(lay
 def test_candidate_files_are_written_for_one_run_only(layout):
     overlay = Overlay(layout, {})
     try:
-        fixed = overlay.run([ADULT_AT_18], LIMITS, files={"src/lib/age.py": FIXED})
-        again = overlay.run([ADULT_AT_18], LIMITS)
+        fixed = overlay.start([ADULT_AT_18], LIMITS, files={"src/lib/age.py": FIXED}).wait()
+        again = overlay.start([ADULT_AT_18], LIMITS).wait()
     finally:
         overlay.close()
     assert fixed.outcomes == {ADULT_AT_18: "passed"}
@@ -116,7 +116,7 @@ def test_candidate_files_are_written_for_one_run_only(layout):
 def test_exitfirst_stops_at_the_first_failure(layout):
     overlay = Overlay(layout, {})
     try:
-        run = overlay.run([ADULT_AT_18, CHILD, ADULT], LIMITS, exitfirst=True)
+        run = overlay.start([ADULT_AT_18, CHILD, ADULT], LIMITS, exitfirst=True).wait()
     finally:
         overlay.close()
     assert run.outcomes == {ADULT_AT_18: "failed"}
@@ -125,7 +125,7 @@ def test_exitfirst_stops_at_the_first_failure(layout):
 def test_coverage_run_records_the_lines_each_test_executed(layout):
     overlay = Overlay(layout, {})
     try:
-        run = overlay.run([ADULT_AT_18, CHILD], LIMITS, coverage=True)
+        run = overlay.start([ADULT_AT_18, CHILD], LIMITS, coverage=True).wait()
     finally:
         overlay.close()
     assert run.coverage[ADULT_AT_18] == {"src/lib/age.py": frozenset({2})}
@@ -135,8 +135,8 @@ def test_coverage_run_records_the_lines_each_test_executed(layout):
 def test_infinite_loop_in_a_candidate_is_cut_off_and_leaves_no_process(layout):
     overlay = Overlay(layout, {})
     try:
-        run = overlay.run([ADULT_AT_18], Limits(timeout_s=3, cpu_s=30),
-                          files={"src/lib/age.py": LOOPING})
+        run = overlay.start([ADULT_AT_18], Limits(timeout_s=3, cpu_s=30),
+                          files={"src/lib/age.py": LOOPING}).wait()
     finally:
         overlay.close()
     assert run.problem == f"{ADULT_AT_18} timed out after 3.0s"
@@ -148,8 +148,8 @@ def test_infinite_loop_in_a_candidate_is_cut_off_and_leaves_no_process(layout):
 def test_cpu_limit_kills_a_spinning_candidate_before_the_wall_clock(layout):
     overlay = Overlay(layout, {})
     try:
-        run = overlay.run([ADULT_AT_18], Limits(timeout_s=60, cpu_s=2),
-                          files={"src/lib/age.py": LOOPING})
+        run = overlay.start([ADULT_AT_18], Limits(timeout_s=60, cpu_s=2),
+                          files={"src/lib/age.py": LOOPING}).wait()
     finally:
         overlay.close()
     assert run.exit_code is not None
@@ -161,7 +161,7 @@ def test_cpu_limit_kills_a_spinning_candidate_before_the_wall_clock(layout):
 def test_a_candidate_that_exits_the_process_is_a_failed_candidate(layout):
     overlay = Overlay(layout, {})
     try:
-        run = overlay.run([ADULT_AT_18, CHILD], LIMITS, files={"src/lib/age.py": EXITING})
+        run = overlay.start([ADULT_AT_18, CHILD], LIMITS, files={"src/lib/age.py": EXITING}).wait()
     finally:
         overlay.close()
     verdict = judge(candidate(EXITING), run, {ADULT_AT_18: "passed", CHILD: "passed"})
@@ -181,7 +181,7 @@ def test_module_imported_from_outside_the_copy_is_reported(layout, tmp_path, mon
     (layout.root / "pytest.ini").write_text("[pytest]\n")
     overlay = Overlay(wrong, {})
     try:
-        run = overlay.run([ADULT_AT_18], LIMITS)
+        run = overlay.start([ADULT_AT_18], LIMITS).wait()
     finally:
         overlay.close()
     assert "imported the project from outside the scratch copy" in run.problem

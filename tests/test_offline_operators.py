@@ -70,6 +70,17 @@ def test_comparison_operators_are_swapped_within_their_family() -> None:
     assert with_line("if total > self.limit", "if total is self.limit") not in found
 
 
+def test_a_bound_off_by_its_strictness_is_tried_before_other_comparisons() -> None:
+    # Equally likely edits are tried in this order and the first to pass wins: `<=` for
+    # `>` passes any test that only checks the boundary, and is rarely the fix.
+    for old, nearest in (("a > b", "a >= b"), ("a <= b", "a < b")):
+        source = function_source(f"return {old}")
+
+        found = sources(mutations(source, "f"), "compare-swap")
+
+        assert found[0] == source.replace(old, nearest)
+
+
 def test_equality_becomes_identity_only_against_none_true_or_false() -> None:
     source = function_source("return a == None or a != b or b in items or a == True")
 

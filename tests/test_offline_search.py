@@ -176,3 +176,56 @@ def test_nothing_is_held_out_when_no_other_test_covers_the_function() -> None:
                                "t.py::test_b": "skipped"})
     assert held == {"t.py::test_b": "skipped"}
     assert searched == {"t.py::test_fails": "passed", "t.py::test_a": "passed"}
+
+
+MODULE = '''\
+def clamp(value, low, high):
+    if value < low:
+        return low
+    if value > high:
+        return high
+    return value + 0
+
+
+def scale(values, factor):
+    total = 0
+    for value in values:
+        total += value * factor
+    return total - 1
+
+
+def pick(items, index):
+    if index >= len(items):
+        return None
+    return items[index + 1]
+'''
+
+
+def test_edits_of_several_suspects_come_likeliest_first_across_suspects() -> None:
+    # Each suspect's edits are made only when needed; the order must still be the one
+    # of weighing every edit of every suspect and sorting them.
+    functions = [FunctionRef("pkg/numbers.py", "clamp", 1, 6),
+                 FunctionRef("pkg/numbers.py", "scale", 9, 13),
+                 FunctionRef("pkg/numbers.py", "pick", 16, 19)]
+    failure = Failure("tests/test_numbers.py::test_clamp", "call", "AssertionError", "", "")
+    suspects = (Suspect(functions[0], 0.9, "traceback", lines=(6,)),
+                Suspect(functions[1], 0.5, "coverage"),
+                Suspect(functions[2], 0.3, "coverage"))
+    task = RepairTask(failure=failure, suspects=suspects, sources={"pkg/numbers.py": MODULE},
+                      line_scores={str(functions[1]): {13: 0.8}})
+    engine = OfflineEngine()
+
+    order = singles(offered(engine, task))
+
+    weights = [engine_weight(engine, task, c) for c in order]
+    assert weights == sorted(weights, reverse=True)
+    assert {str(c.function) for c in order} == {str(f) for f in functions}
+    assert len({c.source for c in order}) == len(order)
+
+
+def engine_weight(engine: OfflineEngine, task: RepairTask, candidate: Candidate) -> float:
+    """What the offline engine weighs ``candidate`` by: suspect score x line score x rate."""
+    suspect = next(s for s in task.suspects if s.function == candidate.function)
+    line = task.line_scores.get(str(candidate.function), {}).get(candidate.lineno, 0.1)
+    line += 1.0 if candidate.lineno in suspect.lines else 0.0
+    return suspect.score * line * engine.rates.rate(candidate.operator)

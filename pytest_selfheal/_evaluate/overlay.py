@@ -181,7 +181,7 @@ class Overlay:
             self._cage.close()
         shutil.rmtree(self.base, ignore_errors=True)
 
-    def run(
+    def start(
         self,
         nodeids: Sequence[str],
         limits: Limits,
@@ -192,8 +192,8 @@ class Overlay:
         coverage: bool = False,
         isolation: Isolation | None = None,
         plain: bool = False,
-    ) -> TestRun:
-        """Run ``nodeids`` in a child pytest, in this order, and wait for the result.
+    ) -> SubprocessJob:
+        """Start ``nodeids`` in a child pytest, in this order, without waiting for it.
 
         :param files: candidate files written over the copy for this run only.
         :param coverage: measure per-test line coverage of the project's code.
@@ -204,7 +204,7 @@ class Overlay:
                        exitfirst=exitfirst,
                        coverage=self.coverage_spec(run_dir) if coverage else None)
         return SubprocessJob(self, spec, limits, run_dir, files=files or {},
-                             isolation=isolation, plain=plain).wait()
+                             isolation=isolation, plain=plain)
 
 
 class SubprocessJob:

@@ -316,16 +316,17 @@ class Evaluator(MeasuringPool):
         return None if self.executor is None else self.executor.width()
 
     def verify(self, sources: Mapping[str, str], workload: Workload) -> tuple[TestRun, str]:
-        """Run every test of ``workload`` on the code plus ``sources`` in a fresh copy of
-        the project, in fresh pytest processes, always on this machine
+        """Run every test of ``workload`` on the code plus ``sources`` in fresh copies of
+        the project, in fresh pytest processes side by side, always on this machine
         (:func:`~pytest_selfheal._evaluate.verification.verify`).
 
         :returns: the run, and its limit with the measurement it came from, for messages.
         """
         cost = self.costs[SUBPROCESS]
         limits = self.candidate_limits(workload, SUBPROCESS)
-        run, limits = verify(Overlay(self.layout, {**self._sources, **sources}), workload,
-                             limits, self.isolation)
+        code = {**self._sources, **sources}
+        run, limits = verify((Overlay(self.layout, code), Overlay(self.layout, code)),
+                             workload, limits, self.isolation)
         basis = (cost.describe(len(workload.expected), workload.tests_s) if cost.known
                  else "no measurement of the unchanged code")
         return run, f"limit {limits.timeout_s:.1f}s, from {basis}"

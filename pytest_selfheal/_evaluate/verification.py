@@ -15,28 +15,41 @@ from pytest_selfheal._evaluate.workload import Workload
 from pytest_selfheal.models import TestRun
 
 
-def verify(fresh: Overlay, workload: Workload, limits: Limits,
+def verify(copies: tuple[Overlay, Overlay], workload: Workload, limits: Limits,
            isolation: Isolation) -> tuple[TestRun, Limits]:
-    """Run every test of ``workload`` in ``fresh`` (a copy holding the fix), with no
-    early stop; then once more in a plain pytest process, whose exit status must agree
-    with the events of the first. A run that times out gets one more try with twice the
-    time. ``fresh`` is deleted afterwards.
+    """Run every test of ``workload`` in the first of ``copies`` (each a copy holding
+    the fix), with no early stop; at the same time, in the second, a plain pytest
+    process, whose exit status must agree with the events of the first. Side by side:
+    they share nothing, and on a real suite each takes as long as the tests. Runs that
+    time out get one more try with twice the time. ``copies`` are deleted afterwards.
 
     :returns: the run, and the limits it ran under.
     """
     try:
-        run = fresh.run(workload.nodeids, limits, expected=workload.expected,
-                        isolation=isolation)
-        if run.timed_out:
+        run, plain = _side_by_side(copies, workload, limits, isolation)
+        if run.timed_out or plain.timed_out:
             limits = limits.doubled()
-            run = fresh.run(workload.nodeids, limits, expected=workload.expected,
-                            isolation=isolation)
+            run, plain = _side_by_side(copies, workload, limits, isolation)
         if not run.problem and not run.timed_out:
-            run = _agreed(run, fresh.run(workload.nodeids, limits, isolation=isolation,
-                                         plain=True), workload.expected)
+            run = _agreed(run, plain, workload.expected)
     finally:
-        fresh.close()
+        for copy in copies:
+            copy.close()
     return run, limits
+
+
+def _side_by_side(copies: tuple[Overlay, Overlay], workload: Workload, limits: Limits,
+                  isolation: Isolation) -> tuple[TestRun, TestRun]:
+    events, plain = copies
+    first = events.start(workload.nodeids, limits, expected=workload.expected,
+                         isolation=isolation)
+    try:
+        second = plain.start(workload.nodeids, limits, isolation=isolation, plain=True)
+    except BaseException:
+        first.finish()  # kills it: nothing outlives a verification
+        raise
+    return first.wait(), second.wait()
+
 
 def _agreed(run: TestRun, plain: TestRun, expected: Mapping[str, str]) -> TestRun:
     """``run``, with a problem when a plain pytest run of the same tests ended otherwise

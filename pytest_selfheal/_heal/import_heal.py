@@ -94,8 +94,8 @@ def _search(healer: Healer, task: RepairTask,
                     # The module never ran, so its cost is unknown: a candidate that
                     # loops may take a third of the time left, never all of it.
                     limits = Limits.within(max(1.0, (deadline - time.perf_counter()) / 3))
-                    run = overlay.run((task.failure.nodeid,), limits, files=candidate.files,
-                                      isolation=healer.evaluator.isolation)
+                    run = overlay.start((task.failure.nodeid,), limits, files=candidate.files,
+                                        isolation=healer.evaluator.isolation).wait()
                     verdict = _verdict(candidate, run)
                 verdicts.append(verdict)
                 healer.observe(verdict)

@@ -15,6 +15,7 @@ import math
 import os
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from pytest_selfheal._heal.localize_clues import (
@@ -79,27 +80,39 @@ class Spectrum:
         """Ochiai suspiciousness of a line, ``covers`` telling whether a test's lines hold
         it; only tests whose lines were measured count."""
         failed = sum(1 for nodeid in self.failing if covers(self.coverage.get(nodeid, {})))
-        passed = sum(1 for nodeid in self.passing
-                     if nodeid in self.coverage and covers(self.coverage[nodeid]))
+        passed = sum(1 for nodeid, files in self.coverage.items()
+                     if nodeid in self.passing and covers(files))
         return _ochiai(failed, passed, len(self.failing))
 
-    def runs(self, nodeid: str, function: FunctionRef) -> bool:
-        """Whether test ``nodeid`` ran any of ``function``, by either measurement."""
-        if str(function) in self.reached.get(nodeid, ()):
-            return True
-        lines = self.coverage.get(nodeid, {}).get(function.path, ())
-        return any(function.lineno <= line <= function.end_lineno for line in lines)
+    @cached_property
+    def _entered_by(self) -> Mapping[str, frozenset[str]]:
+        """Function (``path::qualname``) to the tests noted entering it: the inverse of
+        :attr:`reached`, built once, as a real suite has thousands of tests and every
+        function of the failing test's files is scored."""
+        entered: dict[str, set[str]] = {}
+        for nodeid, functions in self.reached.items():
+            for function in functions:
+                entered.setdefault(function, set()).add(nodeid)
+        return {function: frozenset(nodeids) for function, nodeids in entered.items()}
+
+    def running(self, function: FunctionRef) -> frozenset[str]:
+        """The measured tests that ran any of ``function``, by either measurement."""
+        by_lines = (nodeid for nodeid, files in self.coverage.items()
+                    if any(function.lineno <= line <= function.end_lineno
+                           for line in files.get(function.path, ())))
+        return self._entered_by.get(str(function), frozenset()).union(by_lines)
 
     def function_ochiai(self, function: FunctionRef) -> float:
         """Ochiai suspiciousness of a whole function."""
-        failed = sum(1 for nodeid in self.failing if self.runs(nodeid, function))
-        passed = sum(1 for nodeid in self.passing if self.runs(nodeid, function))
-        return _ochiai(failed, passed, len(self.failing))
+        running = self.running(function)
+        return _ochiai(len(self.failing & running), len(self.passing & running),
+                       len(self.failing))
 
     def tests_running(self, function: FunctionRef) -> list[str]:
         """Node ids of the measured tests that ran any of ``function``."""
+        running = self.running(function)
         measured = dict.fromkeys([*self.coverage, *self.reached])
-        return [nodeid for nodeid in measured if self.runs(nodeid, function)]
+        return [nodeid for nodeid in measured if nodeid in running]
 
 
 def _ochiai(failed: int, passed: int, failing: int) -> float:

@@ -48,7 +48,7 @@ class Measured(Protocol):
     def failing(self) -> frozenset[str]: ...
     @property
     def passing(self) -> frozenset[str]: ...
-    def runs(self, nodeid: str, function: FunctionRef) -> bool: ...
+    def running(self, function: FunctionRef) -> frozenset[str]: ...
     def function_ochiai(self, function: FunctionRef) -> float: ...
 
 
@@ -81,7 +81,7 @@ def divergent_callers(spectrum: Measured, read_source: Callable[[str], str]) -> 
     for function, node in units:
         if not _spans(ran.get(function.path, ()), function):
             continue
-        if any(spectrum.runs(nodeid, function) for nodeid in spectrum.passing):
+        if spectrum.passing & spectrum.running(function):
             shared.append((function, node))
             continue
         score = spectrum.function_ochiai(function)

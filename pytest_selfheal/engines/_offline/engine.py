@@ -14,10 +14,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from pytest_selfheal.engines._offline.mutants import mutations
+from pytest_selfheal.engines._offline.ranked import Maker, RankedEdits
 from pytest_selfheal.engines._offline.rates import OperatorRates
 from pytest_selfheal.engines._offline.schedule import Schedule
 from pytest_selfheal.engines.base import Engine, RepairTask
-from pytest_selfheal.models import Candidate, Verdict
+from pytest_selfheal.models import Candidate, Suspect, Verdict
 
 #: How likely a candidate of each kind of edit is to be the fix, before anything is
 #: learned. Operators that make many candidates per line (names, attributes, copied
@@ -93,26 +94,35 @@ class OfflineEngine(Engine):
         """Keep what this session learned for the next one (called when it ends)."""
         self.rates.save()
 
-    def _single_edits(self, task: RepairTask) -> list[Candidate]:
+    def _single_edits(self, task: RepairTask) -> RankedEdits:
         # mutations() already leaves out edits that make the same function twice.
-        scored: list[tuple[float, int, Candidate]] = []
         rates: Mapping[str, float] = {name: self.rates.rate(name) for name in OPERATOR_PRIOR}
-        for suspect in task.suspects:
+        # No operator's rate is above the best known one or an unknown operator's.
+        best_rate = max([*rates.values(), self.rates.rate("")])
+
+        def maker(suspect: Suspect) -> Maker:
             function = suspect.function
             key = str(function)
             executed = task.executed_lines.get(key)
             lines = None if executed is None else executed | set(suspect.lines)
             scores = task.line_scores.get(key, {})
-            for mutation in mutations(task.sources[function.path], function.qualname,
-                                      lines=lines):
-                line_score = scores.get(mutation.lineno, UNSCORED_LINE)
-                if mutation.lineno in suspect.lines:
-                    line_score += 1.0
-                rate = rates.get(mutation.operator) or self.rates.rate(mutation.operator)
-                weight = suspect.score * line_score * rate
-                candidate = Candidate(function=function, source=mutation.source,
-                                      operator=mutation.operator,
-                                      description=mutation.description, lineno=mutation.lineno)
-                scored.append((-weight, len(scored), candidate))
-        scored.sort(key=lambda entry: entry[:2])
-        return [candidate for _, _, candidate in scored]
+
+            def make() -> list[tuple[float, Candidate]]:
+                edits = []
+                for mutation in mutations(task.sources[function.path], function.qualname,
+                                          lines=lines):
+                    line_score = scores.get(mutation.lineno, UNSCORED_LINE)
+                    if mutation.lineno in suspect.lines:
+                        line_score += 1.0
+                    rate = rates.get(mutation.operator) or self.rates.rate(mutation.operator)
+                    candidate = Candidate(function=function, source=mutation.source,
+                                          operator=mutation.operator,
+                                          description=mutation.description,
+                                          lineno=mutation.lineno)
+                    edits.append((suspect.score * line_score * rate, candidate))
+                return edits
+
+            best_line = max([*scores.values(), UNSCORED_LINE]) + (1.0 if suspect.lines else 0.0)
+            return Maker(key, suspect.score * best_line * best_rate, make)
+
+        return RankedEdits([maker(suspect) for suspect in task.suspects])

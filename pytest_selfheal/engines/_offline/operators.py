@@ -191,9 +191,13 @@ def _compare_alternatives(op: ast.cmpop, operands: list[ast.expr]) -> list[type[
         # `x < None` can only raise TypeError, and `part < ".."` compares text by code
         # points, which is never what `part == ".."` meant: only (in)equality there.
         equality_only = any(is_none(operand) or is_text(operand) for operand in operands)
+        # The bound off by its strictness (`>` for `>=`) first: of equally likely
+        # edits the first tried wins, and it is the commonest comparison bug, while
+        # `<=` for `>` would pass any test that only checks the boundary.
+        nearest = [_STRICTNESS[kind]] if kind in _STRICTNESS else []
         alternatives.extend(
             other
-            for other in _ORDERINGS
+            for other in dict.fromkeys([*nearest, *_ORDERINGS])
             if other is not kind and not (equality_only and other not in (ast.Eq, ast.NotEq))
         )
     if kind in _OPPOSITES:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pytest_selfheal.engines._offline.ranked import RankedEdits
 from pytest_selfheal.engines._offline.search import make_pair, normalized, pairs
 from pytest_selfheal.models import Candidate, Verdict
 
@@ -35,24 +36,28 @@ class Schedule:
     """The candidates of one heal, handed out batch by batch.
 
     :param originals: path to the module text the single edits were made on.
-    :param singles: every single edit, likeliest first.
+    :param singles: every single edit, likeliest first, made as they are needed.
     """
 
-    def __init__(self, originals: dict[str, str], singles: Sequence[Candidate]) -> None:
+    def __init__(self, originals: dict[str, str], singles: RankedEdits) -> None:
         self.originals = originals
-        self.singles = list(singles)
+        self.edits = singles
         self.cursor = 0
         self.batch = FIRST_BATCH
         self.seeded: set[int] = set()
         self.finished = False
-        self.seen: set[str] | None = None
-        #: Index of each function's last single edit.
-        self.last = {str(c.function): index for index, c in enumerate(self.singles)}
+        self.seen: set[str] = set()
+        self.seen_upto = 0
+
+    @property
+    def singles(self) -> list[Candidate]:
+        """The single edits made and ordered so far (all of them once handed out)."""
+        return self.edits.settled
 
     def next_batch(self, feedback: Sequence[Verdict]) -> list[Candidate]:
         """The candidates to judge next, given the verdicts so far; ``[]`` when done."""
         result = self._near_miss_pairs(feedback)
-        if self.cursor < len(self.singles):
+        if self.cursor < len(self.edits.ensure(self.cursor + self.batch)):
             result += self.singles[self.cursor:self.cursor + self.batch]
             self.cursor += self.batch
             self.batch *= 2
@@ -63,8 +68,11 @@ class Schedule:
         return result
 
     def _seen(self) -> set[str]:
-        if self.seen is None:
-            self.seen = {key for c in self.singles if (key := normalized(c.source)) is not None}
+        """The normalized texts of the single edits made so far and of the pairs offered:
+        a pair that one of them already is, is left out."""
+        self.seen.update(key for c in self.singles[self.seen_upto:]
+                         if (key := normalized(c.source)) is not None)
+        self.seen_upto = len(self.singles)
         return self.seen
 
     def _near_miss_pairs(self, feedback: Sequence[Verdict]) -> list[Candidate]:
@@ -76,7 +84,7 @@ class Schedule:
         # last.
         near = sorted((c for c in tried if failed[id(c)].tests_passed > 0
                        and id(c) not in self.seeded
-                       and self.last[str(c.function)] < self.cursor),
+                       and _before(self.edits.last_index(str(c.function)), self.cursor)),
                       key=lambda c: -failed[id(c)].tests_passed)[:BEAM]
         result: list[Candidate] = []
         for seed in near:
@@ -101,3 +109,7 @@ class Schedule:
                     if pair is not None:
                         result.append(pair)
         return result
+
+
+def _before(index: int | None, cursor: int) -> bool:
+    return index is not None and index < cursor
