@@ -70,8 +70,7 @@ def test_two_workers_heal_at_once_onto_one_branch_and_one_report(
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.assert_outcomes(failed=2, passed=2)
     (branch,) = selfheal_branches(root)
-    healed = result.stdout.fnmatch_lines_random
-    healed([
+    result.stdout.fnmatch_lines_random([
         "HEALED   tests/test_add.py::test_add_two_and_three (worker gw*, *",
         "HEALED   tests/test_mul.py::test_mul_three_and_four (worker gw*, *",
         "  reloaded into worker gw0's session: yes; re-run: passed",
