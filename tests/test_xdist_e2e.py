@@ -70,8 +70,7 @@ def test_two_workers_heal_at_once_onto_one_branch_and_one_report(
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.assert_outcomes(failed=2, passed=2)
     (branch,) = selfheal_branches(root)
-    healed = result.stdout.fnmatch_lines_random
-    healed([
+    result.stdout.fnmatch_lines_random([
         "HEALED   tests/test_add.py::test_add_two_and_three (worker gw*, *",
         "HEALED   tests/test_mul.py::test_mul_three_and_four (worker gw*, *",
         "  reloaded into worker gw0's session: yes; re-run: passed",
@@ -187,3 +186,36 @@ def test_workers_heal_with_the_model_and_the_key_of_the_controllers_environment(
     assert len(server.chat_requests) >= 2
     assert report["budget"]["calls"]["used"] == len(server.chat_requests)
     assert SECRET not in result.stdout.str() + (root / "report.json").read_text()
+
+
+MEDIAN_TESTS = """\
+from calc.stats import median
+
+
+def test_median_of_odd_count():
+    assert median([3, 1, 2]) == 2
+"""
+
+
+def test_a_module_that_fails_to_import_is_healed_once_by_the_first_worker(
+    workdir: Path, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch,
+):
+    # Every worker collects every module and sees the same import error.
+    root = make_git_project(workdir, {**BASE, "src/calc/add.py": ADD.replace("-", "+"),
+                                      "src/calc/mul.py": MUL.replace("+", "*"),
+                                      "tests/test_stats.py": MEDIAN_TESTS})
+    with OpenAIServer() as server:
+        server.respond = lambda request: fenced(
+            "def median(values):\n    return sorted(values)[len(values) // 2]\n")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+
+        result = run_xdist(pytester, "--selfheal-model", "fake-model")
+
+    # xdist's own outcome of a collection error stands: the error, and the other tests run.
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.assert_outcomes(passed=4, errors=1)
+    result.stdout.fnmatch_lines_random(["HEALED   tests/test_stats.py (worker gw0, *"])
+    assert result.stdout.str().count("HEALED ") == 1
+    assert len(server.chat_requests) == 1
+    (branch,) = selfheal_branches(root)
+    assert "def median(values):" in git(root, "show", f"{branch}:src/calc/stats.py")
