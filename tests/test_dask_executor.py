@@ -5,11 +5,13 @@ heals end to end."""
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tarfile
 import threading
 import time
 from collections.abc import Iterator
@@ -33,6 +35,7 @@ from test_evolve_e2e import PROJECT as UNIQUE_PROJECT
 
 from pytest_selfheal._evaluate import Evaluator, ProjectLayout, Workload
 from pytest_selfheal._evaluate.dask_executor import DaskExecutor
+from pytest_selfheal._evaluate.remote import pack_project
 from pytest_selfheal._options import ExecutorAddress
 from pytest_selfheal.errors import EvaluationError
 from pytest_selfheal.testing import OpenAIServer, git, make_git_project
@@ -76,6 +79,13 @@ def verdicts_of(pool: Evaluator, sources: list[str], work: Workload) -> list[tup
     finally:
         pool.close()
     return [(v.passed, v.tests_passed, v.pattern, "timed out" in v.reason) for v in judged]
+
+
+def test_the_shipped_project_leaves_out_version_control_and_environments(age_project):
+    with tarfile.open(fileobj=io.BytesIO(pack_project(age_project.root))) as archive:
+        names = set(archive.getnames())
+    assert {"src/lib/age.py", "tests/test_age.py", "pytest.ini"} <= names
+    assert not [name for name in names if name.startswith((".git", ".venv"))]
 
 
 def test_the_cluster_gives_the_verdicts_this_machine_gives(age_project, cluster):

@@ -12,12 +12,14 @@ that can call a function on another machine can ship these records.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import shutil
 import tarfile
 import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,6 +34,9 @@ from pytest_selfheal.models import TestRun
 
 if TYPE_CHECKING:
     from pytest_selfheal._evaluate.workers import Job
+
+#: Seconds after which a worker deletes an unpacked project no run has used.
+UNUSED_FOR_S = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,9 @@ def _unpacked(archive: bytes) -> Path:
     digest = hashlib.sha256(archive).hexdigest()[:20]
     target = Path(tempfile.gettempdir()) / f"selfheal-project-{digest}"
     if target.is_dir():
+        os.utime(target)  # in use: not one of the stale copies swept below
         return target
+    _sweep_unused(target.parent)
     staging = Path(tempfile.mkdtemp(prefix=f"selfheal-project-{digest}-"))
     with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as unpacking:
         if hasattr(tarfile, "data_filter"):  # Python 3.11.4 and later
@@ -128,3 +135,12 @@ def _unpacked(archive: bytes) -> Path:
     except OSError:
         shutil.rmtree(staging, ignore_errors=True)  # another run's copy won
     return target
+
+
+def _sweep_unused(directory: Path) -> None:
+    """Delete the unpacked projects no run has used for a day: sessions whose project
+    has changed since, or that are over, leave theirs behind on every worker."""
+    for path in directory.glob("selfheal-project-*"):
+        with contextlib.suppress(OSError):
+            if time.time() - path.stat().st_mtime > UNUSED_FOR_S:
+                shutil.rmtree(path, ignore_errors=True)
