@@ -33,8 +33,9 @@ from pytest_selfheal._heal.outcomes import (
     leaderboard,
     rejections,
 )
-from pytest_selfheal._heal.rounds import held_back_reason, search_rounds
+from pytest_selfheal._heal.rounds import search_rounds
 from pytest_selfheal._heal.selection import Baseline, select
+from pytest_selfheal._heal.siblings import held_back_reason
 from pytest_selfheal._heal.survey import (
     LOCALIZATION_SHARE,
     Box,
