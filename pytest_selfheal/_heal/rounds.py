@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pytest_selfheal._heal.selection import Selection
+from pytest_selfheal._heal.siblings import adopt, fits_this_test_alone, leaves_siblings_alone
 from pytest_selfheal.engines.base import RepairTask
 from pytest_selfheal.models import Candidate, Verdict
 
@@ -21,8 +22,8 @@ class Search:
     :param out_of_time: the heal's deadline passed before any candidate won.
     :param tried: the candidates of the last round, the winner's.
     :param held_back: when no candidate won, the first that passed every searched and
-        held-out test but left the other failing tests of the same code failing: shown,
-        never committed.
+        held-out test but changed what the function does in the other failing tests of
+        the same code, which still fail: shown, never committed.
     """
 
     verdicts: list[Verdict] = field(default_factory=list)
@@ -52,18 +53,17 @@ def search_rounds(healer: Healer, task: RepairTask, selection: Selection) -> Sea
             found.out_of_time = found.winner is None
             break
     if found.winner is None and selection.siblings:
-        found.held_back = _fits_this_test_alone(found.verdicts, selection.required)
+        alone = fits_this_test_alone(found.verdicts, selection.required)
+        if alone is not None and leaves_siblings_alone(healer, alone, selection):
+            healer.progress(f"no candidate also fixes the other failing tests of this code, "
+                            f"and this one leaves them as they were; taking "
+                            f"{alone.candidate.description}")
+            found.winner = adopt(found.verdicts, alone, selection.required)
+            found.out_of_time = False
+        else:
+            found.held_back = alone
     healer.engine.record(task, found.verdicts)
     return found
-
-
-def held_back_reason(verdict: Verdict, selection: Selection) -> str:
-    """Why ``verdict``, a fix of the failing test alone, was not committed."""
-    count = len(selection.siblings)
-    return (f"not committed: {verdict.candidate.description} (in "
-            f"{verdict.candidate.function}) passes this test but leaves {count} other "
-            f"failing test{'s' * (count != 1)} of the same code failing, and a fix of "
-            f"their common cause would repair them too: it may only fit this test")
 
 
 def _first_passing(healer: Healer, candidates: list[Candidate], selection: Selection,
@@ -75,8 +75,8 @@ def _first_passing(healer: Healer, candidates: list[Candidate], selection: Selec
     failure: the first :attr:`Selection.required` tests must pass, the siblings after
     them are a preference. So only a candidate that passed every searched test meets
     the held-out ones: one that fails them fits the tests, not the intent, and the
-    search goes on. Only a fix of the siblings too wins (see
-    :func:`_fits_this_test_alone`).
+    search goes on. A fix of the siblings too is preferred (see
+    :mod:`~pytest_selfheal._heal.siblings`).
     """
     workload = selection.search_workload()
 
@@ -91,19 +91,3 @@ def _first_passing(healer: Healer, candidates: list[Candidate], selection: Selec
         on_verdict=record,
         reject=healer.screen_candidate,
     )
-
-
-def _fits_this_test_alone(verdicts: list[Verdict], required: int) -> Verdict | None:
-    """The first candidate that passed every searched and held-out test but not the
-    siblings; only once the search is over, as the engine hands candidates out in
-    batches and a later one may fix the siblings too.
-
-    It is never committed: the other failing tests ran the same code, so one cause most
-    often fails them all, and an edit that repairs only this test tends to compensate
-    for that cause where this test alone passes (a wrong fix in a caller, or a branch
-    that returns what this test expects), as the fixes such a fallback committed did.
-    """
-    for verdict in verdicts:
-        if not verdict.rejected and not verdict.passed and verdict.tests_passed >= required:
-            return verdict
-    return None
