@@ -26,7 +26,8 @@ from typing import Any
 
 from pytest_selfheal._evaluate.inputs import annotated_types, generate, is_literal
 
-#: Calls recorded per test at most: enough to compare behaviour, bounded in cost.
+#: Calls recorded per test at most, and followed at all: enough to compare behaviour,
+#: bounded in cost.
 MAX_CALLS = 200
 #: Characters of a value's text kept; longer texts are cut (and still compared).
 MAX_TEXT = 300
@@ -94,7 +95,10 @@ class BehaviourRecorder:
         self._raised.clear()
 
     def _global(self, frame: types.FrameType, event: str, arg: object) -> Any:
-        if frame.f_code not in self.codes:
+        if frame.f_code not in self.codes or len(self._calls) >= MAX_CALLS:
+            # Past the calls a test may record, its later calls run untraced: a test
+            # that calls the function a hundred thousand times would otherwise spend
+            # minutes writing and parsing the text of every argument.
             return None
         if frame.f_code is self.main and event == "call":
             self._enter(frame)
@@ -111,8 +115,7 @@ class BehaviourRecorder:
         if not recursive and code.co_argcount == count and is_literal(text):
             self.seeds[text] = None
         call = [text, ""]
-        if len(self._calls) < MAX_CALLS:
-            self._calls.append(call)
+        self._calls.append(call)
         self._open.append(call)
 
     def _local(self, frame: types.FrameType, event: str, arg: object) -> Any:

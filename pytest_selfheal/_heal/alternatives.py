@@ -19,6 +19,8 @@ from dataclasses import dataclass, replace
 
 from pytest_selfheal._evaluate import Evaluator, Limits, Workload
 from pytest_selfheal._evaluate.antipatterns import anti_patterns
+from pytest_selfheal._evaluate.behaviour import EXPLORE_S
+from pytest_selfheal._evaluate.pool import FORK
 from pytest_selfheal._heal.distinguish import disagreement, paste_test
 from pytest_selfheal._heal.trust import compare, rank_key, same_standing
 from pytest_selfheal.engines._offline.search import normalized
@@ -35,6 +37,9 @@ MORE_SECONDS = 5.0
 #: Time left before the deadline under which nothing is watched: verifying the winner
 #: in a fresh process comes first.
 RESERVE_S = 5.0
+#: How many times a plain fork run a watched run may take: the recording traces every
+#: call of the test code.
+TRACING_SLACK = 5.0
 
 
 @dataclass(frozen=True)
@@ -126,10 +131,11 @@ def rank(contest: Contest, passing: Sequence[Verdict]) -> Ranking:
     if remaining > 1.0 and contest.tests + contest.seeds:
         original = Candidate(first.function, contest.original, "original",
                              "the original code", 0)
+        explore = len(same) > 1
         try:
             runs = contest.evaluator.observe(
                 [original, *(v.candidate for v in same)], list(contest.tests + contest.seeds),
-                Limits.within(remaining), explore=len(same) > 1)
+                _watch_limits(contest, same, remaining, explore), explore=explore)
         except EvaluationError:
             # Watching is extra evidence about a fix already found: when the fork server
             # cannot do it, the candidates are ranked unmeasured and the fix is not lost.
@@ -176,3 +182,17 @@ def _undecided(found: Disagreement, entries: Sequence[tuple[Candidate, TestRun]]
 
 def _identity(source: str) -> str:
     return normalized(source) or source
+
+
+def _watch_limits(contest: Contest, passing: Sequence[Verdict], remaining: float,
+                  explore: bool) -> Limits:
+    """Limits of one watched run: a few times what a fork run of the slowest passing
+    candidate's tests costs, as the recording traces every call, plus the time for
+    calls on new inputs; never the heal's whole time, as the original code may hang on
+    the failing test that is watched for its arguments."""
+    cost = contest.evaluator.costs[FORK]
+    if not cost.known:
+        return Limits.within(remaining)
+    slowest = max(verdict.runtime_s for verdict in passing)
+    run_s = cost.limits(len(contest.tests) + len(contest.seeds), slowest).timeout_s
+    return Limits.within(min(remaining, TRACING_SLACK * run_s + (EXPLORE_S if explore else 0)))
