@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from pytest_selfheal._evaluate import Evaluator, Limits, Workload
 from pytest_selfheal._evaluate.antipatterns import anti_patterns
 from pytest_selfheal._evaluate.behaviour import EXPLORE_S
-from pytest_selfheal._evaluate.pool import FORK
+from pytest_selfheal._evaluate.measuring import FORK
 from pytest_selfheal._heal.distinguish import disagreement, paste_test
 from pytest_selfheal._heal.trust import compare, rank_key, same_standing
 from pytest_selfheal.engines._offline.search import normalized
