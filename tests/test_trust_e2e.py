@@ -69,13 +69,9 @@ def sign_label(x):
         return "positive"
     return "negative" if x <= 0 else "zero"
 '''
-# The failing test checks a negative number too: without it, fixes that answer "zero" or
-# "positive" for -1 would pass as well, and fixes that disagree are not committed.
-SIGN_TESTS = (
-    "from signs import sign_label\n\n\ndef test_zero():\n    assert sign_label(0) == 'zero'\n"
-    "    assert sign_label(-1) == 'negative'\n"
-    + "".join(f"\n\ndef test_{n}():\n    assert sign_label({n}) == 'positive'\n"
-              for n in (1, 2, 3, 5, 8, 13, 21)))
+SIGN_TESTS = "from signs import sign_label\n\n\ndef test_zero():\n    assert sign_label(0) == " \
+    "'zero'\n" + "".join(f"\n\ndef test_{n}():\n    assert sign_label({n}) == 'positive'\n"
+                         for n in (1, 2, 3, 5, 8, 13, 21))
 
 
 def heal(pytester: pytest.Pytester, root: Path) -> tuple[pytest.RunResult, dict[str, object]]:
