@@ -19,11 +19,11 @@ from dataclasses import dataclass, replace
 
 from pytest_selfheal._evaluate import Evaluator, Limits, Workload
 from pytest_selfheal._evaluate.antipatterns import anti_patterns
-from pytest_selfheal._heal.distinguish import disagreement, paste_test
-from pytest_selfheal._heal.trust import compare, rank_key, same_standing
+from pytest_selfheal._heal.distinguish import disagreement
+from pytest_selfheal._heal.trust import compare, rank_key
 from pytest_selfheal.engines._offline.search import normalized
 from pytest_selfheal.errors import EvaluationError
-from pytest_selfheal.models import Candidate, Disagreement, Signals, TestRun, Verdict
+from pytest_selfheal.models import Candidate, Disagreement, Signals, Verdict
 
 #: Passing candidates compared at most, the first winner included.
 MOST_PASSING = 5
@@ -61,9 +61,6 @@ class Ranking:
     verdicts: tuple[Verdict, ...]
     signals: tuple[Signals, ...]
     disagreement: Disagreement | None = None
-    #: A candidate that gives another result on the disagreement's input ranks below
-    #: the first by the search's order alone: nothing says which of them is right.
-    undecided: bool = False
 
 
 def more_passing(
@@ -152,25 +149,7 @@ def rank(contest: Contest, passing: Sequence[Verdict]) -> Ranking:
         entries = [(v.candidate, by_verdict[id(v)]) for v in ranked
                    if id(v) in by_verdict and v.candidate.function == ranked[0].candidate.function]
         found = disagreement(entries)
-    ranked_signals = tuple(signals[i] for i in order)
-    undecided = found is not None and _undecided(found, entries, ranked, ranked_signals)
-    if found is not None and undecided:
-        found = replace(found, test=paste_test(ranked[0].candidate.function, found.call,
-                                               found.outputs, committed=False))
-    return Ranking(tuple(ranked), ranked_signals, found, undecided)
-
-
-def _undecided(found: Disagreement, entries: Sequence[tuple[Candidate, TestRun]],
-               ranked: Sequence[Verdict], signals: Sequence[Signals]) -> bool:
-    """Whether a candidate that gives another result than the first on ``found``'s input
-    has the same standing as the first: only the order edits were tried in put the
-    first ahead, and that order is no evidence about which result is right."""
-    by_candidate = {id(v.candidate): s for v, s in zip(ranked, signals, strict=True)}
-    first = by_candidate[id(entries[0][0])]
-    return any(output != found.outputs[0][1]
-               and same_standing(first, by_candidate[id(candidate)])
-               for (candidate, _), (_, output) in zip(entries[1:], found.outputs[1:],
-                                                       strict=True))
+    return Ranking(tuple(ranked), tuple(signals[i] for i in order), found)
 
 
 

@@ -62,10 +62,9 @@ def _arguments(text: str) -> str:
 
 
 def paste_test(function: FunctionRef, call: str,
-               outputs: Sequence[tuple[str, str]], committed: bool = True) -> str:
+               outputs: Sequence[tuple[str, str]]) -> str:
     """A test module's text that asserts what the first of ``outputs`` gives for
-    ``call``, the others in comments; when none was ``committed``, the value is left
-    for the user to write."""
+    ``call``, the others in comments."""
     name = function.qualname
     slug = re.sub(r"\W+", "_", call[len(name):]).strip("_")[:40]
     chosen = outputs[0][1]
@@ -73,11 +72,6 @@ def paste_test(function: FunctionRef, call: str,
     body = [f"def test_{name}_{slug or 'case'}():",
             "    # Fixes that pass every other test give different results here:"]
     body += [f"    #   {output}  <- {change}" for change, output in outputs]
-    if not committed:
-        body += ["    # None was committed: the tests cannot tell which is right. Write the "
-                 "right result", "    # below; this test then rejects the others.",
-                 f"    assert {call} == ...  # the right result"]
-        return "\n".join(head + body) + "\n"
     body.append("    # The first one was committed. If its result is wrong, write the right "
                 "one below: this test then rejects that fix.")
     if chosen.startswith("raises "):

@@ -122,12 +122,6 @@ def rank_key(signals: Signals, order: int) -> tuple[bool, int, int, int]:
     return (signals.suspect, len(signals.anti_patterns), signals.results_changed, order)
 
 
-def same_standing(first: Signals, second: Signals) -> bool:
-    """Whether only the search's order ranks one of two passing candidates above the
-    other: every signal of :func:`rank_key` is the same."""
-    return rank_key(first, 0)[:-1] == rank_key(second, 0)[:-1]
-
-
 def assess(
     held_out: Sequence[str],
     confirming: Sequence[str],
