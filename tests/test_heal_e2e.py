@@ -99,9 +99,12 @@ def test_json_report_describes_the_heal(
 
 def test_a_fix_no_held_out_test_could_confirm_is_called_plausible(
     workdir: Path, pytester: pytest.Pytester):
+    # One test, the failing one: nothing is held out. It checks 17, 3 and 40 as well, so
+    # that the fixes passing it agree (fixes that disagree are not committed).
     make_git_project(workdir, {**PROJECT, "tests/test_rules.py": (
         "from ages.rules import is_adult\n\n\n"
-        "def test_adult_at_18():\n    assert is_adult(18)\n")})
+        "def test_adult_at_18():\n    assert is_adult(18)\n"
+        "    assert not is_adult(17)\n    assert not is_adult(3)\n    assert is_adult(40)\n")})
     result = run_selfheal(pytester, "--selfheal-report", "report.json")
     result.stdout.fnmatch_lines([
         "HEALED   tests/test_rules.py::test_adult_at_18 (*",

@@ -64,6 +64,10 @@ def find(items, lo, hi, target):
         return find(items, mid + 1, hi, target)
     return mid
 '''
+NEAR = '''\
+def within(points, center, radius):
+    return [point for point in points if dist(point, center) <= radius]
+'''
 FUNCTION = FunctionRef("src/calc.py", "add", 1, 2)
 
 
@@ -81,6 +85,8 @@ def edited(source: str, old: str, new: str) -> str:
      "it deletes `run = 0`, a statement that does something"),
     (SEARCH, "find(items, mid + 1, hi, target)", "find(items, hi, mid + 1, target)",
      "it swaps the arguments of the recursive call `find(items, hi, mid + 1, target)`"),
+    (NEAR, "dist(point, center)", "dist(center, center)",
+     "it makes `center` stand where `point` was, so two distinct variables become the same"),
 ])
 def test_edits_that_fit_tests_more_often_than_they_fix_bugs_are_named(
         source: str, old: str, new: str, said: str) -> None:
@@ -93,6 +99,10 @@ def test_edits_that_fit_tests_more_often_than_they_fix_bugs_are_named(
     (STREAK, "run = 0", "run = 1"),
     (STREAK, "if cur > prev", "if cur >= prev"),
     (SEARCH, "mid + 1, hi", "mid + 1, hi - 1"),
+    # The fix of a wrong variable: the name it brings is used elsewhere in the statement,
+    # and it makes two arguments that were the same distinct.
+    (NEAR.replace("dist(point, center)", "dist(center, center)"), "dist(center, center)",
+     "dist(point, center)"),
 ])
 def test_ordinary_edits_are_no_anti_pattern(source: str, old: str, new: str) -> None:
     qualname = ast.parse(source).body[0].name  # type: ignore[attr-defined]

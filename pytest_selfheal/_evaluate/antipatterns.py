@@ -24,12 +24,14 @@ def anti_patterns(original: str, candidate: str, qualname: str) -> list[str]:
     if before is None or after is None:
         return []
     found: list[str] = []
+    parents = {id(child): node for node in ast.walk(before)
+               for child in ast.iter_child_nodes(node)}
     for old, new, statement in _differences(before, after, before):
-        if isinstance(old, ast.Name) and isinstance(new, ast.Name) and old.id != new.id:
-            same_line = {n.id for n in ast.walk(statement) if isinstance(n, ast.Name)}
-            if new.id in same_line or _assigned_whole(statement, old):
-                found.append(f"it makes `{new.id}` stand where `{old.id}` was, so two "
-                             "distinct variables become the same")
+        if (isinstance(old, ast.Name) and isinstance(new, ast.Name) and old.id != new.id
+                and (_joins_operands(parents.get(id(old)), old, new)
+                     or _assigned_whole(statement, old))):
+            found.append(f"it makes `{new.id}` stand where `{old.id}` was, so two "
+                         "distinct variables become the same")
         deleted = _deleted_statement(old, new)
         if deleted is not None:
             found.append(f"it deletes `{_text(deleted)}`, a statement that does something")
@@ -83,6 +85,32 @@ def _differences(old: ast.AST, new: ast.AST, statement: ast.AST
                 yield from _differences(x, y, statement)
             elif x != y:
                 yield old, new, statement
+
+
+def _operands(node: ast.AST | None) -> list[ast.expr]:
+    """The values ``node`` combines side by side: a call's arguments, the two sides of an
+    operator or comparison, the items of a tuple or list."""
+    if isinstance(node, ast.Call):
+        return list(node.args)
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.Compare):
+        return [node.left, *node.comparators]
+    if isinstance(node, ast.BoolOp):
+        return list(node.values)
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        return list(node.elts)
+    return []
+
+
+def _joins_operands(parent: ast.AST | None, old: ast.Name, new: ast.Name) -> bool:
+    """Whether ``new``, put for ``old``, is the name of another operand beside it:
+    ``slow is fast`` made ``slow is slow``. Only there do two distinct variables become
+    the same; a name that appears elsewhere in the statement (the loop variable of a
+    comprehension) is what fixes a wrong variable, as ``dist(center, center)`` made
+    ``dist(point, center)`` does."""
+    return any(isinstance(operand, ast.Name) and operand.id == new.id
+               for operand in _operands(parent) if operand is not old)
 
 
 def _assigned_whole(statement: ast.AST, name: ast.Name) -> bool:
