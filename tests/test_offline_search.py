@@ -178,14 +178,7 @@ def test_nothing_is_held_out_when_no_other_test_covers_the_function() -> None:
     assert searched == {"t.py::test_fails": "passed", "t.py::test_a": "passed"}
 
 
-MODULE = '''\
-def clamp(value, low, high):
-    if value < low:
-        return low
-    if value > high:
-        return high
-    return value + 0
-
+MODULE = SOURCE + '''
 
 def scale(values, factor):
     total = 0
