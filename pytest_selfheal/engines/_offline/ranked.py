@@ -10,7 +10,6 @@ come next, so the order is exactly that of making all of them and sorting.
 from __future__ import annotations
 
 import heapq
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -69,10 +68,6 @@ class RankedEdits:
                 assert waiting is not None
                 self._make(waiting[1])
         return self.settled
-
-    def every(self) -> list[Candidate]:
-        """Every edit, likeliest first."""
-        return self.ensure(sys.maxsize)
 
     def last_index(self, function: str) -> int | None:
         """Where the last edit of ``function`` stands among the settled ones; ``None``
