@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_selfheal._evaluate.deepening import MAX_LEVEL, Deepening
+from pytest_selfheal._evaluate.deepening import MAX_LEVEL, Deepening, last_level
 
 
 def test_fresh_items_alternate_with_put_back_ones_best_rank_times_time_first():
@@ -43,3 +43,14 @@ def test_stop_ends_the_queue_whatever_is_waiting():
     stopped.append(True)
     assert next(queue, None) is None
     assert queue.waiting() == ["z"]
+
+
+def test_lower_ranks_get_fewer_doublings_and_the_first_gets_them_all():
+    # A batch of hanging mutants costs a few first limits each, not 32 times as many.
+    queue = Deepening(iter([]), stop=lambda: False)
+    assert queue.put_back("first", level=MAX_LEVEL, rank=0)
+    assert not queue.put_back("second", level=MAX_LEVEL, rank=1)
+    assert queue.put_back("second", level=MAX_LEVEL - 1, rank=1)
+    assert not queue.put_back("thirty-second", level=1, rank=31)
+    assert [last_level(rank) for rank in range(40)] == sorted(
+        (last_level(rank) for rank in range(40)), reverse=True)
