@@ -60,17 +60,23 @@ def heal(pytester: pytest.Pytester, root: Path, *args: str) -> tuple[pytest.RunR
     return result, json.loads((root / "report.json").read_text())
 
 
+def search_project(root: Path, tests: str, timeout_s: int) -> Path:
+    """The buggy search and ``tests`` in a new repository, with pytest-timeout (signal
+    method) stopping a test after ``timeout_s``."""
+    return make_git_project(root, {
+        "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["src"]\n'
+                          f'timeout = {timeout_s}\ntimeout_method = "signal"\n',
+        "src/finder/__init__.py": "",
+        "src/finder/search.py": SEARCH,
+        "tests/test_search.py": tests,
+    })
+
+
 def test_a_bug_that_makes_a_test_hang_is_healed_with_pytest_timeout(
         workdir: Path, pytester: pytest.Pytester):
     # `hi = mid + 1` never moves `hi` down: looking for the first item loops forever,
     # until pytest-timeout (signal method) fails the test from inside the loop.
-    root = make_git_project(workdir, {
-        "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["src"]\n'
-                          'timeout = 5\ntimeout_method = "signal"\n',
-        "src/finder/__init__.py": "",
-        "src/finder/search.py": SEARCH,
-        "tests/test_search.py": SEARCH_TESTS,
-    })
+    root = search_project(workdir, SEARCH_TESTS, timeout_s=5)
     result, report = heal(pytester, root)
     result.assert_outcomes(failed=1, passed=3)
     result.stdout.fnmatch_lines([
@@ -108,13 +114,7 @@ def test_a_hanging_test_whose_fix_is_slower_than_the_other_tests_is_healed(
         workdir: Path, pytester: pytest.Pytester):
     # The failing tests hang on the unchanged code, so nothing says how long they take
     # once fixed; the fix needs many times the limits learned from the tests that finish.
-    root = make_git_project(workdir, {
-        "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["src"]\n'
-                          'timeout = 10\ntimeout_method = "signal"\n',
-        "src/finder/__init__.py": "",
-        "src/finder/search.py": SEARCH,
-        "tests/test_search.py": SLOW_SEARCH_TESTS,
-    })
+    root = search_project(workdir, SLOW_SEARCH_TESTS, timeout_s=10)
     # Most mutants of the loop loop too, each at a few growing limits: room for them.
     result, report = heal(pytester, root, "-x", "--selfheal-timeout", "300")
     result.assert_outcomes(failed=1, passed=1)
