@@ -156,8 +156,8 @@ def assert_healed(result: subprocess.CompletedProcess[str]) -> None:
     """The original outcome stands (one failure) and the summary says it was healed."""
     output = result.stdout + result.stderr
     assert result.returncode == pytest.ExitCode.TESTS_FAILED, output
-    assert "1 failed, 2 passed" in output
-    assert "HEALED   tests/test_rules.py::test_adult_at_18" in output
+    assert "1 failed, 2 passed" in output, output
+    assert "HEALED   tests/test_rules.py::test_adult_at_18" in output, output
 
 
 # -- the states -------------------------------------------------------------------------
