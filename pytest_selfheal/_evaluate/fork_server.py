@@ -29,6 +29,7 @@ from pytest_selfheal._evaluate.contain import Limits, apply_limits, kill_group
 from pytest_selfheal._evaluate.equality import OutputWatch, original_function
 from pytest_selfheal._evaluate.scrub import forget
 from pytest_selfheal._evaluate.spec import RunSpec
+from pytest_selfheal._source.memos import clear_memos, project_memos
 from pytest_selfheal._source.reload import SwapTarget, locate, swap
 from pytest_selfheal.errors import ReloadError
 from pytest_selfheal.models import Candidate, FunctionRef
@@ -61,6 +62,8 @@ class Zygote:
     restart: Callable[[], None] = lambda: None
     secrets: tuple[str, ...] = field(default=(), repr=False)
     _targets: dict[FunctionRef, SwapTarget | str] = field(default_factory=dict, compare=False)
+    #: The project's memoized functions' ``cache_clear``, found by each fork server.
+    memos: tuple[Callable[[], None], ...] = field(default=(), compare=False)
 
     def target(self, function: FunctionRef) -> SwapTarget | str:
         """The live ``function`` to swap candidates into, or why it cannot be found.
@@ -138,6 +141,9 @@ def _serve(zygote: Zygote, workdir: Path, pipes: tuple[int, int], spec: CageSpec
         inherited = _open_descriptors() - {jobs, frames}
         for note in notes:
             send_frame(frames, NOTE, json.dumps({"message": note}).encode())
+        # Found once here, emptied in each child: the session's caches hold what the
+        # code computed before the candidate.
+        zygote.memos = project_memos(zygote.root)
         gc.freeze()
         while True:
             header = _read_exactly(jobs, HEADER.size)
@@ -327,6 +333,7 @@ def _child(zygote: Zygote, work: _Work, caging: _Caging,
             recorder = BehaviourRecorder(target.functions[0], emit)
             report = recorder.watching(emit)
             recorder.start()
+        clear_memos(zygote.memos)
         zygote.runner(spec, report)
         if recorder is not None:
             recorder.stop()

@@ -26,6 +26,7 @@ def reload_and_rerun(outcome: HealOutcome, healer: Healer, nodeid: str,
     and withdraw the fix when it fails."""
     assert outcome.new_source is not None
     assert outcome.function is not None
+    from pytest_selfheal._source.memos import clear_memos, project_memos
     from pytest_selfheal._source.reload import swap, swap_changes
 
     function = outcome.function
@@ -40,6 +41,8 @@ def reload_and_rerun(outcome: HealOutcome, healer: Healer, nodeid: str,
         # Forked children would judge the old code from now on: stop forking.
         healer.evaluator.zygote = None
         return replace(outcome, notes=(*outcome.notes, f"not reloaded: {exc}"))
+    memos = project_memos(str(healer.layout.root))
+    clear_memos(memos)  # they hold what the old code computed
     reports = rerun()
     failed = [report for report in reports if not (report.passed or report.skipped)]
     outcome = replace(outcome, reloaded=True, rerun_outcome="failed" if failed else "passed")
@@ -54,6 +57,7 @@ def reload_and_rerun(outcome: HealOutcome, healer: Healer, nodeid: str,
                 swap_changes(str(healer.layout.root / relpath), new, old)
         else:
             swap(path, function.qualname, old_source)
+        clear_memos(memos)
     except ReloadError as exc:
         healer.evaluator.zygote = None
         outcome = replace(outcome, notes=(*outcome.notes, f"not reloaded back: {exc}"))
