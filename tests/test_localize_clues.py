@@ -78,6 +78,24 @@ def test_a_function_whose_result_the_assertion_compares_is_a_suspect(tmp_path: P
     assert "assertion" in evidence["summary"]
 
 
+def test_a_unittest_assertion_names_the_producer_of_what_it_compares(tmp_path: Path):
+    # Every test runs both functions, so the spectrum alone cannot tell them apart; the
+    # assertion compares what count_returns produced.
+    test = ("    def test_counts(self):\n"
+            "        found = [count_returns(body) for body in BODIES]\n"
+            "        self.assertEqual([0, 1], found, 'counted ' + str(found))\n")
+    # Only which functions each test entered was measured, the failing test's included.
+    both = ["lint.py::check", "lint.py::count_returns"]
+    spectrum = Spectrum({}, frozenset({FAILING}), frozenset(PASSING),
+                        {n: both for n in [*PASSING, FAILING]})
+
+    suspects = localize(failure(test_source=test), tmp_path, {"tests/test_lint.py"},
+                        lambda path: LINTER, spectrum)
+
+    assert suspects[0].function.qualname == "count_returns"
+    assert "assertion" in suspects[0].evidence
+
+
 def test_pytest_s_explanation_names_the_producer(tmp_path: Path):
     longrepr = "E       assert 'x' == ''\nE        +  where 'x' = summary([])\n"
     spectrum = Spectrum({FAILING: {"lint.py": {20}}}, frozenset({FAILING}),

@@ -8,7 +8,8 @@
   lines. The branch is read from what is measured anyway: the lines the failing tests
   ran and the functions each passing test entered.
 - **Producers.** The values a failing assertion compares were produced by calls the
-  test makes (``assert lint(code) == [...]``, ``result = parse(text)``) and that
+  test makes (``assert lint(code) == [...]``, ``result = parse(text)``,
+  ``self.assertEqual(parse(text), [...])``) and that
   pytest names in its ``where ... = f(...)`` explanation: those functions are suspects.
 - **Hangs.** A test cut off by a time limit stops wherever the alarm landed; the whole
   enclosing loop is suspect.
@@ -48,6 +49,8 @@ class Measured(Protocol):
     def failing(self) -> frozenset[str]: ...
     @property
     def passing(self) -> frozenset[str]: ...
+    @property
+    def reached(self) -> Mapping[str, Collection[str]]: ...
     def running(self, function: FunctionRef) -> frozenset[str]: ...
     def function_ochiai(self, function: FunctionRef) -> float: ...
 
@@ -112,10 +115,15 @@ def producers(failure: Failure, spectrum: Measured,
     if not wanted:
         return []
     ran = _failing_lines(spectrum)
+    # When the time box left only which functions the failing tests entered (no lines),
+    # that is enough to know a producer ran.
+    entered = {function for nodeid in spectrum.failing
+               for function in spectrum.reached.get(nodeid, ())}
+    paths = {*ran, *(function.split("::", 1)[0] for function in entered)}
     return [Suspect(function, PRODUCER_SCORE, "assertion")
-            for function, _ in _units(ran, read_source)
+            for function, _ in _units({path: ran.get(path, ()) for path in paths}, read_source)
             if function.qualname.rsplit(".", 1)[-1] in wanted
-            and _spans(ran.get(function.path, ()), function)]
+            and (_spans(ran.get(function.path, ()), function) or str(function) in entered)]
 
 
 def _failing_lines(spectrum: Measured) -> dict[str, set[int]]:
@@ -190,12 +198,29 @@ def _asserted_calls(test_source: str) -> set[str]:
                     if isinstance(name, ast.Name):
                         produced.setdefault(name.id, set()).update(calls)
     names: set[str] = set()
+    for compared in _compared(tree):
+        for inner in ast.walk(compared):
+            if isinstance(inner, ast.Call):
+                names.add(_callee(inner))
+            elif isinstance(inner, ast.Name):
+                names.update(produced.get(inner.id, ()))
+    names.discard("")
+    return {name for name in names if not _is_assertion(name)}
+
+
+def _compared(tree: ast.AST) -> list[ast.expr]:
+    """What the test's assertions compare: an ``assert``'s test, and the arguments of a
+    call to an assertion helper (``self.assertEqual(a, b)`` in unittest-style suites,
+    ``assert_allclose(a, b)``)."""
+    compared: list[ast.expr] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Assert):
-            for inner in ast.walk(node.test):
-                if isinstance(inner, ast.Call):
-                    names.add(_callee(inner))
-                elif isinstance(inner, ast.Name):
-                    names.update(produced.get(inner.id, ()))
-    names.discard("")
-    return names
+            compared.append(node.test)
+        elif isinstance(node, ast.Call) and _is_assertion(_callee(node)):
+            compared.extend(node.args)
+            compared.extend(keyword.value for keyword in node.keywords)
+    return compared
+
+
+def _is_assertion(name: str) -> bool:
+    return name.lower().startswith("assert")
