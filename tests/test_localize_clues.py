@@ -87,7 +87,7 @@ def test_a_unittest_assertion_names_the_producer_of_what_it_compares(tmp_path: P
     # Only which functions each test entered was measured, the failing test's included.
     both = ["lint.py::check", "lint.py::count_returns"]
     spectrum = Spectrum({}, frozenset({FAILING}), frozenset(PASSING),
-                        {n: both for n in [*PASSING, FAILING]})
+                        dict.fromkeys([*PASSING, FAILING], both))
 
     suspects = localize(failure(test_source=test), tmp_path, {"tests/test_lint.py"},
                         lambda path: LINTER, spectrum)

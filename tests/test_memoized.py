@@ -35,7 +35,7 @@ def test_third_line():
 
 
 def test_a_memoized_function_is_healed_although_its_cache_holds_the_bug_s_results(
-        workdir: Path, pytester: pytest.Pytester):
+        workdir: Path, pytester: pytest.Pytester) -> None:
     # The session ran the failing test, so the cache answers its call with the wrong
     # line: forked candidates and the session's re-run would see that answer, not
     # the fixed code's.

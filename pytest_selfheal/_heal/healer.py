@@ -27,6 +27,7 @@ from pytest_selfheal._heal.localize import (
     project_relpath,
 )
 from pytest_selfheal._heal.missing import find_missing
+from pytest_selfheal._heal.order import order_note
 from pytest_selfheal._heal.outcomes import (
     candidate_diff,
     heal_outcome,
@@ -230,6 +231,7 @@ class Healer:
         if self.engine.judges_all:
             return self.evolve(failure, suspects, task, selection.workload)
         found = search_rounds(self, task, selection)
+        selection = found.selection or selection
         evaluated = len(found.verdicts)
         if found.winner is None:
             diff = ""
@@ -245,14 +247,20 @@ class Healer:
             else:
                 reason = (self.engine.stop_reason
                           or f"none of the {evaluated} candidate fixes passed the tests")
-            return replace(self._outcome(failure, HealStatus.UNHEALED, reason, suspects),
-                           candidates_evaluated=evaluated, generations=found.rounds, diff=diff,
-                           leaderboard=leaderboard(found.verdicts),
-                           rejected=rejections(found.verdicts))
-        ranking = rank_found(self, failure, found, selection, spectrum, baseline)
-        assurance = label(self, found, selection, spectrum, ranking)
-        return accept(self, Win(failure, suspects, ranking.verdicts[0], selection.workload,
-                                found.verdicts, found.rounds, assurance=assurance))
+            outcome = replace(self._outcome(failure, HealStatus.UNHEALED, reason, suspects),
+                              candidates_evaluated=evaluated, generations=found.rounds,
+                              diff=diff, leaderboard=leaderboard(found.verdicts),
+                              rejected=rejections(found.verdicts))
+        else:
+            ranking = rank_found(self, failure, found, selection, spectrum, baseline)
+            assurance = label(self, found, selection, spectrum, ranking)
+            outcome = accept(self, Win(failure, suspects, ranking.verdicts[0],
+                                       selection.workload, found.verdicts, found.rounds,
+                                       assurance=assurance))
+        if found.order_dependent:
+            outcome = replace(outcome, notes=(*outcome.notes,
+                                              order_note(found.order_dependent)))
+        return outcome
 
     def evolve(
         self,

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from pytest_selfheal._heal.order import check_order
 from pytest_selfheal._heal.selection import Selection
 from pytest_selfheal._heal.siblings import adopt, fits_this_test_alone, leaves_siblings_alone
 from pytest_selfheal.engines.base import RepairTask
@@ -24,6 +25,8 @@ class Search:
     :param held_back: when no candidate won, the first that passed every searched and
         held-out test but changed what the function does in the other failing tests of
         the same code, which still fail: shown, never committed.
+    :param selection: the tests the winner was judged on: the heal's selection, less
+        those found to fail on the unchanged code too in the candidates' order.
     """
 
     verdicts: list[Verdict] = field(default_factory=list)
@@ -32,13 +35,17 @@ class Search:
     out_of_time: bool = False
     tried: list[Candidate] = field(default_factory=list)
     held_back: Verdict | None = None
+    selection: Selection | None = None
+    #: Tests that failed on the unchanged code too in the candidates' order.
+    order_dependent: tuple[str, ...] = ()
 
 
 def search_rounds(healer: Healer, task: RepairTask, selection: Selection) -> Search:
     """Ask the engine for candidates round after round, feeding back the verdicts, until
     one passes, the engine has nothing more, or the candidate or time budget is spent."""
     settings = healer.settings
-    found = Search()
+    found = Search(selection=selection)
+    checked: set[str] = set()
     while found.winner is None and len(found.verdicts) < settings.max_candidates:
         candidates = healer.engine.propose(task, found.verdicts)
         if not candidates:
@@ -48,7 +55,17 @@ def search_rounds(healer: Healer, task: RepairTask, selection: Selection) -> Sea
         healer.progress(f"round {found.rounds}: trying {min(len(candidates), room)} candidate "
                         f"fixes of {', '.join(str(s.function) for s in task.suspects)}")
         found.tried = candidates[:room]
+        start = len(found.verdicts)
         found.winner = _first_passing(healer, found.tried, selection, found.verdicts)
+        check = (None if found.winner is not None
+                 else check_order(healer, selection, found.verdicts[start:], checked))
+        if check is not None:
+            selection = found.selection = check.selection
+            found.order_dependent += check.dropped
+            stopped = {id(verdict) for verdict in check.stopped}
+            found.verdicts[:] = [v for v in found.verdicts if id(v) not in stopped]
+            found.winner = _first_passing(healer, [v.candidate for v in check.stopped],
+                                          selection, found.verdicts)
         if time.perf_counter() > selection.workload.deadline:
             found.out_of_time = found.winner is None
             break

@@ -1,0 +1,97 @@
+"""Tests that fail for the order they run in, not for the candidate.
+
+A candidate's child runs the failing test first and then the others fastest first, in
+one process, while the outcomes it must match were measured with the tests in another
+order (spread over the workers). A test that reads state other tests leave behind (a
+registry, a module-level list) can pass in one order and fail in the other whatever
+the code: then every candidate, the right fix included, fails it. So when a round
+ends without a winner and some candidate passed the failing test but failed one that
+passed before, the unchanged code is run once in the candidates' own order. The tests
+it fails there too tell nothing about a candidate: they are no longer required, the
+report says so, and the candidates they stopped are judged again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from pytest_selfheal._evaluate.measuring import FORK
+from pytest_selfheal._heal.selection import Selection
+from pytest_selfheal.models import Verdict
+
+if TYPE_CHECKING:
+    from pytest_selfheal._heal.healer import Healer
+
+
+@dataclass(frozen=True)
+class OrderCheck:
+    """What the run of the unchanged code in the candidates' order showed.
+
+    :param selection: the selection without the tests that failed there.
+    :param dropped: those tests, in run order.
+    :param stopped: the verdicts of candidates whose first failure was one of them.
+    """
+
+    selection: Selection
+    dropped: tuple[str, ...]
+    stopped: tuple[Verdict, ...]
+
+
+def failed_test(verdict: Verdict, nodeids: Sequence[str]) -> str | None:
+    """The test the candidate's run stopped at, when the verdict names one of
+    ``nodeids`` (the run reports its first failure as ``nodeid: message``)."""
+    return next((nodeid for nodeid in nodeids if verdict.reason.startswith(f"{nodeid}: ")),
+                None)
+
+
+def check_order(healer: Healer, selection: Selection, verdicts: Sequence[Verdict],
+                checked: set[str]) -> OrderCheck | None:
+    """Run the unchanged code in the candidates' order when ``verdicts`` hold a
+    candidate that passed the failing test and then failed one that had passed, unless
+    that test is in ``checked`` (run so already); the tests it fails there too are
+    dropped. ``None`` when there is nothing to check or nothing to drop.
+
+    :param checked: grows by the tests this run covers.
+    """
+    workload = selection.search_workload()
+    order = list(workload.expected)
+    failing, required = order[0], order[1:selection.required]
+    suspicious = {nodeid for verdict in verdicts if verdict.tests_passed >= 1
+                  and (nodeid := failed_test(verdict, required)) is not None
+                  and workload.expected[nodeid] == "passed" and nodeid not in checked}
+    if not suspicious or time.perf_counter() > workload.deadline:
+        return None
+    last = max(order.index(nodeid) for nodeid in suspicious)
+    checked.update(order[1:last + 1])
+    healer.progress(f"{len(suspicious)} test(s) that passed before stopped candidates that "
+                    f"fixed {failing}; running the unchanged code in the candidates' order "
+                    "to see whether they fail there anyway")
+    run = healer.evaluator.run(order[:last + 1], healer.evaluator.candidate_limits(
+        workload, FORK))
+    dropped = tuple(nodeid for nodeid in order[1:last + 1]
+                    if run.outcomes.get(nodeid) not in (None, workload.expected[nodeid]))
+    if not dropped:
+        return None
+    healer.progress(order_note(dropped))
+    gone = set(dropped)
+    narrowed = replace(
+        selection,
+        searched={n: o for n, o in selection.searched.items() if n not in gone},
+        held_out={n: o for n, o in selection.held_out.items() if n not in gone},
+        siblings={n: o for n, o in selection.siblings.items() if n not in gone},
+        workload=replace(selection.workload, expected={
+            n: o for n, o in selection.workload.expected.items() if n not in gone}),
+    )
+    stopped = tuple(verdict for verdict in verdicts
+                    if failed_test(verdict, dropped) is not None)
+    return OrderCheck(narrowed, dropped, stopped)
+
+
+def order_note(dropped: Sequence[str]) -> str:
+    """What the report says of tests no longer required."""
+    return (f"not required: {', '.join(dropped)} failed on the unchanged code too when run "
+            "in the candidates' order (after the failing test, the others fastest first): "
+            "it depends on what ran before it")
