@@ -118,6 +118,9 @@ class ForkServer:
         self._jobs, self._frames = jobs_write, frames_read
         self.pid = pid
         self._buffer = bytearray()
+        #: The spec of the last job sent: the server keeps it, so the next job with the
+        #: same tests (every candidate of a round) does not send them again.
+        self.spec: RunSpec | None = None
         self.dead = False
 
     def fileno(self) -> int:
@@ -183,13 +186,18 @@ class ServerJob:
         self._events = bytearray()
         self._exit: dict[str, Any] | None = None
         self._result: TestRun | None = None
-        server.submit({
-            "spec": spec.to_json(),
+        job: dict[str, Any] = {
             "limits": asdict(limits),
             "run_dir": str(run_dir),
             "candidate": None if candidate is None else {
                 "function": asdict(candidate.function), "source": candidate.source},
-        })
+        }
+        # A real suite's spec names thousands of tests: encoding, sending and decoding
+        # it again for each candidate cost more than a failing candidate's run.
+        if server.spec != spec:
+            job["spec"] = spec.to_json()
+        server.submit(job)
+        server.spec = spec
 
     def fileno(self) -> int | None:
         return self.server.fileno()
