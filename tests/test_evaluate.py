@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import signal
 import tempfile
 import time
@@ -16,6 +17,7 @@ from pytest_selfheal._evaluate import (
     Workload,
     judge,
 )
+from pytest_selfheal._evaluate.fork_server import BUSY_MACHINE_FACTOR, _extended
 from pytest_selfheal.models import Candidate, FunctionRef
 
 LIB = "def is_adult(age):\n    return age > 18\n"
@@ -245,3 +247,44 @@ def test_time_limits_are_a_few_times_what_the_unchanged_code_was_measured_to_cos
     # The kernel counts CPU in whole seconds: the next one up, and one more.
     assert quick.limits(1, 0.001).cpu_s == 2
     assert Limits.within(2.4).doubled() == Limits(timeout_s=4.8, cpu_s=8)
+
+
+
+def _child(work: str, limit: float) -> int:
+    """A forked child that waits (``sleep``) or computes (``spin``) until killed; a
+    spinning one writes a byte once it computed for ``limit`` seconds."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        if work == "sleep":
+            time.sleep(60)
+        while time.process_time() < limit + 0.05:  # /proc counts in clock ticks
+            pass
+        os.write(write, b"!")
+        while True:
+            pass
+    os.close(write)
+    if work == "spin":
+        os.read(read, 1)
+    else:
+        time.sleep(limit)  # the limit passes while the child waits
+    os.close(read)
+    return pid
+
+
+@pytest.mark.parametrize("work", ["sleep", "spin"])
+def test_a_child_that_reaches_its_limit_waiting_gets_more_time_and_one_computing_does_not(
+        work: str):
+    # A busy machine keeps a child waiting just as a sleep does; a loop computes.
+    limit = 1.0
+    started = time.perf_counter()
+    pid = _child(work, limit)
+    try:
+        deadline = _extended(pid, started, limit)
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    if work == "sleep":
+        assert time.perf_counter() < deadline <= started + BUSY_MACHINE_FACTOR * limit
+    else:
+        assert deadline <= time.perf_counter()

@@ -45,6 +45,7 @@ from pytest_selfheal._evaluate.contain import Isolation, Limits, ProcessCage
 from pytest_selfheal._evaluate.coverage_map import read_per_test
 from pytest_selfheal._evaluate.events import Ending, build_run
 from pytest_selfheal._evaluate.fork_server import (
+    BUSY_MACHINE_FACTOR,
     EVENT_BYTES_LIMIT,
     EVENTS,
     EXIT,
@@ -182,7 +183,7 @@ class ServerJob:
         self.started = time.perf_counter()
         # The server keeps the limit itself; this one is for a server that stopped
         # answering, which only a bug of ours or a dying machine can cause.
-        self.deadline = self.started + 2 * limits.timeout_s + SERVER_GRACE_S
+        self.deadline = self.started + BUSY_MACHINE_FACTOR * limits.timeout_s + SERVER_GRACE_S
         self._events = bytearray()
         self._exit: dict[str, Any] | None = None
         self._result: TestRun | None = None
