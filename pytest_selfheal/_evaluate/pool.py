@@ -16,7 +16,9 @@ cut off at a few times what the unchanged code took there.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import select
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -38,6 +40,9 @@ from pytest_selfheal._evaluate.workload import Workload, judge
 from pytest_selfheal._evaluate.zygote import ForkServer, ServerJob, Zygote, fork_is_safe
 from pytest_selfheal._source.patches import is_function_swap
 from pytest_selfheal.models import Candidate, TestRun, Verdict
+
+#: How much lower the priority of the run that times the fresh-process path is.
+CALIBRATION_NICENESS = 10
 
 
 class Evaluator(MeasuringPool):
@@ -139,6 +144,13 @@ class Evaluator(MeasuringPool):
         limits = Limits.within(max(0.0, workload.deadline - time.perf_counter()))
         task = _Task(0, None, {}, lambda _: limits)
         self._calibrating = self._start(task, workload.finished, SUBPROCESS)
+        job = self._calibrating.job
+        if isinstance(job, SubprocessJob):
+            # Candidates come first: the fresh process (its own process group) is only
+            # needed once one passes, and a real suite's import and collection take
+            # seconds of a core that the first candidates would otherwise wait for.
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PGRP, job.process.pid, CALIBRATION_NICENESS)
 
     # -- running -------------------------------------------------------------------------
 
