@@ -114,3 +114,40 @@ def test_a_test_that_fails_in_the_candidates_order_on_the_unchanged_code_is_not_
     assert [fixed["total"]([7, 8]), fixed["total"]([])] == [15, 0]
     assert any("not required: tests/test_cart.py::test_no_big_order_yet" in note
                for note in healed["notes"]), healed["notes"]
+
+
+SEEN_TESTS = '''\
+import time
+
+from shop.cart import ORDERS, total
+
+
+def test_an_order_is_recorded():
+    time.sleep(0.3)  # the slowest: a fresh process in the fix's order runs it last
+    total([9])
+    assert [9] in ORDERS
+
+
+def test_totals():
+    assert total([1, 2]) == 3
+    assert total([4]) == 4
+    assert total([]) == 0
+
+
+def test_the_first_order_is_still_recorded():
+    total([])
+    assert [9] in ORDERS
+'''
+
+
+def test_a_test_the_unchanged_code_fails_too_in_a_fresh_process_does_not_refuse_the_fix(
+        workdir: Path, pytester: pytest.Pytester) -> None:
+    # Forks of the session start with the order the session recorded before the
+    # failure; the fresh process that verifies the fix runs the last test before the
+    # one that records it, which fails whatever the code.
+    healed = first_heal(pytester, workdir, {
+        "src/shop/__init__.py": "", "src/shop/cart.py": CART,
+        "tests/test_cart.py": SEEN_TESTS}, failed=1, passed=2)
+    assert any("not required: tests/test_cart.py::test_the_first_order_is_still_recorded "
+               "failed on the unchanged code too when run in a fresh process" in note
+               for note in healed["notes"]), healed["notes"]

@@ -343,6 +343,16 @@ class Evaluator(MeasuringPool):
                  else "no measurement of the unchanged code")
         return run, f"limit {limits.timeout_s:.1f}s, from {basis}"
 
+    def fresh_run(self, workload: Workload) -> TestRun:
+        """The unchanged code (with the fixes accepted so far) on every test of
+        ``workload``, in that order, in a fresh pytest process over a fresh copy."""
+        copy = Overlay(self.layout, dict(self._sources))
+        try:
+            return copy.start(workload.nodeids, self.candidate_limits(workload, SUBPROCESS),
+                              expected=workload.expected, isolation=self.isolation).wait()
+        finally:
+            copy.close()
+
     def release(self) -> None:
         """Stop the fork servers: the session they were forked from has moved on."""
         if self._calibrating is not None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from pytest_selfheal._evaluate import Workload, judge
+from pytest_selfheal._heal.order import failing_anyway, only_others_failed, order_note
 from pytest_selfheal._heal.outcomes import (
     candidate_diff,
     heal_outcome,
@@ -68,6 +69,18 @@ def accept(healer: Healer, win: Win) -> HealOutcome:
     healer.progress(f"verifying the fix in a fresh process: {candidate.description}")
     run, limit = healer.evaluator.verify(files, win.workload)
     check = judge(candidate, run, win.workload.expected)
+    notes: list[str] = []
+    anyway: tuple[str, ...] = ()
+    if not check.passed and only_others_failed(run, win.workload):
+        healer.progress("running the unchanged code the same way, to see whether the tests "
+                        "the fix failed there fail anyway")
+        anyway = failing_anyway(run, win.workload, healer.evaluator.fresh_run(win.workload))
+    if anyway:
+        notes.append(order_note(anyway, "in a fresh process, in the same order"))
+        healer.progress(notes[-1])
+        win = replace(win, workload=replace(win.workload, expected={
+            n: o for n, o in win.workload.expected.items() if n not in anyway}))
+        check = judge(candidate, run, win.workload.expected)
     if not check.passed:
         why = check.reason
         if run.timed_out:
@@ -88,7 +101,6 @@ def accept(healer: Healer, win: Win) -> HealOutcome:
     )
     if win.evolved is not None:
         fitness = win.evolved.fitness(fitness)
-    notes: list[str] = []
     branch = commit = None
     settings = healer.settings
     healer.landings[win.failure.nodeid] = Landing(

@@ -18,9 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from pytest_selfheal._evaluate import Workload
 from pytest_selfheal._evaluate.measuring import FORK
 from pytest_selfheal._heal.selection import Selection
-from pytest_selfheal.models import Verdict
+from pytest_selfheal.models import TestRun, Verdict
 
 if TYPE_CHECKING:
     from pytest_selfheal._heal.healer import Healer
@@ -90,8 +91,30 @@ def check_order(healer: Healer, selection: Selection, verdicts: Sequence[Verdict
     return OrderCheck(narrowed, dropped, stopped)
 
 
-def order_note(dropped: Sequence[str]) -> str:
+def order_note(dropped: Sequence[str],
+               where: str = "in the candidates' order (after the failing test, the others "
+                            "fastest first)") -> str:
     """What the report says of tests no longer required."""
     return (f"not required: {', '.join(dropped)} failed on the unchanged code too when run "
-            "in the candidates' order (after the failing test, the others fastest first): "
-            "it depends on what ran before it")
+            f"{where}: it depends on what ran before it")
+
+
+def failing_anyway(run: TestRun, workload: Workload, unchanged: TestRun) -> tuple[str, ...]:
+    """The tests the winner's verification ``run`` failed that the ``unchanged`` code
+    failed too, run the same way; empty unless every test the winner failed is one of
+    them. Never the failing test (the first): the fix must make it pass."""
+    if run.problem or run.timed_out or unchanged.problem or unchanged.timed_out:
+        return ()
+    wrong = [nodeid for nodeid, outcome in workload.expected.items()
+             if run.outcomes.get(nodeid) != outcome]
+    anyway = tuple(nodeid for nodeid in wrong if nodeid != workload.nodeids[0]
+                   and nodeid in run.outcomes
+                   and unchanged.outcomes.get(nodeid) == run.outcomes[nodeid])
+    return anyway if len(anyway) == len(wrong) else ()
+
+
+def only_others_failed(run: TestRun, workload: Workload) -> bool:
+    """Whether ``run`` passed the failing test (the first) and failed only others."""
+    first = workload.nodeids[0]
+    return (not run.problem and not run.timed_out
+            and run.outcomes.get(first) == workload.expected[first])
