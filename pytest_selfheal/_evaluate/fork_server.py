@@ -29,7 +29,7 @@ from pytest_selfheal._evaluate.contain import Limits, apply_limits, kill_group
 from pytest_selfheal._evaluate.equality import OutputWatch, original_function
 from pytest_selfheal._evaluate.scrub import forget
 from pytest_selfheal._evaluate.spec import RunSpec
-from pytest_selfheal._source.memos import clear_memos, project_memos
+from pytest_selfheal._source.memos import Memos, clear_memos, project_memos
 from pytest_selfheal._source.reload import SwapTarget, locate, swap
 from pytest_selfheal.errors import ReloadError
 from pytest_selfheal.models import Candidate, FunctionRef
@@ -66,7 +66,7 @@ class Zygote:
     secrets: tuple[str, ...] = field(default=(), repr=False)
     _targets: dict[FunctionRef, SwapTarget | str] = field(default_factory=dict, compare=False)
     #: The project's memoized functions' ``cache_clear``, found by each fork server.
-    memos: tuple[Callable[[], None], ...] = field(default=(), compare=False)
+    memos: Memos = field(default_factory=dict, compare=False)
 
     def target(self, function: FunctionRef) -> SwapTarget | str:
         """The live ``function`` to swap candidates into, or why it cannot be found.
@@ -359,7 +359,8 @@ def _child(zygote: Zygote, work: _Work, caging: _Caging,
             recorder = BehaviourRecorder(target.functions[0], emit)
             report = recorder.watching(emit)
             recorder.start()
-        clear_memos(zygote.memos)
+        clear_memos(zygote.memos, None if candidate is None
+                    else os.path.join(zygote.root, candidate.function.path))
         zygote.runner(spec, report)
         if recorder is not None:
             recorder.stop()

@@ -42,7 +42,7 @@ def reload_and_rerun(outcome: HealOutcome, healer: Healer, nodeid: str,
         healer.evaluator.zygote = None
         return replace(outcome, notes=(*outcome.notes, f"not reloaded: {exc}"))
     memos = project_memos(str(healer.layout.root))
-    clear_memos(memos)  # they hold what the old code computed
+    clear_memos(memos)  # they hold what the old code computed, here or through it
     reports = rerun()
     failed = [report for report in reports if not (report.passed or report.skipped)]
     outcome = replace(outcome, reloaded=True, rerun_outcome="failed" if failed else "passed")
