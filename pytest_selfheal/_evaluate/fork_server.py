@@ -78,9 +78,17 @@ class Zygote:
         return found
 
 
+def frame(kind: bytes, payload: bytes) -> bytes:
+    """One frame of ``kind``, header included."""
+    return HEADER.pack(kind, len(payload)) + payload
+
+
 def send_frame(fd: int, kind: bytes, payload: bytes) -> None:
     """Write one whole frame of ``kind`` to ``fd``."""
-    data = HEADER.pack(kind, len(payload)) + payload
+    _send(fd, frame(kind, payload))
+
+
+def _send(fd: int, data: bytes) -> None:
     while data:
         data = data[os.write(fd, data):]
 
@@ -135,6 +143,10 @@ def _serve(zygote: Zygote, workdir: Path, pipes: tuple[int, int], spec: CageSpec
         zygote.restart()  # capture into files of the server's own
         forget(zygote.secrets)
         lockdown.set_dumpable(False)  # children cannot read the server's memory
+        # Once here rather than in every child: each child inherits the filter, the
+        # dropped capabilities and no_new_privs, and the server needs none of them to
+        # fork, watch and kill its children.
+        notes += lockdown.restrict(spec.network)
         inherited = _open_descriptors() - {jobs, frames}
         for note in notes:
             send_frame(frames, NOTE, json.dumps({"message": note}).encode())
@@ -208,12 +220,14 @@ def _run_job(zygote: Zygote, workdir: Path, job: dict[str, Any], pipes: tuple[in
     deadline = started + limits.timeout_s
     timed_out = False
     status = rusage = None
-    sent = 0
+    # Read as the child writes (it must never block on a full pipe), sent once it
+    # ended: the session wakes once per job, not once per event line.
+    events = bytearray()
+    watched = [events_read, pidfd]
     while status is None:
-        ready, _, _ = select.select([events_read, pidfd], [], [],
-                                    max(0.0, deadline - time.perf_counter()))
-        if events_read in ready:
-            sent += _relay(events_read, frames, sent)
+        ready, _, _ = select.select(watched, [], [], max(0.0, deadline - time.perf_counter()))
+        if events_read in ready and not _collect(events_read, events):
+            watched.remove(events_read)  # closed: only the child's end is left to wait for
         if pidfd in ready:
             _, status, rusage = os.wait4(pid, 0)
         elif not ready:
@@ -223,23 +237,23 @@ def _run_job(zygote: Zygote, workdir: Path, job: dict[str, Any], pipes: tuple[in
     wall_s = time.perf_counter() - started
     _kill_leftovers(pid, caging.spec.cgroup or None, caging.in_pid_namespace)
     os.close(pidfd)
-    while _relay(events_read, frames, sent, block=True):
+    while _collect(events_read, events):
         pass  # what the child wrote before it ended
     os.close(events_read)
     assert rusage is not None
     exit_code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
-    send_frame(frames, EXIT, json.dumps({
+    ending = frame(EXIT, json.dumps({
         "exit_code": exit_code, "wall_s": wall_s, "timed_out": timed_out,
         "cpu_s": rusage.ru_utime + rusage.ru_stime}).encode())
+    _send(frames, (frame(EVENTS, bytes(events)) if events else b"") + ending)
 
 
-def _relay(fd: int, frames: int, sent: int, block: bool = False
-           ) -> int:  # pragma: no cover - runs in the fork server
-    if not block and not select.select([fd], [], [], 0)[0]:
-        return 0
+def _collect(fd: int, events: bytearray) -> int:  # pragma: no cover - runs in the fork server
+    """Read what the child wrote into ``events``, up to the limit (what is past it is
+    read and dropped, so that a flooding child does not block); the bytes read."""
     chunk = os.read(fd, 1 << 16)
-    if chunk and sent < EVENT_BYTES_LIMIT:
-        send_frame(frames, EVENTS, chunk)
+    if len(events) < EVENT_BYTES_LIMIT:
+        events += chunk
     return len(chunk)
 
 
@@ -297,8 +311,9 @@ def _child(zygote: Zygote, work: _Work, caging: _Caging,
     candidate, target = work.candidate, work.target
     try:
         os.setpgid(0, 0)
-        for note in lockdown.lock({*caging.keep, events_write}, caging.spec.network):
-            emit({"event": "note", "message": note})
+        # The server is restricted already (privileges, capabilities, seccomp): what is
+        # left is what the child inherited of the server's descriptors.
+        lockdown.close_inherited({*caging.keep, events_write})
         lockdown.set_dumpable(True)  # its own /proc/self, as tests may read it
         spec = RunSpec.from_json(work.job["spec"])
         apply_limits(work.limits)

@@ -112,8 +112,18 @@ def close_inherited(keep: set[int]) -> None:
 def lock(keep: set[int], network: bool = False) -> list[str]:
     """Leave the calling process nothing to escape with: only ``keep`` descriptors,
     no privileges to gain, no capabilities, and the seccomp filter. Irreversible."""
-    notes = []
     close_inherited(keep)
+    return restrict(network)
+
+
+def restrict(network: bool = False) -> list[str]:
+    """No privileges to gain, no capabilities, and the seccomp filter, for the calling
+    process and every process it forks from now on. Irreversible.
+
+    All three are inherited across fork(2): a fork server restricts itself once, and
+    each child it forks starts as restricted as if it had done this itself.
+    """
+    notes = []
     prctl(PR_SET_NO_NEW_PRIVS, 1)
     try:
         with open("/proc/sys/kernel/cap_last_cap", encoding="ascii") as last:
