@@ -13,6 +13,7 @@ enters are measured when the :class:`~pytest_selfheal._evaluate.spec.RunSpec` as
 from __future__ import annotations
 
 import json
+import linecache
 import os
 import sys
 import time
@@ -293,6 +294,32 @@ def restart_capture(config: pytest.Config) -> None:
     _ABANDONED.append(capman._global_capturing)
     capman._global_capturing = None
     capman.start_global_capturing()
+
+
+#: The hooks whose implementations' frames are in a failing test's traceback.
+_RUNTEST_HOOKS = ("pytest_runtest_setup", "pytest_runtest_call", "pytest_runtest_teardown",
+                  "pytest_pyfunc_call")
+
+
+def cache_hook_sources(config: pytest.Config) -> None:
+    """Read the source of pluggy and of the runtest hook implementations into
+    ``linecache``, in the session, once.
+
+    A fork's failure report is Python's own traceback (see :func:`run_items`), which
+    shows the line of every frame from pytest's runner down, pluggy's and the plugins'
+    included: read here, every fork that reports a failure inherits them, instead of
+    reading the same files again.
+    """
+    files = {path for name, module in list(sys.modules.items())
+             if name.partition(".")[0] == "pluggy"
+             and isinstance(path := getattr(module, "__file__", None), str)}
+    for hook in _RUNTEST_HOOKS:
+        for implementation in getattr(config.hook, hook).get_hookimpls():
+            code = getattr(implementation.function, "__code__", None)
+            if code is not None:
+                files.add(code.co_filename)
+    for path in sorted(files):
+        linecache.getlines(path)
 
 
 def run_items(session: pytest.Session, spec: RunSpec, emit: Emit) -> None:
