@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import functools
 import os
 import platform
 import signal
@@ -59,10 +60,12 @@ _REFUSED = {
 _SPECIAL = {"x86_64": (56, 435, 41), "aarch64": (220, 435, 198)}
 
 
+@functools.cache
 def libc() -> ctypes.CDLL:
     """The C library, for the calls Python does not wrap (unshare, mount, prctl)."""
     # The running process's own symbols: ctypes.util.find_library would run ldconfig in
     # a subprocess, which after unshare(CLONE_NEWPID) would become the namespace's init.
+    # Loaded once: every fork of a fork server calls prctl, and forks inherit the handle.
     return ctypes.CDLL(None, use_errno=True)
 
 
