@@ -301,15 +301,21 @@ _RUNTEST_HOOKS = ("pytest_runtest_setup", "pytest_runtest_call", "pytest_runtest
                   "pytest_pyfunc_call")
 
 
-def cache_hook_sources(config: pytest.Config) -> None:
-    """Read the source of pluggy and of the runtest hook implementations into
-    ``linecache``, in the session, once.
+#: The session's items by node id, made once in the session for every fork.
+_ITEMS_BY_ID = pytest.StashKey[dict[str, pytest.Item]]()
 
+
+def prepare_forks(session: pytest.Session) -> None:
+    """Do once in the session what every fork would otherwise do for itself.
+
+    A fork writes to every page it touches (reference counts), so each copies the
+    pages of whatever it walks: the map of the session's items by node id is made here.
     A fork's failure report is Python's own traceback (see :func:`run_items`), which
     shows the line of every frame from pytest's runner down, pluggy's and the plugins'
-    included: read here, every fork that reports a failure inherits them, instead of
-    reading the same files again.
+    included: their source is read into ``linecache`` here.
     """
+    session.stash[_ITEMS_BY_ID] = {item.nodeid: item for item in session.items}
+    config = session.config
     files = {path for name, module in list(sys.modules.items())
              if name.partition(".")[0] == "pluggy"
              and isinstance(path := getattr(module, "__file__", None), str)}
@@ -334,7 +340,9 @@ def run_items(session: pytest.Session, spec: RunSpec, emit: Emit) -> None:
     # same however deep the failure, where pytest's long format reads and parses the
     # source of every frame (in a fresh fork, more than a small test takes to run).
     config.option.tbstyle = "native"
-    items = {item.nodeid: item for item in session.items}
+    items = session.stash.get(_ITEMS_BY_ID, {})
+    if len(items) != len(session.items):
+        items = {item.nodeid: item for item in session.items}
     selected = [items[nodeid] for nodeid in spec.nodeids if nodeid in items]
     # Session._setupstate (private, no public API) is the stack of set-up nodes that
     # runtestprotocol tears down: a fresh one makes the fork tear down only what it set up.

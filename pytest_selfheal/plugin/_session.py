@@ -234,7 +234,7 @@ class SelfHealSession:
             from pytest_selfheal._vcs.landing import RunState
             from pytest_selfheal.engines._offline import OfflineEngine
             from pytest_selfheal.engines.base import Engine
-            from pytest_selfheal.plugin._probe import cache_hook_sources, restart_capture
+            from pytest_selfheal.plugin._probe import prepare_forks, restart_capture
 
             layout = project_layout(self.config, self._items, [path for path, _ in self._broken])
             repo, no_repository_reason = discover_repository(layout.root)
@@ -242,7 +242,7 @@ class SelfHealSession:
                             root=str(layout.root),
                             restart=functools.partial(restart_capture, self.config),
                             secrets=tuple(self._key_environment.values()))
-            cache_hook_sources(self.config)
+            prepare_forks(session)
             isolation = Isolation(network=self.settings.network == "isolated")
             executor = None
             if self.settings.executor is not None:
