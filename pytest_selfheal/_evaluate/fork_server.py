@@ -304,9 +304,10 @@ def _caged(cage_procs: str | None) -> set[int]:  # pragma: no cover - in the for
 class _Channel:  # pragma: no cover - runs in the forked child
     """The child's end of its event pipe.
 
-    Lines are held back until the next test starts, or the child ends: a child killed
-    in a test has told the server everything up to that test's start, as with a write
-    per line, for a third of the writes (and of the server's wake-ups).
+    Lines are held back until a test starts or has ended (its teardown report), the run
+    finishes, or the child ends: a test's reports come out together when it has ended,
+    so a child killed at any point has told the server as much as with a write per
+    line, for half the writes (and of the server's wake-ups).
     """
 
     #: Bytes held back at most.
@@ -321,7 +322,9 @@ class _Channel:  # pragma: no cover - runs in the forked child
         line = json.dumps(event) + "\n"
         self._held.append(line)
         self._size += len(line)
-        if event.get("event") == "start" or self._size > self.HELD:
+        kind = event.get("event")
+        if (kind in ("start", "finish") or self._size > self.HELD
+                or (kind == "report" and event.get("when") == "teardown")):
             self.flush()
 
     def flush(self) -> None:
