@@ -3,7 +3,10 @@
 Heals an unfixable bug twice in one run, once with the default evaluator (forks of the
 warm session) and once with ``--selfheal-evaluator subprocess``. Nothing passes, so both
 judge exactly the same candidates; the time from the first verdict to the last is
-measured through the ``pytest_selfheal_candidate_evaluated`` hook.
+measured through the ``pytest_selfheal_candidate_evaluated`` hook. On the fork path the
+CPU time of the whole process tree (session, fork servers, forks) over the same span is
+measured too, from ``/proc``: on a machine shared with other work it moves far less than
+the wall-clock rate does.
 
     python benchmarks/bench_evaluation.py [--candidates 240] [--workers 2]
 """
@@ -88,11 +91,27 @@ import time
 import pytest
 
 
+def tree_cpu_s():
+    """CPU seconds of this process and every process under it, alive or reaped."""
+    total, pending = 0, [os.getpid()]
+    while pending:
+        pid = pending.pop()
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{pid}/task/{pid}/children") as children:
+                pending += [int(child) for child in children.read().split()]
+        except OSError:
+            continue  # ended meanwhile: its time is in its parent's by now
+        total += sum(int(ticks) for ticks in fields[11:15])  # utime stime cutime cstime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_selfheal_candidate_evaluated(verdict):
     with open(os.environ["BENCH_VERDICTS"], "a") as out:
         out.write(json.dumps([time.perf_counter(), verdict.candidate.description,
-                              verdict.passed]) + "\\n")
+                              verdict.passed, tree_cpu_s()]) + "\\n")
 '''
 
 
@@ -104,7 +123,10 @@ def make_project(root: Path) -> None:
     (root / "pytest.ini").write_text("[pytest]\npythonpath = .\n")
 
 
-def heal(root: Path, evaluator: str, candidates: int, workers: int) -> tuple[float, list[str]]:
+def heal(root: Path, evaluator: str, candidates: int, workers: int
+         ) -> tuple[float, float, list[str]]:
+    """Seconds from the first verdict to the last, CPU seconds of the process tree over
+    that span, and the candidates judged."""
     verdicts = root.parent / f"verdicts-{evaluator}.jsonl"
     # The offline engine learns operator rates per project: both runs start unlearned,
     # so they try the same candidates in the same order.
@@ -117,9 +139,10 @@ def heal(root: Path, evaluator: str, candidates: int, workers: int) -> tuple[flo
          "-p", "no:cacheprovider"],
         cwd=root, env=environment, capture_output=True, check=False)
     rows = [json.loads(line) for line in verdicts.read_text().splitlines()]
-    if any(passed for _, _, passed in rows):
+    if any(passed for _, _, passed, _ in rows):
         raise SystemExit("a candidate passed: the benchmark needs an unfixable bug")
-    return rows[-1][0] - rows[0][0], sorted(description for _, description, _ in rows)
+    return (rows[-1][0] - rows[0][0], rows[-1][3] - rows[0][3],
+            sorted(description for _, description, _, _ in rows))
 
 
 def main() -> None:
@@ -131,20 +154,24 @@ def main() -> None:
         root = Path(scratch) / "project"
         make_project(root)
         started = time.perf_counter()
-        fork_s, fork_seen = heal(root, "auto", args.candidates, args.workers)
-        subprocess_s, subprocess_seen = heal(root, "subprocess", args.candidates, args.workers)
+        load_before = os.getloadavg()[0]
+        fork_s, fork_cpu_s, fork_seen = heal(root, "auto", args.candidates, args.workers)
+        subprocess_s, _, subprocess_seen = heal(root, "subprocess", args.candidates,
+                                                args.workers)
         total = time.perf_counter() - started
+        load_after = os.getloadavg()[0]
     if fork_seen != subprocess_seen:
         raise SystemExit("the two evaluators did not judge the same candidates")
     count = len(fork_seen)
     print(f"machine: {describe()}")
     print(f"candidates judged by each evaluator: {count} (each stops at its first failing "
           f"millisecond test; {args.workers} workers)")
-    print(f"fork of the session:      {fork_s:7.2f}s  {count / fork_s:7.1f} candidates/s")
+    print(f"fork of the session:      {fork_s:7.2f}s  {count / fork_s:7.1f} candidates/s  "
+          f"{1000 * fork_cpu_s / (count - 1):5.1f} ms CPU per candidate")
     print(f"pytest subprocess each:   {subprocess_s:7.2f}s  {count / subprocess_s:7.1f} "
           "candidates/s")
     print(f"speedup of forking:       {subprocess_s / fork_s:7.1f}x   (whole benchmark "
-          f"{total:.0f}s)")
+          f"{total:.0f}s; load average {load_before:.1f} before, {load_after:.1f} after)")
 
 
 if __name__ == "__main__":

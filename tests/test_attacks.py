@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import platform
 import sys
 import uuid
 from pathlib import Path
@@ -21,6 +22,7 @@ from pathlib import Path
 import pytest
 from test_containment import listener, processes_under, project_files
 
+from pytest_selfheal._evaluate.lockdown import AUDIT_ARCH
 from pytest_selfheal.testing import OpenAIServer, Request, fenced, git, make_git_project
 
 __all__ = ["listener"]  # the fixture, used by name
@@ -156,6 +158,11 @@ prefix = "".join(["sk", "-selfheal-"])
     key = keys[0] if keys else "no key"
     encoded = {LOAD}("base64").b64encode(key.encode()).decode()
     raise AssertionError("stolen: " + key + " " + key[::-1] + " " + encoded)''',
+    "reads the restrictions it runs under": '''\
+status = dict(line.split(":", 1) for line in open("/proc/self/status"))
+    raise AssertionError("restricted: " + " ".join(
+        name + "=" + str(int(status[name], 16))
+        for name in ("NoNewPrivs", "Seccomp", "CapEff", "CapBnd")))''',
 }
 
 #: Wrong, but it reports every test passed (events written to every descriptor it has,
@@ -318,6 +325,10 @@ def test_attacks_are_contained_and_the_fix_with_side_effects_changes_nothing(
     for change in ("patches the probe's report function", "patches pytest's TestReport"):
         assert "the candidate replaced the test reporting machinery" in why[change]
     assert "stolen: no key" in why["steals the API key"]
+    # What a fork inherits from its server is as much as what the launcher's child does.
+    seccomp = 2 if platform.machine() in AUDIT_ARCH else 0
+    assert (f"restricted: NoNewPrivs=1 Seccomp={seccomp} CapEff=0 CapBnd=0"
+            in why["reads the restrictions it runs under"])
     assert accepted == []  # neither a candidate nor the winner's verification got out
 
 

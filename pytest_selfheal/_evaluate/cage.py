@@ -12,7 +12,9 @@ after it:
    scratch directories writable again, loopback up.
 3. :func:`~pytest_selfheal._evaluate.lockdown.lock`, in the process that runs candidate
    code: inherited descriptors closed, ``no_new_privs``, capabilities gone, the seccomp
-   filter.
+   filter. A fork server splits it: it takes the last three on itself once
+   (:func:`~pytest_selfheal._evaluate.lockdown.restrict`), which each child it forks
+   inherits, and each child closes the descriptors.
 
 A layer the platform refuses is skipped and named in the notes, which the report shows.
 

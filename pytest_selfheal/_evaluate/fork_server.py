@@ -84,9 +84,17 @@ class Zygote:
         return found
 
 
+def frame(kind: bytes, payload: bytes) -> bytes:
+    """One frame of ``kind``, header included."""
+    return HEADER.pack(kind, len(payload)) + payload
+
+
 def send_frame(fd: int, kind: bytes, payload: bytes) -> None:
     """Write one whole frame of ``kind`` to ``fd``."""
-    data = HEADER.pack(kind, len(payload)) + payload
+    _send(fd, frame(kind, payload))
+
+
+def _send(fd: int, data: bytes) -> None:
     while data:
         data = data[os.write(fd, data):]
 
@@ -141,6 +149,10 @@ def _serve(zygote: Zygote, workdir: Path, pipes: tuple[int, int], spec: CageSpec
         zygote.restart()  # capture into files of the server's own
         forget(zygote.secrets)
         lockdown.set_dumpable(False)  # children cannot read the server's memory
+        # Once here rather than in every child: each child inherits the filter, the
+        # dropped capabilities and no_new_privs, and the server needs none of them to
+        # fork, watch and kill its children.
+        notes += lockdown.restrict(spec.network)
         inherited = _open_descriptors() - {jobs, frames}
         for note in notes:
             send_frame(frames, NOTE, json.dumps({"message": note}).encode())
@@ -220,12 +232,14 @@ def _run_job(zygote: Zygote, workdir: Path, job: dict[str, Any], pipes: tuple[in
     deadline = started + limits.timeout_s
     timed_out = False
     status = rusage = None
-    sent = 0
+    # Read as the child writes (it must never block on a full pipe), sent once it
+    # ended: the session wakes once per job, not once per event line.
+    events = bytearray()
+    watched = [events_read, pidfd]
     while status is None:
-        ready, _, _ = select.select([events_read, pidfd], [], [],
-                                    max(0.0, deadline - time.perf_counter()))
-        if events_read in ready:
-            sent += _relay(events_read, frames, sent)
+        ready, _, _ = select.select(watched, [], [], max(0.0, deadline - time.perf_counter()))
+        if events_read in ready and not _collect(events_read, events):
+            watched.remove(events_read)  # closed: only the child's end is left to wait for
         if pidfd in ready:
             _, status, rusage = os.wait4(pid, 0)
         elif not ready:
@@ -238,14 +252,15 @@ def _run_job(zygote: Zygote, workdir: Path, job: dict[str, Any], pipes: tuple[in
     wall_s = time.perf_counter() - started
     _kill_leftovers(pid, caging.spec.cgroup or None, caging.in_pid_namespace)
     os.close(pidfd)
-    while _relay(events_read, frames, sent, block=True):
+    while _collect(events_read, events):
         pass  # what the child wrote before it ended
     os.close(events_read)
     assert rusage is not None
     exit_code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
-    send_frame(frames, EXIT, json.dumps({
+    ending = frame(EXIT, json.dumps({
         "exit_code": exit_code, "wall_s": wall_s, "timed_out": timed_out,
         "cpu_s": rusage.ru_utime + rusage.ru_stime}).encode())
+    _send(frames, (frame(EVENTS, bytes(events)) if events else b"") + ending)
 
 
 def _extended(pid: int, started: float, limit_s: float
@@ -265,13 +280,12 @@ def _extended(pid: int, started: float, limit_s: float
     return min(started + BUSY_MACHINE_FACTOR * limit_s, now + limit_s - computed)
 
 
-def _relay(fd: int, frames: int, sent: int, block: bool = False
-           ) -> int:  # pragma: no cover - runs in the fork server
-    if not block and not select.select([fd], [], [], 0)[0]:
-        return 0
+def _collect(fd: int, events: bytearray) -> int:  # pragma: no cover - runs in the fork server
+    """Read what the child wrote into ``events``, up to the limit (what is past it is
+    read and dropped, so that a flooding child does not block); the bytes read."""
     chunk = os.read(fd, 1 << 16)
-    if chunk and sent < EVENT_BYTES_LIMIT:
-        send_frame(frames, EVENTS, chunk)
+    if len(events) < EVENT_BYTES_LIMIT:
+        events += chunk
     return len(chunk)
 
 
@@ -319,18 +333,49 @@ def _caged(cage_procs: str | None) -> set[int]:  # pragma: no cover - in the for
     return set()
 
 
+class _Channel:  # pragma: no cover - runs in the forked child
+    """The child's end of its event pipe.
+
+    Lines are held back until a test starts or has ended (its teardown report), the run
+    finishes, or the child ends: a test's reports come out together when it has ended,
+    so a child killed at any point has told the server as much as with a write per
+    line, for half the writes (and of the server's wake-ups).
+    """
+
+    #: Bytes held back at most.
+    HELD = 1 << 16
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self._held: list[str] = []
+        self._size = 0
+
+    def emit(self, event: dict[str, Any]) -> None:
+        line = json.dumps(event) + "\n"
+        self._held.append(line)
+        self._size += len(line)
+        kind = event.get("event")
+        if (kind in ("start", "finish") or self._size > self.HELD
+                or (kind == "report" and event.get("when") == "teardown")):
+            self.flush()
+
+    def flush(self) -> None:
+        data = "".join(self._held).encode("utf-8")
+        self._held.clear()
+        self._size = 0
+        _send(self.fd, data)
+
+
 def _child(zygote: Zygote, work: _Work, caging: _Caging,
            events_write: int) -> NoReturn:  # pragma: no cover - runs in the forked child
-    def emit(event: dict[str, Any]) -> None:
-        data = (json.dumps(event) + "\n").encode("utf-8")
-        while data:
-            data = data[os.write(events_write, data):]
-
+    channel = _Channel(events_write)
+    emit = channel.emit
     candidate, target = work.candidate, work.target
     try:
         os.setpgid(0, 0)
-        for note in lockdown.lock({*caging.keep, events_write}, caging.spec.network):
-            emit({"event": "note", "message": note})
+        # The server is restricted already (privileges, capabilities, seccomp): what is
+        # left is what the child inherited of the server's descriptors.
+        lockdown.close_inherited({*caging.keep, events_write})
         lockdown.set_dumpable(True)  # its own /proc/self, as tests may read it
         spec = RunSpec.from_json(work.job["spec"])
         apply_limits(work.limits)
@@ -346,6 +391,7 @@ def _child(zygote: Zygote, work: _Work, caging: _Caging,
                      candidate.function.qualname, candidate.source, target)
             except ReloadError as exc:
                 emit({"event": "swap-error", "message": f"cannot load the candidate: {exc}"})
+                channel.flush()
                 os._exit(0)
         watch = None
         if spec.compare_outputs and isinstance(target, SwapTarget):
@@ -374,4 +420,6 @@ def _child(zygote: Zygote, work: _Work, caging: _Caging,
     except BaseException as exc:
         with contextlib.suppress(BaseException):
             emit({"event": "crash", "message": f"the test run failed: {exc!r}"})
+    with contextlib.suppress(BaseException):
+        channel.flush()
     os._exit(0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import functools
 import os
 import platform
 import signal
@@ -59,10 +60,12 @@ _REFUSED = {
 _SPECIAL = {"x86_64": (56, 435, 41), "aarch64": (220, 435, 198)}
 
 
+@functools.cache
 def libc() -> ctypes.CDLL:
     """The C library, for the calls Python does not wrap (unshare, mount, prctl)."""
     # The running process's own symbols: ctypes.util.find_library would run ldconfig in
     # a subprocess, which after unshare(CLONE_NEWPID) would become the namespace's init.
+    # Loaded once: every fork of a fork server calls prctl, and forks inherit the handle.
     return ctypes.CDLL(None, use_errno=True)
 
 
@@ -112,8 +115,18 @@ def close_inherited(keep: set[int]) -> None:
 def lock(keep: set[int], network: bool = False) -> list[str]:
     """Leave the calling process nothing to escape with: only ``keep`` descriptors,
     no privileges to gain, no capabilities, and the seccomp filter. Irreversible."""
-    notes = []
     close_inherited(keep)
+    return restrict(network)
+
+
+def restrict(network: bool = False) -> list[str]:
+    """No privileges to gain, no capabilities, and the seccomp filter, for the calling
+    process and every process it forks from now on. Irreversible.
+
+    All three are inherited across fork(2): a fork server restricts itself once, and
+    each child it forks starts as restricted as if it had done this itself.
+    """
+    notes = []
     prctl(PR_SET_NO_NEW_PRIVS, 1)
     try:
         with open("/proc/sys/kernel/cap_last_cap", encoding="ascii") as last:

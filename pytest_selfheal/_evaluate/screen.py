@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import functools
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 
 from pytest_selfheal._evaluate.allowlist import screen_model_code
 from pytest_selfheal._source.patches import changed_unit, find_unit, parse_module, parsed_module
@@ -87,6 +87,18 @@ DANGEROUS_METHODS = {
     "chmod": "changes file permissions",
 }
 
+
+def _by_head(calls: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
+    grouped: dict[str, list[tuple[str, str]]] = {}
+    for prefix, meaning in calls.items():
+        grouped.setdefault(prefix.split(".", 1)[0], []).append((prefix, meaning))
+    return grouped
+
+
+#: :data:`DANGEROUS_CALLS` by the name before the first dot, in the same order: a call's
+#: name can only match the prefixes of its own first name.
+_CALLS_BY_HEAD = _by_head(DANGEROUS_CALLS)
+
 #: Attributes that reach into stack frames.
 FRAME_ATTRIBUTES = frozenset({"f_back", "f_locals", "f_globals", "f_code", "tb_frame",
                               "gi_frame", "cr_frame"})
@@ -95,11 +107,9 @@ FRAME_ATTRIBUTES = frozenset({"f_back", "f_locals", "f_globals", "f_code", "tb_f
 TEST_MARKERS = ("PYTEST_CURRENT_TEST", "pytest", "conftest", "test_")
 
 
-def _aliases(module: ast.Module, unit: ast.AST) -> dict[str, str]:
-    # Imports the unit can see: the module's top level and its own body, not what
-    # other functions import for themselves (walking those for every candidate is slow).
+def _aliases(statements: Iterable[ast.AST]) -> dict[str, str]:
     names: dict[str, str] = {}
-    for node in [*module.body, *ast.walk(unit)]:
+    for node in statements:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 names[alias.asname or alias.name.split(".")[0]] = (
@@ -135,13 +145,23 @@ def _open_writes(call: ast.Call) -> bool:
 
 def risky_operations(unit: ast.AST, module: ast.Module) -> Counter[str]:
     """Count what the function does that screening cares about, by reason and name."""
-    aliases = _aliases(module, unit)
-    found: Counter[str] = Counter()
+    # One walk of the unit (walking is most of the cost of screening a candidate).
+    imports: list[ast.AST] = []
+    looked_at: list[ast.AST] = []
     for node in ast.walk(unit):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            imports.append(node)
+        elif isinstance(node, ast.Call | ast.Attribute | ast.Constant):
+            looked_at.append(node)
+    # Imports the unit can see: the module's top level and its own body, not what
+    # other functions import for themselves (walking those for every candidate is slow).
+    aliases = _aliases([*module.body, *imports])
+    found: Counter[str] = Counter()
+    for node in looked_at:
         if isinstance(node, ast.Call):
             name = _dotted(node.func, aliases)
             if name is not None:
-                for prefix, meaning in DANGEROUS_CALLS.items():
+                for prefix, meaning in _CALLS_BY_HEAD.get(name.split(".", 1)[0], ()):
                     # Builtins match exactly (eval, not evaluate); dotted names by prefix
                     # (os.exec matches os.execv, socket. matches socket.create_connection).
                     if name == prefix or ("." in prefix and name.startswith(prefix)):

@@ -10,14 +10,16 @@ intermediate process that unshares the namespaces of the cage
 (:mod:`~pytest_selfheal._evaluate.cage`). The server is the first process of the new PID
 namespace: it builds the read-only world once, replaces every descriptor it inherited
 from the session by /dev/null, restarts pytest's capture into files of its own,
-overwrites the API key wherever it is in its memory, and only then forks one child per
-job, which locks itself (descriptors, privileges, seccomp) before any candidate code
-runs. A job pays neither for namespaces nor for copying the session's page tables in
-the session itself, and two servers fork on two cores at once. The server is the
-child's watchdog: it relays the child's event lines to the session in frames the child
-cannot forge, kills the child at its time limit, kills whatever the child left behind,
-and reports how the child ended and how much CPU it used. Each level dies with the one
-above it, the session included.
+overwrites the API key wherever it is in its memory, gives up privileges, capabilities
+and the syscalls of the seccomp filter for good (every child inherits all of it), and
+only then forks one child per job, which closes what it inherited of the server's
+descriptors before any candidate code runs. A job pays neither for namespaces nor for
+copying the session's page tables in the session itself, and two servers fork on two
+cores at once. The server is the child's watchdog: it sends the child's event lines to
+the session in frames the child cannot forge, all at once when the child has ended,
+kills the child at its time limit, kills whatever the child left behind, and reports
+how the child ended and how much CPU it used. Each level dies with the one above it,
+the session included.
 
 Forking is only safe while the session has a single thread; the pool falls back to
 the subprocess path otherwise. This module is the session's side;

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import gc
+import inspect
 import linecache
 import os
 import sys
@@ -54,10 +55,17 @@ def compile_unit(source: str, path: str, qualname: str) -> types.CodeType:
     enclosing scopes as the original (``__class__`` for ``super()``, class-private
     name mangling) and line numbers that match the new file.
     """
+    return _unit(_compiled(source, path), path, qualname)
+
+
+def _compiled(source: str, path: str) -> types.CodeType:
     try:
-        module_code = compile(source, path, "exec", dont_inherit=True)
+        return compile(source, path, "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as exc:
         raise ReloadError(f"the fixed {path} does not compile: {exc}") from exc
+
+
+def _unit(module_code: types.CodeType, path: str, qualname: str) -> types.CodeType:
     for code in code_objects(module_code):
         if code.co_qualname == qualname:
             return code
@@ -175,7 +183,8 @@ def swap(path: str, qualname: str, source: str, target: SwapTarget | None = None
             return define(module, qualname, source)  # new code a test asked for
         target = locate(path, qualname)
     old_code = target.old_code
-    new_code = compile_unit(source, old_code.co_filename, qualname)
+    module_code = _compiled(source, old_code.co_filename)
+    new_code = _unit(module_code, old_code.co_filename, qualname)
     if new_code.co_freevars != old_code.co_freevars:
         raise ReloadError(
             f"{qualname} closes over {new_code.co_freevars} after the fix but over "
@@ -184,7 +193,7 @@ def swap(path: str, qualname: str, source: str, target: SwapTarget | None = None
     for function in target.functions:
         function.__code__ = new_code
     module = sys.modules.get(target.module)
-    if module is not None:
+    if module is not None and _may_add_functions(module, module_code):
         _define_new_helpers(module, source)
     # Tracebacks from now on must show the fixed lines, not the file on disk.
     lines = source.splitlines(keepends=True)
@@ -242,6 +251,17 @@ def define(module: types.ModuleType, qualname: str, source: str) -> SwapRecord:
     lines = source.splitlines(keepends=True)
     linecache.cache[filename] = (len(source), None, lines, filename)
     return SwapRecord(functions=(), module=module.__name__)
+
+
+def _may_add_functions(module: types.ModuleType, module_code: types.CodeType) -> bool:
+    """Whether the new module text may define a module-level function that ``module``
+    lacks: only then is it worth parsing, which costs a fork more than the swap itself.
+
+    Every function the module's own code makes is among its constants; a name it
+    already has cannot be a new helper.
+    """
+    return any(isinstance(code, types.CodeType) and code.co_flags & inspect.CO_NEWLOCALS
+               and not hasattr(module, code.co_name) for code in module_code.co_consts)
 
 
 def _define_new_helpers(module: types.ModuleType, source: str) -> None:

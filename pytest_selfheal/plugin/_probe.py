@@ -13,6 +13,7 @@ enters are measured when the :class:`~pytest_selfheal._evaluate.spec.RunSpec` as
 from __future__ import annotations
 
 import json
+import linecache
 import os
 import sys
 import time
@@ -295,6 +296,38 @@ def restart_capture(config: pytest.Config) -> None:
     capman.start_global_capturing()
 
 
+#: The hooks whose implementations' frames are in a failing test's traceback.
+_RUNTEST_HOOKS = ("pytest_runtest_setup", "pytest_runtest_call", "pytest_runtest_teardown",
+                  "pytest_pyfunc_call")
+
+
+#: The session's items by node id, made once in the session for every fork.
+_ITEMS_BY_ID = pytest.StashKey[dict[str, pytest.Item]]()
+
+
+def prepare_forks(session: pytest.Session) -> None:
+    """Do once in the session what every fork would otherwise do for itself.
+
+    A fork writes to every page it touches (reference counts), so each copies the
+    pages of whatever it walks: the map of the session's items by node id is made here.
+    A fork's failure report is Python's own traceback (see :func:`run_items`), which
+    shows the line of every frame from pytest's runner down, pluggy's and the plugins'
+    included: their source is read into ``linecache`` here.
+    """
+    session.stash[_ITEMS_BY_ID] = {item.nodeid: item for item in session.items}
+    config = session.config
+    files = {path for name, module in list(sys.modules.items())
+             if name.partition(".")[0] == "pluggy"
+             and isinstance(path := getattr(module, "__file__", None), str)}
+    for hook in _RUNTEST_HOOKS:
+        for implementation in getattr(config.hook, hook).get_hookimpls():
+            code = getattr(implementation.function, "__code__", None)
+            if code is not None:
+                files.add(code.co_filename)
+    for path in sorted(files):
+        linecache.getlines(path)
+
+
 def run_items(session: pytest.Session, spec: RunSpec, emit: Emit) -> None:
     """Run already-collected items in a fork of the session (the zygote path).
 
@@ -307,7 +340,9 @@ def run_items(session: pytest.Session, spec: RunSpec, emit: Emit) -> None:
     # same however deep the failure, where pytest's long format reads and parses the
     # source of every frame (in a fresh fork, more than a small test takes to run).
     config.option.tbstyle = "native"
-    items = {item.nodeid: item for item in session.items}
+    items = session.stash.get(_ITEMS_BY_ID, {})
+    if len(items) != len(session.items):
+        items = {item.nodeid: item for item in session.items}
     selected = [items[nodeid] for nodeid in spec.nodeids if nodeid in items]
     # Session._setupstate (private, no public API) is the stack of set-up nodes that
     # runtestprotocol tears down: a fresh one makes the fork tear down only what it set up.

@@ -49,7 +49,9 @@ from pytest_selfheal.plugin._xdist import (
 # failure, inside the functions below: a green suite never pays for it.
 if TYPE_CHECKING:
     from pytest_selfheal._evaluate import Evaluator
+    from pytest_selfheal._evaluate.spec import RunSpec
     from pytest_selfheal._heal.healer import Healer
+    from pytest_selfheal.plugin._probe import Emit
 
 
 class SelfHealSession:
@@ -232,14 +234,15 @@ class SelfHealSession:
             from pytest_selfheal._vcs.landing import RunState
             from pytest_selfheal.engines._offline import OfflineEngine
             from pytest_selfheal.engines.base import Engine
-            from pytest_selfheal.plugin._probe import restart_capture, run_items
+            from pytest_selfheal.plugin._probe import prepare_forks, restart_capture
 
             layout = project_layout(self.config, self._items, [path for path, _ in self._broken])
             repo, no_repository_reason = discover_repository(layout.root)
-            zygote = Zygote(runner=functools.partial(run_items, session),
+            zygote = Zygote(runner=functools.partial(self._run_in_fork, session),
                             root=str(layout.root),
                             restart=functools.partial(restart_capture, self.config),
                             secrets=tuple(self._key_environment.values()))
+            prepare_forks(session)
             isolation = Isolation(network=self.settings.network == "isolated")
             executor = None
             if self.settings.executor is not None:
@@ -372,6 +375,13 @@ class SelfHealSession:
     def _environment(self) -> dict[str, str]:
         """The environment the LLM client is made from: the session's, with the key."""
         return {**os.environ, **self._key_environment}
+
+    def _run_in_fork(self, session: pytest.Session, spec: RunSpec, emit: Emit) -> None:
+        """Run a candidate's tests in a fork: no report there is this session's to keep."""
+        from pytest_selfheal.plugin._probe import run_items
+
+        self._rerunning = True
+        run_items(session, spec, emit)
 
     def _rerun(self, item: pytest.Item, nextitem: pytest.Item | None) -> list[pytest.TestReport]:
         """Run ``item`` again in this session, unreported and unhealed."""
