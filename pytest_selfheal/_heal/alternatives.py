@@ -21,11 +21,11 @@ from pytest_selfheal._evaluate import Evaluator, Limits, Workload
 from pytest_selfheal._evaluate.antipatterns import anti_patterns
 from pytest_selfheal._evaluate.behaviour import EXPLORE_S
 from pytest_selfheal._evaluate.measuring import FORK
-from pytest_selfheal._heal.distinguish import disagreement
-from pytest_selfheal._heal.trust import compare, rank_key
+from pytest_selfheal._heal.distinguish import disagreement, paste_test
+from pytest_selfheal._heal.trust import compare, nearby_inputs, rank_key, same_standing
 from pytest_selfheal.engines._offline.search import normalized
 from pytest_selfheal.errors import EvaluationError
-from pytest_selfheal.models import Candidate, Disagreement, Signals, Verdict
+from pytest_selfheal.models import Candidate, Disagreement, Signals, TestRun, Verdict
 
 #: Passing candidates compared at most, the first winner included.
 MOST_PASSING = 5
@@ -66,6 +66,9 @@ class Ranking:
     verdicts: tuple[Verdict, ...]
     signals: tuple[Signals, ...]
     disagreement: Disagreement | None = None
+    #: A candidate that gives another result on the disagreement's input ranks below
+    #: the first by the search's order alone: nothing says which of them is right.
+    undecided: bool = False
 
 
 def more_passing(
@@ -138,13 +141,15 @@ def rank(contest: Contest, passing: Sequence[Verdict]) -> Ranking:
             # cannot do it, the candidates are ranked unmeasured and the fix is not lost.
             runs = None
     if runs is not None and runs[0] is not None:
+        nearby = nearby_inputs(runs[0], contest.tests)
         measured = {id(v): run for v, run in zip(same, runs[1:], strict=True)
                     if run is not None and not run.problem}
         for index, verdict in enumerate(passing):
             run = measured.get(id(verdict))
             if run is not None:
                 signals[index] = replace(
-                    compare(runs[0], run, contest.tests, verdict.candidate, contest.original),
+                    compare(runs[0], run, contest.tests, verdict.candidate, contest.original,
+                            nearby, [peer for peer in measured.values() if peer is not run]),
                     anti_patterns=statics[index])
     order = sorted(range(len(passing)), key=lambda i: rank_key(signals[i], i))
     ranked = [passing[i] for i in order]
@@ -155,7 +160,25 @@ def rank(contest: Contest, passing: Sequence[Verdict]) -> Ranking:
         entries = [(v.candidate, by_verdict[id(v)]) for v in ranked
                    if id(v) in by_verdict and v.candidate.function == ranked[0].candidate.function]
         found = disagreement(entries)
-    return Ranking(tuple(ranked), tuple(signals[i] for i in order), found)
+    ranked_signals = tuple(signals[i] for i in order)
+    undecided = found is not None and _undecided(found, entries, ranked, ranked_signals)
+    if found is not None and undecided:
+        found = replace(found, test=paste_test(ranked[0].candidate.function, found.call,
+                                               found.outputs, committed=False))
+    return Ranking(tuple(ranked), ranked_signals, found, undecided)
+
+
+def _undecided(found: Disagreement, entries: Sequence[tuple[Candidate, TestRun]],
+               ranked: Sequence[Verdict], signals: Sequence[Signals]) -> bool:
+    """Whether a candidate that gives another result than the first on ``found``'s input
+    has the same standing as the first: only the order edits were tried in put the
+    first ahead, and that order is no evidence about which result is right."""
+    by_candidate = {id(v.candidate): s for v, s in zip(ranked, signals, strict=True)}
+    first = by_candidate[id(entries[0][0])]
+    return any(output != found.outputs[0][1]
+               and same_standing(first, by_candidate[id(candidate)])
+               for (candidate, _), (_, output) in zip(entries[1:], found.outputs[1:],
+                                                       strict=True))
 
 
 
