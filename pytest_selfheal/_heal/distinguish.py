@@ -20,7 +20,6 @@ from pytest_selfheal._vcs.commit_messages import module_name
 from pytest_selfheal.models import Candidate, Disagreement, FunctionRef, TestRun
 
 
-
 def disagreement(entries: Sequence[tuple[Candidate, TestRun]]) -> Disagreement | None:
     """The first input on which the candidates (the committed one first) disagree."""
     if len(entries) < 2:

@@ -163,7 +163,8 @@ def rank_key(signals: Signals, order: int) -> tuple[bool, int, int, int, int, in
     """Sort key of a passing candidate: unsuspected first, then without anti-patterns,
     then the one that changes fewest results of the passing tests' calls, then fewest
     results on new inputs near those calls, then the one that brings in fewest crashes
-    (an exception or a call that does not return) on those inputs, then the search's own order (likeliest edit first).
+    (an exception or a call that does not return) on those inputs, then the search's own
+    order (likeliest edit first).
 
     The lines run and the results on all new inputs are reported, not ranked on: the fix
     of a wrong condition changes which lines run, and the fix of a bug wrong on most
