@@ -14,12 +14,13 @@ import pytest
 
 from pytest_selfheal._evaluate.antipatterns import anti_patterns
 from pytest_selfheal._evaluate.inputs import annotated_types, generate
-from pytest_selfheal._heal.distinguish import disagreement, paste_test
+from pytest_selfheal._heal.distinguish import call_text, disagreement, paste_test
 from pytest_selfheal._heal.trust import (
     assess,
     changed_hunks,
     compare,
     confirming_tests,
+    hangs_near,
     nearby_inputs,
     rank_key,
 )
@@ -325,3 +326,17 @@ def test_a_crash_near_passing_calls_ranks_a_fix_down_one_far_from_them_does_not(
     # Where the original raised too, the crash is not new.
     raised = replace(original, outputs={"([1, 3, 5], 4)": "raises IndexError"})
     assert compare(raised, crashes, ["t::last"], candidate, source, near).new_crashes == 0
+
+
+def test_a_fix_of_a_hang_that_still_hangs_near_the_tests_calls_is_found_out() -> None:
+    # lower_bound hung on ([1, 3, 5], 4); `items[lo] < target` passes that test and still
+    # loops on ([1, 3], 4), an item fewer; far inputs do not count.
+    dodged = TestRun({}, {}, 0.0, 0, behaviour={
+        "t::between": Behaviour((("([1, 3, 5], 4)", "2"),), frozenset({4}))},
+        outputs={"([1, 3], 4)": "does not return within 0.25s", "([9], 0)": "0"})
+    assert hangs_near(dodged, ["t::between"]) == "([1, 3], 4)"
+    far = replace(dodged, outputs={"([1, 3], 4)": "1",
+                                   "([7, 7, 7, 7], 0)": "does not return within 0.25s"})
+    assert hangs_near(far, ["t::between"]) is None
+    assert call_text(FunctionRef("b.py", "lower_bound", 1, 9), "([1, 3], 4)") == \
+        "lower_bound([1, 3], 4)"

@@ -37,7 +37,7 @@ def disagreement(entries: Sequence[tuple[Candidate, TestRun]]) -> Disagreement |
     if chosen is None:
         return None
     function = entries[0][0].function
-    call = f"{function.qualname}({_arguments(chosen)})"
+    call = call_text(function, chosen)
     names = [candidate.description for candidate, _ in entries]
     outputs = tuple((_told_apart(candidate, names), run.outputs[chosen])
                     for candidate, run in entries)
@@ -54,9 +54,10 @@ def _told_apart(candidate: Candidate, names: Sequence[str]) -> str:
     return f"{candidate.description}, giving `{line}`" if line else candidate.description
 
 
-def _arguments(text: str) -> str:
+def call_text(function: FunctionRef, text: str) -> str:
+    """The call of ``function`` on the argument tuple written as ``text``."""
     values = ast.literal_eval(text)
-    return ", ".join(repr(value) for value in values)
+    return f"{function.qualname}({', '.join(repr(value) for value in values)})"
 
 
 def paste_test(function: FunctionRef, call: str,

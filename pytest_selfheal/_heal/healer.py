@@ -17,7 +17,7 @@ from pytest_selfheal._evaluate import Evaluator, ProjectLayout, Workload
 from pytest_selfheal._evaluate.additions import screen_all
 from pytest_selfheal._evaluate.screen import screen
 from pytest_selfheal._heal.accept import Win, accept
-from pytest_selfheal._heal.labelling import label, rank_found, undecided
+from pytest_selfheal._heal.labelling import label, rank_found, withheld
 from pytest_selfheal._heal.localize import (
     Spectrum,
     is_test_file,
@@ -250,8 +250,9 @@ class Healer:
                            leaderboard=leaderboard(found.verdicts),
                            rejected=rejections(found.verdicts))
         ranking = rank_found(self, failure, found, selection, spectrum, baseline)
-        if ranking.undecided:
-            return undecided(self, failure, suspects, found, ranking)
+        refused = withheld(self, failure, suspects, found, ranking)
+        if refused is not None:
+            return refused
         assurance = label(self, found, selection, spectrum, ranking)
         return accept(self, Win(failure, suspects, ranking.verdicts[0], selection.workload,
                                 found.verdicts, found.rounds, assurance=assurance))

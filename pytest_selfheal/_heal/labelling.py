@@ -61,7 +61,8 @@ def rank_found(healer: Healer, failure: Failure, found: Search, selection: Selec
     before = baseline.outcomes
     tests = tuple(n for n in spectrum.tests_running(function) if before.get(n) == "passed")
     contest = Contest(healer.evaluator, healer.read_source(function.path), tests,
-                      (failure.nodeid,), workload.deadline)
+                      (failure.nodeid,), workload.deadline,
+                      hung=failure.nodeid in healer.history.hung)
     return rank(contest, passing)
 
 
@@ -98,6 +99,21 @@ def label(healer: Healer, found: Search, selection: Selection, spectrum: Spectru
     return assurance
 
 
+def withheld(healer: Healer, failure: Failure, suspects: Sequence[Suspect], found: Search,
+             ranking: Ranking) -> HealOutcome | None:
+    """The heal of ``failure`` left undone, with the reason, when the ranking's first
+    candidate may not be committed; ``None`` when it may."""
+    if ranking.undecided:
+        return undecided(healer, failure, suspects, found, ranking)
+    if ranking.still_hangs is not None:
+        best = ranking.verdicts[0].candidate
+        reason = (f"not committed: {best.description} (in {best.function}) passes every "
+                  f"test, but {ranking.still_hangs} still does not return: the loop the "
+                  "failing test hung in is dodged, not ended")
+        return _unhealed(healer, failure, suspects, found, ranking, reason)
+    return None
+
+
 def undecided(healer: Healer, failure: Failure, suspects: Sequence[Suspect], found: Search,
               ranking: Ranking) -> HealOutcome:
     """The heal of ``failure`` left undone: fixes that pass every test give different
@@ -118,6 +134,13 @@ def undecided(healer: Healer, failure: Failure, suspects: Sequence[Suspect], fou
               f"for {ranking.disagreement.call}, and nothing but the order they were tried "
               f"in ranks one first (none changes fewer results of the tests that passed, or "
               f"near their calls); the first was {best.description} (in {best.function})")
+    return _unhealed(healer, failure, suspects, found, ranking, reason)
+
+
+def _unhealed(healer: Healer, failure: Failure, suspects: Sequence[Suspect], found: Search,
+              ranking: Ranking, reason: str) -> HealOutcome:
+    """An unhealed outcome that shows the first candidate's diff and what was measured."""
+    best = ranking.verdicts[0].candidate
     return replace(heal_outcome(failure, healer.engine.name, HealStatus.UNHEALED, reason,
                                 suspects),
                    candidates_evaluated=len(found.verdicts), generations=found.rounds,

@@ -103,6 +103,15 @@ def nearby_inputs(original: TestRun, tests: Iterable[str]) -> frozenset[str]:
     return frozenset(near)
 
 
+def hangs_near(run: TestRun, tests: Sequence[str]) -> str | None:
+    """The first new input near the calls of ``tests`` in ``run`` (its own recording,
+    as the original code may have hung before the failing test's calls were noted) on
+    which the function did not return in time; ``None`` when there is none."""
+    near = nearby_inputs(run, tests)
+    return next((text for text, output in run.outputs.items()
+                 if text in near and output.startswith(NO_RESULT)), None)
+
+
 def compare(original: TestRun, run: TestRun, tests: Iterable[str], candidate: Candidate,
             original_source: str, nearby: frozenset[str] = frozenset(),
             peers: Sequence[TestRun] = ()) -> Signals:
