@@ -38,6 +38,14 @@ class Signals:
         with the other, summed over the tests.
     :param inputs_changed: inputs made from the tests' arguments on which it gives
         something else than the original code (counted when two candidates pass).
+    :param nearby_changed: of those inputs, the ones a single small change away from the
+        arguments of a call in the tests that passed before (a number one off, a list
+        one item shorter, ...), on which it gives something else than the original
+        code. Near calls the original got right, it most often is right too, and a
+        right fix changes little there.
+    :param new_crashes: of the new inputs near those calls, those on which it raises an
+        exception or does not return in time where the original code (or, when that
+        gave nothing, another passing candidate) returned a value: a crash it brings in.
     :param anti_patterns: edits that fit tests more often than they fix bugs.
     :param measured: whether the behaviour was measured at all (a fork of the session
         is needed).
@@ -47,6 +55,8 @@ class Signals:
     results_changed: int = 0
     lines_changed: int = 0
     inputs_changed: int = 0
+    nearby_changed: int = 0
+    new_crashes: int = 0
     anti_patterns: tuple[str, ...] = ()
     measured: bool = False
 

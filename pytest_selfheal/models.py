@@ -280,6 +280,7 @@ class HealOutcome:
             "passing_candidates": [
                 {"change": s.change, "suspect": s.suspect, "results_changed": s.results_changed,
                  "lines_changed": s.lines_changed, "inputs_changed": s.inputs_changed,
+                 "nearby_changed": s.nearby_changed, "new_crashes": s.new_crashes,
                  "anti_patterns": list(s.anti_patterns),
                  "measured": s.measured}
                 for s in self.signals

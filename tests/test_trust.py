@@ -14,8 +14,16 @@ import pytest
 
 from pytest_selfheal._evaluate.antipatterns import anti_patterns
 from pytest_selfheal._evaluate.inputs import annotated_types, generate
-from pytest_selfheal._heal.distinguish import disagreement, paste_test
-from pytest_selfheal._heal.trust import assess, changed_hunks, compare, confirming_tests, rank_key
+from pytest_selfheal._heal.distinguish import call_text, disagreement, paste_test
+from pytest_selfheal._heal.trust import (
+    assess,
+    changed_hunks,
+    compare,
+    confirming_tests,
+    hangs_near,
+    nearby_inputs,
+    rank_key,
+)
 from pytest_selfheal._vcs import commit_messages as commits
 from pytest_selfheal.models import (
     Behaviour,
@@ -260,3 +268,75 @@ def test_two_fixes_described_alike_are_told_apart_by_their_new_line() -> None:
     assert [change for change, _ in found.outputs] == [
         "line 2: `o` -> `v`, giving `return zip(v, o)`",
         "line 2: `o` -> `v`, giving `return zip(o, v)`"]
+
+
+def test_inputs_near_the_calls_of_tests_that_passed_are_one_argument_nudged() -> None:
+    original = TestRun({}, {}, 0.0, 0, behaviour={
+        "t::adult_at_40": Behaviour((("(40,)", "True"),), frozenset({2})),
+        "t::failing": Behaviour((("(18,)", "False"),), frozenset({2}))})
+    near = nearby_inputs(original, ["t::adult_at_40"])
+    assert {"(39,)", "(41,)", "(0,)"} <= near
+    # Only the tests given (those that passed) count, and only one change away.
+    assert "(17,)" not in near
+    assert "(38,)" not in near
+    pairs = nearby_inputs(TestRun({}, {}, 0.0, 0, behaviour={
+        "t::a": Behaviour((("([1, 2], 3)", "None"),), frozenset())}), ["t::a"])
+    assert {"([1, 2], 2)", "([2], 3)", "([1, 3], 3)"} <= pairs
+    assert "([2], 2)" not in pairs
+
+
+def test_a_fix_that_changes_results_near_passing_calls_ranks_below_one_that_keeps_them() -> None:
+    # is_adult's `age > 18`, tests at 18 (failing), 40 and 17: `age != 17` passes them
+    # too, but changes what the function gave at 16 and at 0, next to the test at 17.
+    original = TestRun({}, {}, 0.0, 0, behaviour={
+        "t::at_17": Behaviour((("(17,)", "False"),), frozenset({2}))},
+        outputs={"(16,)": "False", "(0,)": "False", "(50,)": "True"})
+    right = replace(original, outputs={"(16,)": "False", "(0,)": "False", "(50,)": "True"})
+    fits = replace(original, outputs={"(16,)": "True", "(0,)": "True", "(50,)": "True"})
+    source = "def is_adult(age):\n    return age > 18\n"
+    candidate = Candidate(FunctionRef("ages.py", "is_adult", 1, 2), source, "op", "change", 2)
+    near = nearby_inputs(original, ["t::at_17"])
+    signals = [compare(original, run, ["t::at_17"], candidate, source, near)
+               for run in (fits, right)]
+    assert [s.nearby_changed for s in signals] == [2, 0]
+    assert [s.suspect for s in signals] == [False, False]
+    assert sorted(range(2), key=lambda i: rank_key(signals[i], i)) == [1, 0]
+
+
+def test_a_crash_near_passing_calls_ranks_a_fix_down_one_far_from_them_does_not() -> None:
+    # The original hung on the failing test, so it gave no result on new inputs: another
+    # passing fix's result there is what shows that the crash is new.
+    original = TestRun({}, {}, 0.0, 0, behaviour={
+        "t::last": Behaviour((("([1, 3, 5], 5)", "2"),), frozenset({2}))})
+    near = nearby_inputs(original, ["t::last"])
+    assert "([1, 3, 5], 4)" in near
+    assert "([3], 4)" not in near
+    right = replace(original, outputs={"([1, 3, 5], 4)": "-1", "([3], 4)": "-1"})
+    crashes = replace(original, outputs={"([1, 3, 5], 4)": "raises IndexError",
+                                         "([3], 4)": "-1"})
+    far_only = replace(original, outputs={"([1, 3, 5], 4)": "-1",
+                                          "([3], 4)": "does not return within 0.25s"})
+    source = "def index_of(items, target):\n    return -1\n"
+    candidate = Candidate(FunctionRef("s.py", "index_of", 1, 2), source, "op", "change", 2)
+    runs = [crashes, right, far_only]
+    signals = [compare(original, run, ["t::last"], candidate, source, near,
+                       [peer for peer in runs if peer is not run]) for run in runs]
+    assert [s.new_crashes for s in signals] == [1, 0, 0]
+    assert sorted(range(3), key=lambda i: rank_key(signals[i], i)) == [1, 2, 0]
+    # Where the original raised too, the crash is not new.
+    raised = replace(original, outputs={"([1, 3, 5], 4)": "raises IndexError"})
+    assert compare(raised, crashes, ["t::last"], candidate, source, near).new_crashes == 0
+
+
+def test_a_fix_of_a_hang_that_still_hangs_near_the_tests_calls_is_found_out() -> None:
+    # lower_bound hung on ([1, 3, 5], 4); `items[lo] < target` passes that test and still
+    # loops on ([1, 3], 4), an item fewer; far inputs do not count.
+    dodged = TestRun({}, {}, 0.0, 0, behaviour={
+        "t::between": Behaviour((("([1, 3, 5], 4)", "2"),), frozenset({4}))},
+        outputs={"([1, 3], 4)": "does not return within 0.25s", "([9], 0)": "0"})
+    assert hangs_near(dodged, ["t::between"]) == "([1, 3], 4)"
+    far = replace(dodged, outputs={"([1, 3], 4)": "1",
+                                   "([7, 7, 7, 7], 0)": "does not return within 0.25s"})
+    assert hangs_near(far, ["t::between"]) is None
+    assert call_text(FunctionRef("b.py", "lower_bound", 1, 9), "([1, 3], 4)") == \
+        "lower_bound([1, 3], 4)"

@@ -3,12 +3,16 @@
 A fix is `verified` only when two tests the search never ran execute the changed line
 and pass; otherwise `plausible`, and the report says why. When two fixes pass every
 test and give different results on some input, the report shows the input, each fix's
-result and a test to paste that decides between them.
+result and a test to paste that decides between them; the fix is committed when
+something besides the order the edits were tried in ranks it first (it keeps what the
+function gave near the calls of the tests that passed, or brings in no crash), and none
+is when nothing does.
 """
 
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import subprocess
 import sys
@@ -47,6 +51,36 @@ def test_last():
 def test_middle():
     assert first_index([1, 2, 3], 2) == 1
 '''
+
+# `zip(ordered, ordered)` should pair each value with the next, `ordered[1:]`. Two other
+# edits pass the tests too, `zip(values, ordered)` and `zip(ordered, values)`: the only
+# test that passed (one value) and every input near it give 0 whichever is chosen, so
+# nothing but the order the edits were tried in ranks one first.
+GAPS = '''\
+def largest_gap(values):
+    """The largest difference between neighbours once values are sorted; 0 for fewer than two."""
+    ordered = sorted(values)
+    return max((b - a for a, b in zip(ordered, ordered)), default=0)
+'''
+GAPS_TESTS = '''\
+from gaps import largest_gap
+
+
+def test_gaps():
+    assert largest_gap([1, 10, 5]) == 5
+    assert largest_gap([7, 1]) == 6
+
+
+def test_single_value():
+    assert largest_gap([3]) == 0
+'''
+
+
+def reference_largest_gap(values: list[int]) -> int:
+    """What largest_gap's docstring asks for."""
+    ordered = sorted(values)
+    return max((b - a for a, b in itertools.pairwise(ordered)), default=0)
+
 
 # is_adult is off by one; eight other tests run its one line, so the search holds two
 # of them out and both run the changed line.
@@ -123,6 +157,56 @@ def test_passing_fixes_that_disagree_show_the_input_and_a_test_to_paste(
                                    "no:cacheprovider", "tests/test_pasted.py"], cwd=root,
                                   capture_output=True, text=True, timeout=120, check=False)
         assert rejected.returncode == 1, rejected.stdout
+
+
+def test_passing_fixes_that_disagree_and_nothing_ranks_apart_are_reported_not_committed(
+        workdir: Path, pytester: pytest.Pytester) -> None:
+    root = make_git_project(workdir, {**PYPROJECT, "src/gaps.py": GAPS,
+                                      "tests/test_gaps.py": GAPS_TESTS})
+    result, found = heal(pytester, root)
+
+    # The tests cannot tell which fix is right, and nothing else can: none is committed.
+    assert found["status"] == "unhealed", found
+    assert found["branch"] is None
+    assert "selfheal/" not in git(root, "branch", "--list")
+    assert git(root, "status", "--porcelain") == ""
+    shown = found["distinguishing_input"]
+    assert shown is not None, found
+    outputs = {entry["change"]: entry["output"] for entry in shown["outputs"]}
+    assert len(set(outputs.values())) >= 2
+    assert found["reason"].startswith(f"not committed: {len(found['passing_candidates'])} "
+                                      f"fixes pass every test and give different results "
+                                      f"for {shown['call']}")
+    # The terminal says it, with the test to paste and the value left to the user.
+    result.stdout.fnmatch_lines([
+        "UNHEALED tests/test_gaps.py::test_gaps (*)",
+        "  why: not committed: *",
+        f"  fixes that pass every test disagree on {shown['call']}:",
+        "  the right answer decides: paste this test into your tests, with the right value",
+        "from gaps import largest_gap",
+        "def test_largest_gap_*():",
+        "    # None was committed: *",
+        f"    assert {shown['call']} == ...  # the right result",
+    ])
+    page = (root / ".selfheal/reports/latest.html").read_text()
+    assert html.escape(shown["call"]) in page
+
+    # Pasted with the right value written in, it decides: the next run heals the bug.
+    right = eval(shown["call"], {"largest_gap": reference_largest_gap})
+    (root / "tests/test_pasted.py").write_text(
+        shown["test"].replace("== ...  # the right result", f"== {right!r}"))
+    git(root, "add", "tests/test_pasted.py")
+    git(root, "commit", "-q", "-m", "the test the report asked for")
+    again = pytester.run(sys.executable, "-m", "pytest", "--selfheal", "-p",
+                         "no:cacheprovider", "--selfheal-report", "r.json", timeout=300)
+    healed = [h for h in json.loads((root / "r.json").read_text())["heals"]
+              if h["status"] == "healed"]
+    assert healed, again.stdout.str()
+    fixed = git(root, "show", f"{healed[0]['branch']}:src/gaps.py")
+    namespace: dict[str, object] = {}
+    exec(fixed, namespace)
+    for values in ([1, 3], [5, 1, 2, 9], [], [4], [2, 2, 8]):
+        assert namespace["largest_gap"](values) == reference_largest_gap(values)
 
 
 def test_a_fix_two_held_out_tests_run_and_pass_is_verified(

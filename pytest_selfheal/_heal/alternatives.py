@@ -21,11 +21,17 @@ from pytest_selfheal._evaluate import Evaluator, Limits, Workload
 from pytest_selfheal._evaluate.antipatterns import anti_patterns
 from pytest_selfheal._evaluate.behaviour import EXPLORE_S
 from pytest_selfheal._evaluate.measuring import FORK
-from pytest_selfheal._heal.distinguish import disagreement
-from pytest_selfheal._heal.trust import compare, rank_key
+from pytest_selfheal._heal.distinguish import call_text, disagreement, paste_test
+from pytest_selfheal._heal.trust import (
+    compare,
+    hangs_near,
+    nearby_inputs,
+    rank_key,
+    same_standing,
+)
 from pytest_selfheal.engines._offline.search import normalized
 from pytest_selfheal.errors import EvaluationError
-from pytest_selfheal.models import Candidate, Disagreement, Signals, Verdict
+from pytest_selfheal.models import Candidate, Disagreement, Signals, TestRun, Verdict
 
 #: Passing candidates compared at most, the first winner included.
 MOST_PASSING = 5
@@ -50,6 +56,8 @@ class Contest:
         fix should change little of.
     :param seeds: tests run besides those, only for the arguments they call the function
         with, from which inputs are made (the failing test).
+    :param hung: the failing test hung on the original code: a fix must end the loop,
+        so even a lone passing candidate is called on new inputs, to see that it does.
     """
 
     evaluator: Evaluator
@@ -57,6 +65,7 @@ class Contest:
     tests: tuple[str, ...]
     seeds: tuple[str, ...]
     deadline: float
+    hung: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,12 @@ class Ranking:
     verdicts: tuple[Verdict, ...]
     signals: tuple[Signals, ...]
     disagreement: Disagreement | None = None
+    #: A candidate that gives another result on the disagreement's input ranks below
+    #: the first by the search's order alone: nothing says which of them is right.
+    undecided: bool = False
+    #: When the failing test hung: a call near the tests' own on which the first
+    #: candidate still does not return (every other one passing did not either).
+    still_hangs: str | None = None
 
 
 def more_passing(
@@ -128,7 +143,7 @@ def rank(contest: Contest, passing: Sequence[Verdict]) -> Ranking:
     if remaining > 1.0 and contest.tests + contest.seeds:
         original = Candidate(first.function, contest.original, "original",
                              "the original code", 0)
-        explore = len(same) > 1
+        explore = len(same) > 1 or contest.hung
         try:
             runs = contest.evaluator.observe(
                 [original, *(v.candidate for v in same)], list(contest.tests + contest.seeds),
@@ -138,16 +153,30 @@ def rank(contest: Contest, passing: Sequence[Verdict]) -> Ranking:
             # cannot do it, the candidates are ranked unmeasured and the fix is not lost.
             runs = None
     if runs is not None and runs[0] is not None:
+        nearby = nearby_inputs(runs[0], contest.tests)
         measured = {id(v): run for v, run in zip(same, runs[1:], strict=True)
                     if run is not None and not run.problem}
         for index, verdict in enumerate(passing):
             run = measured.get(id(verdict))
             if run is not None:
                 signals[index] = replace(
-                    compare(runs[0], run, contest.tests, verdict.candidate, contest.original),
+                    compare(runs[0], run, contest.tests, verdict.candidate, contest.original,
+                            nearby, [peer for peer in measured.values() if peer is not run]),
                     anti_patterns=statics[index])
-    order = sorted(range(len(passing)), key=lambda i: rank_key(signals[i], i))
+    hangs: dict[int, str] = {}
+    if contest.hung and runs is not None:
+        for verdict, run in zip(same, runs[1:], strict=True):
+            text = hangs_near(run, contest.tests + contest.seeds) if run is not None else None
+            if text is not None:
+                hangs[id(verdict.candidate)] = text
+    # A candidate that still hangs near the tests' calls dodged the loop the failing test
+    # hung in: any that does not ranks first.
+    order = sorted(range(len(passing)),
+                   key=lambda i: (id(passing[i].candidate) in hangs, rank_key(signals[i], i)))
     ranked = [passing[i] for i in order]
+    hanging = hangs.get(id(ranked[0].candidate))
+    still_hangs = None if hanging is None else call_text(ranked[0].candidate.function,
+                                                         hanging)
     found = None
     if runs is not None:
         by_verdict = {id(v): run for v, run in zip(same, runs[1:], strict=True)
@@ -155,7 +184,30 @@ def rank(contest: Contest, passing: Sequence[Verdict]) -> Ranking:
         entries = [(v.candidate, by_verdict[id(v)]) for v in ranked
                    if id(v) in by_verdict and v.candidate.function == ranked[0].candidate.function]
         found = disagreement(entries)
-    return Ranking(tuple(ranked), tuple(signals[i] for i in order), found)
+    ranked_signals = tuple(signals[i] for i in order)
+    undecided = found is not None and _undecided(found, entries, ranked, ranked_signals,
+                                                  set(hangs))
+    if found is not None and undecided:
+        found = replace(found, test=paste_test(ranked[0].candidate.function, found.call,
+                                               found.outputs, committed=False))
+    return Ranking(tuple(ranked), ranked_signals, found, undecided, still_hangs)
+
+
+def _undecided(found: Disagreement, entries: Sequence[tuple[Candidate, TestRun]],
+               ranked: Sequence[Verdict], signals: Sequence[Signals],
+               hanging: set[int]) -> bool:
+    """Whether a candidate that gives another result than the first on ``found``'s input
+    has the same standing as the first: only the order edits were tried in put the
+    first ahead, and that order is no evidence about which result is right. (``hanging``:
+    the ids of candidates that still hang near the tests' calls, which rank below.)"""
+    by_candidate = {id(v.candidate): s for v, s in zip(ranked, signals, strict=True)}
+    first = by_candidate[id(entries[0][0])]
+    first_hangs = id(entries[0][0]) in hanging
+    return any(output != found.outputs[0][1]
+               and same_standing(first, by_candidate[id(candidate)])
+               and (id(candidate) in hanging) == first_hangs
+               for (candidate, _), (_, output) in zip(entries[1:], found.outputs[1:],
+                                                       strict=True))
 
 
 

@@ -15,11 +15,9 @@ import re
 from collections.abc import Sequence
 
 from pytest_selfheal._evaluate.inputs import is_literal
+from pytest_selfheal._heal.trust import NO_RESULT
 from pytest_selfheal._vcs.commit_messages import module_name
 from pytest_selfheal.models import Candidate, Disagreement, FunctionRef, TestRun
-
-#: Results that depend on time, not on the code alone: shown, never chosen first.
-_NO_RESULT = "does not return"
 
 
 def disagreement(entries: Sequence[tuple[Candidate, TestRun]]) -> Disagreement | None:
@@ -32,14 +30,14 @@ def disagreement(entries: Sequence[tuple[Candidate, TestRun]]) -> Disagreement |
     for text in common:
         results = [run.outputs[text] for _, run in entries]
         if len(set(results)) > 1:
-            if not any(result.startswith(_NO_RESULT) for result in results):
+            if not any(result.startswith(NO_RESULT) for result in results):
                 chosen = text
                 break
             chosen = chosen or text
     if chosen is None:
         return None
     function = entries[0][0].function
-    call = f"{function.qualname}({_arguments(chosen)})"
+    call = call_text(function, chosen)
     names = [candidate.description for candidate, _ in entries]
     outputs = tuple((_told_apart(candidate, names), run.outputs[chosen])
                     for candidate, run in entries)
@@ -56,15 +54,17 @@ def _told_apart(candidate: Candidate, names: Sequence[str]) -> str:
     return f"{candidate.description}, giving `{line}`" if line else candidate.description
 
 
-def _arguments(text: str) -> str:
+def call_text(function: FunctionRef, text: str) -> str:
+    """The call of ``function`` on the argument tuple written as ``text``."""
     values = ast.literal_eval(text)
-    return ", ".join(repr(value) for value in values)
+    return f"{function.qualname}({', '.join(repr(value) for value in values)})"
 
 
 def paste_test(function: FunctionRef, call: str,
-               outputs: Sequence[tuple[str, str]]) -> str:
+               outputs: Sequence[tuple[str, str]], committed: bool = True) -> str:
     """A test module's text that asserts what the first of ``outputs`` gives for
-    ``call``, the others in comments."""
+    ``call``, the others in comments; when none was ``committed``, the value is left
+    for the user to write."""
     name = function.qualname
     slug = re.sub(r"\W+", "_", call[len(name):]).strip("_")[:40]
     chosen = outputs[0][1]
@@ -72,6 +72,11 @@ def paste_test(function: FunctionRef, call: str,
     body = [f"def test_{name}_{slug or 'case'}():",
             "    # Fixes that pass every other test give different results here:"]
     body += [f"    #   {output}  <- {change}" for change, output in outputs]
+    if not committed:
+        body += ["    # None was committed: the tests cannot tell which is right. Write the "
+                 "right result", "    # below; this test then rejects the others.",
+                 f"    assert {call} == ...  # the right result"]
+        return "\n".join(head + body) + "\n"
     body.append("    # The first one was committed. If its result is wrong, write the right "
                 "one below: this test then rejects that fix.")
     if chosen.startswith("raises "):

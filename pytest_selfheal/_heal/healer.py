@@ -17,7 +17,7 @@ from pytest_selfheal._evaluate import Evaluator, ProjectLayout, Workload
 from pytest_selfheal._evaluate.additions import screen_all
 from pytest_selfheal._evaluate.screen import screen
 from pytest_selfheal._heal.accept import Win, accept
-from pytest_selfheal._heal.labelling import label, rank_found
+from pytest_selfheal._heal.labelling import label, rank_found, withheld
 from pytest_selfheal._heal.localize import (
     Spectrum,
     is_test_file,
@@ -253,10 +253,14 @@ class Healer:
                               rejected=rejections(found.verdicts))
         else:
             ranking = rank_found(self, failure, found, selection, spectrum, baseline)
-            assurance = label(self, found, selection, spectrum, ranking)
-            outcome = accept(self, Win(failure, suspects, ranking.verdicts[0],
-                                       selection.workload, found.verdicts, found.rounds,
-                                       assurance=assurance))
+            refused = withheld(self, failure, suspects, found, ranking)
+            if refused is not None:
+                outcome = refused
+            else:
+                assurance = label(self, found, selection, spectrum, ranking)
+                outcome = accept(self, Win(failure, suspects, ranking.verdicts[0],
+                                           selection.workload, found.verdicts, found.rounds,
+                                           assurance=assurance))
         if found.order_dependent:
             outcome = replace(outcome, notes=(*outcome.notes,
                                               order_note(found.order_dependent)))

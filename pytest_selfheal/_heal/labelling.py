@@ -16,8 +16,17 @@ from typing import TYPE_CHECKING
 from pytest_selfheal._evaluate import Workload
 from pytest_selfheal._heal.alternatives import Contest, Ranking, more_passing, rank
 from pytest_selfheal._heal.localize import Spectrum
+from pytest_selfheal._heal.outcomes import candidate_diff, heal_outcome, leaderboard, rejections
 from pytest_selfheal._heal.trust import assess, changed_hunks, confirming_tests
-from pytest_selfheal.models import Assurance, Candidate, Failure, Verdict
+from pytest_selfheal.models import (
+    Assurance,
+    Candidate,
+    Failure,
+    HealOutcome,
+    HealStatus,
+    Suspect,
+    Verdict,
+)
 
 if TYPE_CHECKING:
     from pytest_selfheal._heal.healer import Healer
@@ -52,7 +61,8 @@ def rank_found(healer: Healer, failure: Failure, found: Search, selection: Selec
     before = baseline.outcomes
     tests = tuple(n for n in spectrum.tests_running(function) if before.get(n) == "passed")
     contest = Contest(healer.evaluator, healer.read_source(function.path), tests,
-                      (failure.nodeid,), workload.deadline)
+                      (failure.nodeid,), workload.deadline,
+                      hung=failure.nodeid in healer.history.hung)
     return rank(contest, passing)
 
 
@@ -87,3 +97,54 @@ def label(healer: Healer, found: Search, selection: Selection, spectrum: Spectru
             "candidate that passed the others: they chose this fix, they cannot also "
             "confirm it"))
     return assurance
+
+
+def withheld(healer: Healer, failure: Failure, suspects: Sequence[Suspect], found: Search,
+             ranking: Ranking) -> HealOutcome | None:
+    """The heal of ``failure`` left undone, with the reason, when the ranking's first
+    candidate may not be committed; ``None`` when it may."""
+    if ranking.undecided:
+        return undecided(healer, failure, suspects, found, ranking)
+    if ranking.still_hangs is not None:
+        best = ranking.verdicts[0].candidate
+        reason = (f"not committed: {best.description} (in {best.function}) passes every "
+                  f"test, but {ranking.still_hangs} still does not return: the loop the "
+                  "failing test hung in is dodged, not ended")
+        return _unhealed(healer, failure, suspects, found, ranking, reason)
+    return None
+
+
+def undecided(healer: Healer, failure: Failure, suspects: Sequence[Suspect], found: Search,
+              ranking: Ranking) -> HealOutcome:
+    """The heal of ``failure`` left undone: fixes that pass every test give different
+    results on one input and nothing but the order they were tried in ranks one first:
+    none changes fewer results than another, of the tests that passed or near their
+    calls, and none has an anti-pattern the other lacks.
+
+    Committing the first would be a guess, and a wrong fix the user merges is worse than
+    none: the fixes, the input and a test to paste are reported instead, so that the
+    user's answer decides on the next run. When something does rank one first (``age >=
+    18`` keeps what ``age > 18`` gave at 16, where ``age != 17`` does not), it is committed
+    as plausible, with the input shown all the same.
+    """
+    assert ranking.disagreement is not None
+    best = ranking.verdicts[0].candidate
+    count = len(ranking.verdicts)
+    reason = (f"not committed: {count} fixes pass every test and give different results "
+              f"for {ranking.disagreement.call}, and nothing but the order they were tried "
+              f"in ranks one first (none changes fewer results of the tests that passed, or "
+              f"near their calls); the first was {best.description} (in {best.function})")
+    return _unhealed(healer, failure, suspects, found, ranking, reason)
+
+
+def _unhealed(healer: Healer, failure: Failure, suspects: Sequence[Suspect], found: Search,
+              ranking: Ranking, reason: str) -> HealOutcome:
+    """An unhealed outcome that shows the first candidate's diff and what was measured."""
+    best = ranking.verdicts[0].candidate
+    return replace(heal_outcome(failure, healer.engine.name, HealStatus.UNHEALED, reason,
+                                suspects),
+                   candidates_evaluated=len(found.verdicts), generations=found.rounds,
+                   diff=candidate_diff(best, healer.old_source),
+                   disagreement=ranking.disagreement, signals=ranking.signals,
+                   leaderboard=leaderboard(found.verdicts),
+                   rejected=rejections(found.verdicts))

@@ -16,9 +16,11 @@ Only a fix with two confirming held-out tests and no doubt is called ``verified`
 
 from __future__ import annotations
 
+import ast
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
 
+from pytest_selfheal._evaluate.inputs import nudged
 from pytest_selfheal.models import (
     Assurance,
     Behaviour,
@@ -28,6 +30,11 @@ from pytest_selfheal.models import (
     Signals,
     TestRun,
 )
+
+#: How a result that is an exception, and one that took too long, start (the texts of
+#: :mod:`~pytest_selfheal._evaluate.behaviour`).
+RAISES = "raises "
+NO_RESULT = "does not return"
 
 #: Held-out tests that must run the changed lines and pass for a fix to be verified.
 CONFIRMATIONS_NEEDED = 2
@@ -75,10 +82,43 @@ def line_map(candidate_source: str, original_source: str) -> dict[int, int]:
     return mapping
 
 
+def nearby_inputs(original: TestRun, tests: Iterable[str]) -> frozenset[str]:
+    """Texts of argument tuples one small change (:func:`nudged`, one argument at a
+    time) away from those the function was called with in ``tests``, tests that passed
+    before the fix: the inputs of :attr:`TestRun.outputs` near calls the original code
+    got right."""
+    near: set[str] = set()
+    for nodeid in tests:
+        behaviour = original.behaviour.get(nodeid)
+        for arguments, _ in behaviour.calls if behaviour else ():
+            try:
+                values = ast.literal_eval(arguments)
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                continue
+            if not isinstance(values, tuple):
+                continue
+            for place, value in enumerate(values):
+                near.update(repr((*values[:place], other, *values[place + 1:]))
+                            for other in nudged(value))
+    return frozenset(near)
+
+
+def hangs_near(run: TestRun, tests: Sequence[str]) -> str | None:
+    """The first new input near the calls of ``tests`` in ``run`` (its own recording,
+    as the original code may have hung before the failing test's calls were noted) on
+    which the function did not return in time; ``None`` when there is none."""
+    near = nearby_inputs(run, tests)
+    return next((text for text, output in run.outputs.items()
+                 if text in near and output.startswith(NO_RESULT)), None)
+
+
 def compare(original: TestRun, run: TestRun, tests: Iterable[str], candidate: Candidate,
-            original_source: str) -> Signals:
+            original_source: str, nearby: frozenset[str] = frozenset(),
+            peers: Sequence[TestRun] = ()) -> Signals:
     """How far ``candidate`` changes what its function did in ``tests`` (tests that
-    passed before the fix), both runs recorded (:meth:`Evaluator.observe`)."""
+    passed before the fix), both runs recorded (:meth:`Evaluator.observe`), and on the
+    new inputs, ``nearby`` ones (:func:`nearby_inputs`) counted apart; ``peers`` are the
+    runs of the other passing candidates."""
     lines = line_map(candidate.source, original_source)
     results = changed_lines = 0
     for nodeid in tests:
@@ -91,10 +131,28 @@ def compare(original: TestRun, run: TestRun, tests: Iterable[str], candidate: Ca
         results += _changed_results(before, after)
         mapped = {lines.get(line, -line) for line in after.lines}
         changed_lines += len(mapped ^ before.lines)
-    inputs = sum(1 for text, output in run.outputs.items()
-                 if text in original.outputs and original.outputs[text] != output)
+    changed = {text for text, output in run.outputs.items()
+               if text in original.outputs and original.outputs[text] != output}
+    # Only near the passing calls: far from them, an input may be one the function need
+    # not take (points of another dimension than the centre), which the original code
+    # took only because its bug ignored it.
+    crashes = sum(1 for text, output in run.outputs.items()
+                  if text in nearby and output.startswith((RAISES, NO_RESULT))
+                  and _returns_elsewhere(text, original, peers))
     return Signals(change=candidate.description, results_changed=results,
-                   lines_changed=changed_lines, inputs_changed=inputs, measured=True)
+                   lines_changed=changed_lines, inputs_changed=len(changed),
+                   nearby_changed=len(changed & nearby), new_crashes=crashes, measured=True)
+
+
+def _returns_elsewhere(text: str, original: TestRun, peers: Sequence[TestRun]) -> bool:
+    """Whether the original code returned a value for the input ``text``; when it gave
+    nothing there (it hangs on the failing test, so it never got to the new inputs),
+    whether another passing candidate did."""
+    before = original.outputs.get(text)
+    if before is not None:
+        return not before.startswith((RAISES, NO_RESULT))
+    return any(not peer.outputs.get(text, RAISES).startswith((RAISES, NO_RESULT))
+               for peer in peers)
 
 
 def _changed_results(before: Behaviour, after: Behaviour) -> int:
@@ -110,16 +168,30 @@ def _changed_results(before: Behaviour, after: Behaviour) -> int:
     return changed
 
 
-def rank_key(signals: Signals, order: int) -> tuple[bool, int, int, int]:
+def rank_key(signals: Signals, order: int) -> tuple[bool, int, int, int, int, int]:
     """Sort key of a passing candidate: unsuspected first, then without anti-patterns,
-    then the one that changes fewest results of the passing tests' calls, then the
-    search's own order (likeliest edit first).
+    then the one that changes fewest results of the passing tests' calls, then fewest
+    results on new inputs near those calls, then the one that brings in fewest crashes
+    (an exception or a call that does not return) on those inputs, then the search's own
+    order (likeliest edit first).
 
-    The lines run and the results on new inputs are reported, not ranked on: the fix of
-    a wrong condition changes which lines run, and the fix of a bug wrong on most inputs
-    changes most results, while an edit that fits the tests may change less of either
-    (on the corpus of ``benchmarks/bugs``, ranking on them chose two wrong fixes)."""
-    return (signals.suspect, len(signals.anti_patterns), signals.results_changed, order)
+    The lines run and the results on all new inputs are reported, not ranked on: the fix
+    of a wrong condition changes which lines run, and the fix of a bug wrong on most
+    inputs changes most results, while an edit that fits the tests may change less of
+    either (on the corpus of ``benchmarks/bugs``, ranking on them chose two wrong fixes).
+    Near the calls of tests the original code passed it was most likely right too: there
+    an edit that only fits the failing test (``age != 17`` for ``age >= 18``) changes
+    results the right fix keeps. An exception where the original code returned a value
+    is seldom what a fix is for (Yang et al. 2017, "Better test cases for better
+    automated program repair": new crashes on generated inputs tell overfitting fixes)."""
+    return (signals.suspect, len(signals.anti_patterns), signals.results_changed,
+            signals.nearby_changed, signals.new_crashes, order)
+
+
+def same_standing(first: Signals, second: Signals) -> bool:
+    """Whether only the search's order ranks one of two passing candidates above the
+    other: every signal of :func:`rank_key` is the same."""
+    return rank_key(first, 0)[:-1] == rank_key(second, 0)[:-1]
 
 
 def assess(

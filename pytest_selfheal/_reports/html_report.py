@@ -169,11 +169,14 @@ def _assurance(heal: Mapping[str, Any]) -> str:
             f"<td class=num>{_e(entry.get('results_changed'))}</td>"
             f"<td class=num>{_e(entry.get('lines_changed'))}</td>"
             f"<td class=num>{_e(entry.get('inputs_changed'))}</td>"
+            f"<td class=num>{_e(entry.get('nearby_changed'))}</td>"
+            f"<td class=num>{_e(entry.get('new_crashes'))}</td>"
             f"<td>{_e('; '.join(entry.get('anti_patterns') or []) or '-')}</td></tr>"
             for entry in compared)
         parts.append("<p>Fixes that pass every test, the committed one first:</p><table><tr>"
                      "<th>fix</th><th>results changed</th><th>lines changed</th>"
-                     "<th>new inputs changed</th>"
+                     "<th>new inputs changed</th><th>of them near passing calls</th>"
+                     "<th>new crashes</th>"
                      f"<th>anti-patterns</th></tr>{rows}</table>")
     return "\n".join(parts)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pytest_selfheal.models import HealOutcome, HealStatus
+from pytest_selfheal.models import Disagreement, HealOutcome, HealStatus
 
 #: Lines of a diff shown per heal in the terminal unless -v is given.
 SHORT_DIFF_LINES = 14
@@ -62,6 +62,8 @@ def summary_lines(
             if outcome.suspects:
                 lines.append("  suspects: " + ", ".join(
                     f"{suspect.function} ({suspect.score:.2f})" for suspect in outcome.suspects))
+            if outcome.disagreement is not None:
+                lines += disagreement_lines(outcome.disagreement)
         if outcome.history:
             lines.append(f"  fitness per generation: {sparkline(outcome.history)} "
                          + " ".join(f"{score:.2f}" for score in outcome.history))
@@ -97,14 +99,17 @@ def assurance_lines(outcome: HealOutcome) -> list[str]:
                 "execute the changed lines and pass"]
     lines = [f"  plausible: {count} of {outcome.held_out_tests} held-out tests confirm it"]
     lines += [f"    - {doubt}" for doubt in outcome.doubts]
-    disagreement = outcome.disagreement
-    if disagreement is not None:
-        lines.append(f"  fixes that pass every test disagree on {disagreement.call}:")
-        lines += [f"    {output:<24} {change}" for change, output in disagreement.outputs]
-        lines.append("  the right answer decides: paste this test into your tests, with the "
-                     "right value")
-        lines += disagreement.test.splitlines()
+    if outcome.disagreement is not None:
+        lines += disagreement_lines(outcome.disagreement)
     return lines
+
+
+def disagreement_lines(disagreement: Disagreement) -> list[str]:
+    """The input on which fixes that pass every test disagree, and the test to paste."""
+    return [f"  fixes that pass every test disagree on {disagreement.call}:",
+            *(f"    {output:<24} {change}" for change, output in disagreement.outputs),
+            "  the right answer decides: paste this test into your tests, with the right value",
+            *disagreement.test.splitlines()]
 
 
 #: Bars of the terminal sparkline, lowest to highest.
