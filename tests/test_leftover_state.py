@@ -87,6 +87,9 @@ def test_totals():
     assert total([1, 2]) == 3
     assert total([4]) == 4
     assert total([]) == 0
+    assert total([1]) == 1
+    assert total([2, 3, 5]) == 10
+    assert total([-1, 8]) == 7
 
 
 def test_no_big_order_yet():
@@ -132,6 +135,9 @@ def test_totals():
     assert total([1, 2]) == 3
     assert total([4]) == 4
     assert total([]) == 0
+    assert total([1]) == 1
+    assert total([2, 3, 5]) == 10
+    assert total([-1, 8]) == 7
 
 
 def test_the_first_order_is_still_recorded():

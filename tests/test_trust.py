@@ -23,6 +23,7 @@ from pytest_selfheal._heal.trust import (
     hangs_near,
     nearby_inputs,
     rank_key,
+    same_result,
 )
 from pytest_selfheal._vcs import commit_messages as commits
 from pytest_selfheal.models import (
@@ -340,3 +341,11 @@ def test_a_fix_of_a_hang_that_still_hangs_near_the_tests_calls_is_found_out() ->
     assert hangs_near(far, ["t::between"]) is None
     assert call_text(FunctionRef("b.py", "lower_bound", 1, 9), "([1, 3], 4)") == \
         "lower_bound([1, 3], 4)"
+
+
+def test_results_that_compare_equal_are_the_same_to_a_test():
+    # `sum(prices) / 1` and `sum(prices) * 1` give 5.0 and 5: no `==` tells them apart.
+    assert same_result("5", "5.0")
+    assert same_result("[1, (2, 3)]", "[1.0, (2, 3.0)]")
+    assert not same_result("5", "6")
+    assert not same_result("raises ZeroDivisionError", "5")

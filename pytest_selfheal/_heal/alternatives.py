@@ -27,6 +27,7 @@ from pytest_selfheal._heal.trust import (
     hangs_near,
     nearby_inputs,
     rank_key,
+    same_result,
     same_standing,
 )
 from pytest_selfheal.engines._offline.search import normalized
@@ -203,7 +204,7 @@ def _undecided(found: Disagreement, entries: Sequence[tuple[Candidate, TestRun]]
     by_candidate = {id(v.candidate): s for v, s in zip(ranked, signals, strict=True)}
     first = by_candidate[id(entries[0][0])]
     first_hangs = id(entries[0][0]) in hanging
-    return any(output != found.outputs[0][1]
+    return any(not same_result(output, found.outputs[0][1])
                and same_standing(first, by_candidate[id(candidate)])
                and (id(candidate) in hanging) == first_hangs
                for (candidate, _), (_, output) in zip(entries[1:], found.outputs[1:],

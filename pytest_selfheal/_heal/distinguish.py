@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 
 from pytest_selfheal._evaluate.inputs import is_literal
-from pytest_selfheal._heal.trust import NO_RESULT
+from pytest_selfheal._heal.trust import NO_RESULT, same_result
 from pytest_selfheal._vcs.commit_messages import module_name
 from pytest_selfheal.models import Candidate, Disagreement, FunctionRef, TestRun
 
@@ -29,7 +29,7 @@ def disagreement(entries: Sequence[tuple[Candidate, TestRun]]) -> Disagreement |
     chosen = None
     for text in common:
         results = [run.outputs[text] for _, run in entries]
-        if len(set(results)) > 1:
+        if not all(same_result(results[0], result) for result in results[1:]):
             if not any(result.startswith(NO_RESULT) for result in results):
                 chosen = text
                 break
