@@ -7,7 +7,12 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from pytest_selfheal._evaluate import Workload, judge
-from pytest_selfheal._heal.order import failing_anyway, only_others_failed, order_note
+from pytest_selfheal._heal.order import (
+    failing_anyway,
+    only_others_failed,
+    order_note,
+    through_last_failure,
+)
 from pytest_selfheal._heal.outcomes import (
     candidate_diff,
     heal_outcome,
@@ -74,7 +79,8 @@ def accept(healer: Healer, win: Win) -> HealOutcome:
     if not check.passed and only_others_failed(run, win.workload):
         healer.progress("running the unchanged code the same way, to see whether the tests "
                         "the fix failed there fail anyway")
-        anyway = failing_anyway(run, win.workload, healer.evaluator.fresh_run(win.workload))
+        unchanged = healer.evaluator.fresh_run(through_last_failure(run, win.workload))
+        anyway = failing_anyway(run, win.workload, unchanged)
     if anyway:
         notes.append(order_note(anyway, "in a fresh process, in the same order"))
         healer.progress(notes[-1])

@@ -118,3 +118,12 @@ def only_others_failed(run: TestRun, workload: Workload) -> bool:
     first = workload.nodeids[0]
     return (not run.problem and not run.timed_out
             and run.outcomes.get(first) == workload.expected[first])
+
+
+def through_last_failure(run: TestRun, workload: Workload) -> Workload:
+    """``workload`` cut after the last test ``run`` did not end as expected: what runs
+    after a test cannot change how it ended."""
+    order = list(workload.expected)
+    last = max(index for index, nodeid in enumerate(order)
+               if run.outcomes.get(nodeid) != workload.expected[nodeid])
+    return replace(workload, expected={n: workload.expected[n] for n in order[:last + 1]})
