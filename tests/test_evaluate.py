@@ -17,7 +17,7 @@ from pytest_selfheal._evaluate import (
     Workload,
     judge,
 )
-from pytest_selfheal._evaluate.fork_server import BUSY_MACHINE_FACTOR, _extended
+from pytest_selfheal._evaluate.reaping import BUSY_MACHINE_FACTOR, extended
 from pytest_selfheal.models import Candidate, FunctionRef
 
 LIB = "def is_adult(age):\n    return age > 18\n"
@@ -280,7 +280,7 @@ def test_a_child_that_reaches_its_limit_waiting_gets_more_time_and_one_computing
     started = time.perf_counter()
     pid = _child(work, limit)
     try:
-        deadline = _extended(pid, started, limit)
+        deadline = extended(pid, started, limit)
     finally:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)

@@ -77,12 +77,8 @@ def total(prices):
     return sum(prices) + 1
 '''
 
-CART_TESTS = '''\
-import time
-
-from shop.cart import ORDERS, total
-
-
+# The failing test of both shop projects: only a fix that makes totals sums passes it.
+TOTALS = """\
 def test_totals():
     assert total([1, 2]) == 3
     assert total([4]) == 4
@@ -90,6 +86,15 @@ def test_totals():
     assert total([1]) == 1
     assert total([2, 3, 5]) == 10
     assert total([-1, 8]) == 7
+"""
+
+CART_TESTS = f'''\
+import time
+
+from shop.cart import ORDERS, total
+
+
+{TOTALS}
 
 
 def test_no_big_order_yet():
@@ -119,7 +124,7 @@ def test_a_test_that_fails_in_the_candidates_order_on_the_unchanged_code_is_not_
                for note in healed["notes"]), healed["notes"]
 
 
-SEEN_TESTS = '''\
+SEEN_TESTS = f'''\
 import time
 
 from shop.cart import ORDERS, total
@@ -131,13 +136,7 @@ def test_an_order_is_recorded():
     assert [9] in ORDERS
 
 
-def test_totals():
-    assert total([1, 2]) == 3
-    assert total([4]) == 4
-    assert total([]) == 0
-    assert total([1]) == 1
-    assert total([2, 3, 5]) == 10
-    assert total([-1, 8]) == 7
+{TOTALS}
 
 
 def test_the_first_order_is_still_recorded():

@@ -27,6 +27,7 @@ from pytest_selfheal._evaluate.behaviour import BehaviourRecorder
 from pytest_selfheal._evaluate.cage import CageSpec
 from pytest_selfheal._evaluate.contain import Limits, apply_limits, kill_group
 from pytest_selfheal._evaluate.equality import OutputWatch, original_function
+from pytest_selfheal._evaluate.reaping import extended, kill_leftovers
 from pytest_selfheal._evaluate.scrub import forget
 from pytest_selfheal._evaluate.spec import RunSpec
 from pytest_selfheal._source.memos import Memos, clear_memos, project_memos
@@ -41,9 +42,6 @@ Runner = Callable[[RunSpec, Callable[[dict[str, Any]], None]], None]
 #: Frames between a server and the session: one kind byte and a length.
 HEADER = struct.Struct(">cI")
 JOB, EVENTS, EXIT, NOTE = b"J", b"E", b"X", b"N"
-#: How many times its time limit a child kept waiting by a busy machine may take, as
-#: long as it computed for less than the limit.
-BUSY_MACHINE_FACTOR = 2
 #: Event bytes relayed per job at most; a child writing more is flooding, not reporting.
 EVENT_BYTES_LIMIT = 16 * 1024**2
 
@@ -243,14 +241,14 @@ def _run_job(zygote: Zygote, workdir: Path, job: dict[str, Any], pipes: tuple[in
         if pidfd in ready:
             _, status, rusage = os.wait4(pid, 0)
         elif not ready:
-            deadline = _extended(pid, started, limits.timeout_s)
+            deadline = extended(pid, started, limits.timeout_s)
             if deadline > time.perf_counter():
                 continue
             timed_out = True
             kill_group(pid)
             _, status, rusage = os.wait4(pid, 0)
     wall_s = time.perf_counter() - started
-    _kill_leftovers(pid, caging.spec.cgroup or None, caging.in_pid_namespace)
+    kill_leftovers(pid, caging.spec.cgroup or None, caging.in_pid_namespace)
     os.close(pidfd)
     while _collect(events_read, events):
         pass  # what the child wrote before it ended
@@ -263,23 +261,6 @@ def _run_job(zygote: Zygote, workdir: Path, job: dict[str, Any], pipes: tuple[in
     _send(frames, (frame(EVENTS, bytes(events)) if events else b"") + ending)
 
 
-def _extended(pid: int, started: float, limit_s: float
-              ) -> float:  # pragma: no cover - runs in the fork server
-    """When a child reaches its time limit: a new deadline if it computed for less than
-    the limit (a busy machine kept it waiting; a loop computes all the time), the same
-    limit in CPU time, at most twice the limit in all; else now, to stop it."""
-    now = time.perf_counter()
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            # Fields 14 and 15, after the command name in parentheses: user and system
-            # time in clock ticks.
-            fields = stat.read().rsplit(b")", 1)[1].split()
-        computed = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return now  # no /proc in the cage: the limit stays one of wall time
-    return min(started + BUSY_MACHINE_FACTOR * limit_s, now + limit_s - computed)
-
-
 def _collect(fd: int, events: bytearray) -> int:  # pragma: no cover - runs in the fork server
     """Read what the child wrote into ``events``, up to the limit (what is past it is
     read and dropped, so that a flooding child does not block); the bytes read."""
@@ -287,50 +268,6 @@ def _collect(fd: int, events: bytearray) -> int:  # pragma: no cover - runs in t
     if len(events) < EVENT_BYTES_LIMIT:
         events += chunk
     return len(chunk)
-
-
-def _kill_leftovers(pid: int, cage_procs: str | None,
-                    in_pid_namespace: bool) -> None:  # pragma: no cover - in the server
-    """Kill everything the child left running and reap it, so that no process outlives
-    its job and none still holds the event pipe open."""
-    kill_group(pid)
-    while True:
-        if in_pid_namespace:
-            # From the first process of a PID namespace, -1 is every other process in
-            # it: daemons a candidate started are gone too, whatever their group.
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(-1, signal.SIGKILL)
-        else:
-            for other in _children() | _caged(cage_procs):
-                with contextlib.suppress(OSError):
-                    os.kill(other, signal.SIGKILL)
-        try:
-            # The server is a child subreaper: whatever the child spawned comes back to
-            # it as its parents die, until nothing is left (ChildProcessError).
-            os.waitpid(-1, 0)
-        except ChildProcessError:
-            return
-
-
-def _children() -> set[int]:  # pragma: no cover - runs in the fork server
-    me = str(os.getpid())
-    found = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with (contextlib.suppress(OSError, IndexError),
-                  open(f"/proc/{entry}/stat", encoding="utf-8") as stat):
-                # The parent pid is the second field after the parenthesised name.
-                if stat.read().rsplit(")", 1)[1].split()[1] == me:
-                    found.add(int(entry))
-    return found
-
-
-def _caged(cage_procs: str | None) -> set[int]:  # pragma: no cover - in the fork server
-    if cage_procs is None:
-        return set()
-    with contextlib.suppress(OSError, ValueError):
-        return {int(pid) for pid in Path(cage_procs).read_text().split()} - {os.getpid()}
-    return set()
 
 
 class _Channel:  # pragma: no cover - runs in the forked child

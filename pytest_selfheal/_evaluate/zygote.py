@@ -47,7 +47,6 @@ from pytest_selfheal._evaluate.contain import Isolation, Limits, ProcessCage
 from pytest_selfheal._evaluate.coverage_map import read_per_test
 from pytest_selfheal._evaluate.events import Ending, build_run
 from pytest_selfheal._evaluate.fork_server import (
-    BUSY_MACHINE_FACTOR,
     EVENT_BYTES_LIMIT,
     EVENTS,
     EXIT,
@@ -60,6 +59,7 @@ from pytest_selfheal._evaluate.fork_server import (
 from pytest_selfheal._evaluate.fork_server import Zygote as Zygote
 from pytest_selfheal._evaluate.layout import visible_paths
 from pytest_selfheal._evaluate.overlay import Overlay
+from pytest_selfheal._evaluate.reaping import BUSY_MACHINE_FACTOR
 from pytest_selfheal._evaluate.spec import RunSpec
 from pytest_selfheal.errors import EvaluationError
 from pytest_selfheal.models import Candidate, TestRun
