@@ -251,11 +251,13 @@ def test_time_limits_are_a_few_times_what_the_unchanged_code_was_measured_to_cos
 
 
 def _child(work: str, limit: float) -> int:
-    """A forked child that waits (``sleep``) or computes (``spin``) until killed; a
-    spinning one writes a byte once it computed for ``limit`` seconds."""
+    """A forked child, leading its own process group, that waits (``sleep``) or computes
+    (``spin``) until killed; a spinning one writes a byte once it computed for ``limit``
+    seconds."""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
+        os.setpgid(0, 0)  # as a fork server's child does
         if work == "sleep":
             time.sleep(60)
         while time.process_time() < limit + 0.05:  # /proc counts in clock ticks

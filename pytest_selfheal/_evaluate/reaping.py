@@ -11,7 +11,7 @@ import signal
 import time
 from pathlib import Path
 
-from pytest_selfheal._evaluate.contain import kill_group
+from pytest_selfheal._evaluate.contain import group_cpu_s, kill_group
 
 #: How many times its time limit a child kept waiting by a busy machine may take, as
 #: long as it computed for less than the limit.
@@ -19,24 +19,20 @@ BUSY_MACHINE_FACTOR = 2
 
 
 def extended(pid: int, started: float, limit_s: float
-              ) -> float:  # pragma: no cover - runs in the fork server
-    """When a child reaches its time limit: a new deadline if it computed for less than
-    the limit (a busy machine kept it waiting; a loop computes all the time), the same
-    limit in CPU time, at most twice the limit in all; else now, to stop it."""
+             ) -> float:  # pragma: no cover - runs in the fork server
+    """When a child (the leader of its process group) reaches its time limit: a new
+    deadline if its group computed for less than the limit (a busy machine kept it
+    waiting; a loop computes all the time), the same limit in CPU time, at most twice
+    the limit in all; else now, to stop it."""
     now = time.perf_counter()
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            # Fields 14 and 15, after the command name in parentheses: user and system
-            # time in clock ticks.
-            fields = stat.read().rsplit(b")", 1)[1].split()
-        computed = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
+    if not os.path.exists(f"/proc/{pid}"):
         return now  # no /proc in the cage: the limit stays one of wall time
+    computed = group_cpu_s(pid)
     return min(started + BUSY_MACHINE_FACTOR * limit_s, now + limit_s - computed)
 
 
 def kill_leftovers(pid: int, cage_procs: str | None,
-                    in_pid_namespace: bool) -> None:  # pragma: no cover - in the server
+                   in_pid_namespace: bool) -> None:  # pragma: no cover - in the server
     """Kill everything the child left running and reap it, so that no process outlives
     its job and none still holds the event pipe open."""
     kill_group(pid)
