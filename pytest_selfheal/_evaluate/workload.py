@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from pytest_selfheal.models import Candidate, TestRun, Verdict
@@ -35,6 +35,11 @@ class Workload:
     def finished(self) -> tuple[str, ...]:
         """The tests known to finish on the unchanged code (not those that hang)."""
         return tuple(nodeid for nodeid in self.expected if nodeid in self.durations)
+
+    def without(self, nodeids: Collection[str]) -> Workload:
+        """This workload less ``nodeids``."""
+        return replace(self, expected={n: o for n, o in self.expected.items()
+                                       if n not in nodeids})
 
     @property
     def tests_s(self) -> float:

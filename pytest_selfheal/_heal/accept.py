@@ -84,8 +84,7 @@ def accept(healer: Healer, win: Win) -> HealOutcome:
     if anyway:
         notes.append(order_note(anyway, "in a fresh process, in the same order"))
         healer.progress(notes[-1])
-        win = replace(win, workload=replace(win.workload, expected={
-            n: o for n, o in win.workload.expected.items() if n not in anyway}))
+        win = replace(win, workload=win.workload.without(set(anyway)))
         check = judge(candidate, run, win.workload.expected)
     if not check.passed:
         why = check.reason

@@ -77,18 +77,9 @@ def check_order(healer: Healer, selection: Selection, verdicts: Sequence[Verdict
     if not dropped:
         return None
     healer.progress(order_note(dropped))
-    gone = set(dropped)
-    narrowed = replace(
-        selection,
-        searched={n: o for n, o in selection.searched.items() if n not in gone},
-        held_out={n: o for n, o in selection.held_out.items() if n not in gone},
-        siblings={n: o for n, o in selection.siblings.items() if n not in gone},
-        workload=replace(selection.workload, expected={
-            n: o for n, o in selection.workload.expected.items() if n not in gone}),
-    )
     stopped = tuple(verdict for verdict in verdicts
                     if failed_test(verdict, dropped) is not None)
-    return OrderCheck(narrowed, dropped, stopped)
+    return OrderCheck(selection.without(set(dropped)), dropped, stopped)
 
 
 def order_note(dropped: Sequence[str],

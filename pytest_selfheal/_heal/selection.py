@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from pytest_selfheal._evaluate import Workload
@@ -33,6 +33,13 @@ class Selection:
     def required(self) -> int:
         """How many tests, first in :meth:`search_workload`, a fix must pass."""
         return len(self.searched) + len(self.held_out)
+
+    def without(self, nodeids: Collection[str]) -> Selection:
+        """This selection less ``nodeids``, wherever they were."""
+        def kept(tests: Mapping[str, str]) -> dict[str, str]:
+            return {n: o for n, o in tests.items() if n not in nodeids}
+        return replace(self, searched=kept(self.searched), held_out=kept(self.held_out),
+                       siblings=kept(self.siblings), workload=self.workload.without(nodeids))
 
     def search_workload(self) -> Workload:
         """What a candidate's child runs, stopping at the first failure: the searched
