@@ -75,7 +75,8 @@ def _problem(ending: Ending, finished: bool) -> str:
     if code == EXIT_WRONG_IMPORT:
         return "imported the project from outside the scratch copy: " + ending.output_tail
     if not finished:
-        return f"the test process ended abruptly with exit code {code}"
+        why = f": {ending.output_tail}" if code is None and ending.output_tail else ""
+        return f"the test process ended abruptly with exit code {code}{why}"
     if code in (2, 3, 4):
         return f"pytest exited with code {code}: {ending.output_tail}"
     return ""

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pytest_selfheal._evaluate.contain import Limits
+from pytest_selfheal._evaluate.workers import FORK as FORK
+from pytest_selfheal._evaluate.workers import SUBPROCESS as SUBPROCESS
 from pytest_selfheal._evaluate.workers import Task as _Task
 from pytest_selfheal._evaluate.workers import WorkerPool
 from pytest_selfheal._evaluate.workload import Workload, merge_runs
 from pytest_selfheal.models import Candidate, TestRun
-
-FORK, SUBPROCESS = "fork", "subprocess"
 
 
 class MeasuringPool(WorkerPool):

@@ -171,7 +171,8 @@ class Evaluator(MeasuringPool):
                        compare_outputs=task.compare_outputs, record=task.record,
                        explore=task.explore)
 
-    def _start(self, task: _Task, nodeids: Sequence[str], path: str) -> _Running:
+    def _start(self, task: _Task, nodeids: Sequence[str], path: str,
+               behind: _Slot | None = None) -> _Running:
         # Before a worker is taken: the limits may first need a run of their own.
         limits = task.limits(path)
         if path == REMOTE:
@@ -182,7 +183,11 @@ class Evaluator(MeasuringPool):
             return _Running(task, None, self.executor.start(RemoteRun(
                 self.layout, spec, limits, self.isolation, dict(self._sources),
                 task.candidate.files)), path)
-        slot = self._idle.pop() if self._idle else self._new_slot()
+        if behind is not None and behind.can_queue(limits.processes):
+            slot = behind
+        else:
+            slot = self._idle.pop() if self._idle else self._new_slot()
+        slot.jobs += 1
         try:
             run_dir = slot.overlay.new_run_dir()
             spec = self._spec(task, nodeids, path, slot.overlay, run_dir)
@@ -204,7 +209,9 @@ class Evaluator(MeasuringPool):
                 job = SubprocessJob(slot.overlay, spec, limits, run_dir, files=files,
                                     isolation=self.isolation)
         except BaseException:
-            self._idle.append(slot)
+            slot.jobs -= 1
+            if not slot.jobs:
+                self._idle.append(slot)
             raise
         return _Running(task, slot, job, path)
 

@@ -18,14 +18,14 @@ from typing import Protocol
 
 from pytest_selfheal._evaluate.contain import Limits, PathCost
 from pytest_selfheal._evaluate.overlay import Overlay, ProjectLayout
-from pytest_selfheal._evaluate.zygote import ForkServer
+from pytest_selfheal._evaluate.zygote import ForkServer, ServerJob
 from pytest_selfheal.errors import EvaluationError
 from pytest_selfheal.models import Candidate, TestRun
 
 #: How often the pool looks at a child it cannot wait on through a file descriptor.
 POLL_INTERVAL = 0.02
-#: The path of a run sent to a cluster executor.
-REMOTE = "remote"
+#: The paths a run takes: a fork of the session, a fresh pytest process, a cluster.
+FORK, SUBPROCESS, REMOTE = "fork", "subprocess", "remote"
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,9 @@ class Job(Protocol):
     a cluster."""
 
     limits: Limits
-    deadline: float
+
+    @property
+    def deadline(self) -> float: ...
 
     def fileno(self) -> int | None: ...
 
@@ -72,6 +74,15 @@ class Slot:
 
     overlay: Overlay
     server: ForkServer | None = None
+    #: Jobs started on it and not yet finished: a fork server runs one and may hold the
+    #: next one, which it starts the moment the first ends.
+    jobs: int = 0
+
+    def can_queue(self, processes: int | None = None) -> bool:
+        """Whether a second job may wait on this worker's fork server (whose children
+        may have ``processes`` running at once, when given)."""
+        return (self.jobs == 1 and self.server is not None and not self.server.dead
+                and processes in (None, self.server.processes.limit))
 
 
 @dataclass
@@ -97,7 +108,9 @@ class WorkerPool:
         """The path (``fork`` or ``subprocess``) a candidate runs on."""
         raise NotImplementedError
 
-    def _start(self, task: Task, nodeids: Sequence[str], path: str) -> Running:
+    def _start(self, task: Task, nodeids: Sequence[str], path: str,
+               behind: Slot | None = None) -> Running:
+        """Start ``task``: on an idle worker, or queued on ``behind``'s fork server."""
         raise NotImplementedError
 
     def _path(self, task: Task) -> str:
@@ -125,7 +138,9 @@ class WorkerPool:
             run = running.job.finish()
         finally:
             if slot is not None:
-                self._idle.append(slot)
+                slot.jobs -= 1
+                if not slot.jobs:
+                    self._idle.append(slot)
         for note in (*run.notes, *(slot.server.notes if slot and slot.server else ())):
             self._note(note)
         if running.task.candidate is None and not run.problem and not run.timed_out:
@@ -144,39 +159,47 @@ class WorkerPool:
     ) -> Iterator[tuple[Task, TestRun]]:
         """The scheduling loop: start tasks on free workers, yield each finished one.
 
-        A task that ran out of time while computing for less than a third of it was kept
-        waiting by a busy machine, not looping: it runs once more with twice the time.
+        With every worker busy, one more task may wait on each worker's fork server,
+        which starts it the moment the running one ends: the session judges one run
+        and picks the next while the next already runs. A task that ran out of time
+        while computing for less than a third of it was kept waiting by a busy machine,
+        not looping: it runs once more with twice the time.
 
         :param paths: the path of a task by key, when not the one its candidate needs.
         :param nodeids: the tests of a task by key, when not those of its ``expected``.
         :param keep: asked after each finished task whether a running one still matters;
             those that no longer do are stopped.
+        :param parallel: tasks run at once, when not one per worker; no task then waits
+            on a fork server.
         """
         running: dict[int, Running] = {}
         again: list[Task] = []
+        # Jobs that no longer matter but wait behind (or run ahead of) one that does on
+        # the same fork server: stopping them would stop it too, so they run out unseen.
+        unseen: set[int] = set()
         width = parallel or self.workers
         try:
             while True:
-                while len(running) < width:
-                    task = again.pop(0) if again else next(tasks, None)
-                    if task is None:
-                        break
-                    path = (paths or {}).get(task.key) or self._path(task)
-                    tests = (nodeids or {}).get(task.key, tuple(task.expected))
-                    running[task.key] = self._start(task, tests, path)
+                self._start_what_fits(running, again, tasks, width, queue=parallel is None,
+                                      paths=paths or {}, nodeids=nodeids or {})
                 if not running:
                     return
                 for key in self._wait_any(running):
                     done = running.pop(key)
                     run = self._finish(done)
+                    if key in unseen:
+                        unseen.discard(key)
+                        continue
+                    if isinstance(done.job, ServerJob) and done.job.never_ran:
+                        again.insert(0, done.task)  # its server died before it started
+                        continue
                     if (run.timed_out and done.task.may_retry and run.cpu_s is not None
                             and run.cpu_s < done.job.limits.timeout_s / 3):
                         again.append(replace(done.task, may_retry=False,
                                              limits=_doubled(done.task.limits)))
                         continue
                     yield done.task, run
-                for key in [k for k in running if not keep(k)]:
-                    self._finish(running.pop(key))
+                self._stop_unwanted(running, keep, unseen)
         finally:
             for done in running.values():
                 if done.slot is None:  # on a cluster, maybe one that is gone
@@ -184,6 +207,44 @@ class WorkerPool:
                         self._finish(done)
                 else:
                     self._finish(done)
+
+    def _start_what_fits(self, running: dict[int, Running], again: list[Task],
+                         tasks: Iterator[Task], width: int, *, queue: bool,
+                         paths: Mapping[int, str], nodeids: Mapping[int, Sequence[str]]
+                         ) -> None:
+        """Start tasks (retries first) while a worker is free, or a fork server can
+        hold one more."""
+        while True:
+            busy = {id(item.slot) if item.slot else id(item) for item in running.values()}
+            behind = None
+            if len(busy) >= width:
+                behind = next((item.slot for item in running.values()
+                               if queue and item.slot and item.slot.can_queue()), None)
+                if behind is None:
+                    return
+            task = again.pop(0) if again else next(tasks, None)
+            if task is None:
+                return
+            path = paths.get(task.key) or self._path(task)
+            if behind is not None and path != FORK:
+                again.insert(0, task)  # only a fork server queues: it waits for a worker
+                return
+            tests = nodeids.get(task.key, tuple(task.expected))
+            running[task.key] = self._start(task, tests, path, behind)
+
+    def _stop_unwanted(self, running: dict[int, Running], keep: Callable[[int], bool],
+                       unseen: set[int]) -> None:
+        """Stop the jobs that no longer matter, unless one that does shares their fork
+        server: those run out and their results go unseen."""
+        drop = {key for key in running if key in unseen or not keep(key)}
+        for key in drop:
+            slot = running[key].slot
+            if slot is not None and any(other.slot is slot and other_key not in drop
+                                        for other_key, other in running.items()):
+                unseen.add(key)
+            else:
+                unseen.discard(key)
+                self._finish(running.pop(key))
 
     def _wait_any(self, running: Mapping[int, Running]) -> list[int]:
         """Block until at least one job is done; the keys of those done."""

@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import math
 import os
 import select
 import signal
@@ -124,7 +125,10 @@ class ForkServer:
         #: The spec of the last job sent: the server keeps it, so the next job with the
         #: same tests (every candidate of a round) does not send them again.
         self.spec: RunSpec | None = None
+        #: Jobs submitted and not ended, oldest first: the first one is running.
+        self.queue: list[ServerJob] = []
         self.dead = False
+        self._closed = False
 
     def fileno(self) -> int:
         """Readable when the server has news: frames, or its end."""
@@ -138,8 +142,23 @@ class ForkServer:
             self.dead = True
             raise EvaluationError(f"the fork server is gone: {exc}") from exc
 
-    def frames(self) -> list[tuple[bytes, bytes]]:
-        """The complete frames the server has sent so far, without blocking."""
+    def pump(self) -> None:
+        """Hand what the server sent so far, without blocking, to the jobs it belongs to.
+
+        The server runs its jobs one after another, in the order they were submitted:
+        the events and the end it reports belong to the oldest job that has not ended.
+        """
+        for kind, payload in self._frames_so_far():
+            if kind == NOTE:
+                self.notes.append(json.loads(payload)["message"])
+            elif self.queue and kind == EVENTS:
+                self.queue[0].add_events(payload)
+            elif self.queue and kind == EXIT:
+                self.queue.pop(0).ended(json.loads(payload))
+                if self.queue:
+                    self.queue[0].begin()
+
+    def _frames_so_far(self) -> list[tuple[bytes, bytes]]:
         while not self.dead:
             ready, _, _ = select.select([self._frames], [], [], 0)
             if not ready:
@@ -147,6 +166,10 @@ class ForkServer:
             chunk = os.read(self._frames, 1 << 16)
             if not chunk:
                 self.dead = True
+                if self.queue:  # the session did not stop it (that closes the pipe first)
+                    self.notes.append("a fork server ended unexpectedly: the run it was in "
+                                      "the middle of counts as failed, the runs waiting on "
+                                      "it were started again")
                 break
             self._buffer += chunk
         frames = []
@@ -160,7 +183,11 @@ class ForkServer:
 
     def close(self) -> None:
         """Stop the server; as the first process of its PID namespace it takes every
-        process of the namespace with it."""
+        process of the namespace with it. Closing it again does nothing: its descriptors'
+        numbers may belong to another server's pipes by then."""
+        if self._closed:
+            return
+        self._closed = True
         for fd in (self._jobs, self._frames):
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -173,7 +200,13 @@ class ForkServer:
 
 class ServerJob:
     """One job of a :class:`ForkServer`: a candidate (or the unchanged code) judged by a
-    child the server forks."""
+    child the server forks.
+
+    A job handed to a server that is still running another one waits in the server's
+    pipe and starts the moment the one before it ends (:attr:`began` is ``None`` until
+    then): the next child is forked without waiting for the session to judge the last
+    one and choose what runs next.
+    """
 
     def __init__(self, server: ForkServer, spec: RunSpec, limits: Limits,
                  candidate: Candidate | None, run_dir: Path, coverage_root: str) -> None:
@@ -182,10 +215,7 @@ class ServerJob:
         self.spec = spec
         self.limits = limits
         self.coverage_root = coverage_root
-        self.started = time.perf_counter()
-        # The server keeps the limit itself; this one is for a server that stopped
-        # answering, which only a bug of ours or a dying machine can cause.
-        self.deadline = self.started + BUSY_MACHINE_FACTOR * limits.timeout_s + SERVER_GRACE_S
+        self.began: float | None = None
         self._events = bytearray()
         self._exit: dict[str, Any] | None = None
         self._result: TestRun | None = None
@@ -201,6 +231,28 @@ class ServerJob:
             job["spec"] = spec.to_json()
         server.submit(job)
         server.spec = spec
+        server.queue.append(self)
+        if len(server.queue) == 1:
+            self.begin()
+
+    def begin(self) -> None:
+        """The server started this job: the one before it (if any) has ended."""
+        self.began = time.perf_counter()
+
+    @property
+    def deadline(self) -> float:
+        """When a server that stopped answering is given up on: the server keeps the
+        limit itself, so only a bug of ours or a dying machine gets this far."""
+        if self.began is None:
+            return math.inf  # waiting: the job ahead of it has a deadline of its own
+        return self.began + BUSY_MACHINE_FACTOR * self.limits.timeout_s + SERVER_GRACE_S
+
+    def add_events(self, payload: bytes) -> None:
+        if len(self._events) < EVENT_BYTES_LIMIT:
+            self._events += payload
+
+    def ended(self, exit_frame: dict[str, Any]) -> None:
+        self._exit = exit_frame
 
     def fileno(self) -> int | None:
         return self.server.fileno()
@@ -208,22 +260,26 @@ class ServerJob:
     @property
     def done(self) -> bool:
         """Whether the server said how the child ended (or must be given up on)."""
-        for kind, payload in self.server.frames():
-            if kind == EVENTS and len(self._events) < EVENT_BYTES_LIMIT:
-                self._events += payload
-            elif kind == EXIT:
-                self._exit = json.loads(payload)
-            elif kind == NOTE:
-                self.server.notes.append(json.loads(payload)["message"])
+        self.server.pump()
         return (self._exit is not None or self.server.dead
                 or time.perf_counter() > self.deadline)
 
+    @property
+    def never_ran(self) -> bool:
+        """Whether the server was gone before it started this job."""
+        return self.began is None and self.server.dead
+
     def finish(self) -> TestRun:
-        """Collect the result; gives up on (and stops) a server that did not answer."""
+        """Collect the result; gives up on (and stops) a server that did not answer,
+        with every job it holds."""
         if self._result is not None:
             return self._result
-        if self._exit is None and not self.done:
-            self.server.close()  # stuck: its namespace goes with it
+        if self._exit is None:
+            self.server.pump()
+        if self._exit is None:
+            self.server.close()  # stuck or stopped: its namespace goes with it
+        with contextlib.suppress(ValueError):
+            self.server.queue.remove(self)
         ending = self._ending()
         coverage = None
         if self.spec.coverage is not None:
@@ -234,11 +290,10 @@ class ServerJob:
 
     def _ending(self) -> Ending:
         if self._exit is None:
-            return Ending(exit_code=None, wall_s=time.perf_counter() - self.started,
+            wall_s = 0.0 if self.began is None else time.perf_counter() - self.began
+            return Ending(exit_code=None, wall_s=wall_s,
                           timed_out=not self.server.dead, timeout_s=self.limits.timeout_s,
                           output_tail="" if not self.server.dead else "the fork server died")
         return Ending(exit_code=self._exit["exit_code"], wall_s=self._exit["wall_s"],
                       timed_out=self._exit["timed_out"], timeout_s=self.limits.timeout_s,
                       cpu_s=self._exit["cpu_s"])
-
-
