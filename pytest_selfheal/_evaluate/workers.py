@@ -249,15 +249,26 @@ class WorkerPool:
     def _wait_any(self, running: Mapping[int, Running]) -> list[int]:
         """Block until at least one job is done; the keys of those done."""
         while True:
+            ends = _server_ends(running)
             finished = [key for key, item in running.items() if item.job.done]
             if finished:
                 return finished
+            if _server_ends(running) != ends:
+                # Asking one job whether it is done reads everything its fork server
+                # sent: the end of a job asked before it, whose news is now read and
+                # would not wake the wait below.
+                continue
             fds = [fd for item in running.values() if (fd := item.job.fileno()) is not None]
             wait = max(0.0, min(item.job.deadline for item in running.values())
                        - time.perf_counter())
             if len(fds) < len(running):
                 wait = min(wait, POLL_INTERVAL)
             select.select(fds, [], [], wait)
+
+
+def _server_ends(running: Mapping[int, Running]) -> int:
+    return sum(item.job.server.ends for item in running.values()
+               if isinstance(item.job, ServerJob))
 
 
 def _doubled(limits: Callable[[str], Limits]) -> Callable[[str], Limits]:

@@ -127,6 +127,8 @@ class ForkServer:
         self.spec: RunSpec | None = None
         #: Jobs submitted and not ended, oldest first: the first one is running.
         self.queue: list[ServerJob] = []
+        #: How many of its jobs have ended so far.
+        self.ends = 0
         self.dead = False
         self._closed = False
 
@@ -154,6 +156,7 @@ class ForkServer:
             elif self.queue and kind == EVENTS:
                 self.queue[0].add_events(payload)
             elif self.queue and kind == EXIT:
+                self.ends += 1
                 self.queue.pop(0).ended(json.loads(payload))
                 if self.queue:
                     self.queue[0].begin()
