@@ -111,7 +111,8 @@ collect(jobs)
 ''')
     running, waiting = runs
     assert "the fork server died" in running["problem"]
-    assert waiting["never_ran"] and not running["never_ran"]
+    assert waiting["never_ran"]
+    assert not running["never_ran"]
     assert running["notes"] == ["a fork server ended unexpectedly: the run it was in the "
                                 "middle of counts as failed, the runs waiting on it were "
                                 "started again"]

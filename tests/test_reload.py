@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 import traceback
 from pathlib import Path
 
 import pytest
 
+from pytest_selfheal._source.patches import unit_text
 from pytest_selfheal._source.reload import swap, undo
 from pytest_selfheal.errors import ReloadError
 
@@ -49,12 +51,20 @@ class Child(Account):
 
 def explode():
     raise ValueError("old line")
+
+
+class Vault:
+    def __init__(self):
+        self.__code = 1234
+
+    def opens_with(self, code):
+        return code == self.__code + 1
 '''
 
 
 @pytest.fixture
 def module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest):
-    name = f"reload_target_{request.node.name}"
+    name = "reload_target_" + re.sub(r"\W", "_", request.node.name)
     path = tmp_path / f"{name}.py"
     path.write_text(ORIGINAL)
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -154,3 +164,38 @@ def test_a_helper_added_by_a_fix_is_defined_along_with_the_swap(module):
         "\n\ndef adult_age():\n    return 18\n")
     swap(module.__file__, "is_adult", new)
     assert module.is_adult(18) is True
+
+
+@pytest.mark.parametrize(("qualname", "old", "new", "check"), [
+    ("is_adult", "age > 18", "age >= 18", lambda m: m.is_adult(18) is True),
+    ("double", "x + x + 1", "x + x", lambda m: m.double(4) == 8),
+    ("Account.fee", "amount // 100 + 1", "amount // 100", lambda m: m.Account.fee(250) == 2),
+    ("Account.can_withdraw", "amount < self.balance", "amount <= self.balance",
+     lambda m: m.Account(100).can_withdraw(100) is True),
+    # super() needs its class's cell, and a private name is mangled by its class: both
+    # compile with the whole module instead.
+    ("Child.can_withdraw", "amount > 1", "amount > 50",
+     lambda m: m.Child(100).can_withdraw(10) is False),
+    ("Vault.opens_with", "self.__code + 1", "self.__code", lambda m: m.Vault().opens_with(1234)),
+])
+def test_a_swap_given_the_function_s_text_alone_behaves_as_with_the_whole_module(
+        module, qualname, old, new, check):
+    fixed = ORIGINAL.replace(old, new)
+    unit = unit_text(ORIGINAL, fixed, qualname)
+    assert unit is not None
+    assert new in unit[0]
+    swap(module.__file__, qualname, fixed, unit=unit)
+    assert check(module)
+
+
+def test_tracebacks_after_a_swap_of_the_function_s_text_point_at_its_lines(module):
+    fixed = ORIGINAL.replace('raise ValueError("old line")', 'raise ValueError("new line")')
+    swap(module.__file__, "explode", fixed, unit=unit_text(ORIGINAL, fixed, "explode"))
+    with pytest.raises(ValueError, match="new line") as raised:
+        module.explode()
+    assert 'raise ValueError("new line")' in str(raised.getrepr())
+
+
+def test_no_text_alone_when_the_module_changed_outside_the_function():
+    fixed = ORIGINAL.replace("age > 18", "age >= 18").replace("import functools", "import os")
+    assert unit_text(ORIGINAL, fixed, "is_adult") is None

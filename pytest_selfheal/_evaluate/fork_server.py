@@ -324,8 +324,10 @@ def _child(zygote: Zygote, work: _Work, caging: _Caging,
             try:
                 if isinstance(target, str):
                     raise ReloadError(target)
+                unit = work.job["candidate"]["unit"]
                 swap(os.path.join(zygote.root, candidate.function.path),
-                     candidate.function.qualname, candidate.source, target)
+                     candidate.function.qualname, candidate.source, target,
+                     None if unit is None else (unit[0], unit[1]))
             except ReloadError as exc:
                 emit({"event": "swap-error", "message": f"cannot load the candidate: {exc}"})
                 channel.flush()

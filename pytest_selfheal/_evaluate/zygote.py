@@ -62,6 +62,7 @@ from pytest_selfheal._evaluate.layout import visible_paths
 from pytest_selfheal._evaluate.overlay import Overlay
 from pytest_selfheal._evaluate.reaping import BUSY_MACHINE_FACTOR
 from pytest_selfheal._evaluate.spec import RunSpec
+from pytest_selfheal._source.patches import unit_text
 from pytest_selfheal.errors import EvaluationError
 from pytest_selfheal.models import Candidate, TestRun
 
@@ -226,7 +227,9 @@ class ServerJob:
             "limits": asdict(limits),
             "run_dir": str(run_dir),
             "candidate": None if candidate is None else {
-                "function": asdict(candidate.function), "source": candidate.source},
+                "function": asdict(candidate.function), "source": candidate.source,
+                "unit": unit_text(self.overlay.base_text(candidate.function.path),
+                                  candidate.source, candidate.function.qualname)},
         }
         # A real suite's spec names thousands of tests: encoding, sending and decoding
         # it again for each candidate cost more than a failing candidate's run.

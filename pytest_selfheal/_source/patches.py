@@ -154,6 +154,25 @@ def changed_unit(old: str, new: str, qualname: str) -> FunctionNode | None:
     return body[0] if body[0].name == qualname.rpartition(".")[2] else None
 
 
+
+def unit_text(old: str, new: str, qualname: str) -> tuple[str, int] | None:
+    """The text of unit ``qualname`` in ``new`` (decorators included) and the line it
+    starts on, when ``new`` keeps all of ``old``'s text outside that unit; ``None``
+    otherwise.
+
+    Compiling that text alone gives the unit's new code: a fork judging a candidate of
+    a large module (6,000 lines) would otherwise compile all of it, for 40 ms.
+    """
+    span = _unit_span(old, qualname)
+    if span is None or ("\r" in old and "\n" not in old):
+        return None
+    start, _, end = span
+    tail = len(old) - end
+    if len(new) < start + tail or not (new.startswith(old[:start]) and new.endswith(old[end:])):
+        return None
+    return new[start:len(new) - tail], old.count("\n", 0, start) + 1
+
+
 #: What may follow a unit's last token on its line for the unit to end there.
 _LINE_END = re.compile(r"[ \t]*(?:#[^\r\n]*)?(?:\r?\n|\r|$)")
 

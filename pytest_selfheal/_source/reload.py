@@ -8,12 +8,16 @@ those pointing at the old code.
 """
 
 from __future__ import annotations
+import __future__
 
 import ast
+import functools
 import gc
 import inspect
 import linecache
+import operator
 import os
+import re
 import sys
 import types
 from collections.abc import Iterator
@@ -63,6 +67,40 @@ def _compiled(source: str, path: str) -> types.CodeType:
         return compile(source, path, "exec", dont_inherit=True)
     except (SyntaxError, ValueError) as exc:
         raise ReloadError(f"the fixed {path} does not compile: {exc}") from exc
+
+
+#: The compiler flags of ``from __future__`` imports, which a unit compiled alone keeps.
+_FUTURE_FLAGS = functools.reduce(operator.or_, (
+    getattr(__future__, name).compiler_flag for name in __future__.all_feature_names))
+#: A name the compiler mangles inside a class body (``__x``, not ``__x__``).
+_PRIVATE_NAME = re.compile(r"\b__\w*[^\W_]_?\b(?<!__)")
+
+
+def _unit_alone(unit: tuple[str, int], old_code: types.CodeType) -> types.CodeType | None:
+    """The code of a function compiled from its own text, at its own line numbers;
+    ``None`` when that would not be the code compiling the whole module gives: a method
+    using private names (mangled by its class), or one that needs a cell of its class
+    (``super()``), or text that does not compile alone."""
+    text, first = unit
+    indented = text[:1] in (" ", "\t")
+    if indented and _PRIVATE_NAME.search(text):
+        return None
+    # Under `if 1:` an indented method compiles as it is; blank lines in front put it
+    # at its own line numbers.
+    head = "\n" * (first - 2) + "if 1:\n" if indented else "\n" * (first - 1)
+    try:
+        module_code = compile(head + text, old_code.co_filename, "exec", dont_inherit=True,
+                              flags=old_code.co_flags & _FUTURE_FLAGS)
+    except (SyntaxError, ValueError):
+        return None
+    found = [code for code in module_code.co_consts if isinstance(code, types.CodeType)
+             and code.co_name == old_code.co_name]
+    # A unit defined once per branch of an `if` may have had its other definition's
+    # text found: it starts elsewhere.
+    if (len(found) != 1 or found[0].co_freevars != old_code.co_freevars
+            or found[0].co_firstlineno != old_code.co_firstlineno):
+        return None
+    return found[0].replace(co_qualname=old_code.co_qualname)
 
 
 def _unit(module_code: types.CodeType, path: str, qualname: str) -> types.CodeType:
@@ -169,11 +207,14 @@ def locate(path: str, qualname: str) -> SwapTarget:
     return SwapTarget(module=module.__name__, old_code=old_code, functions=tuple(functions))
 
 
-def swap(path: str, qualname: str, source: str, target: SwapTarget | None = None
-         ) -> SwapRecord:
+def swap(path: str, qualname: str, source: str, target: SwapTarget | None = None,
+         unit: tuple[str, int] | None = None) -> SwapRecord:
     """Make the running process use the ``qualname`` of ``source`` (the fixed module text).
 
     :param target: the function as :func:`locate` found it, if that is already known.
+    :param unit: the function's text in ``source`` and its first line, when nothing
+        else changed (:func:`~pytest_selfheal._source.patches.unit_text`): only that
+        text is compiled, when it can stand alone.
     :raises ReloadError: when the module is not loaded, the function cannot be found,
         or the new code needs a different closure than the old one.
     """
@@ -183,8 +224,11 @@ def swap(path: str, qualname: str, source: str, target: SwapTarget | None = None
             return define(module, qualname, source)  # new code a test asked for
         target = locate(path, qualname)
     old_code = target.old_code
-    module_code = _compiled(source, old_code.co_filename)
-    new_code = _unit(module_code, old_code.co_filename, qualname)
+    new_code = None if unit is None else _unit_alone(unit, old_code)
+    module_code = None
+    if new_code is None:
+        module_code = _compiled(source, old_code.co_filename)
+        new_code = _unit(module_code, old_code.co_filename, qualname)
     if new_code.co_freevars != old_code.co_freevars:
         raise ReloadError(
             f"{qualname} closes over {new_code.co_freevars} after the fix but over "
@@ -193,7 +237,8 @@ def swap(path: str, qualname: str, source: str, target: SwapTarget | None = None
     for function in target.functions:
         function.__code__ = new_code
     module = sys.modules.get(target.module)
-    if module is not None and _may_add_functions(module, module_code):
+    if (module is not None and module_code is not None
+            and _may_add_functions(module, module_code)):
         _define_new_helpers(module, source)
     # Tracebacks from now on must show the fixed lines, not the file on disk.
     lines = source.splitlines(keepends=True)
