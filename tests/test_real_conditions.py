@@ -8,6 +8,7 @@ costs its whole timeout each time it is run again. Every run is a subprocess
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -134,6 +135,68 @@ def test_a_hanging_test_whose_fix_is_slower_than_the_other_tests_is_healed(
     absent = subprocess.run([sys.executable, "-c", fixed + "\nprint(index_of([1, 3, 6], 5))"],
                             capture_output=True, text=True, timeout=30, check=False)
     assert absent.stdout.strip() == "-1", fixed
+
+
+# The failing test hangs on `hi = mid + 1`. `hi = mid` makes it pass and passes the
+# others, but still never returns when the target is below every item (index_of([3, 5],
+# 1), one step from the failing test's call); `hi = mid - 1` is the fix.
+DODGING_TESTS = SEARCH_TESTS.replace("    assert index_of([1, 3, 5], 0) == -1\n", "")
+
+# An engine that, as a model might, proposes the edit that dodges the hang first and the
+# fix only in a later round.
+DODGE_FIRST_ENGINE = '''\
+import pytest
+
+from pytest_selfheal.engines.base import Engine
+from pytest_selfheal.models import Candidate
+
+ROUNDS = [("hi = mid", "dodge the loop"), ("hi = mid - 1", "end the loop")]
+
+
+class DodgeFirst(Engine):
+    name = "dodge-first"
+
+    def propose(self, task, feedback):
+        if len(feedback) >= len(ROUNDS):
+            return []
+        function = task.suspects[0].function
+        source = task.sources[function.path]
+        edit, description = ROUNDS[len(feedback)]
+        return [Candidate(function, source.replace("hi = mid + 1", edit), "edit", description,
+                          function.lineno + 10)]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_selfheal_make_engine(config, settings):
+    return DodgeFirst()
+'''
+
+
+def test_a_fix_that_only_dodges_the_hang_is_refused_and_the_search_goes_on_to_the_fix(
+        workdir: Path, pytester: pytest.Pytester):
+    root = search_project(workdir, DODGING_TESTS, timeout_s=5)
+    (root / "conftest.py").write_text(DODGE_FIRST_ENGINE)
+    git(root, "add", "conftest.py")
+    git(root, "commit", "-q", "-m", "engine")
+    result, report = heal(pytester, root)
+    result.assert_outcomes(failed=1, passed=3)
+    (heal_,) = report["heals"]
+    assert heal_["status"] == "healed", heal_["reason"]
+    assert heal_["change"] == "end the loop"
+    assert heal_["rerun_outcome"] == "passed"
+    fixed = git(root, "show", f"{heal_['branch']}:src/finder/search.py")
+    assert "hi = mid - 1" in fixed
+    # The refused candidate is named, with the call that still hangs, in the notes and
+    # among the candidates tried.
+    (refusal,) = [note for note in heal_["notes"] if "dodge the loop" in note]
+    assert re.search(r"index_of\(\[[\d, ]*\], -?\d+\) still does not return", refusal), \
+        refusal
+    assert "the loop the failing test hung in is dodged, not ended" in refusal
+    (dodge,) = [entry for entry in heal_["leaderboard"] if entry["change"] == "dodge the loop"]
+    assert not dodge["passed"]
+    assert dodge["reason"].startswith("refused: passes every test, but index_of("), dodge
+    result.stdout.fnmatch_lines(["*note: refused: dodge the loop (in "
+                                 "src/finder/search.py::index_of) passes every test, but *"])
 
 
 SLOW_START = "import time\ntime.sleep(1.5)\n"
