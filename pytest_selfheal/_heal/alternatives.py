@@ -108,12 +108,13 @@ def more_passing(
         return [winner]
     stop_at = min(workload.deadline - RESERVE_S,
                   time.perf_counter() + max(MORE_SECONDS, min(search_s, 4 * MORE_SECONDS)))
-    judged = {id(v.candidate): v for v in verdicts}
     found = [winner]
     seen = {code_identity(winner.candidate.source)}
     rest = list(candidates[start + 1:start + 1 + MORE_CANDIDATES])
     while rest and len(found) < MOST_PASSING and time.perf_counter() < stop_at:
-        # Candidates already judged while the winner ran beside them are not run again.
+        # Candidates already judged beside the last one to pass (they ran at the same
+        # time) are not run again.
+        judged = {id(v.candidate): v for v in verdicts}
         done = next((i for i, c in enumerate(rest) if id(c) in judged), None)
         fresh = rest if done is None else rest[:done]
         verdict = judge(fresh, workload, stop_at) if fresh else None

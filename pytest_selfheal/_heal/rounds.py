@@ -51,8 +51,8 @@ class Search:
         ``why`` it may not be committed. Its verdict stays in its place, failed, so the
         engine learns it did not win and the report shows why."""
         for index, judged in enumerate(self.verdicts):
-            if judged is verdict:
-                self.verdicts[index] = replace(verdict, passed=False, reason=f"refused: {why}")
+            if judged.candidate is verdict.candidate:
+                self.verdicts[index] = replace(judged, passed=False, reason=f"refused: {why}")
         self.refused.add(id(verdict.candidate))
         self.tried = [c for c in self.tried if c is not verdict.candidate]
         if self.winner is verdict:
