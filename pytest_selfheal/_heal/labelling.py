@@ -124,7 +124,7 @@ def undecided(healer: Healer, failure: Failure, suspects: Sequence[Suspect], fou
 
 
 def unhealed(healer: Healer, failure: Failure, suspects: Sequence[Suspect], found: Search,
-              ranking: Ranking, reason: str) -> HealOutcome:
+             ranking: Ranking, reason: str) -> HealOutcome:
     """An unhealed outcome that shows the first candidate's diff and what was measured."""
     best = ranking.verdicts[0].candidate
     return replace(heal_outcome(failure, healer.engine.name, HealStatus.UNHEALED, reason,

@@ -75,12 +75,17 @@ def search_rounds(healer: Healer, task: RepairTask, selection: Selection,
     found = resumed or Search(selection=selection)
     selection = found.selection or selection
     pending = _left_of_the_round(found) if resumed is not None else []
-    while found.winner is None and len(found.verdicts) < settings.max_candidates:
+    # Ranking the refused winner may have taken what was left of the heal's time.
+    found.out_of_time = (resumed is not None
+                         and time.perf_counter() > selection.workload.deadline)
+    while (found.winner is None and not found.out_of_time
+           and len(found.verdicts) < settings.max_candidates):
         room = settings.max_candidates - len(found.verdicts)
         if pending:
             found.tried, pending = pending[:room], []
-            healer.progress(f"going on with the {len(found.tried)} candidates left of round "
-                            f"{found.rounds}")
+            left = len(found.tried)
+            healer.progress(f"going on with the {left} candidate{'s' * (left != 1)} left of "
+                            f"round {found.rounds}")
         else:
             candidates = healer.engine.propose(task, found.verdicts)
             if not candidates:
