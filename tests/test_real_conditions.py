@@ -8,6 +8,7 @@ costs its whole timeout each time it is run again. Every run is a subprocess
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from pytest_selfheal._heal.alternatives import MOST_PASSING
 from pytest_selfheal.cli._demo import example_project
 from pytest_selfheal.testing import git, make_git_project
 
@@ -122,7 +124,8 @@ def test_a_hanging_test_whose_fix_is_slower_than_the_other_tests_is_healed(
     (heal_,) = report["heals"]
     # `hi = mid` passes these tests as well as `hi = mid - 1`, but still loops when the
     # target falls between two items (index_of([1, 3, 6], 5)): it dodges the hang, and is
-    # reported, not committed, when the search's time ends before the fix is found.
+    # refused; the search goes on, and the heal is reported unhealed for it only when the
+    # search's time ends before the fix is found.
     if heal_["status"] != "healed":
         assert "still does not return: the loop the failing test hung in is dodged" in \
             heal_["reason"], heal_["reason"]
@@ -134,6 +137,82 @@ def test_a_hanging_test_whose_fix_is_slower_than_the_other_tests_is_healed(
     absent = subprocess.run([sys.executable, "-c", fixed + "\nprint(index_of([1, 3, 6], 5))"],
                             capture_output=True, text=True, timeout=30, check=False)
     assert absent.stdout.strip() == "-1", fixed
+
+
+# The failing test hangs on `hi = mid + 1`. `hi = mid` makes it pass and passes the
+# others, but still never returns when the target is below every item (index_of([3, 5],
+# 1), one step from the failing test's call); `hi = mid - 1` is the fix.
+DODGING_TESTS = SEARCH_TESTS.replace("    assert index_of([1, 3, 5], 0) == -1\n", "")
+
+# An engine that, as a model might, proposes edits that dodge the hang before the fix:
+# ROUNDS is its rounds, each a list of (edit, description).
+DODGE_FIRST_ENGINE = '''\
+import pytest
+
+from pytest_selfheal.engines.base import Engine
+from pytest_selfheal.models import Candidate
+
+ROUNDS = {rounds!r}
+
+
+class DodgeFirst(Engine):
+    name = "dodge-first"
+
+    def propose(self, task, feedback):
+        self.given = self.given if feedback else 0
+        if self.given == len(ROUNDS):
+            return []
+        self.given += 1
+        function = task.suspects[0].function
+        source = task.sources[function.path]
+        return [Candidate(function, source.replace("hi = mid + 1", edit), "edit", description,
+                          function.lineno + 10)
+                for edit, description in ROUNDS[self.given - 1]]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_selfheal_make_engine(config, settings):
+    return DodgeFirst()
+'''
+
+FIX = ("hi = mid - 1", "end the loop")
+# `hi = mid` written as many ways as passing fixes are compared at most: they fill the
+# comparison, and the fix after them in the same round is judged only if the search goes
+# on past them.
+SAME_ROUND = [[*((f"hi = mid - {k} + {k}", f"dodge the loop {k}")
+                 for k in range(MOST_PASSING)), FIX]]
+NEXT_ROUND = [[("hi = mid", "dodge the loop 0")], [FIX]]
+
+
+@pytest.mark.parametrize("rounds", [NEXT_ROUND, SAME_ROUND], ids=["next-round", "same-round"])
+def test_a_fix_that_only_dodges_the_hang_is_refused_and_the_search_goes_on_to_the_fix(
+        workdir: Path, pytester: pytest.Pytester, rounds: list[list[tuple[str, str]]]):
+    root = search_project(workdir, DODGING_TESTS, timeout_s=5)
+    (root / "conftest.py").write_text(DODGE_FIRST_ENGINE.format(rounds=rounds))
+    git(root, "add", "conftest.py")
+    git(root, "commit", "-q", "-m", "engine")
+    result, report = heal(pytester, root)
+    result.assert_outcomes(failed=1, passed=3)
+    (heal_,) = report["heals"]
+    assert heal_["status"] == "healed", heal_["reason"]
+    assert heal_["change"] == "end the loop"
+    assert heal_["rerun_outcome"] == "passed"
+    fixed = git(root, "show", f"{heal_['branch']}:src/finder/search.py")
+    assert "hi = mid - 1\n" in fixed
+    # Each candidate judged once, the refused ones included.
+    assert heal_["candidates_evaluated"] == sum(map(len, rounds))
+    # The first refused candidate is named, with the call that still hangs, in the notes
+    # and among the candidates tried.
+    (refusal,) = [note for note in heal_["notes"] if "dodge the loop 0 " in note]
+    assert re.search(r"index_of\(\[[\d, ]*\], -?\d+\) still does not return", refusal), \
+        refusal
+    assert "the loop the failing test hung in is dodged, not ended" in refusal
+    (dodge,) = [entry for entry in heal_["leaderboard"]
+                if entry["change"] == "dodge the loop 0"]
+    assert not dodge["passed"]
+    assert dodge["reason"].startswith("refused: passes every test, but index_of("), dodge
+    result.stdout.fnmatch_lines(["*note: refused: dodge the loop 0 (in "
+                                 "src/finder/search.py::index_of) passes every test, but *"])
 
 
 SLOW_START = "import time\ntime.sleep(1.5)\n"

@@ -82,6 +82,9 @@ class Ranking:
     #: When the failing test hung: a call near the tests' own on which the first
     #: candidate still does not return (every other one passing did not either).
     still_hangs: str | None = None
+    #: The passing candidates that still do not return near the tests' calls, each with
+    #: the first such call: they dodge the loop the failing test hung in.
+    dodges: tuple[tuple[Verdict, str], ...] = ()
 
 
 def more_passing(
@@ -105,12 +108,13 @@ def more_passing(
         return [winner]
     stop_at = min(workload.deadline - RESERVE_S,
                   time.perf_counter() + max(MORE_SECONDS, min(search_s, 4 * MORE_SECONDS)))
-    judged = {id(v.candidate): v for v in verdicts}
     found = [winner]
-    seen = {_identity(winner.candidate.source)}
+    seen = {code_identity(winner.candidate.source)}
     rest = list(candidates[start + 1:start + 1 + MORE_CANDIDATES])
     while rest and len(found) < MOST_PASSING and time.perf_counter() < stop_at:
-        # Candidates already judged while the winner ran beside them are not run again.
+        # Candidates already judged beside the last one to pass (they ran at the same
+        # time) are not run again.
+        judged = {id(v.candidate): v for v in verdicts}
         done = next((i for i, c in enumerate(rest) if id(c) in judged), None)
         fresh = rest if done is None else rest[:done]
         verdict = judge(fresh, workload, stop_at) if fresh else None
@@ -123,7 +127,7 @@ def more_passing(
                 continue
         else:
             rest = rest[rest.index(verdict.candidate) + 1:]
-        identity = _identity(verdict.candidate.source)
+        identity = code_identity(verdict.candidate.source)
         if identity not in seen:
             seen.add(identity)
             found.append(verdict)
@@ -191,7 +195,9 @@ def rank(contest: Contest, passing: Sequence[Verdict]) -> Ranking:
     if found is not None and undecided:
         found = replace(found, test=paste_test(ranked[0].candidate.function, found.call,
                                                found.outputs, committed=False))
-    return Ranking(tuple(ranked), ranked_signals, found, undecided, still_hangs)
+    dodges = tuple((v, call_text(v.candidate.function, hangs[id(v.candidate)]))
+                   for v in ranked if id(v.candidate) in hangs)
+    return Ranking(tuple(ranked), ranked_signals, found, undecided, still_hangs, dodges)
 
 
 def _undecided(found: Disagreement, entries: Sequence[tuple[Candidate, TestRun]],
@@ -212,7 +218,8 @@ def _undecided(found: Disagreement, entries: Sequence[tuple[Candidate, TestRun]]
 
 
 
-def _identity(source: str) -> str:
+def code_identity(source: str) -> str:
+    """What tells two candidates' code apart: formatting and comments do not."""
     return normalized(source) or source
 
 

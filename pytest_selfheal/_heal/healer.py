@@ -17,7 +17,12 @@ from pytest_selfheal._evaluate import Evaluator, ProjectLayout, Workload
 from pytest_selfheal._evaluate.additions import screen_all
 from pytest_selfheal._evaluate.screen import screen
 from pytest_selfheal._heal.accept import Win, accept
-from pytest_selfheal._heal.labelling import label, rank_found, withheld
+from pytest_selfheal._heal.dodges import (
+    search_past_dodges,
+    unhealed_after_dodges,
+    with_refusals,
+)
+from pytest_selfheal._heal.labelling import label, undecided
 from pytest_selfheal._heal.localize import (
     Spectrum,
     is_test_file,
@@ -34,7 +39,7 @@ from pytest_selfheal._heal.outcomes import (
     leaderboard,
     rejections,
 )
-from pytest_selfheal._heal.rounds import search_rounds
+from pytest_selfheal._heal.rounds import why_no_winner
 from pytest_selfheal._heal.selection import Baseline, select
 from pytest_selfheal._heal.siblings import held_back_reason
 from pytest_selfheal._heal.survey import (
@@ -230,7 +235,9 @@ class Healer:
                        missing=missing)
         if self.engine.judges_all:
             return self.evolve(failure, suspects, task, selection.workload)
-        found = search_rounds(self, task, selection)
+        found, ranking, refusals = search_past_dodges(self, failure, task, selection, spectrum,
+                                                      baseline)
+        self.engine.record(task, found.verdicts)
         selection = found.selection or selection
         evaluated = len(found.verdicts)
         if found.winner is None:
@@ -238,29 +245,23 @@ class Healer:
             if found.held_back is not None:
                 reason = held_back_reason(found.held_back, selection)
                 diff = candidate_diff(found.held_back.candidate, self.old_source)
-            elif found.out_of_time:
-                reason = (f"time budget of {self.settings.timeout_s:g}s spent after {evaluated} "
-                          "candidates (raise --selfheal-timeout)")
-            elif evaluated >= self.settings.max_candidates:
-                reason = (f"candidate budget of {self.settings.max_candidates} spent "
-                          "(raise --selfheal-max-candidates)")
             else:
-                reason = (self.engine.stop_reason
-                          or f"none of the {evaluated} candidate fixes passed the tests")
+                reason = why_no_winner(found, self.settings, self.engine)
             outcome = replace(self._outcome(failure, HealStatus.UNHEALED, reason, suspects),
                               candidates_evaluated=evaluated, generations=found.rounds,
                               diff=diff, leaderboard=leaderboard(found.verdicts),
                               rejected=rejections(found.verdicts))
+            if refusals.first is not None and found.held_back is None:
+                outcome = unhealed_after_dodges(self, failure, suspects, found, refusals.first,
+                                                reason)
         else:
-            ranking = rank_found(self, failure, found, selection, spectrum, baseline)
-            refused = withheld(self, failure, suspects, found, ranking)
-            if refused is not None:
-                outcome = refused
-            else:
-                assurance = label(self, found, selection, spectrum, ranking)
-                outcome = accept(self, Win(failure, suspects, ranking.verdicts[0],
-                                           selection.workload, found.verdicts, found.rounds,
-                                           assurance=assurance))
+            assert ranking is not None
+            outcome = (undecided(self, failure, suspects, found, ranking) if ranking.undecided
+                       else accept(self, Win(failure, suspects, ranking.verdicts[0],
+                                             selection.workload, found.verdicts, found.rounds,
+                                             assurance=label(self, found, selection, spectrum,
+                                                             ranking))))
+        outcome = with_refusals(outcome, refusals.notes)
         if found.order_dependent:
             outcome = replace(outcome, notes=(*outcome.notes,
                                               order_note(found.order_dependent)))

@@ -88,8 +88,9 @@ def label(healer: Healer, found: Search, selection: Selection, spectrum: Spectru
         index = order.get(id(verdict.candidate))
         return index is None or index < cut
 
+    # A refused candidate passed every test, the held-out ones too: it chose nothing.
     if held_out and any(not v.passed and not v.rejected and v.tests_passed >= searched
-                        and before_the_winner(v) for v in found.verdicts):
+                        and before_the_winner(v) for v in found.still_eligible()):
         # A candidate that passed every searched test failed a held-out one: the
         # held-out tests chose among candidates, so they no longer confirm the winner.
         assurance = replace(assurance, label="plausible", doubts=(
@@ -97,21 +98,6 @@ def label(healer: Healer, found: Search, selection: Selection, spectrum: Spectru
             "candidate that passed the others: they chose this fix, they cannot also "
             "confirm it"))
     return assurance
-
-
-def withheld(healer: Healer, failure: Failure, suspects: Sequence[Suspect], found: Search,
-             ranking: Ranking) -> HealOutcome | None:
-    """The heal of ``failure`` left undone, with the reason, when the ranking's first
-    candidate may not be committed; ``None`` when it may."""
-    if ranking.undecided:
-        return undecided(healer, failure, suspects, found, ranking)
-    if ranking.still_hangs is not None:
-        best = ranking.verdicts[0].candidate
-        reason = (f"not committed: {best.description} (in {best.function}) passes every "
-                  f"test, but {ranking.still_hangs} still does not return: the loop the "
-                  "failing test hung in is dodged, not ended")
-        return _unhealed(healer, failure, suspects, found, ranking, reason)
-    return None
 
 
 def undecided(healer: Healer, failure: Failure, suspects: Sequence[Suspect], found: Search,
@@ -134,11 +120,11 @@ def undecided(healer: Healer, failure: Failure, suspects: Sequence[Suspect], fou
               f"for {ranking.disagreement.call}, and nothing but the order they were tried "
               f"in ranks one first (none changes fewer results of the tests that passed, or "
               f"near their calls); the first was {best.description} (in {best.function})")
-    return _unhealed(healer, failure, suspects, found, ranking, reason)
+    return unhealed(healer, failure, suspects, found, ranking, reason)
 
 
-def _unhealed(healer: Healer, failure: Failure, suspects: Sequence[Suspect], found: Search,
-              ranking: Ranking, reason: str) -> HealOutcome:
+def unhealed(healer: Healer, failure: Failure, suspects: Sequence[Suspect], found: Search,
+             ranking: Ranking, reason: str) -> HealOutcome:
     """An unhealed outcome that shows the first candidate's diff and what was measured."""
     best = ranking.verdicts[0].candidate
     return replace(heal_outcome(failure, healer.engine.name, HealStatus.UNHEALED, reason,

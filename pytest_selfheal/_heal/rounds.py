@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from pytest_selfheal._heal.alternatives import code_identity
 from pytest_selfheal._heal.order import check_order
 from pytest_selfheal._heal.selection import Selection
 from pytest_selfheal._heal.siblings import adopt, fits_this_test_alone, leaves_siblings_alone
-from pytest_selfheal.engines.base import RepairTask
+from pytest_selfheal._settings import Settings
+from pytest_selfheal.engines.base import Engine, RepairTask
 from pytest_selfheal.models import Candidate, Verdict
 
 if TYPE_CHECKING:
@@ -21,7 +23,8 @@ class Search:
     """What the rounds found: every verdict in evaluation order, and the winner if any.
 
     :param out_of_time: the heal's deadline passed before any candidate won.
-    :param tried: the candidates of the last round, the winner's.
+    :param tried: the candidates of the last round, the winner's; after a refusal, those
+        of it still to judge.
     :param held_back: when no candidate won, the first that passed every searched and
         held-out test but changed what the function does in the other failing tests of
         the same code, which still fail: shown, never committed.
@@ -38,27 +41,64 @@ class Search:
     selection: Selection | None = None
     #: Tests that failed on the unchanged code too in the candidates' order.
     order_dependent: tuple[str, ...] = ()
+    #: Candidates that passed and were refused (see :meth:`refuse`): never a winner.
+    refused: set[int] = field(default_factory=set)
+    #: The order checks already made (see :func:`~pytest_selfheal._heal.order.check_order`).
+    checked: set[str] = field(default_factory=set)
+
+    def refuse(self, verdict: Verdict, why: str) -> None:
+        """Take ``verdict``'s candidate out of the search: it passed every test, but
+        ``why`` it may not be committed. Its verdict stays in its place, failed, so the
+        engine learns it did not win and the report shows why."""
+        for index, judged in enumerate(self.verdicts):
+            if judged.candidate is verdict.candidate:
+                self.verdicts[index] = replace(judged, passed=False, reason=f"refused: {why}")
+        self.refused.add(id(verdict.candidate))
+        self.tried = [c for c in self.tried if c is not verdict.candidate]
+        if self.winner is verdict:
+            self.winner = None
+
+    def still_eligible(self) -> list[Verdict]:
+        """Every verdict but those of refused candidates."""
+        return [v for v in self.verdicts if id(v.candidate) not in self.refused]
 
 
-def search_rounds(healer: Healer, task: RepairTask, selection: Selection) -> Search:
+def search_rounds(healer: Healer, task: RepairTask, selection: Selection,
+                  resumed: Search | None = None) -> Search:
     """Ask the engine for candidates round after round, feeding back the verdicts, until
-    one passes, the engine has nothing more, or the candidate or time budget is spent."""
+    one passes, the engine has nothing more, or the candidate or time budget is spent.
+
+    :param resumed: a search whose winner was refused (:meth:`Search.refuse`): it goes
+        on with the candidates of its last round not judged yet, then with new rounds.
+    """
     settings = healer.settings
-    found = Search(selection=selection)
-    checked: set[str] = set()
-    while found.winner is None and len(found.verdicts) < settings.max_candidates:
-        candidates = healer.engine.propose(task, found.verdicts)
-        if not candidates:
-            break
-        found.rounds += 1
+    found = resumed or Search(selection=selection)
+    selection = found.selection or selection
+    pending = _left_of_the_round(found) if resumed is not None else []
+    # Ranking the refused winner may have taken what was left of the heal's time.
+    found.out_of_time = (resumed is not None
+                         and time.perf_counter() > selection.workload.deadline)
+    while (found.winner is None and not found.out_of_time
+           and len(found.verdicts) < settings.max_candidates):
         room = settings.max_candidates - len(found.verdicts)
-        healer.progress(f"round {found.rounds}: trying {min(len(candidates), room)} candidate "
-                        f"fixes of {', '.join(str(s.function) for s in task.suspects)}")
-        found.tried = candidates[:room]
+        if pending:
+            found.tried, pending = pending[:room], []
+            left = len(found.tried)
+            healer.progress(f"going on with the {left} candidate{'s' * (left != 1)} left of "
+                            f"round {found.rounds}")
+        else:
+            candidates = healer.engine.propose(task, found.verdicts)
+            if not candidates:
+                break
+            found.rounds += 1
+            healer.progress(f"round {found.rounds}: trying {min(len(candidates), room)} "
+                            f"candidate fixes of "
+                            f"{', '.join(str(s.function) for s in task.suspects)}")
+            found.tried = candidates[:room]
         start = len(found.verdicts)
-        found.winner = _first_passing(healer, found.tried, selection, found.verdicts)
+        found.winner = _next_winner(healer, found.tried, selection, found.verdicts)
         check = (None if found.winner is not None
-                 else check_order(healer, selection, found.verdicts[start:], checked))
+                 else check_order(healer, selection, found.verdicts[start:], found.checked))
         if check is not None:
             selection = found.selection = check.selection
             found.order_dependent += check.dropped
@@ -70,7 +110,7 @@ def search_rounds(healer: Healer, task: RepairTask, selection: Selection) -> Sea
             found.out_of_time = found.winner is None
             break
     if found.winner is None and selection.siblings:
-        alone = fits_this_test_alone(found.verdicts, selection.required)
+        alone = fits_this_test_alone(found.still_eligible(), selection.required)
         if alone is not None and leaves_siblings_alone(healer, alone, selection):
             healer.progress(f"no candidate also fixes the other failing tests of this code, "
                             f"and this one leaves them as they were; taking "
@@ -79,8 +119,44 @@ def search_rounds(healer: Healer, task: RepairTask, selection: Selection) -> Sea
             found.out_of_time = False
         else:
             found.held_back = alone
-    healer.engine.record(task, found.verdicts)
     return found
+
+
+def why_no_winner(found: Search, settings: Settings, engine: Engine) -> str:
+    """Why ``found`` ended without a winner, held-back fixes aside."""
+    evaluated = len(found.verdicts)
+    if found.out_of_time:
+        return (f"time budget of {settings.timeout_s:g}s spent after {evaluated} candidates "
+                "(raise --selfheal-timeout)")
+    if evaluated >= settings.max_candidates:
+        return (f"candidate budget of {settings.max_candidates} spent "
+                "(raise --selfheal-max-candidates)")
+    others = "other " * bool(found.refused)
+    return (engine.stop_reason or f"none of the {others}{evaluated - len(found.refused)} "
+                                  "candidate fixes passed the tests")
+
+
+def _left_of_the_round(found: Search) -> list[Candidate]:
+    """The candidates of ``found``'s last round still to judge, in order: those never
+    judged, and those judged passing beside the refused winner; none whose code is a
+    refused candidate's."""
+    judged = {id(v.candidate): v for v in found.verdicts}
+    refused = {code_identity(v.candidate.source) for v in found.verdicts
+               if id(v.candidate) in found.refused}
+    return [c for c in found.tried if (id(c) not in judged or judged[id(c)].passed)
+            and code_identity(c.source) not in refused]
+
+
+def _next_winner(healer: Healer, candidates: list[Candidate], selection: Selection,
+                 verdicts: list[Verdict]) -> Verdict | None:
+    """The first of ``candidates`` that passes: one judged passing already (beside a
+    winner that was refused) wins without running again."""
+    judged = {id(v.candidate): v for v in verdicts if v.passed}
+    split = next((i for i, c in enumerate(candidates) if id(c) in judged), len(candidates))
+    winner = _first_passing(healer, candidates[:split], selection, verdicts) if split else None
+    if winner is None and split < len(candidates):
+        return judged[id(candidates[split])]
+    return winner
 
 
 def _first_passing(healer: Healer, candidates: list[Candidate], selection: Selection,
