@@ -24,6 +24,7 @@ from pytest_selfheal._heal.localize import (
     line_scores,
     lines_run_by,
     localize,
+    nested_bodies,
     project_relpath,
 )
 from pytest_selfheal._heal.missing import find_missing
@@ -193,7 +194,9 @@ class Healer:
         # Every failing test that reaches the same code is evidence, not only this one.
         failing = frozenset({failure.nodeid, *(n for n, o in before.items()
                                                if o in ("failed", "error"))})
-        spectrum = Spectrum(coverage, failing, passing, others.reached)
+        # Only the failing test's lines were measured so far: where closures are in them.
+        nested = nested_bodies(self.read_source, coverage.get(failure.nodeid, {}))
+        spectrum = Spectrum(coverage, failing, passing, others.reached, nested)
         missing = self._missing(failure)
         if missing is not None:
             # Code the test uses does not exist yet: its future place is the one suspect.
@@ -216,7 +219,10 @@ class Healer:
             lines = survey.line_coverage(runners, {s.function.path for s in suspects}, box)
             if lines is not None:
                 coverage.update(lines.coverage)
-                spectrum = Spectrum(coverage, spectrum.failing, passing, others.reached)
+                spectrum = replace(spectrum, coverage=coverage, passing=passing,
+                                   nested={**nested, **nested_bodies(self.read_source, {
+                                       path for files in lines.coverage.values()
+                                       for path in files} - set(nested))})
         baseline = Baseline(before, measured_durations(self.history, alone, others),
                             self.history.cut_at)
         return self._search(failure, suspects, spectrum, baseline, deadline, missing)

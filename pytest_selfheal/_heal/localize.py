@@ -11,9 +11,10 @@ Tests, conftest.py files and anything outside the project root are never suspect
 
 from __future__ import annotations
 
+import ast
 import math
 import os
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -75,6 +76,9 @@ class Spectrum:
     failing: frozenset[str]
     passing: frozenset[str]
     reached: Mapping[str, Collection[str]] = field(default_factory=dict)
+    #: Project-relative path to the definitions nested in its functions, as
+    #: :func:`nested_bodies` gives them.
+    nested: Mapping[str, Sequence[tuple[int, int, int]]] = field(default_factory=dict)
 
     def ochiai(self, covers: Callable[[Mapping[str, Collection[int]]], bool]) -> float:
         """Ochiai suspiciousness of a line, ``covers`` telling whether a test's lines hold
@@ -96,10 +100,21 @@ class Spectrum:
         return {function: frozenset(nodeids) for function, nodeids in entered.items()}
 
     def running(self, function: FunctionRef) -> frozenset[str]:
-        """The measured tests that ran any of ``function``, by either measurement."""
+        """The measured tests that ran any of ``function``, by either measurement.
+
+        A line of a function nested in it (a closure made by ``__init__``) is not its
+        own: a test that calls the closure does not enter the function, and the
+        measurement of function entries, which the passing tests mostly get, says so.
+        """
+        inner = [(body, end) for defined, body, end in self.nested.get(function.path, ())
+                 if function.lineno < defined and end <= function.end_lineno]
+
+        def own(line: int) -> bool:
+            return (function.lineno <= line <= function.end_lineno
+                    and not any(body <= line <= end for body, end in inner))
+
         by_lines = (nodeid for nodeid, files in self.coverage.items()
-                    if any(function.lineno <= line <= function.end_lineno
-                           for line in files.get(function.path, ())))
+                    if any(own(line) for line in files.get(function.path, ())))
         return self._entered_by.get(str(function), frozenset()).union(by_lines)
 
     def function_ochiai(self, function: FunctionRef) -> float:
@@ -232,6 +247,27 @@ def lines_run_by(nodeids: Collection[str], function: FunctionRef, coverage: Cove
         for line in coverage.get(nodeid, {}).get(function.path, ())
         if function.lineno <= line <= function.end_lineno
     }
+
+
+def nested_bodies(read_source: Callable[[str], str], paths: Collection[str]
+                  ) -> dict[str, list[tuple[int, int, int]]]:
+    """Per module, every function or class defined inside a function: the line of its
+    ``def`` (or ``class``), the first line of its body and its last line."""
+    nested: dict[str, list[tuple[int, int, int]]] = {}
+    for relpath in paths:
+        try:
+            tree = parse_module(read_source(relpath), relpath)
+        except (SourceError, OSError):
+            continue
+        found = {(node.lineno, node.body[0].lineno, node.end_lineno or node.lineno)
+                 for _, unit in iter_units(tree)
+                 for node in ast.walk(unit)
+                 if node is not unit and isinstance(node, _DEFINITIONS)}
+        nested[relpath] = sorted(found)
+    return nested
+
+
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def importers_closure(graph: Mapping[str, Collection[str]], targets: set[str]) -> set[str]:
