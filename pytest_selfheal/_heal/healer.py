@@ -40,6 +40,7 @@ from pytest_selfheal._heal.selection import Baseline, select
 from pytest_selfheal._heal.siblings import held_back_reason
 from pytest_selfheal._heal.survey import (
     LOCALIZATION_SHARE,
+    REACH_SHARE,
     Box,
     Surveyor,
     measured_durations,
@@ -184,7 +185,8 @@ class Healer:
         touched.update(relpath for frame in failure.frames
                        if (relpath := project_relpath(frame.path, self.layout.root,
                                                       self.layout.test_files)) is not None)
-        others = survey.reaching_tests(failure.nodeid, touched, box, lead=not hangs)
+        others = survey.reaching_tests(failure.nodeid, touched, box.share(REACH_SHARE),
+                                       lead=not hangs)
         if others.outcomes.get(failure.nodeid, "failed") not in ("failed", "error"):
             return self._outcome(failure, HealStatus.SKIPPED,
                                  "the test does not fail when run with the tests of its "
@@ -213,9 +215,10 @@ class Healer:
                 return self._outcome(failure, HealStatus.SKIPPED,
                                      f"same suspect as {earlier.tests[0]}, which could not be "
                                      "healed", suspects)
+            # Failing tests first: without their lines, no line of a suspect stands out.
             runners = sorted({n for s in suspects for n in spectrum.tests_running(s.function)
-                              if n in passing or n in failing},
-                             key=lambda n: others.durations.get(n, 0.0))
+                              if (n in passing or n in failing) and n not in coverage},
+                             key=lambda n: (n not in failing, others.durations.get(n, 0.0)))
             lines = survey.line_coverage(runners, {s.function.path for s in suspects}, box)
             if lines is not None:
                 coverage.update(lines.coverage)

@@ -15,7 +15,7 @@ import ast
 import math
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -178,7 +178,10 @@ def localize(
             ranked[key] = Suspect(function, weight, "traceback", lines)
             weight *= 0.9
     if spectrum is not None:
-        evidence = [*_spectrum_suspects(spectrum, read_source),
+        by_spectrum = _spectrum_suspects(spectrum, read_source)
+        if len(spectrum.failing) >= SEVERAL_FAILING and not hung:
+            ranked = _weighed_by_the_others(ranked, by_spectrum, spectrum)
+        evidence = [*by_spectrum,
                     *divergent_callers(spectrum, read_source),
                     *producers(failure, spectrum, read_source)]
         for suspect in evidence:
@@ -197,6 +200,28 @@ def localize(
     order = {key: index for index, key in enumerate(ranked)}
     best = sorted(ranked.values(), key=lambda s: (-s.score, order[str(s.function)]))
     return [suspect for suspect in best if suspect.score > 0][:limit]
+
+
+#: Failing tests measured from which on the others' evidence weighs on the traceback's.
+SEVERAL_FAILING = 3
+
+
+def _weighed_by_the_others(ranked: dict[str, Suspect], by_spectrum: list[Suspect],
+                           spectrum: Spectrum) -> dict[str, Suspect]:
+    """The traceback's suspects, each weighed by how much more the failing tests run it
+    than the passing ones do, next to the function they most single out.
+
+    One failing test's traceback passes through the code that reported the failure,
+    which most tests run (a parser's dispatch, the check that raised); when several
+    tests fail, the function they all run and the passing ones mostly do not is the
+    better suspect (pyparsing's ``Keyword.parseImpl``, never in the traceback of a
+    grammar that then fails further on)."""
+    best = max((suspect.score for suspect in by_spectrum), default=0.0)
+    if best <= 0:
+        return ranked
+    return {key: replace(suspect, score=round(suspect.score * min(
+                1.0, spectrum.function_ochiai(suspect.function) * 0.95 / best), 6))
+            for key, suspect in ranked.items()}
 
 
 def _spectrum_suspects(spectrum: Spectrum, read_source: Callable[[str], str]) -> list[Suspect]:

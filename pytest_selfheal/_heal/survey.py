@@ -8,8 +8,11 @@ unchanged code, each bounded by what is left of it:
    back (or no fix could be told from the bug), and it names the files the failure ran;
 2. the tests whose modules use those files, spread over the workers, fastest first, each
    noting which functions of those files it enters: instrumented code, no tracing, so
-   these run at full speed;
-3. line coverage of only the suspect files, for only the tests that entered a suspect.
+   these run at full speed; in a large suite they could take all the time there is, so
+   they get :data:`REACH_SHARE` of what is left;
+3. line coverage of only the suspect files, for only the tests that entered a suspect,
+   the failing ones first: which lines of a suspect the failing tests run and the
+   passing ones do not is what ranks its candidate edits.
 
 A test known to hang or to be slower than the box allows is never re-run just to be
 measured. Past the box, healing goes on with what was measured by then.
@@ -26,6 +29,9 @@ from pytest_selfheal.models import History, TestRun
 
 #: The share of a heal's time that localization may spend measuring.
 LOCALIZATION_SHARE = 1 / 15
+#: The share of what is left of the box, after the failing test ran alone, that finding
+#: the tests reaching its files may take: the rest is for the suspects' lines.
+REACH_SHARE = 2 / 3
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,10 @@ class Box:
 
     def limits(self) -> Limits:
         return Limits.within(self.remaining)
+
+    def share(self, fraction: float) -> Box:
+        """A box ending once ``fraction`` of the time left in this one has passed."""
+        return Box(time.perf_counter() + fraction * self.remaining)
 
 
 @dataclass(frozen=True)
