@@ -154,3 +154,41 @@ def test_a_helper_added_by_a_fix_is_defined_along_with_the_swap(module):
         "\n\ndef adult_age():\n    return 18\n")
     swap(module.__file__, "is_adult", new)
     assert module.is_adult(18) is True
+
+
+BACKENDS = '''\
+BACKEND = "python"
+
+if BACKEND == "gmpy":
+    def trailing(n):
+        return n.bit_scan1()
+else:
+    def trailing(n):
+        return (n & -n).bit_length() - 1
+
+
+def isqrt(x):
+    return int(x ** 0.5) + 1
+'''
+
+
+def test_a_function_defined_in_two_branches_is_not_taken_for_a_changed_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # mpmath defines its helpers once per backend: the fix of another function was not
+    # reloaded, as the unchanged helper looked changed and its unused branch missing.
+    from pytest_selfheal._source.reload import swap_changes
+
+    path = tmp_path / "backends.py"
+    path.write_text(BACKENDS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("backends")
+    try:
+        fixed = BACKENDS.replace("int(x ** 0.5) + 1", "int(x ** 0.5)")
+
+        records = swap_changes(str(path), BACKENDS, fixed)
+
+        assert module.isqrt(16) == 4
+        assert module.trailing(8) == 3
+        assert len(records) == 1
+    finally:
+        sys.modules.pop("backends", None)
