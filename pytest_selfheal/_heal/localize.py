@@ -12,6 +12,7 @@ Tests, conftest.py files and anything outside the project root are never suspect
 from __future__ import annotations
 
 import ast
+import bisect
 import math
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -110,12 +111,25 @@ class Spectrum:
                  if function.lineno < defined and end <= function.end_lineno]
 
         def own(line: int) -> bool:
-            return (function.lineno <= line <= function.end_lineno
-                    and not any(body <= line <= end for body, end in inner))
+            return not any(body <= line <= end for body, end in inner)
 
-        by_lines = (nodeid for nodeid, files in self.coverage.items()
-                    if any(own(line) for line in files.get(function.path, ())))
+        first, last = function.lineno, function.end_lineno
+        # Only the lines within the function are looked at: a test of a real suite runs
+        # thousands of lines of a large module, and every function of it is scored.
+        by_lines = (nodeid for nodeid, lines in self._sorted_lines.get(function.path, ())
+                    if any(own(line) for line in
+                           lines[bisect.bisect_left(lines, first):
+                                 bisect.bisect_right(lines, last)]))
         return self._entered_by.get(str(function), frozenset()).union(by_lines)
+
+    @cached_property
+    def _sorted_lines(self) -> Mapping[str, list[tuple[str, list[int]]]]:
+        """Path to each line-measured test and the lines it ran there, sorted."""
+        by_path: dict[str, list[tuple[str, list[int]]]] = {}
+        for nodeid, files in self.coverage.items():
+            for path, lines in files.items():
+                by_path.setdefault(path, []).append((nodeid, sorted(lines)))
+        return by_path
 
     def function_ochiai(self, function: FunctionRef) -> float:
         """Ochiai suspiciousness of a whole function."""
