@@ -21,6 +21,7 @@ measured. Past the box, healing goes on with what was measured by then.
 from __future__ import annotations
 
 import os
+import statistics
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -98,8 +99,12 @@ class Surveyor:
         known = self.history.durations
         slow = {n for n in reach if known.get(n, 0.0) > box.remaining / 2} | (
             set(reach) & self.history.hung)
+        # A test not run yet in this session is taken to be typical of those that were:
+        # a large suite has hundreds of fast ones the session never reached, which must
+        # not wait behind its few slow ones.
+        typical = statistics.median([known[n] for n in reach if n in known] or [0.0])
         tests = sorted((n for n in reach if n not in slow),
-                       key=lambda n: (n not in known, known.get(n, 0.0)))
+                       key=lambda n: known.get(n, typical))
         if slow:
             self.progress(f"not measuring {len(slow)} tests that hang or take more than "
                           f"half of the {box.remaining:.1f}s left for localization")
