@@ -18,8 +18,8 @@ class Selection:
         then tests that exercise a suspect and passed before, fastest first.
     :param held_out: covering tests the search never runs before a candidate passed
         every searched one: they tell a fix of the intent from one that fits the tests.
-    :param siblings: other tests that failed and ran a suspect; they most often fail
-        for the same bug, so a fix that repairs them too is preferred.
+    :param siblings: other tests that failed and ran the top suspect; they most often
+        fail for the same bug, so a fix that repairs them too is preferred.
     :param workload: the searched and held-out tests, with what they cost on the
         unchanged code and the heal's deadline: what the winner is verified on.
     """
@@ -77,13 +77,8 @@ def select(failure: Failure, suspects: Sequence[Suspect], spectrum: Spectrum,
     expected.update((nodeid, before[nodeid]) for nodeid in
                     sorted(covering - {failure.nodeid}, key=lambda n: durations.get(n, 0.0)))
     searched, held_out = hold_out(expected)
-    # Of every suspect, not only the first: when several tests fail, the first is the
-    # function they single out, and a fix elsewhere that fits the tests through it
-    # (mpmath's factorial read one entry further along a table the bug filled) must
-    # still face the failing tests of the function it changes.
     siblings = {nodeid: "passed"
-                for suspect in suspects
-                for nodeid in spectrum.tests_running(suspect.function)
+                for nodeid in spectrum.tests_running(suspects[0].function)
                 if nodeid != failure.nodeid and before.get(nodeid) == "failed"}
     return Selection(searched, held_out, siblings,
                      Workload(expected, durations, deadline, baseline.cut_at))
