@@ -93,10 +93,9 @@ LIBRARIES = (
     ),
     Library(
         "pyparsing", "3.1.2",
-        ("tests", "-k", "not _WithPackrat and not _WithBounded and not _WithUnbounded "
-         "and not _WithLeftRecursion"),
-        "the whole suite, but test_unit.py's tests run once (Test02_WithoutPackrat), not "
-        "again by the five subclasses that repeat them under other parser caches",
+        ("tests",),
+        "the whole suite, test_unit.py's tests under all six parser caches (its five "
+        "subclasses of Test02_WithoutPackrat repeat them with packrat and left recursion)",
         60,
         (Bug("lineno minus one", "pyparsing/util.py",
              '    return strg.count("\\n", 0, loc) + 1',
@@ -107,10 +106,8 @@ LIBRARIES = (
     ),
     Library(
         "mpmath", "1.3.0",
-        ("mpmath/tests", "-o", "addopts=",
-         "--ignore=mpmath/tests/test_functions2.py", "--ignore=mpmath/tests/test_calculus.py",
-         "--ignore=mpmath/tests/test_elliptic.py"),
-        "mpmath/tests without its three slowest files (three quarters of its time, special "
+        ("mpmath/tests", "-o", "addopts=", "--ignore=mpmath/tests/test_functions2.py"),
+        "mpmath/tests without its slowest file, test_functions2.py (as long again, special "
         "functions on the same core); its doctests take over ten minutes here",
         30,
         (Bug("isqrt Newton loop never ends", "mpmath/libmp/libintmath.py",

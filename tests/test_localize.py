@@ -10,6 +10,7 @@ from pytest_selfheal._heal.localize import (
     is_test_file,
     line_scores,
     localize,
+    nested_bodies,
     project_relpath,
 )
 from pytest_selfheal.models import Failure, Frame
@@ -138,3 +139,80 @@ def test_frames_in_test_files_and_module_level_code_are_not_suspects(tmp_path: P
         tmp_path, ("tests/test_cart.py", 3, "test_add"), ("shop/cart.py", 1, "<module>"))
     assert localize(failure, tmp_path, {"tests/test_cart.py"},
                     lambda path: "import json\n", None) == []
+
+
+CACHE = '''\
+class Cache:
+    def __init__(self, size):
+        self.size = size
+
+        def get(key):
+            return key - 1
+
+        self.get = get
+
+
+def lookup(cache, key):
+    return cache.get(key)
+'''
+
+
+def test_a_closure_made_by_init_is_not_init_itself(tmp_path: Path):
+    # pyparsing's packrat cache makes its get and set in __init__, once: the failing
+    # test's lines run the closure, while the passing tests are measured by the functions
+    # they enter. The closure's lines must not make __init__ look like the function only
+    # the failing test runs.
+    failure = failure_through(tmp_path, ("tests/test_cache.py", 3, "test_lookup"))
+    failing, passing = "tests/test_cache.py::test_lookup", "tests/test_cache.py::test_size"
+    spectrum = Spectrum({failing: {"shop/cache.py": {6, 12}}},
+                        frozenset({failing}), frozenset({passing}),
+                        reached={passing: ["shop/cache.py::lookup"]},
+                        nested=nested_bodies(lambda path: CACHE, ["shop/cache.py"]))
+
+    suspects = localize(failure, tmp_path, {"tests/test_cache.py"}, lambda path: CACHE, spectrum)
+
+    assert [s.function.qualname for s in suspects] == ["lookup"]
+
+
+PARSER = '''\
+def keyword(text, loc):
+    return text[loc + 1] == " "
+
+
+def end(text, loc):
+    if loc != len(text):
+        raise ValueError("expected end of text")
+
+
+def parse(text):
+    loc = 0
+    if keyword(text, loc):
+        loc += 1
+    end(text, loc)
+'''
+
+
+def test_when_several_tests_fail_the_function_they_single_out_beats_the_reporter(
+        tmp_path: Path):
+    # A wrong keyword match fails a grammar only later, at its end: the traceback runs
+    # through parse and end, which every test runs, never through keyword, which the
+    # failing tests all run and the passing ones rarely do.
+    failure = failure_through(tmp_path, ("tests/test_cart.py", 3, "test_add"),
+                              ("shop/parser.py", 14, "parse"), ("shop/parser.py", 7, "end"))
+    failing = {f"tests/test_cart.py::test_{n}" for n in ("add", "a", "b", "c")}
+    passing = {f"tests/test_cart.py::test_p{n}" for n in range(8)}
+    entered = {nodeid: ["shop/parser.py::parse", "shop/parser.py::end"]
+               for nodeid in failing | passing}
+    for nodeid in failing | {"tests/test_cart.py::test_p0"}:
+        entered[nodeid].append("shop/parser.py::keyword")
+    spectrum = Spectrum({}, frozenset(failing), frozenset(passing), entered)
+
+    suspects = localize(failure, tmp_path, {"tests/test_cart.py"}, lambda path: PARSER,
+                        spectrum)
+
+    assert suspects[0].function.qualname == "keyword"
+    # With the one failing test alone, its traceback leads as ever.
+    alone = Spectrum({}, frozenset({"tests/test_cart.py::test_add"}), frozenset(passing),
+                     entered)
+    assert localize(failure, tmp_path, {"tests/test_cart.py"}, lambda path: PARSER,
+                    alone)[0].function.qualname == "end"

@@ -199,3 +199,41 @@ def test_tracebacks_after_a_swap_of_the_function_s_text_point_at_its_lines(modul
 def test_no_text_alone_when_the_module_changed_outside_the_function():
     fixed = ORIGINAL.replace("age > 18", "age >= 18").replace("import functools", "import os")
     assert unit_text(ORIGINAL, fixed, "is_adult") is None
+
+
+BACKENDS = '''\
+BACKEND = "python"
+
+if BACKEND == "gmpy":
+    def trailing(n):
+        return n.bit_scan1()
+else:
+    def trailing(n):
+        return (n & -n).bit_length() - 1
+
+
+def isqrt(x):
+    return int(x ** 0.5) + 1
+'''
+
+
+def test_a_function_defined_in_two_branches_is_not_taken_for_a_changed_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # mpmath defines its helpers once per backend: the fix of another function was not
+    # reloaded, as the unchanged helper looked changed and its unused branch missing.
+    from pytest_selfheal._source.reload import swap_changes
+
+    path = tmp_path / "backends.py"
+    path.write_text(BACKENDS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("backends")
+    try:
+        fixed = BACKENDS.replace("int(x ** 0.5) + 1", "int(x ** 0.5)")
+
+        records = swap_changes(str(path), BACKENDS, fixed)
+
+        assert module.isqrt(16) == 4
+        assert module.trailing(8) == 3
+        assert len(records) == 1
+    finally:
+        sys.modules.pop("backends", None)

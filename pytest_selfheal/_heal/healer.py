@@ -29,6 +29,7 @@ from pytest_selfheal._heal.localize import (
     line_scores,
     lines_run_by,
     localize,
+    nested_bodies,
     project_relpath,
 )
 from pytest_selfheal._heal.missing import find_missing
@@ -44,6 +45,7 @@ from pytest_selfheal._heal.selection import Baseline, select
 from pytest_selfheal._heal.siblings import held_back_reason
 from pytest_selfheal._heal.survey import (
     LOCALIZATION_SHARE,
+    REACH_SHARE,
     Box,
     Surveyor,
     measured_durations,
@@ -188,7 +190,8 @@ class Healer:
         touched.update(relpath for frame in failure.frames
                        if (relpath := project_relpath(frame.path, self.layout.root,
                                                       self.layout.test_files)) is not None)
-        others = survey.reaching_tests(failure.nodeid, touched, box, lead=not hangs)
+        others = survey.reaching_tests(failure.nodeid, touched, box.share(REACH_SHARE),
+                                       lead=not hangs)
         if others.outcomes.get(failure.nodeid, "failed") not in ("failed", "error"):
             return self._outcome(failure, HealStatus.SKIPPED,
                                  "the test does not fail when run with the tests of its "
@@ -198,7 +201,9 @@ class Healer:
         # Every failing test that reaches the same code is evidence, not only this one.
         failing = frozenset({failure.nodeid, *(n for n, o in before.items()
                                                if o in ("failed", "error"))})
-        spectrum = Spectrum(coverage, failing, passing, others.reached)
+        # Only the failing test's lines were measured so far: where closures are in them.
+        nested = nested_bodies(self.read_source, coverage.get(failure.nodeid, {}))
+        spectrum = Spectrum(coverage, failing, passing, others.reached, nested)
         missing = self._missing(failure)
         if missing is not None:
             # Code the test uses does not exist yet: its future place is the one suspect.
@@ -215,13 +220,17 @@ class Healer:
                 return self._outcome(failure, HealStatus.SKIPPED,
                                      f"same suspect as {earlier.tests[0]}, which could not be "
                                      "healed", suspects)
+            # Failing tests first: without their lines, no line of a suspect stands out.
             runners = sorted({n for s in suspects for n in spectrum.tests_running(s.function)
-                              if n in passing or n in failing},
-                             key=lambda n: others.durations.get(n, 0.0))
+                              if (n in passing or n in failing) and n not in coverage},
+                             key=lambda n: (n not in failing, others.durations.get(n, 0.0)))
             lines = survey.line_coverage(runners, {s.function.path for s in suspects}, box)
             if lines is not None:
                 coverage.update(lines.coverage)
-                spectrum = Spectrum(coverage, spectrum.failing, passing, others.reached)
+                spectrum = replace(spectrum, coverage=coverage, passing=passing,
+                                   nested={**nested, **nested_bodies(self.read_source, {
+                                       path for files in lines.coverage.values()
+                                       for path in files} - set(nested))})
         baseline = Baseline(before, measured_durations(self.history, alone, others),
                             self.history.cut_at)
         return self._search(failure, suspects, spectrum, baseline, deadline, missing)

@@ -60,9 +60,13 @@ def rank_found(healer: Healer, failure: Failure, found: Search, selection: Selec
         healer.progress(f"{len(passing)} candidates pass every test: comparing what they do")
     before = baseline.outcomes
     tests = tuple(n for n in spectrum.tests_running(function) if before.get(n) == "passed")
+    hung = failure.nodeid in healer.history.hung
+    # A fix of a test that hung takes a time never measured on the unchanged code: its
+    # watch keeps the candidates' own.
+    watched_s = None if hung else sum(baseline.durations.get(n, 0.0)
+                                      for n in (*tests, failure.nodeid))
     contest = Contest(healer.evaluator, healer.read_source(function.path), tests,
-                      (failure.nodeid,), workload.deadline,
-                      hung=failure.nodeid in healer.history.hung)
+                      (failure.nodeid,), workload.deadline, hung=hung, tests_s=watched_s)
     return rank(contest, passing)
 
 

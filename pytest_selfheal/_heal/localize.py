@@ -11,10 +11,12 @@ Tests, conftest.py files and anything outside the project root are never suspect
 
 from __future__ import annotations
 
+import ast
+import bisect
 import math
 import os
-from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -75,6 +77,9 @@ class Spectrum:
     failing: frozenset[str]
     passing: frozenset[str]
     reached: Mapping[str, Collection[str]] = field(default_factory=dict)
+    #: Project-relative path to the definitions nested in its functions, as
+    #: :func:`nested_bodies` gives them.
+    nested: Mapping[str, Sequence[tuple[int, int, int]]] = field(default_factory=dict)
 
     def ochiai(self, covers: Callable[[Mapping[str, Collection[int]]], bool]) -> float:
         """Ochiai suspiciousness of a line, ``covers`` telling whether a test's lines hold
@@ -96,11 +101,35 @@ class Spectrum:
         return {function: frozenset(nodeids) for function, nodeids in entered.items()}
 
     def running(self, function: FunctionRef) -> frozenset[str]:
-        """The measured tests that ran any of ``function``, by either measurement."""
-        by_lines = (nodeid for nodeid, files in self.coverage.items()
-                    if any(function.lineno <= line <= function.end_lineno
-                           for line in files.get(function.path, ())))
+        """The measured tests that ran any of ``function``, by either measurement.
+
+        A line of a function nested in it (a closure made by ``__init__``) is not its
+        own: a test that calls the closure does not enter the function, and the
+        measurement of function entries, which the passing tests mostly get, says so.
+        """
+        inner = [(body, end) for defined, body, end in self.nested.get(function.path, ())
+                 if function.lineno < defined and end <= function.end_lineno]
+
+        def own(line: int) -> bool:
+            return not any(body <= line <= end for body, end in inner)
+
+        first, last = function.lineno, function.end_lineno
+        # Only the lines within the function are looked at: a test of a real suite runs
+        # thousands of lines of a large module, and every function of it is scored.
+        by_lines = (nodeid for nodeid, lines in self._sorted_lines.get(function.path, ())
+                    if any(own(line) for line in
+                           lines[bisect.bisect_left(lines, first):
+                                 bisect.bisect_right(lines, last)]))
         return self._entered_by.get(str(function), frozenset()).union(by_lines)
+
+    @cached_property
+    def _sorted_lines(self) -> Mapping[str, list[tuple[str, list[int]]]]:
+        """Path to each line-measured test and the lines it ran there, sorted."""
+        by_path: dict[str, list[tuple[str, list[int]]]] = {}
+        for nodeid, files in self.coverage.items():
+            for path, lines in files.items():
+                by_path.setdefault(path, []).append((nodeid, sorted(lines)))
+        return by_path
 
     def function_ochiai(self, function: FunctionRef) -> float:
         """Ochiai suspiciousness of a whole function."""
@@ -163,7 +192,10 @@ def localize(
             ranked[key] = Suspect(function, weight, "traceback", lines)
             weight *= 0.9
     if spectrum is not None:
-        evidence = [*_spectrum_suspects(spectrum, read_source),
+        by_spectrum = _spectrum_suspects(spectrum, read_source)
+        if len(spectrum.failing) >= SEVERAL_FAILING and not hung:
+            ranked = _weighed_by_the_others(ranked, by_spectrum, spectrum)
+        evidence = [*by_spectrum,
                     *divergent_callers(spectrum, read_source),
                     *producers(failure, spectrum, read_source)]
         for suspect in evidence:
@@ -182,6 +214,28 @@ def localize(
     order = {key: index for index, key in enumerate(ranked)}
     best = sorted(ranked.values(), key=lambda s: (-s.score, order[str(s.function)]))
     return [suspect for suspect in best if suspect.score > 0][:limit]
+
+
+#: Failing tests measured from which on the others' evidence weighs on the traceback's.
+SEVERAL_FAILING = 3
+
+
+def _weighed_by_the_others(ranked: dict[str, Suspect], by_spectrum: list[Suspect],
+                           spectrum: Spectrum) -> dict[str, Suspect]:
+    """The traceback's suspects, each weighed by how much more the failing tests run it
+    than the passing ones do, next to the function they most single out.
+
+    One failing test's traceback passes through the code that reported the failure,
+    which most tests run (a parser's dispatch, the check that raised); when several
+    tests fail, the function they all run and the passing ones mostly do not is the
+    better suspect (pyparsing's ``Keyword.parseImpl``, never in the traceback of a
+    grammar that then fails further on)."""
+    best = max((suspect.score for suspect in by_spectrum), default=0.0)
+    if best <= 0:
+        return ranked
+    return {key: replace(suspect, score=round(suspect.score * min(
+                1.0, spectrum.function_ochiai(suspect.function) * 0.95 / best), 6))
+            for key, suspect in ranked.items()}
 
 
 def _spectrum_suspects(spectrum: Spectrum, read_source: Callable[[str], str]) -> list[Suspect]:
@@ -232,6 +286,27 @@ def lines_run_by(nodeids: Collection[str], function: FunctionRef, coverage: Cove
         for line in coverage.get(nodeid, {}).get(function.path, ())
         if function.lineno <= line <= function.end_lineno
     }
+
+
+def nested_bodies(read_source: Callable[[str], str], paths: Collection[str]
+                  ) -> dict[str, list[tuple[int, int, int]]]:
+    """Per module, every function or class defined inside a function: the line of its
+    ``def`` (or ``class``), the first line of its body and its last line."""
+    nested: dict[str, list[tuple[int, int, int]]] = {}
+    for relpath in paths:
+        try:
+            tree = parse_module(read_source(relpath), relpath)
+        except (SourceError, OSError):
+            continue
+        found = {(node.lineno, node.body[0].lineno, node.end_lineno or node.lineno)
+                 for _, unit in iter_units(tree)
+                 for node in ast.walk(unit)
+                 if node is not unit and isinstance(node, _DEFINITIONS)}
+        nested[relpath] = sorted(found)
+    return nested
+
+
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def importers_closure(graph: Mapping[str, Collection[str]], targets: set[str]) -> set[str]:

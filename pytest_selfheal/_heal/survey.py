@@ -8,8 +8,11 @@ unchanged code, each bounded by what is left of it:
    back (or no fix could be told from the bug), and it names the files the failure ran;
 2. the tests whose modules use those files, spread over the workers, fastest first, each
    noting which functions of those files it enters: instrumented code, no tracing, so
-   these run at full speed;
-3. line coverage of only the suspect files, for only the tests that entered a suspect.
+   these run at full speed; in a large suite they could take all the time there is, so
+   they get :data:`REACH_SHARE` of what is left;
+3. line coverage of only the suspect files, for only the tests that entered a suspect,
+   the failing ones first: which lines of a suspect the failing tests run and the
+   passing ones do not is what ranks its candidate edits.
 
 A test known to hang or to be slower than the box allows is never re-run just to be
 measured. Past the box, healing goes on with what was measured by then.
@@ -17,15 +20,28 @@ measured. Past the box, healing goes on with what was measured by then.
 
 from __future__ import annotations
 
+import os
+import statistics
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from pytest_selfheal._evaluate import Evaluator, Limits
+from pytest_selfheal._evaluate.reaping import BUSY_MACHINE_FACTOR
 from pytest_selfheal.models import History, TestRun
 
 #: The share of a heal's time that localization may spend measuring.
 LOCALIZATION_SHARE = 1 / 15
+#: The share of what is left of the box, after the failing test ran alone, that finding
+#: the tests reaching its files may take: the rest is for the suspects' lines.
+REACH_SHARE = 2 / 3
+
+
+def oversubscribed() -> float:
+    """How many processes want each core (the one-minute load average per core), from
+    1, a machine with room, to :data:`BUSY_MACHINE_FACTOR`."""
+    load = os.getloadavg()[0] / (os.cpu_count() or 1)
+    return min(float(BUSY_MACHINE_FACTOR), max(1.0, load))
 
 
 @dataclass(frozen=True)
@@ -39,7 +55,15 @@ class Box:
         return max(0.0, self.deadline - time.perf_counter())
 
     def limits(self) -> Limits:
-        return Limits.within(self.remaining)
+        """Limits of a run that must end within the box, on a busy machine too: a child
+        kept waiting for the CPU may run on past its limit (up to
+        :data:`BUSY_MACHINE_FACTOR` times it), so it asks for as much less as the load
+        average says the machine is oversubscribed."""
+        return Limits.within(self.remaining / oversubscribed())
+
+    def share(self, fraction: float) -> Box:
+        """A box ending once ``fraction`` of the time left in this one has passed."""
+        return Box(time.perf_counter() + fraction * self.remaining)
 
 
 @dataclass(frozen=True)
@@ -75,8 +99,12 @@ class Surveyor:
         known = self.history.durations
         slow = {n for n in reach if known.get(n, 0.0) > box.remaining / 2} | (
             set(reach) & self.history.hung)
+        # A test not run yet in this session is taken to be typical of those that were:
+        # a large suite has hundreds of fast ones the session never reached, which must
+        # not wait behind its few slow ones.
+        typical = statistics.median([known[n] for n in reach if n in known] or [0.0])
         tests = sorted((n for n in reach if n not in slow),
-                       key=lambda n: (n not in known, known.get(n, 0.0)))
+                       key=lambda n: known.get(n, typical))
         if slow:
             self.progress(f"not measuring {len(slow)} tests that hang or take more than "
                           f"half of the {box.remaining:.1f}s left for localization")

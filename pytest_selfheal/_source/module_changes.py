@@ -52,13 +52,15 @@ class ModuleChanges:
 def module_changes(old: str, new: str) -> ModuleChanges:
     """What ``new`` adds to or rewrites in ``old`` (both must parse)."""
     old_tree, new_tree = ast.parse(old), ast.parse(new)
-    old_units = {name: ast.dump(node) for name, node in iter_units(old_tree)}
+    # A name may be defined more than once (`if BACKEND == "gmpy": def trailing...`
+    # `else: def trailing...`): it changed only if one of its definitions did.
+    old_units = _definitions(old_tree)
     units: list[str] = []
     new_units: list[str] = []
-    for name, unit in iter_units(new_tree):
+    for name, dumps in _definitions(new_tree).items():
         if name not in old_units:
             new_units.append(name)
-        elif old_units[name] != ast.dump(unit):
+        elif old_units[name] != dumps:
             units.append(name)
     old_statements = {ast.dump(node) for node in old_tree.body}
     statements: list[str] = []
@@ -82,6 +84,14 @@ def module_changes(old: str, new: str) -> ModuleChanges:
             names.append(assigned)
     return ModuleChanges(tuple(units), tuple(new_units), tuple(statements), tuple(imports),
                          tuple(names))
+
+
+def _definitions(tree: ast.Module) -> dict[str, list[str]]:
+    """Each unit's qualified name to the dumps of its definitions, in source order."""
+    found: dict[str, list[str]] = {}
+    for name, node in iter_units(tree):
+        found.setdefault(name, []).append(ast.dump(node))
+    return found
 
 
 def _assigned(node: ast.stmt) -> str | None:

@@ -142,6 +142,10 @@ def factory_code(module: types.ModuleType, qualname: str) -> types.CodeType | No
 
 
 def resolve_code(module: types.ModuleType, qualname: str) -> types.CodeType | None:
+    """The code of ``qualname`` as the module's attributes lead to it; ``None`` when they
+    lead to a function written in another file, though its qualname is the same: a name
+    imported from the standard library in place of the module's own fallback
+    (``try: from functools import cached_property`` before a class of the same name)."""
     target: object = module
     for part in qualname.split("."):
         target = getattr(target, part, None)
@@ -151,14 +155,22 @@ def resolve_code(module: types.ModuleType, qualname: str) -> types.CodeType | No
         target = target.__func__
     elif isinstance(target, property):
         target = target.fget
+    elif isinstance(target, functools.cached_property):
+        target = target.func
     while True:
         code = getattr(target, "__code__", None)
         if isinstance(code, types.CodeType) and code.co_qualname == qualname:
-            return code
+            return code if _written_in(code, module) else None
         wrapped = getattr(target, "__wrapped__", None)
         if wrapped is None:
             return None
         target = wrapped
+
+
+def _written_in(code: types.CodeType, module: types.ModuleType) -> bool:
+    filename = getattr(module, "__file__", None)
+    return (not isinstance(filename, str) or code.co_filename == filename
+            or os.path.realpath(code.co_filename) == os.path.realpath(filename))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from pytest_selfheal._evaluate.reaping import BUSY_MACHINE_FACTOR
+from pytest_selfheal._heal.survey import Box
+
+
+@pytest.mark.parametrize(("load_per_core", "share"), [
+    (0.5, 1.0), (1.5, 1 / 1.5), (8.0, 1 / BUSY_MACHINE_FACTOR)])
+def test_a_measurement_ends_within_the_box_on_a_busy_machine_too(
+        monkeypatch: pytest.MonkeyPatch, load_per_core: float, share: float):
+    # The fork server lets a child the machine kept waiting run past its limit, up to
+    # BUSY_MACHINE_FACTOR times it: localization asked for the whole box and took
+    # twice as long at a load average of 8 on 2 cores. No test can make a machine that
+    # busy on demand, so the load average is what is set here.
+    cores = os.cpu_count() or 1
+    monkeypatch.setattr(os, "getloadavg", lambda: (load_per_core * cores, 0.0, 0.0))
+    box = Box(time.perf_counter() + 100.0)
+
+    asked = box.limits().timeout_s
+
+    assert asked * min(BUSY_MACHINE_FACTOR, max(1.0, load_per_core)) <= 100.0
+    assert asked == pytest.approx(100.0 * share, abs=0.5)
+
+
+class RecordingEvaluator:
+    """Stands in for the evaluator where only the order of the tests it is asked to
+    run matters; it runs nothing."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def run(self, nodeids, limits, **options):  # type: ignore[no-untyped-def]
+        from pytest_selfheal.models import TestRun
+
+        self.asked = list(nodeids)
+        return TestRun(outcomes=dict.fromkeys(nodeids, "passed"), durations={}, wall_s=0.0,
+                       exit_code=0)
+
+
+def test_tests_the_session_never_reached_are_measured_before_its_slow_ones():
+    # pyparsing's lineno bug fails its 61st test: the 1,600 fast tests after it waited
+    # behind the examples the session had seen take seconds, and the box ran out on
+    # those, with 55 tests measured.
+    from pytest_selfheal._heal.survey import Surveyor
+    from pytest_selfheal.models import History
+
+    history = History(durations={"t/test_examples.py::test_slow": 2.0,
+                                 "t/test_examples.py::test_quick": 0.01,
+                                 "t/test_unit.py::test_failing": 0.02})
+    later = [f"t/test_unit.py::test_{n}" for n in range(3)]
+    evaluator = RecordingEvaluator()
+    survey = Surveyor(evaluator, history,  # type: ignore[arg-type]
+                      lambda files: [*history.durations, *later], lambda line: None)
+
+    survey.reaching_tests("t/test_unit.py::test_failing", ["pkg/core.py"],
+                          Box(time.perf_counter() + 100.0), lead=True)
+
+    assert evaluator.asked == ["t/test_examples.py::test_quick", *later,
+                               "t/test_examples.py::test_slow"]
