@@ -32,6 +32,8 @@ def runner(spec, emit):
     for nodeid in spec.nodeids:
         while nodeid == "t::forever":
             time.sleep(0.01)
+        for _ in range(300 if nodeid == "t::chatty" else 0):
+            emit({"event": "note", "message": "x" * 1000})
         emit({"event": "start", "nodeid": nodeid})
         for when in ("setup", "call", "teardown"):
             emit({"event": "report", "nodeid": nodeid, "when": when, "outcome": "passed",
@@ -50,8 +52,8 @@ def server():
     return ForkServer(zygote, overlay, Isolation(), overlay.cage(limits.processes))
 
 
-def job(on, name):
-    spec = RunSpec(nodeids=(name,), expected={name: "passed"})
+def job(on, name, *others):
+    spec = RunSpec(nodeids=(name, *others), expected={name: "passed"})
     return ServerJob(on, spec, limits, None, overlay.new_run_dir(), str(root))
 
 
@@ -116,3 +118,18 @@ collect(jobs)
     assert running["notes"] == ["a fork server ended unexpectedly: the run it was in the "
                                 "middle of counts as failed, the runs waiting on it were "
                                 "started again"]
+
+
+def test_a_large_job_queued_behind_one_that_sends_much_does_not_stall_the_session(
+        tmp_path: Path) -> None:
+    # Both are larger than a pipe holds: the session writing the second job and the
+    # server writing the first one's events must not wait for each other.
+    runs = run_script(tmp_path, '''
+busy = server()
+names = [f"t::other_{index}_" + "y" * 200 for index in range(2000)]
+collect([job(busy, "t::chatty"), job(busy, "t::big", *names)])
+''')
+    assert [run["outcomes"] for run in runs] == [
+        {"t::chatty": "passed"},
+        {"t::big": "passed", **{f"t::other_{index}_" + "y" * 200: "passed"
+                                for index in range(2000)}}]

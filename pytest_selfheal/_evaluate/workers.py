@@ -263,7 +263,10 @@ class WorkerPool:
                        - time.perf_counter())
             if len(fds) < len(running):
                 wait = min(wait, POLL_INTERVAL)
-            select.select(fds, [], [], wait)
+            # Woken when a fork server's pipe takes more of a job not yet written whole.
+            writing = [fd for item in running.values() if isinstance(item.job, ServerJob)
+                       and (fd := item.job.server.writing) is not None]
+            select.select(fds, writing, [], wait)
 
 
 def _server_ends(running: Mapping[int, Running]) -> int:

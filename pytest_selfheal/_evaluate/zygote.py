@@ -54,7 +54,7 @@ from pytest_selfheal._evaluate.fork_server import (
     HEADER,
     JOB,
     NOTE,
-    send_frame,
+    frame,
     serve_in_cage,
 )
 from pytest_selfheal._evaluate.fork_server import Zygote as Zygote
@@ -121,6 +121,8 @@ class ForkServer:
         os.close(jobs_read)
         os.close(frames_write)
         self._jobs, self._frames = jobs_write, frames_read
+        os.set_blocking(jobs_write, False)
+        self._outbox = bytearray()
         self.pid = pid
         self._buffer = bytearray()
         #: The spec of the last job sent: the server keeps it, so the next job with the
@@ -138,12 +140,32 @@ class ForkServer:
         return self._frames
 
     def submit(self, job: dict[str, Any]) -> None:
-        """Hand the server its next job."""
-        try:
-            send_frame(self._jobs, JOB, json.dumps(job).encode())
-        except OSError as exc:
-            self.dead = True
-            raise EvaluationError(f"the fork server is gone: {exc}") from exc
+        """Hand the server its next job, without waiting for it to be read."""
+        self._outbox += frame(JOB, json.dumps(job).encode())
+        self.flush()
+        if self.dead:
+            raise EvaluationError("the fork server is gone")
+
+    def flush(self) -> None:
+        """Write as much of the jobs handed over as the pipe takes now. A server reads
+        the next job only once its child has ended, and may meanwhile wait for the
+        session to read its frames: a session blocked on writing a large job (a
+        module's text, thousands of test names) would wait for it forever."""
+        while self._outbox and not self.dead:
+            try:
+                written = os.write(self._jobs, self._outbox)
+            except BlockingIOError:
+                return
+            except OSError:
+                self.dead = True
+                return
+            del self._outbox[:written]
+
+    @property
+    def writing(self) -> int | None:
+        """The descriptor to wait on until the pipe takes more of the jobs handed
+        over; ``None`` when all are written."""
+        return self._jobs if self._outbox and not self.dead else None
 
     def pump(self) -> None:
         """Hand what the server sent so far, without blocking, to the jobs it belongs to.
@@ -151,6 +173,7 @@ class ForkServer:
         The server runs its jobs one after another, in the order they were submitted:
         the events and the end it reports belong to the oldest job that has not ended.
         """
+        self.flush()
         for kind, payload in self._frames_so_far():
             if kind == NOTE:
                 self.notes.append(json.loads(payload)["message"])
