@@ -130,16 +130,11 @@ def changed_unit(old: str, new: str, qualname: str) -> FunctionNode | None:
     choosing how to run it both ask about the same text: the tree is shared, so callers
     must not change it.
     """
-    span = _unit_span(old, qualname)
-    if span is None:
+    found = _new_unit(old, new, qualname, same_head=True)
+    if found is None:
         return None
-    start, body_start, end = span
-    tail = len(old) - end
-    if len(new) < body_start + tail or not (
-            new.startswith(old[:body_start]) and new.endswith(old[end:])):
-        return None
-    text = new[start:len(new) - tail]
-    indented = old[start:body_start][:1] in (" ", "\t")
+    text, start = found
+    indented = old[start:start + 1] in (" ", "\t")
     try:
         # Under `if 1:` an indented method parses as it is; a line that leaves its
         # indentation would end the block and show up as a second statement.
@@ -163,14 +158,27 @@ def unit_text(old: str, new: str, qualname: str) -> tuple[str, int] | None:
     Compiling that text alone gives the unit's new code: a fork judging a candidate of
     a large module (6,000 lines) would otherwise compile all of it, for 40 ms.
     """
+    found = None if "\r" in old and "\n" not in old else _new_unit(old, new, qualname)
+    if found is None:
+        return None
+    text, start = found
+    return text, old.count("\n", 0, start) + 1
+
+
+def _new_unit(old: str, new: str, qualname: str, same_head: bool = False
+              ) -> tuple[str, int] | None:
+    """The text of unit ``qualname`` in ``new`` and where it starts in both, when
+    ``new`` keeps all of ``old``'s text before the unit (before its body, with
+    ``same_head``) and after it; ``None`` otherwise."""
     span = _unit_span(old, qualname)
-    if span is None or ("\r" in old and "\n" not in old):
+    if span is None:
         return None
-    start, _, end = span
+    start, body_start, end = span
+    head = body_start if same_head else start
     tail = len(old) - end
-    if len(new) < start + tail or not (new.startswith(old[:start]) and new.endswith(old[end:])):
+    if len(new) < head + tail or not (new.startswith(old[:head]) and new.endswith(old[end:])):
         return None
-    return new[start:len(new) - tail], old.count("\n", 0, start) + 1
+    return new[start:len(new) - tail], start
 
 
 #: What may follow a unit's last token on its line for the unit to end there.
