@@ -64,7 +64,8 @@ def collect(jobs):
     for each in jobs:
         run = each.finish()
         print(json.dumps({"outcomes": run.outcomes, "problem": run.problem,
-                          "never_ran": each.never_ran, "notes": each.server.notes}), flush=True)
+                          "never_ran": each.never_ran, "lost": each.lost,
+                          "notes": each.server.notes}), flush=True)
 '''
 
 
@@ -99,7 +100,7 @@ old.close()
 collect([job(new, "t::after")])
 ''')
     assert runs == [{"outcomes": {"t::after": "passed"}, "problem": "", "never_ran": False,
-                     "notes": []}]
+                     "lost": False, "notes": []}]
 
 
 def test_a_server_that_dies_leaves_a_note_and_the_job_waiting_on_it_never_ran(
@@ -116,8 +117,8 @@ collect(jobs)
     assert waiting["never_ran"]
     assert not running["never_ran"]
     assert running["notes"] == ["a fork server ended unexpectedly: the run it was in the "
-                                "middle of counts as failed, the runs waiting on it were "
-                                "started again"]
+                                "middle of and those waiting on it were started again"]
+    assert running["lost"]
 
 
 def test_a_large_job_queued_behind_one_that_sends_much_does_not_stall_the_session(

@@ -193,6 +193,10 @@ class WorkerPool:
                     if isinstance(done.job, ServerJob) and done.job.never_ran:
                         again.insert(0, done.task)  # its server died before it started
                         continue
+                    if isinstance(done.job, ServerJob) and done.job.lost and done.task.may_retry:
+                        # Its server died under it: that says nothing of the run.
+                        again.insert(0, replace(done.task, may_retry=False))
+                        continue
                     if (run.timed_out and done.task.may_retry and run.cpu_s is not None
                             and run.cpu_s < done.job.limits.timeout_s / 3):
                         again.append(replace(done.task, may_retry=False,

@@ -133,7 +133,7 @@ class ForkServer:
         #: How many of its jobs have ended so far.
         self.ends = 0
         self.dead = False
-        self._closed = False
+        self.closed = False
 
     def fileno(self) -> int:
         """Readable when the server has news: frames, or its end."""
@@ -195,8 +195,8 @@ class ForkServer:
                 self.dead = True
                 if self.queue:  # the session did not stop it (that closes the pipe first)
                     self.notes.append("a fork server ended unexpectedly: the run it was in "
-                                      "the middle of counts as failed, the runs waiting on "
-                                      "it were started again")
+                                      "the middle of and those waiting on it were started "
+                                      "again")
                 break
             self._buffer += chunk
         frames = []
@@ -212,9 +212,9 @@ class ForkServer:
         """Stop the server; as the first process of its PID namespace it takes every
         process of the namespace with it. Closing it again does nothing: its descriptors'
         numbers may belong to another server's pipes by then."""
-        if self._closed:
+        if self.closed:
             return
-        self._closed = True
+        self.closed = True
         for fd in (self._jobs, self._frames):
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -243,6 +243,7 @@ class ServerJob:
         self.limits = limits
         self.coverage_root = coverage_root
         self.began: float | None = None
+        self.lost = False
         self._events = bytearray()
         self._exit: dict[str, Any] | None = None
         self._result: TestRun | None = None
@@ -305,6 +306,9 @@ class ServerJob:
             return self._result
         if self._exit is None:
             self.server.pump()
+        #: Whether the server died under it, not stopped by the session: nothing a
+        #: child does can kill the first process of its PID namespace.
+        self.lost = self._exit is None and self.server.dead and not self.server.closed
         if self._exit is None:
             self.server.close()  # stuck or stopped: its namespace goes with it
         with contextlib.suppress(ValueError):
