@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 import os
 import signal
 import tempfile
@@ -17,8 +18,9 @@ from pytest_selfheal._evaluate import (
     Workload,
     judge,
 )
-from pytest_selfheal._evaluate.reaping import BUSY_MACHINE_FACTOR, extended
-from pytest_selfheal.models import Candidate, FunctionRef
+from pytest_selfheal._evaluate.reaping import BUSY_MACHINE_FACTOR, child_deadline
+from pytest_selfheal._evaluate.workload import learn_fix_durations
+from pytest_selfheal.models import Candidate, FunctionRef, TestRun, Verdict
 
 LIB = "def is_adult(age):\n    return age > 18\n"
 TESTS = '''\
@@ -198,7 +200,7 @@ def test_pool_returns_the_earliest_passing_candidate_in_order(layout):
             [candidate(LIB), candidate(LIB.replace(">", "<")), candidate(FIXED),
              candidate(LIB.replace("> 18", ">= 0"))],
             workload({ADULT_AT_18: "passed", CHILD: "passed", ADULT: "passed"}),
-            should_stop=lambda: False,
+            stop_at=math.inf,
             on_verdict=seen.append,
         )
     finally:
@@ -215,7 +217,7 @@ def test_closing_the_evaluator_deletes_every_scratch_copy(layout, tmp_path, monk
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     pool = Evaluator(layout, workers=2, zygote=None)
     pool.first_passing([candidate(LIB), candidate(FIXED)], workload({ADULT_AT_18: "passed"}),
-                       should_stop=lambda: False)
+                       stop_at=math.inf)
     assert len(list(scratch.glob("selfheal-*"))) == 2
     pool.close()
     assert list(scratch.iterdir()) == []
@@ -225,10 +227,48 @@ def test_pool_stops_starting_candidates_when_told(layout):
     pool = Evaluator(layout, workers=1, zygote=None)
     try:
         winner = pool.first_passing([candidate(FIXED)], workload({ADULT_AT_18: "passed"}),
-                                    should_stop=lambda: True)
+                                    stop_at=0.0)
     finally:
         pool.close()
     assert winner is None
+
+
+def test_a_candidate_still_running_when_the_time_is_up_is_stopped_without_a_verdict(layout):
+    # A test measured at 10 s gives candidates limits of half a minute and more: one that
+    # loops must not hold the caller past its own time (the search for more fixes after
+    # the first one ran a looping mutant for 52 s of mpmath's heal).
+    pool = Evaluator(layout, workers=1, zygote=None)
+    seen: list[Verdict] = []
+    try:
+        winner = pool.first_passing(
+            [candidate(LOOPING)],
+            Workload({ADULT_AT_18: "passed"}, {ADULT_AT_18: 10.0},
+                     deadline=time.perf_counter() + 600),
+            stop_at=time.perf_counter() + 2.0, on_verdict=seen.append)
+    finally:
+        pool.close()
+    assert winner is None
+    assert seen == []
+
+
+def test_a_fix_passing_a_test_that_hung_gives_its_time_to_the_next_candidates():
+    hung = "tests/test_age.py::test_adult_at_18"
+    work = Workload({hung: "passed", CHILD: "passed"}, {CHILD: 0.01},
+                    deadline=time.perf_counter() + 600)
+    learned: dict[str, float] = {}
+
+    def run(outcome: str, seconds: float, interrupted: tuple[str, ...] = ()) -> TestRun:
+        return TestRun(outcomes={hung: outcome}, durations={hung: seconds}, wall_s=seconds,
+                       exit_code=0, interrupted=interrupted)
+
+    learn_fix_durations(learned, run("failed", 0.02), work)  # a wrong edit, failing fast
+    learn_fix_durations(learned, run("passed", 7.0, interrupted=(hung,)), work)
+    assert learned == {}
+    learn_fix_durations(learned, run("passed", 7.0), work)
+    learn_fix_durations(learned, run("passed", 6.0), work)
+    assert learned == {hung: 7.0}
+    assert work.knowing(learned).durations == {CHILD: 0.01, hung: 7.0}
+    assert work.knowing(learned).tests_s == pytest.approx(7.01)
 
 
 def test_time_limits_are_a_few_times_what_the_unchanged_code_was_measured_to_cost():
@@ -274,19 +314,21 @@ def _child(work: str, limit: float) -> int:
     return pid
 
 
-@pytest.mark.parametrize("work", ["sleep", "spin"])
+@pytest.mark.parametrize(("work", "strict"), [("sleep", False), ("spin", False),
+                                              ("sleep", True)])
 def test_a_child_that_reaches_its_limit_waiting_gets_more_time_and_one_computing_does_not(
-        work: str):
-    # A busy machine keeps a child waiting just as a sleep does; a loop computes.
+        work: str, strict: bool):
+    # A busy machine keeps a child waiting just as a sleep does; a loop computes. A
+    # strict limit is a measurement's time box: waiting or not, it ends there.
     limit = 1.0
     started = time.perf_counter()
     pid = _child(work, limit)
     try:
-        deadline = extended(pid, started, limit)
+        deadline = child_deadline(pid, started, Limits.within(limit, strict=strict))
     finally:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
-    if work == "sleep":
+    if work == "sleep" and not strict:
         assert time.perf_counter() < deadline <= started + BUSY_MACHINE_FACTOR * limit
     else:
         assert deadline <= time.perf_counter()

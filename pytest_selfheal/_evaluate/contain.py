@@ -33,6 +33,9 @@ class Limits:
         for the size it inherited plus :data:`EXTRA_ADDRESS_SPACE`.
     :param file_bytes: largest file the child may write.
     :param processes: processes the child may have running at once (itself included).
+    :param strict: the wall-clock time is the caller's own time box, a measurement
+        that goes on with what it got: a child kept waiting by a busy machine is not
+        given more, as one judging a candidate is.
     """
 
     timeout_s: float
@@ -40,17 +43,20 @@ class Limits:
     address_space: int | None = None
     file_bytes: int = 512 * 1024**2
     processes: int = 64
+    strict: bool = False
 
     @classmethod
-    def within(cls, timeout_s: float) -> Limits:
+    def within(cls, timeout_s: float, *, strict: bool = False) -> Limits:
         """Limits of a run that must end within ``timeout_s``: the kernel's CPU limit
         follows the wall-clock one (whole seconds, rounded up, and one more so that the
         watchdog, which says why, acts first)."""
-        return cls(timeout_s=timeout_s, cpu_s=math.ceil(timeout_s) + 1)
+        return cls(timeout_s=timeout_s, cpu_s=math.ceil(timeout_s) + 1, strict=strict)
 
-    def doubled(self) -> Limits:
-        """These limits with twice the time, for a second chance after a timeout."""
-        return replace(self, timeout_s=2 * self.timeout_s, cpu_s=2 * self.cpu_s)
+    def doubled(self, times: int = 1) -> Limits:
+        """These limits with twice the time (``times`` over), for another chance after
+        a timeout."""
+        factor = 2**times
+        return replace(self, timeout_s=factor * self.timeout_s, cpu_s=factor * self.cpu_s)
 
 
 #: How many times its measured cost a run may take before it is cut off: room for a

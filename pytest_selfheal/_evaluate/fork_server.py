@@ -27,7 +27,7 @@ from pytest_selfheal._evaluate.behaviour import BehaviourRecorder
 from pytest_selfheal._evaluate.cage import CageSpec
 from pytest_selfheal._evaluate.contain import Limits, apply_limits, kill_group
 from pytest_selfheal._evaluate.equality import OutputWatch, original_function
-from pytest_selfheal._evaluate.reaping import extended, kill_leftovers
+from pytest_selfheal._evaluate.reaping import child_deadline, kill_leftovers
 from pytest_selfheal._evaluate.scrub import forget
 from pytest_selfheal._evaluate.spec import RunSpec
 from pytest_selfheal._source.memos import Memos, clear_memos, project_memos
@@ -241,7 +241,7 @@ def _run_job(zygote: Zygote, workdir: Path, job: dict[str, Any], pipes: tuple[in
         if pidfd in ready:
             _, status, rusage = os.wait4(pid, 0)
         elif not ready:
-            deadline = extended(pid, started, limits.timeout_s)
+            deadline = child_deadline(pid, started, limits)
             if deadline > time.perf_counter():
                 continue
             timed_out = True

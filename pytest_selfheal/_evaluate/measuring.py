@@ -7,7 +7,7 @@ compared with each other and with the session's own.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from pytest_selfheal._evaluate.contain import Limits
 from pytest_selfheal._evaluate.workers import FORK as FORK
@@ -61,17 +61,20 @@ class MeasuringPool(WorkerPool):
         limits: Limits,
         *,
         explore: bool,
+        tests_of: Mapping[int, Sequence[str]] | None = None,
     ) -> list[TestRun | None]:
         """Record what each entry's function does in the tests ``nodeids`` (every one of
         them, no early stop), then, with ``explore``, on inputs made from the arguments
         the tests gave it (:mod:`~pytest_selfheal._evaluate.behaviour`). ``None`` for an
         entry that cannot be forked, the only path that can record. The original code is
-        an entry whose source is the module unchanged."""
+        an entry whose source is the module unchanged.
+
+        :param tests_of: the tests of an entry, by index, when not ``nodeids``."""
         runs: list[TestRun | None] = [None] * len(entries)
         tasks = (_Task(index, entry, dict.fromkeys(nodeids, ""), lambda _: limits,
                        record=True, explore=explore)
                  for index, entry in enumerate(entries) if self.backend(entry) == FORK)
-        for task, run in self._judged(tasks):
+        for task, run in self._judged(tasks, nodeids=tests_of):
             runs[task.key] = run
         return runs
 

@@ -32,11 +32,11 @@ from pytest_selfheal._evaluate.overlay import Overlay, ProjectLayout, Subprocess
 from pytest_selfheal._evaluate.remote import Executor, RemoteRun
 from pytest_selfheal._evaluate.spec import ReachSpec, RunSpec
 from pytest_selfheal._evaluate.verification import verify
-from pytest_selfheal._evaluate.workers import POLL_INTERVAL, REMOTE, Job, _doubled
+from pytest_selfheal._evaluate.workers import POLL_INTERVAL, REMOTE, Job
 from pytest_selfheal._evaluate.workers import Running as _Running
 from pytest_selfheal._evaluate.workers import Slot as _Slot
 from pytest_selfheal._evaluate.workers import Task as _Task
-from pytest_selfheal._evaluate.workload import Workload, judge
+from pytest_selfheal._evaluate.workload import Workload, judge, learn_fix_durations
 from pytest_selfheal._evaluate.zygote import ForkServer, ServerJob, Zygote, fork_is_safe
 from pytest_selfheal._source.patches import is_function_swap
 from pytest_selfheal.models import Candidate, TestRun, Verdict
@@ -70,6 +70,8 @@ class Evaluator(MeasuringPool):
         self._slots: list[_Slot] = []
         self._idle: list[_Slot] = []
         self._calibrating: _Running | None = None
+        #: Seconds a candidate took to pass a test that hangs on the unchanged code.
+        self.fix_durations: dict[str, float] = {}
 
     # -- code and paths ------------------------------------------------------------------
 
@@ -220,7 +222,7 @@ class Evaluator(MeasuringPool):
         candidates: Iterable[Candidate],
         workload: Workload,
         *,
-        should_stop: Callable[[], bool],
+        stop_at: float,
         on_verdict: Callable[[Verdict], None] = lambda verdict: None,
         reject: Callable[[Candidate], str] = lambda candidate: "",
     ) -> Verdict | None:
@@ -233,15 +235,26 @@ class Evaluator(MeasuringPool):
         tried again with longer limits (:class:`~pytest_selfheal._evaluate.deepening.
         Deepening`), between fresh ones.
 
-        :param should_stop: polled before each new candidate starts (budget, deadline).
+        :param stop_at: ``time.perf_counter()`` value after which no candidate starts,
+            and at which those still running are stopped without a verdict: a looping
+            candidate given long limits must not run past the caller's time.
         :param reject: screening: a reason to fail a candidate without running it.
         """
         best: list[tuple[int, Verdict]] = []
         expected = workload.expected
         # A run cut off in a test that never finished on the unchanged code says nothing
-        # yet about the candidate: it may just need longer than the limits allow.
+        # yet about the candidate: it may just need longer than the limits allow, until
+        # a candidate passing it measured what a fix costs there.
         unmeasured = frozenset(expected) - frozenset(workload.durations)
+        learned = self.fix_durations
         cut_off: dict[int, Verdict] = {}
+
+        def limits(level: int) -> Callable[[str], Limits]:
+            def at(path: str) -> Limits:
+                known = workload.knowing(learned)
+                unknown = unmeasured - frozenset(known.durations)
+                return self.candidate_limits(known, path).doubled(level if unknown else 0)
+            return at
 
         def fresh() -> Iterator[_Task]:
             for index, candidate in enumerate(candidates):
@@ -252,18 +265,18 @@ class Evaluator(MeasuringPool):
                     on_verdict(Verdict(candidate, False, why, 0, len(expected), 0.0,
                                        rejected=True))
                     continue
-                yield _Task(index, candidate, expected,
-                            lambda path: self.candidate_limits(workload, path), exitfirst=True,
+                yield _Task(index, candidate, expected, limits(0), exitfirst=True,
                             remote=self.executor is not None)
 
-        queue = Deepening(fresh(), stop=lambda: bool(best) or should_stop())
+        queue = Deepening(fresh(), stop=lambda: bool(best) or time.perf_counter() > stop_at)
         for task, run in self._judged(queue, keep=lambda key: not best or key < best[0][0],
-                                      parallel=self._judging_width()):
+                                      parallel=self._judging_width(), until=stop_at):
             assert task.candidate is not None
             verdict = judge(task.candidate, run, expected)
-            hung_in = unmeasured.intersection(run.interrupted)
+            learn_fix_durations(learned, run, workload)
+            hung_in = (unmeasured - learned.keys()).intersection(run.interrupted)
             if run.timed_out and hung_in:
-                longer = replace(task, limits=_doubled(task.limits), level=task.level + 1,
+                longer = replace(task, limits=limits(task.level + 1), level=task.level + 1,
                                  may_retry=False)
                 allowed = min((workload.cut_at[n] for n in hung_in if n in workload.cut_at),
                               default=math.inf)

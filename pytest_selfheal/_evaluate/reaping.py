@@ -11,11 +11,20 @@ import signal
 import time
 from pathlib import Path
 
-from pytest_selfheal._evaluate.contain import group_cpu_s, kill_group
+from pytest_selfheal._evaluate.contain import Limits, group_cpu_s, kill_group
 
 #: How many times its time limit a child kept waiting by a busy machine may take, as
 #: long as it computed for less than the limit.
 BUSY_MACHINE_FACTOR = 2
+
+
+def child_deadline(pid: int, started: float,
+                   limits: Limits) -> float:  # pragma: no cover - runs in the fork server
+    """When a child that reached its time limit is stopped: its limit when that is
+    strict, else as :func:`extended` says."""
+    if limits.strict:
+        return started + limits.timeout_s
+    return extended(pid, started, limits.timeout_s)
 
 
 def extended(pid: int, started: float, limit_s: float

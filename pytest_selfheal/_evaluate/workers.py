@@ -10,6 +10,7 @@ scheduled in the same loop.
 from __future__ import annotations
 
 import contextlib
+import math
 import select
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -156,6 +157,7 @@ class WorkerPool:
         nodeids: Mapping[int, Sequence[str]] | None = None,
         keep: Callable[[int], bool] = lambda key: True,
         parallel: int | None = None,
+        until: float = math.inf,
     ) -> Iterator[tuple[Task, TestRun]]:
         """The scheduling loop: start tasks on free workers, yield each finished one.
 
@@ -171,6 +173,8 @@ class WorkerPool:
             those that no longer do are stopped.
         :param parallel: tasks run at once, when not one per worker; no task then waits
             on a fork server.
+        :param until: ``time.perf_counter()`` value at which the tasks still running are
+            stopped, unseen, and the loop ends: the caller's time is up.
         """
         running: dict[int, Running] = {}
         again: list[Task] = []
@@ -182,9 +186,9 @@ class WorkerPool:
             while True:
                 self._start_what_fits(running, again, tasks, width, queue=parallel is None,
                                       paths=paths or {}, nodeids=nodeids or {})
-                if not running:
+                if not running or time.perf_counter() >= until:
                     return
-                for key in self._wait_any(running):
+                for key in self._wait_any(running, until):
                     done = running.pop(key)
                     run = self._finish(done)
                     if key in unseen:
@@ -250,8 +254,9 @@ class WorkerPool:
                 unseen.discard(key)
                 self._finish(running.pop(key))
 
-    def _wait_any(self, running: Mapping[int, Running]) -> list[int]:
-        """Block until at least one job is done; the keys of those done."""
+    def _wait_any(self, running: Mapping[int, Running], until: float) -> list[int]:
+        """Block until at least one job is done, or until ``until``; the keys of those
+        done."""
         while True:
             ends = _server_ends(running)
             finished = [key for key, item in running.items() if item.job.done]
@@ -262,9 +267,11 @@ class WorkerPool:
                 # sent: the end of a job asked before it, whose news is now read and
                 # would not wake the wait below.
                 continue
+            now = time.perf_counter()
+            if now >= until:
+                return []
             fds = [fd for item in running.values() if (fd := item.job.fileno()) is not None]
-            wait = max(0.0, min(item.job.deadline for item in running.values())
-                       - time.perf_counter())
+            wait = max(0.0, min(until, *(item.job.deadline for item in running.values())) - now)
             if len(fds) < len(running):
                 wait = min(wait, POLL_INTERVAL)
             # Woken when a fork server's pipe takes more of a job not yet written whole.

@@ -41,12 +41,29 @@ class Workload:
         return replace(self, expected={n: o for n, o in self.expected.items()
                                        if n not in nodeids})
 
+    def knowing(self, learned: Mapping[str, float]) -> Workload:
+        """This workload with the ``learned`` durations of its tests that never finished
+        on the unchanged code (:func:`learn_fix_durations`)."""
+        extra = {nodeid: seconds for nodeid, seconds in learned.items()
+                 if nodeid in self.expected and nodeid not in self.durations}
+        return replace(self, durations={**self.durations, **extra}) if extra else self
+
     @property
     def tests_s(self) -> float:
         """Seconds the tests took on the unchanged code."""
         slowest = max((self.durations[n] for n in self.expected if n in self.durations),
                       default=0.0)
         return sum(self.durations.get(nodeid, slowest) for nodeid in self.expected)
+
+
+def learn_fix_durations(learned: dict[str, float], run: TestRun, workload: Workload) -> None:
+    """Keep in ``learned`` how long ``run`` took to pass the tests of ``workload`` that
+    never finished on the unchanged code (the longest seen): what a fix costs there, the
+    measurement that candidates' limits in such a test lack until one passes it."""
+    for nodeid, outcome in workload.expected.items():
+        if (nodeid not in workload.durations and run.outcomes.get(nodeid) == outcome
+                and nodeid not in run.interrupted and nodeid in run.durations):
+            learned[nodeid] = max(learned.get(nodeid, 0.0), run.durations[nodeid])
 
 
 def judge(candidate: Candidate, run: TestRun, expected: Mapping[str, str]) -> Verdict:

@@ -180,7 +180,7 @@ def _first_passing(healer: Healer, candidates: list[Candidate], selection: Selec
     return healer.evaluator.first_passing(
         candidates,
         workload,
-        should_stop=lambda: time.perf_counter() > workload.deadline,
+        stop_at=workload.deadline,
         on_verdict=record,
         reject=healer.screen_candidate,
     )

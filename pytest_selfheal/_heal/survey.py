@@ -20,14 +20,12 @@ measured. Past the box, healing goes on with what was measured by then.
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from pytest_selfheal._evaluate import Evaluator, Limits
-from pytest_selfheal._evaluate.reaping import BUSY_MACHINE_FACTOR
 from pytest_selfheal.models import History, TestRun
 
 #: The share of a heal's time that localization may spend measuring.
@@ -35,13 +33,6 @@ LOCALIZATION_SHARE = 1 / 15
 #: The share of what is left of the box, after the failing test ran alone, that finding
 #: the tests reaching its files may take: the rest is for the suspects' lines.
 REACH_SHARE = 2 / 3
-
-
-def oversubscribed() -> float:
-    """How many processes want each core (the one-minute load average per core), from
-    1, a machine with room, to :data:`BUSY_MACHINE_FACTOR`."""
-    load = os.getloadavg()[0] / (os.cpu_count() or 1)
-    return min(float(BUSY_MACHINE_FACTOR), max(1.0, load))
 
 
 @dataclass(frozen=True)
@@ -55,11 +46,8 @@ class Box:
         return max(0.0, self.deadline - time.perf_counter())
 
     def limits(self) -> Limits:
-        """Limits of a run that must end within the box, on a busy machine too: a child
-        kept waiting for the CPU may run on past its limit (up to
-        :data:`BUSY_MACHINE_FACTOR` times it), so it asks for as much less as the load
-        average says the machine is oversubscribed."""
-        return Limits.within(self.remaining / oversubscribed())
+        """Limits of a run that must end within the box, on a busy machine too."""
+        return Limits.within(self.remaining, strict=True)
 
     def share(self, fraction: float) -> Box:
         """A box ending once ``fraction`` of the time left in this one has passed."""
