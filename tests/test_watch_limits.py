@@ -4,7 +4,8 @@ from dataclasses import dataclass, field
 
 from pytest_selfheal._evaluate.contain import PathCost
 from pytest_selfheal._evaluate.measuring import FORK
-from pytest_selfheal._heal.alternatives import Contest, _watch_limits
+from pytest_selfheal._heal.alternatives import TRACING_SLACK, Contest, _watch_limits
+from pytest_selfheal._heal.labelling import watched_tests
 from pytest_selfheal.models import Candidate, FunctionRef, Verdict
 
 
@@ -32,3 +33,15 @@ def test_a_watch_is_limited_by_what_its_own_tests_cost():
     # watched for what it changes took 0.4 s, and the watch was allowed 130 s of the heal.
     assert limit_for(0.4) < limit_for(None) / 4
     assert limit_for(None) >= 5 * 3 * 8.0
+
+
+def test_only_the_fastest_tests_that_fit_in_the_watch_are_watched():
+    # pyparsing's Keyword.parseImpl runs in 600 of its tests: tracing them all took
+    # longer than finding the fix did.
+    durations = {f"t{n}": 0.01 * n for n in range(600)}
+    chosen = watched_tests(list(reversed(durations)), durations, watch_s=5.0)
+    assert chosen[:3] == ("t0", "t1", "t2")
+    assert TRACING_SLACK * sum(durations[n] for n in chosen) <= 5.0
+    assert len(chosen) == 14
+    # A test never timed counts as typical of the rest; a small project's all fit.
+    assert watched_tests(["a", "b", "new"], {"a": 0.001, "b": 0.002}, 5.0) == ("a", "new", "b")

@@ -38,8 +38,9 @@ from pytest_selfheal.models import Candidate, Disagreement, Signals, TestRun, Ve
 MOST_PASSING = 5
 #: Candidates after the first winner tried at most to find the others.
 MORE_CANDIDATES = 60
-#: Seconds the search for more passing candidates may take at least (and at most this
-#: or as long as the search took to find the first, whichever is longer).
+#: Seconds the search for more passing candidates may take at least; at most as long
+#: as judging the first took (a real library's tests take seconds per candidate), or
+#: the search to find it, whichever is shorter.
 MORE_SECONDS = 5.0
 #: Time left before the deadline under which nothing is watched: verifying the winner
 #: in a fresh process comes first.
@@ -69,6 +70,7 @@ class Contest:
     hung: bool = False
     #: Seconds ``tests`` and ``seeds`` took on the unchanged code, those that finished.
     tests_s: float | None = None
+    progress: Callable[[str], None] = lambda text: None
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ def more_passing(
     if start is None:
         return [winner]
     stop_at = min(workload.deadline - RESERVE_S,
-                  time.perf_counter() + max(MORE_SECONDS, min(search_s, 4 * MORE_SECONDS)))
+                  time.perf_counter() + max(MORE_SECONDS, min(search_s, winner.runtime_s)))
     found = [winner]
     seen = {code_identity(winner.candidate.source)}
     rest = list(candidates[start + 1:start + 1 + MORE_CANDIDATES])
@@ -151,10 +153,17 @@ def rank(contest: Contest, passing: Sequence[Verdict]) -> Ranking:
         original = Candidate(first.function, contest.original, "original",
                              "the original code", 0)
         explore = len(same) > 1 or contest.hung
+        # The failing test hung on the original code: run there, it would only spend the
+        # watch's whole time.
+        tests_of = {0: contest.tests} if contest.hung else None
+        limits = _watch_limits(contest, same, remaining, explore)
+        contest.progress(f"watching what {len(contest.tests) + len(contest.seeds)} tests see "
+                         f"of the original code and {len(same)} fix(es) "
+                         f"(up to {limits.timeout_s:.1f}s)")
         try:
             runs = contest.evaluator.observe(
                 [original, *(v.candidate for v in same)], list(contest.tests + contest.seeds),
-                _watch_limits(contest, same, remaining, explore), explore=explore)
+                limits, explore=explore, tests_of=tests_of)
         except EvaluationError:
             # Watching is extra evidence about a fix already found: when the fork server
             # cannot do it, the candidates are ranked unmeasured and the fix is not lost.

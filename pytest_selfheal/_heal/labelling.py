@@ -8,13 +8,21 @@ tests saw of its changed lines (:mod:`~pytest_selfheal._heal.trust`).
 
 from __future__ import annotations
 
+import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from pytest_selfheal._evaluate import Workload
-from pytest_selfheal._heal.alternatives import Contest, Ranking, more_passing, rank
+from pytest_selfheal._heal.alternatives import (
+    MORE_SECONDS,
+    TRACING_SLACK,
+    Contest,
+    Ranking,
+    more_passing,
+    rank,
+)
 from pytest_selfheal._heal.localize import Spectrum
 from pytest_selfheal._heal.outcomes import candidate_diff, heal_outcome, leaderboard, rejections
 from pytest_selfheal._heal.trust import assess, changed_hunks, confirming_tests
@@ -49,7 +57,7 @@ def rank_found(healer: Healer, failure: Failure, found: Search, selection: Selec
 
     def judge(rest: Sequence[Candidate], load: Workload, stop_at: float) -> Verdict | None:
         return healer.evaluator.first_passing(
-            rest, load, should_stop=lambda: time.perf_counter() > stop_at,
+            rest, load, stop_at=stop_at,
             on_verdict=record, reject=healer.screen_candidate)
 
     function = winner.candidate.function
@@ -59,15 +67,36 @@ def rank_found(healer: Healer, failure: Failure, found: Search, selection: Selec
     if len(passing) > 1:
         healer.progress(f"{len(passing)} candidates pass every test: comparing what they do")
     before = baseline.outcomes
-    tests = tuple(n for n in spectrum.tests_running(function) if before.get(n) == "passed")
+    tests = watched_tests([n for n in spectrum.tests_running(function)
+                           if before.get(n) == "passed"], baseline.durations,
+                          max(MORE_SECONDS, max(v.runtime_s for v in passing)))
     hung = failure.nodeid in healer.history.hung
     # A fix of a test that hung takes a time never measured on the unchanged code: its
     # watch keeps the candidates' own.
     watched_s = None if hung else sum(baseline.durations.get(n, 0.0)
                                       for n in (*tests, failure.nodeid))
     contest = Contest(healer.evaluator, healer.read_source(function.path), tests,
-                      (failure.nodeid,), workload.deadline, hung=hung, tests_s=watched_s)
+                      (failure.nodeid,), workload.deadline, hung=hung, tests_s=watched_s,
+                      progress=healer.progress)
     return rank(contest, passing)
+
+
+def watched_tests(tests: Sequence[str], durations: Mapping[str, float],
+                  watch_s: float) -> tuple[str, ...]:
+    """The fastest of ``tests`` whose recorded runs fit in ``watch_s`` together: a real
+    library's function runs in hundreds of tests (pyparsing's ``Keyword`` in 600), and
+    tracing them all took longer than finding the fix. ``watch_s`` is as long as judging
+    a passing candidate took, the search's own measure of what a run of the tests costs."""
+    # A test this session never timed is taken to be typical of those it did.
+    typical = statistics.median([durations[n] for n in tests if n in durations] or [0.0])
+    chosen: list[str] = []
+    spent = 0.0
+    for nodeid in sorted(tests, key=lambda n: durations.get(n, typical)):
+        spent += TRACING_SLACK * durations.get(nodeid, typical)
+        if spent > watch_s:
+            break
+        chosen.append(nodeid)
+    return tuple(chosen)
 
 
 def label(healer: Healer, found: Search, selection: Selection, spectrum: Spectrum,
