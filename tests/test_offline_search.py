@@ -222,3 +222,32 @@ def engine_weight(engine: OfflineEngine, task: RepairTask, candidate: Candidate)
     line = task.line_scores.get(str(candidate.function), {}).get(candidate.lineno, 0.1)
     line += 1.0 if candidate.lineno in suspect.lines else 0.0
     return suspect.score * line * engine.rates.rate(candidate.operator)
+
+
+def test_the_first_batch_writes_out_only_the_edits_it_hands_out(monkeypatch) -> None:
+    # Writing a mutant (the module's whole text, checked to re-parse to the intended
+    # tree) is nearly all its cost: pyparsing's _parseNoCache has 2,500 edits, which
+    # took 4 s to write before its first batch of 24 could be judged.
+    from pytest_selfheal.engines._offline import mutants
+
+    written: list[int] = []
+    real_render = mutants._render
+
+    def counting(*args):  # type: ignore[no-untyped-def]
+        written.append(1)
+        return real_render(*args)
+
+    monkeypatch.setattr(mutants, "_render", counting)
+    long_function = "def total(a, b, c):\n" + "".join(
+        f"    a = a + b * {n} - c\n" for n in range(40)) + "    return a\n"
+    function = FunctionRef("pkg/numbers.py", "total", 1, 42)
+    failure = Failure("tests/test_numbers.py::test_total", "call", "AssertionError", "", "")
+    task = RepairTask(failure=failure, suspects=(Suspect(function, 1.0, "coverage"),),
+                      sources={"pkg/numbers.py": long_function})
+
+    first = OfflineEngine().propose(task, [])
+    written_for_it = len(written)
+
+    every = mutants.mutations(long_function, "total")
+    assert len(every) > 10 * len(first)
+    assert len(first) <= written_for_it < 2 * len(first)

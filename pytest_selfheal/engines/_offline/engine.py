@@ -10,11 +10,12 @@ Nothing here imports pytest.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from pytest_selfheal.engines._offline.mutants import mutations
-from pytest_selfheal.engines._offline.ranked import Maker, RankedEdits
+from pytest_selfheal.engines._offline.mutants import PlannedMutation, planned_mutations
+from pytest_selfheal.engines._offline.ranked import Maker, RankedEdits, Weighted
 from pytest_selfheal.engines._offline.rates import OperatorRates
 from pytest_selfheal.engines._offline.schedule import Schedule
 from pytest_selfheal.engines.base import Engine, RepairTask
@@ -107,19 +108,24 @@ class OfflineEngine(Engine):
             lines = None if executed is None else executed | set(suspect.lines)
             scores = task.line_scores.get(key, {})
 
-            def make() -> list[tuple[float, Candidate]]:
-                edits = []
-                for mutation in mutations(task.sources[function.path], function.qualname,
-                                          lines=lines):
-                    line_score = scores.get(mutation.lineno, UNSCORED_LINE)
-                    if mutation.lineno in suspect.lines:
+            def write(planned: PlannedMutation) -> Candidate | None:
+                mutation = planned.render()
+                if mutation is None:
+                    return None
+                return Candidate(function=function, source=mutation.source,
+                                 operator=mutation.operator, description=mutation.description,
+                                 lineno=mutation.lineno)
+
+            def make() -> Weighted:
+                edits: Weighted = []
+                for planned in planned_mutations(task.sources[function.path],
+                                                 function.qualname, lines=lines):
+                    line_score = scores.get(planned.lineno, UNSCORED_LINE)
+                    if planned.lineno in suspect.lines:
                         line_score += 1.0
-                    rate = rates.get(mutation.operator) or self.rates.rate(mutation.operator)
-                    candidate = Candidate(function=function, source=mutation.source,
-                                          operator=mutation.operator,
-                                          description=mutation.description,
-                                          lineno=mutation.lineno)
-                    edits.append((suspect.score * line_score * rate, candidate))
+                    rate = rates.get(planned.operator) or self.rates.rate(planned.operator)
+                    edits.append((suspect.score * line_score * rate,
+                                  functools.partial(write, planned)))
                 return edits
 
             best_line = max([*scores.values(), UNSCORED_LINE]) + (1.0 if suspect.lines else 0.0)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import ast
+import functools
 import warnings
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TypeGuard
 
@@ -39,6 +40,20 @@ class Mutation:
     source: str
 
 
+@dataclass(frozen=True)
+class PlannedMutation:
+    """A mutant known by where and how it edits, written out only when asked: writing
+    is nearly all of a mutant's cost (the whole module's text, and the check that it
+    re-parses to the intended tree), and a large function has thousands.
+
+    :param render: the mutant, or ``None`` when no text means what the edit means.
+    """
+
+    operator: str
+    lineno: int
+    render: Callable[[], Mutation | None]
+
+
 def mutations(
     source: str, qualname: str, *, lines: Collection[int] | None = None
 ) -> list[Mutation]:
@@ -56,6 +71,16 @@ def mutations(
     :returns: mutants ordered by source position, then operator registration order.
     :raises SourceError: when ``source`` does not parse or has no unit ``qualname``.
     """
+    return [mutation for planned in planned_mutations(source, qualname, lines=lines)
+            if (mutation := planned.render()) is not None]
+
+
+def planned_mutations(
+    source: str, qualname: str, *, lines: Collection[int] | None = None
+) -> list[PlannedMutation]:
+    """:func:`mutations`, each written out only when its ``render`` is called. Edits
+    that make the same function are one planned mutant, written by the first of them
+    whose text means it."""
     with warnings.catch_warnings():
         # Invalid escape sequences in user code are not ours to report.
         warnings.simplefilter("ignore")
@@ -74,16 +99,23 @@ def mutations(
             edits.append((key, operator, edit))
     edits.sort(key=lambda item: item[0])
 
-    rewriter = Rewriter(source, tree)
-    seen: set[tuple[int, str]] = set()
-    result = []
+    groups: dict[tuple[int, str], list[tuple[str, Edit]]] = {}
     for _, operator, edit in edits:
         if edit.kind == "replace":
             fingerprint = _fingerprint(edit.node, edit.replacement)
         else:
             fingerprint = (id(edit.node), edit.kind + ast.dump(edit.replacement))
-        if fingerprint is None or fingerprint in seen:
-            continue
+        if fingerprint is not None:
+            groups.setdefault(fingerprint, []).append((operator, edit))
+    rewriter = Rewriter(source, tree)
+    return [PlannedMutation(group[0][0], group[0][1].node.lineno,
+                            functools.partial(_render, rewriter, slots, group))
+            for group in groups.values()]
+
+
+def _render(rewriter: Rewriter, slots: dict[int, tuple[list[ast.stmt], int]],
+            group: list[tuple[str, Edit]]) -> Mutation | None:
+    for operator, edit in group:
         try:
             if edit.kind == "replace":
                 new_source = rewriter.replace(edit.node, edit.replacement)
@@ -91,10 +123,9 @@ def mutations(
                 new_source = _splice(rewriter, edit, slots)
         except PatchError:
             continue  # no text means what the edit means: not a mutant we can offer
-        seen.add(fingerprint)
         description = edit.description or describe(edit.node, edit.replacement)
-        result.append(Mutation(operator, description, edit.node.lineno, new_source))
-    return result
+        return Mutation(operator, description, edit.node.lineno, new_source)
+    return None
 
 
 def _splice(rewriter: Rewriter, edit: Edit,
