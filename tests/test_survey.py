@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from pytest_selfheal._heal.survey import Box
 
 
@@ -23,11 +25,13 @@ class RecordingEvaluator:
 
     def __init__(self) -> None:
         self.asked: list[str] = []
+        self.lead: tuple[str, ...] = ()
 
     def run(self, nodeids, limits, **options):  # type: ignore[no-untyped-def]
         from pytest_selfheal.models import TestRun
 
         self.asked = list(nodeids)
+        self.lead = tuple(options.get("lead", ()))
         return TestRun(outcomes=dict.fromkeys(nodeids, "passed"), durations={}, wall_s=0.0,
                        exit_code=0)
 
@@ -52,3 +56,22 @@ def test_tests_the_session_never_reached_are_measured_before_its_slow_ones():
 
     assert evaluator.asked == ["t/test_examples.py::test_quick", *later,
                                "t/test_examples.py::test_slow"]
+
+
+@pytest.mark.parametrize(("failing_s", "leads"), [(0.02, True), (1.5, False)])
+def test_a_failing_test_leads_every_child_only_when_it_is_quick_beside_the_box(
+        failing_s: float, leads: bool):
+    # networkx: a failing test of 1.5 s, run first in each child, left a 3 s box nothing
+    # to measure (0 of 2,534 tests).
+    from pytest_selfheal._heal.survey import Surveyor
+    from pytest_selfheal.models import History
+
+    failing = "t/test_flow.py::test_failing"
+    history = History(durations={failing: failing_s, "t/test_flow.py::test_other": 0.01})
+    evaluator = RecordingEvaluator()
+    survey = Surveyor(evaluator, history,  # type: ignore[arg-type]
+                      lambda files: list(history.durations), lambda line: None)
+
+    survey.reaching_tests(failing, ["pkg/flow.py"], Box(time.perf_counter() + 3.0), lead=True)
+
+    assert evaluator.lead == ((failing,) if leads else ())
