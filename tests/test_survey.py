@@ -39,7 +39,7 @@ class RecordingEvaluator:
 def test_tests_the_session_never_reached_are_measured_before_its_slow_ones():
     # pyparsing's lineno bug fails its 61st test: the 1,600 fast tests after it waited
     # behind the examples the session had seen take seconds, and the box ran out on
-    # those, with 55 tests measured.
+    # those, with 55 tests measured. The failing test's own module comes first.
     from pytest_selfheal._heal.survey import Surveyor
     from pytest_selfheal.models import History
 
@@ -54,7 +54,7 @@ def test_tests_the_session_never_reached_are_measured_before_its_slow_ones():
     survey.reaching_tests("t/test_unit.py::test_failing", ["pkg/core.py"],
                           Box(time.perf_counter() + 100.0), lead=True)
 
-    assert evaluator.asked == ["t/test_examples.py::test_quick", *later,
+    assert evaluator.asked == [*later, "t/test_examples.py::test_quick",
                                "t/test_examples.py::test_slow"]
 
 

@@ -93,8 +93,13 @@ class Surveyor:
         # a large suite has hundreds of fast ones the session never reached, which must
         # not wait behind its few slow ones.
         typical = statistics.median([known[n] for n in reach if n in known] or [0.0])
+        # The failing test's own module comes first: its tests are the likeliest to run
+        # what it runs, and when the box runs out they are what guards against a fix
+        # that only fits it (networkx: 23 of 2,534 tests measured, none of its module's,
+        # and a fix of the approximation it checked passed).
+        module = failing.split("::")[0]
         tests = sorted((n for n in reach if n not in slow),
-                       key=lambda n: known.get(n, typical))
+                       key=lambda n: (n.split("::")[0] != module, known.get(n, typical)))
         if slow:
             self.progress(f"not measuring {len(slow)} tests that hang or take more than "
                           f"half of the {box.remaining:.1f}s left for localization")
