@@ -129,12 +129,12 @@ class Evaluator(MeasuringPool):
                               POLL_INTERVAL)
             self._finish(calibrating)
             return
-        # One test known to finish is enough to learn what a fork costs (a test that
-        # hangs would spend the heal's whole time); with none, a run of no test at all.
+        # A run of no test at all tells what a fork costs beyond the tests' own phases,
+        # and the first candidate waits for it: a test would add its own time (mpmath's
+        # only finished one took 4 s), one that hangs the heal's whole time.
         limits = Limits.within(max(0.0, workload.deadline - time.perf_counter()))
         task = _Task(0, None, {}, lambda _: limits)
-        for _ in self._judged(iter([task]), paths={0: path},
-                              nodeids={0: workload.finished[:1]}):
+        for _ in self._judged(iter([task]), paths={0: path}, nodeids={0: ()}):
             pass
 
     def calibrate(self, workload: Workload) -> None:
