@@ -67,9 +67,16 @@ def rank_found(healer: Healer, failure: Failure, found: Search, selection: Selec
     if len(passing) > 1:
         healer.progress(f"{len(passing)} candidates pass every test: comparing what they do")
     before = baseline.outcomes
-    tests = watched_tests([n for n in spectrum.tests_running(function)
-                           if before.get(n) == "passed"], baseline.durations,
-                          max(MORE_SECONDS, max(v.runtime_s for v in passing)))
+    running = [n for n in spectrum.tests_running(function) if before.get(n) == "passed"]
+    # Where the box ran out, few tests are known to run the function (mpmath's isqrt:
+    # none, and three fixes that differ on an input could not be ranked): tests this
+    # session ran that use its module may call it too, and cost nothing if they do not.
+    history = healer.history
+    maybe = [n for n in healer.reaching([function.path])
+             if n in history.durations and n not in history.hung and n != failure.nodeid
+             and n not in spectrum.failing and n not in running]
+    tests = watched_tests(running, baseline.durations,
+                          max(MORE_SECONDS, max(v.runtime_s for v in passing)), maybe=maybe)
     hung = failure.nodeid in healer.history.hung
     # A fix of a test that hung takes a time never measured on the unchanged code: its
     # watch keeps the candidates' own.
@@ -81,21 +88,24 @@ def rank_found(healer: Healer, failure: Failure, found: Search, selection: Selec
     return rank(contest, passing)
 
 
-def watched_tests(tests: Sequence[str], durations: Mapping[str, float],
-                  watch_s: float) -> tuple[str, ...]:
-    """The fastest of ``tests`` whose recorded runs fit in ``watch_s`` together: a real
-    library's function runs in hundreds of tests (pyparsing's ``Keyword`` in 600), and
-    tracing them all took longer than finding the fix. ``watch_s`` is as long as judging
-    a passing candidate took, the search's own measure of what a run of the tests costs."""
+def watched_tests(tests: Sequence[str], durations: Mapping[str, float], watch_s: float,
+                  maybe: Sequence[str] = ()) -> tuple[str, ...]:
+    """The fastest of ``tests`` whose recorded runs fit in ``watch_s`` together, then
+    the fastest of ``maybe`` (tests that may run the function) in what time is left: a
+    real library's function runs in hundreds of tests (pyparsing's ``Keyword`` in 600),
+    and tracing them all took longer than finding the fix. ``watch_s`` is as long as
+    judging a passing candidate took, the search's own measure of what a run of the
+    tests costs."""
     # A test this session never timed is taken to be typical of those it did.
     typical = statistics.median([durations[n] for n in tests if n in durations] or [0.0])
     chosen: list[str] = []
     spent = 0.0
-    for nodeid in sorted(tests, key=lambda n: durations.get(n, typical)):
-        spent += TRACING_SLACK * durations.get(nodeid, typical)
-        if spent > watch_s:
-            break
-        chosen.append(nodeid)
+    for group in (tests, maybe):
+        for nodeid in sorted(group, key=lambda n: durations.get(n, typical)):
+            spent += TRACING_SLACK * durations.get(nodeid, typical)
+            if spent > watch_s:
+                return tuple(chosen)
+            chosen.append(nodeid)
     return tuple(chosen)
 
 
