@@ -251,3 +251,23 @@ def test_the_first_batch_writes_out_only_the_edits_it_hands_out(monkeypatch) -> 
     every = mutants.mutations(long_function, "total")
     assert len(every) > 10 * len(first)
     assert len(first) <= written_for_it < 2 * len(first)
+
+
+def test_suspects_in_one_module_share_its_parse_and_get_the_same_edits(monkeypatch) -> None:
+    # Five of pyparsing's eight suspects were in its 6,000-line core.py, parsed again
+    # for each.
+    from pytest_selfheal.engines._offline import mutants
+
+    parses: list[str] = []
+    real_parse = mutants.parse_module
+    monkeypatch.setattr(mutants, "parse_module",
+                        lambda text, name: parses.append(name) or real_parse(text, name))
+    mutants._parsed.cache_clear()
+    source = SOURCE + "\n\ndef scale(x, k):\n    return x * k + 1\n"
+
+    first = [(m.description, m.source) for m in mutants.mutations(source, "clamp")]
+    mutants.mutations(source, "scale")
+    again = [(m.description, m.source) for m in mutants.mutations(source, "clamp")]
+
+    assert len(parses) == 1
+    assert again == first

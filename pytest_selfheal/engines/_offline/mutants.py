@@ -81,10 +81,7 @@ def planned_mutations(
     """:func:`mutations`, each written out only when its ``render`` is called. Edits
     that make the same function are one planned mutant, written by the first of them
     whose text means it."""
-    with warnings.catch_warnings():
-        # Invalid escape sequences in user code are not ours to report.
-        warnings.simplefilter("ignore")
-        tree = parse_module(source, "<module>")
+    tree, rewriter = _parsed(source)
     unit_node = find_unit(tree, qualname)
     wanted = frozenset(lines) if lines is not None else None
     unit = Unit(unit_node, tree)
@@ -107,10 +104,21 @@ def planned_mutations(
             fingerprint = (id(edit.node), edit.kind + ast.dump(edit.replacement))
         if fingerprint is not None:
             groups.setdefault(fingerprint, []).append((operator, edit))
-    rewriter = Rewriter(source, tree)
     return [PlannedMutation(group[0][0], group[0][1].node.lineno,
                             functools.partial(_render, rewriter, slots, group))
             for group in groups.values()]
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed(source: str) -> tuple[ast.Module, Rewriter]:
+    """The module's tree and its rewriter, shared by the suspects in one module (five of
+    pyparsing's eight suspects are in its 6,000-line ``core.py``): edits build new
+    nodes around the tree's, never change it."""
+    with warnings.catch_warnings():
+        # Invalid escape sequences in user code are not ours to report.
+        warnings.simplefilter("ignore")
+        tree = parse_module(source, "<module>")
+    return tree, Rewriter(source, tree)
 
 
 def _render(rewriter: Rewriter, slots: dict[int, tuple[list[ast.stmt], int]],
