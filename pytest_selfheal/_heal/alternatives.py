@@ -54,8 +54,8 @@ TRACING_SLACK = 5.0
 class Contest:
     """The passing candidates of one heal and what ranking them needs.
 
-    :param tests: tests that passed before the fix and run the function: what a right
-        fix should change little of.
+    :param tests: tests that passed before the fix and run the function (or may: they
+        use its module): what a right fix should change little of.
     :param seeds: tests run besides those, only for the arguments they call the function
         with, from which inputs are made (the failing test).
     :param hung: the failing test hung on the original code: a fix must end the loop,
