@@ -251,9 +251,9 @@ class Evaluator(MeasuringPool):
 
         def limits(level: int) -> Callable[[str], Limits]:
             def at(path: str) -> Limits:
-                known = workload.knowing(learned)
-                unknown = unmeasured - frozenset(known.durations)
-                return self.candidate_limits(known, path).doubled(level if unknown else 0)
+                unknown = unmeasured - learned.keys()
+                return self.candidate_limits(workload.knowing(learned), path).doubled(
+                    level if unknown else 0)
             return at
 
         def fresh() -> Iterator[_Task]:

@@ -168,10 +168,13 @@ def rank(contest: Contest, passing: Sequence[Verdict]) -> Ranking:
             # Watching is extra evidence about a fix already found: when the fork server
             # cannot do it, the candidates are ranked unmeasured and the fix is not lost.
             runs = None
-    if runs is not None and runs[0] is not None:
-        nearby = nearby_inputs(runs[0], contest.tests)
+    # The watched runs of the passing candidates that went right, by verdict.
+    measured: dict[int, TestRun] = {}
+    if runs is not None:
         measured = {id(v): run for v, run in zip(same, runs[1:], strict=True)
                     if run is not None and not run.problem}
+    if runs is not None and runs[0] is not None:
+        nearby = nearby_inputs(runs[0], contest.tests)
         for index, verdict in enumerate(passing):
             run = measured.get(id(verdict))
             if run is not None:
@@ -195,10 +198,8 @@ def rank(contest: Contest, passing: Sequence[Verdict]) -> Ranking:
                                                          hanging)
     found = None
     if runs is not None:
-        by_verdict = {id(v): run for v, run in zip(same, runs[1:], strict=True)
-                      if run is not None and not run.problem}
-        entries = [(v.candidate, by_verdict[id(v)]) for v in ranked
-                   if id(v) in by_verdict and v.candidate.function == ranked[0].candidate.function]
+        entries = [(v.candidate, measured[id(v)]) for v in ranked
+                   if id(v) in measured and v.candidate.function == ranked[0].candidate.function]
         found = disagreement(entries)
     ranked_signals = tuple(signals[i] for i in order)
     undecided = found is not None and _undecided(found, entries, ranked, ranked_signals,

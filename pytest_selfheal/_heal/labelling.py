@@ -68,13 +68,14 @@ def rank_found(healer: Healer, failure: Failure, found: Search, selection: Selec
         healer.progress(f"{len(passing)} candidates pass every test: comparing what they do")
     before = baseline.outcomes
     running = [n for n in spectrum.tests_running(function) if before.get(n) == "passed"]
+    known = set(running)
     # Where the box ran out, few tests are known to run the function (mpmath's isqrt:
     # none, and three fixes that differ on an input could not be ranked): tests this
     # session ran that use its module may call it too, and cost nothing if they do not.
     history = healer.history
     maybe = [n for n in healer.reaching([function.path])
              if n in history.durations and n not in history.hung and n != failure.nodeid
-             and n not in spectrum.failing and n not in running]
+             and n not in spectrum.failing and n not in known]
     tests = watched_tests(running, baseline.durations,
                           max(MORE_SECONDS, max(v.runtime_s for v in passing)), maybe=maybe)
     hung = failure.nodeid in healer.history.hung

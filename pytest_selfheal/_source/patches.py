@@ -149,7 +149,6 @@ def changed_unit(old: str, new: str, qualname: str) -> FunctionNode | None:
     return body[0] if body[0].name == qualname.rpartition(".")[2] else None
 
 
-
 def unit_text(old: str, new: str, qualname: str) -> tuple[str, int] | None:
     """The text of unit ``qualname`` in ``new`` (decorators included) and the line it
     starts on, when ``new`` keeps all of ``old``'s text outside that unit; ``None``
