@@ -112,20 +112,36 @@ def serve_in_cage(zygote: Zygote, workdir: Path, pipes: tuple[int, int],
     """The intermediate process: it unshares the namespaces, forks the server as the
     first process of the new PID namespace, and lives as long as the server does, so
     that the server dies with it, and it with the session."""
+    frames = pipes[1]
+    why = ""
     try:
         lockdown.die_with_parent(spec.parent)
         # Ctrl-C in the terminal is the session's to handle; the server just dies with it.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         os.setpgid(0, 0)
+        # Opened now: the server mounts an empty /dev in the mount namespace it shares
+        # with this process before it binds the devices back, and opening /dev/null in
+        # that moment used to end this process, and the server with it.
+        null = os.open(os.devnull, os.O_RDWR)
         entered = cage.enter(spec)
         server = os.fork()
         if server == 0:
+            os.close(null)
             lockdown.die_with_parent()
             _serve(zygote, workdir, pipes, spec, entered)
-        lockdown.close_inherited(set())  # the session sees the server's end on its pipe
-        os.waitpid(server, 0)
-    except BaseException:
-        pass
+        # Only the server's pipe is kept: the session sees its end once this process
+        # has said how the server ended.
+        lockdown.close_inherited({frames}, null)
+        _, status = os.waitpid(server, 0)
+        if os.WIFSIGNALED(status):
+            why = f"the fork server was killed by signal {os.WTERMSIG(status)}"
+        elif os.WEXITSTATUS(status):
+            why = f"the fork server exited with status {os.WEXITSTATUS(status)}"
+    except BaseException as exc:
+        why = f"the fork server could not start: {type(exc).__name__}: {exc}"
+    if why:
+        with contextlib.suppress(BaseException):
+            send_frame(frames, NOTE, json.dumps({"message": why}).encode())
     os._exit(0)
 
 

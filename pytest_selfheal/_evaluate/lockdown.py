@@ -96,20 +96,26 @@ def set_dumpable(dumpable: bool) -> None:
     prctl(PR_SET_DUMPABLE, int(dumpable))
 
 
-def close_inherited(keep: set[int]) -> None:
-    """Close every descriptor but ``keep``; 0, 1 and 2 not kept point at /dev/null."""
+def close_inherited(keep: set[int], null: int | None = None) -> None:
+    """Close every descriptor but ``keep``; 0, 1 and 2 not kept point at /dev/null.
+
+    :param null: /dev/null opened beforehand, for a process whose mount namespace
+        another one is rebuilding: /dev is an empty tmpfs there for a moment.
+    """
+    spared = keep if null is None else {*keep, null}
     low = 0
-    for fd in [*sorted(keep), 2 ** 31 - 1]:
+    for fd in [*sorted(spared), 2 ** 31 - 1]:
         if fd > low:
             os.closerange(low, fd)
         low = fd + 1
     if {0, 1, 2} - keep:
-        null = os.open(os.devnull, os.O_RDWR)
+        if null is None:
+            null = os.open(os.devnull, os.O_RDWR)
         for fd in {0, 1, 2} - keep:
             if fd != null:
                 os.dup2(null, fd)
-        if null not in keep and null > 2:
-            os.close(null)
+    if null is not None and null not in keep and null > 2:
+        os.close(null)
 
 
 def lock(keep: set[int], network: bool = False) -> list[str]:
