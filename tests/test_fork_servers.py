@@ -134,3 +134,99 @@ collect([job(busy, "t::chatty"), job(busy, "t::big", *names)])
         {"t::chatty": "passed"},
         {"t::big": "passed", **{f"t::other_{index}_" + "y" * 200: "passed"
                                 for index in range(2000)}}]
+
+
+def test_a_server_outlives_the_moment_its_cage_has_an_empty_dev(tmp_path: Path) -> None:
+    # The server mounts an empty /dev in the mount namespace it shares with the process
+    # above it, then binds the devices back. That process used to open /dev/null when
+    # it closed what it inherited: 1 server in about 300 died of it. Here it closes them
+    # exactly while /dev is empty.
+    runs = run_script(tmp_path, '''
+import os
+from pytest_selfheal._evaluate import cage, lockdown
+
+session = os.getpid()
+dev_empty, said_dev_empty = os.pipe()
+closing_done, said_closing_done = os.pipe()
+mount, close_inherited = cage._mount, lockdown.close_inherited
+
+
+def mount_then_wait(source, target, *args):
+    mount(source, target, *args)
+    if (source, target) == ("tmpfs", "/dev"):
+        os.close(said_closing_done)  # the read below ends if the process above dies
+        os.write(said_dev_empty, b"x")
+        os.read(closing_done, 1)
+
+
+def close_while_dev_is_empty(keep, *rest):
+    if os.getppid() != session:  # a child of the server
+        return close_inherited(keep, *rest)
+    os.read(dev_empty, 1)
+    close_inherited({*keep, said_closing_done}, *rest)
+    os.write(said_closing_done, b"x")
+
+
+cage._mount, lockdown.close_inherited = mount_then_wait, close_while_dev_is_empty
+started = server()
+for fd in (said_dev_empty, said_closing_done):
+    os.close(fd)
+collect([job(started, "t::one")])
+''')
+    assert runs == [{"outcomes": {"t::one": "passed"}, "problem": "", "never_ran": False,
+                     "lost": False, "notes": []}]
+
+
+def test_a_server_killed_under_its_job_says_by_what(tmp_path: Path) -> None:
+    runs = run_script(tmp_path, '''
+import os, signal
+doomed = server()
+running = job(doomed, "t::forever")
+children = Path(f"/proc/{doomed.pid}/task/{doomed.pid}/children")
+deadline = time.perf_counter() + 30
+while not children.read_text().split() and time.perf_counter() < deadline:
+    time.sleep(0.01)
+os.kill(int(children.read_text().split()[0]), signal.SIGKILL)
+collect([running])
+''')
+    assert runs[0]["lost"]
+    assert sorted(runs[0]["notes"]) == [
+        "a fork server ended unexpectedly: the run it was in the middle of and those "
+        "waiting on it were started again",
+        "the fork server was killed by signal 9"]
+
+
+def test_a_measurement_whose_server_dies_under_it_runs_again(tmp_path: Path) -> None:
+    # Measurements get no second run when their time box cuts them off; a server that
+    # died says nothing of the run, so that one is started again all the same.
+    runs = run_script(tmp_path, '''
+import os, signal
+from pytest_selfheal._evaluate.pool import Evaluator
+
+killed = []
+start_job = ServerJob.__init__
+
+
+def first_server_dies(self, on, *args):
+    start_job(self, on, *args)
+    if not killed:
+        killed.append(on)
+        children = Path(f"/proc/{on.pid}/task/{on.pid}/children")
+        deadline = time.perf_counter() + 30
+        while not children.read_text().split() and time.perf_counter() < deadline:
+            time.sleep(0.01)
+        os.kill(int(children.read_text().split()[0]), signal.SIGKILL)
+
+
+ServerJob.__init__ = first_server_dies
+evaluator = Evaluator(layout, workers=1, zygote=zygote)
+run = evaluator.run(["t::one"], limits)
+print(json.dumps({"outcomes": run.outcomes, "problem": run.problem,
+                  "notes": evaluator.notes}), flush=True)
+evaluator.close()
+''')
+    (run,) = runs
+    assert (run["outcomes"], run["problem"]) == ({"t::one": "passed"}, "")
+    assert sorted(run["notes"]) == [
+        "a fork server ended unexpectedly: the run it was in the middle of and those "
+        "waiting on it were started again", "the fork server was killed by signal 9"]

@@ -43,6 +43,10 @@ class Task:
     compare_outputs: bool = False
     #: Whether a run cut off by a busy machine may run once more with twice the time.
     may_retry: bool = True
+    #: Whether a fork server died under this run once already: a second death is
+    #: reported rather than tried again. Measurements, which get no more time when
+    #: cut off, are started again all the same.
+    lost_once: bool = False
     #: How many times the limits were doubled because the run was cut off in a test
     #: whose time is not known (see :mod:`~pytest_selfheal._evaluate.deepening`).
     level: int = 0
@@ -197,9 +201,10 @@ class WorkerPool:
                     if isinstance(done.job, ServerJob) and done.job.never_ran:
                         again.insert(0, done.task)  # its server died before it started
                         continue
-                    if isinstance(done.job, ServerJob) and done.job.lost and done.task.may_retry:
+                    lost = isinstance(done.job, ServerJob) and done.job.lost
+                    if lost and not done.task.lost_once:
                         # Its server died under it: that says nothing of the run.
-                        again.insert(0, replace(done.task, may_retry=False))
+                        again.insert(0, replace(done.task, lost_once=True))
                         continue
                     if (run.timed_out and done.task.may_retry and run.cpu_s is not None
                             and run.cpu_s < done.job.limits.timeout_s / 3):
