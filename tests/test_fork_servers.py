@@ -230,3 +230,26 @@ evaluator.close()
     assert sorted(run["notes"]) == [
         "a fork server ended unexpectedly: the run it was in the middle of and those "
         "waiting on it were started again", "the fork server was killed by signal 9"]
+
+
+def test_what_a_fork_costs_is_measured_with_a_run_of_no_test(tmp_path: Path) -> None:
+    # The first candidate's limits wait for this measurement: running the workload's
+    # own test in it would add that test's time, and one that hangs the heal's whole
+    # time, after which nothing is measured at all.
+    runs = run_script(tmp_path, '''
+from pytest_selfheal._evaluate.pool import Evaluator
+from pytest_selfheal._evaluate.workload import Workload
+
+evaluator = Evaluator(layout, workers=1, zygote=zygote)
+# Timed as quick by the session; it hangs in forks, as a test may on a busy machine.
+workload = Workload(expected={"t::forever": "passed"}, durations={"t::forever": 0.01},
+                    deadline=time.perf_counter() + 20)
+limits = evaluator.candidate_limits(workload, "fork")
+print(json.dumps({"observed": evaluator.costs["fork"].observations,
+                  "timeout_s": limits.timeout_s}), flush=True)
+evaluator.close()
+''')
+    (measured,) = runs
+    [(tests, overhead_s)] = measured["observed"]
+    assert tests == 0
+    assert 0 < overhead_s < measured["timeout_s"] < 20
