@@ -249,3 +249,46 @@ def test_held_out_tests_that_never_run_the_changed_line_do_not_verify_a_fix(
     body = git(root, "log", "-1", "--format=%B", found["branch"])
     assert "Selfheal-Assurance: plausible" in body
     assert "Plausible, review before merging: 0 of" in body
+
+
+# pyparsing's tests turn on a parser cache for the rest of the session, under which its
+# failing test crawled: watched after them, the fix's run was cut off and told nothing.
+# Here a test leaves a mode on under which long words never come back.
+SHOUT = '''\
+MODE = {"careful": False}
+
+
+def be_careful():
+    MODE["careful"] = True
+
+
+def loudness(word):
+    while MODE["careful"] and len(word) > 3:
+        pass
+    return len(word) + 2
+'''
+SHOUT_TESTS = '''\
+from shouting import be_careful, loudness
+
+
+def test_a_long_word():
+    assert loudness("hello") == 6
+
+
+def test_a_short_word_carefully():
+    be_careful()
+    assert loudness("hi") > 0
+'''
+
+
+def test_the_failing_test_is_watched_before_tests_that_leave_state_behind(
+        workdir: Path, pytester: pytest.Pytester) -> None:
+    root = make_git_project(workdir, {**PYPROJECT, "src/shouting.py": SHOUT,
+                                      "tests/test_shouting.py": SHOUT_TESTS})
+    result, found = heal(pytester, root)
+
+    assert found["status"] == "healed", found
+    assert found["change"] == "line 11: `2` -> `1`"
+    # What the fix does was watched, not cut off: as in the search, the failing test ran
+    # first, before the other test turned the careful mode on.
+    assert found["passing_candidates"][0]["measured"], result.stdout.str()

@@ -162,7 +162,7 @@ def rank(contest: Contest, passing: Sequence[Verdict]) -> Ranking:
                          f"(up to {limits.timeout_s:.1f}s)")
         try:
             runs = contest.evaluator.observe(
-                [original, *(v.candidate for v in same)], list(contest.tests + contest.seeds),
+                [original, *(v.candidate for v in same)], list(contest.seeds + contest.tests),
                 limits, explore=explore, tests_of=tests_of)
         except EvaluationError:
             # Watching is extra evidence about a fix already found: when the fork server
