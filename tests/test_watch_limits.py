@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
+from typing import Any
 
+from pytest_selfheal._evaluate.behaviour import MAX_CALLS, BehaviourRecorder
 from pytest_selfheal._evaluate.contain import PathCost
 from pytest_selfheal._evaluate.measuring import FORK
 from pytest_selfheal._heal.alternatives import TRACING_SLACK, Contest, _watch_limits
@@ -54,3 +57,32 @@ def test_tests_that_may_run_the_function_fill_what_time_the_known_ones_leave():
     assert watched_tests(["known"], durations, 5.0, maybe=["slow", "fast"]) == (
         "known", "fast")
     assert watched_tests([], durations, 5.0, maybe=["slow", "fast"]) == ("fast", "slow")
+
+
+def test_a_test_that_called_the_function_all_it_may_record_runs_on_untraced():
+    # Every call of every function went through the recorder's hook until the test
+    # ended, though nothing more of it was recorded.
+    def double(x: int) -> int:
+        return 2 * x
+
+    events: list[dict[str, Any]] = []
+    recorder = BehaviourRecorder(double, events.append)  # type: ignore[arg-type]
+    previous = sys.gettrace()
+    recorder.start()
+    try:
+        for n in range(MAX_CALLS + 50):
+            double(n)
+        traced_after = sys.gettrace()
+        recorder.take("t::first")
+        traced_next = sys.gettrace()
+        double(1000)
+        recorder.take("t::second")
+    finally:
+        recorder.stop()
+        sys.settrace(previous)
+    assert traced_after is None
+    assert traced_next is not None
+    first, second = events
+    assert len(first["calls"]) == MAX_CALLS
+    assert first["calls"][-1] == [f"({MAX_CALLS - 1},)", str(2 * (MAX_CALLS - 1))]
+    assert second["calls"] == [["(1000,)", "2000"]]

@@ -77,13 +77,16 @@ class BehaviourRecorder:
         self._lines: set[int] = set()
         self._open: list[list[str]] = []
         self._raised: dict[int, str] = {}
+        self._following = False
 
     # -- following the tests ---------------------------------------------------------
 
     def start(self) -> None:
+        self._following = True
         sys.settrace(self._global)
 
     def stop(self) -> None:
+        self._following = False
         sys.settrace(None)
 
     def take(self, nodeid: str) -> None:
@@ -93,12 +96,20 @@ class BehaviourRecorder:
                        "lines": sorted(self._lines)})
         self._calls, self._lines, self._open = [], set(), []
         self._raised.clear()
+        if self._following and sys.gettrace() is None:
+            sys.settrace(self._global)  # the test before it recorded all it may
 
     def _global(self, frame: types.FrameType, event: str, arg: object) -> Any:
+        if len(self._calls) >= MAX_CALLS and not self._open:
+            # Past the calls a test may record, the rest of it runs untraced: every
+            # call of every function came through here until the test ended, and
+            # pyparsing's call-heavy tests paid for it with nothing recorded.
+            sys.settrace(None)
+            return None
         if frame.f_code not in self.codes or len(self._calls) >= MAX_CALLS:
-            # Past the calls a test may record, its later calls run untraced: a test
-            # that calls the function a hundred thousand times would otherwise spend
-            # minutes writing and parsing the text of every argument.
+            # Past the calls a test may record, its later calls are not followed: a
+            # test that calls the function a hundred thousand times would otherwise
+            # spend minutes writing and parsing the text of every argument.
             return None
         if frame.f_code is self.main and event == "call":
             self._enter(frame)
