@@ -161,6 +161,8 @@ def rank(contest: Contest, passing: Sequence[Verdict]) -> Ranking:
                          f"of the original code and {len(same)} fix(es) "
                          f"(up to {limits.timeout_s:.1f}s)")
         try:
+            # The failing test first, as the search ran it: a test run before it may leave
+            # state behind (pyparsing's parser cache) under which it crawls to the limit.
             runs = contest.evaluator.observe(
                 [original, *(v.candidate for v in same)], list(contest.seeds + contest.tests),
                 limits, explore=explore, tests_of=tests_of)
