@@ -100,16 +100,17 @@ class BehaviourRecorder:
             sys.settrace(self._global)  # the test before it recorded all it may
 
     def _global(self, frame: types.FrameType, event: str, arg: object) -> Any:
-        if len(self._calls) >= MAX_CALLS and not self._open:
-            # Past the calls a test may record, the rest of it runs untraced: every
-            # call of every function came through here until the test ended, and
-            # pyparsing's call-heavy tests paid for it with nothing recorded.
-            sys.settrace(None)
-            return None
-        if frame.f_code not in self.codes or len(self._calls) >= MAX_CALLS:
+        if len(self._calls) >= MAX_CALLS:
             # Past the calls a test may record, its later calls are not followed: a
             # test that calls the function a hundred thousand times would otherwise
-            # spend minutes writing and parsing the text of every argument.
+            # spend minutes writing and parsing the text of every argument. Once no
+            # recorded call is still open, the rest of the test runs untraced: every
+            # call of every function came through here until the test ended, and
+            # pyparsing's call-heavy tests paid for it with nothing recorded.
+            if not self._open:
+                sys.settrace(None)
+            return None
+        if frame.f_code not in self.codes:
             return None
         if frame.f_code is self.main and event == "call":
             self._enter(frame)
