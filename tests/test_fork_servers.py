@@ -18,6 +18,8 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
 # A runner that stands for the session's: it reports each test as passed.
 SETUP = '''\
 import json
+import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -55,6 +57,15 @@ def server():
 def job(on, name, *others):
     spec = RunSpec(nodeids=(name, *others), expected={name: "passed"})
     return ServerJob(on, spec, limits, None, overlay.new_run_dir(), str(root))
+
+
+def kill_the_server(on):
+    """Kill the server itself, the process below the one the session forked."""
+    children = Path(f"/proc/{on.pid}/task/{on.pid}/children")
+    deadline = time.perf_counter() + 30
+    while not children.read_text().split() and time.perf_counter() < deadline:
+        time.sleep(0.01)
+    os.kill(int(children.read_text().split()[0]), signal.SIGKILL)
 
 
 def collect(jobs):
@@ -106,7 +117,6 @@ collect([job(new, "t::after")])
 def test_a_server_that_dies_leaves_a_note_and_the_job_waiting_on_it_never_ran(
         tmp_path: Path) -> None:
     runs = run_script(tmp_path, '''
-import os, signal
 doomed = server()
 jobs = [job(doomed, "t::forever"), job(doomed, "t::queued")]
 os.kill(doomed.pid, signal.SIGKILL)  # the server dies with the process above it
@@ -142,7 +152,6 @@ def test_a_server_outlives_the_moment_its_cage_has_an_empty_dev(tmp_path: Path) 
     # it closed what it inherited: 1 server in about 300 died of it. Here it closes them
     # exactly while /dev is empty.
     runs = run_script(tmp_path, '''
-import os
 from pytest_selfheal._evaluate import cage, lockdown
 
 session = os.getpid()
@@ -179,14 +188,9 @@ collect([job(started, "t::one")])
 
 def test_a_server_killed_under_its_job_says_by_what(tmp_path: Path) -> None:
     runs = run_script(tmp_path, '''
-import os, signal
 doomed = server()
 running = job(doomed, "t::forever")
-children = Path(f"/proc/{doomed.pid}/task/{doomed.pid}/children")
-deadline = time.perf_counter() + 30
-while not children.read_text().split() and time.perf_counter() < deadline:
-    time.sleep(0.01)
-os.kill(int(children.read_text().split()[0]), signal.SIGKILL)
+kill_the_server(doomed)
 collect([running])
 ''')
     assert runs[0]["lost"]
@@ -200,7 +204,6 @@ def test_a_measurement_whose_server_dies_under_it_runs_again(tmp_path: Path) -> 
     # Measurements get no second run when their time box cuts them off; a server that
     # died says nothing of the run, so that one is started again all the same.
     runs = run_script(tmp_path, '''
-import os, signal
 from pytest_selfheal._evaluate.pool import Evaluator
 
 killed = []
@@ -211,11 +214,7 @@ def first_server_dies(self, on, *args):
     start_job(self, on, *args)
     if not killed:
         killed.append(on)
-        children = Path(f"/proc/{on.pid}/task/{on.pid}/children")
-        deadline = time.perf_counter() + 30
-        while not children.read_text().split() and time.perf_counter() < deadline:
-            time.sleep(0.01)
-        os.kill(int(children.read_text().split()[0]), signal.SIGKILL)
+        kill_the_server(on)
 
 
 ServerJob.__init__ = first_server_dies
