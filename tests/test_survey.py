@@ -75,3 +75,32 @@ def test_a_failing_test_leads_every_child_only_when_it_is_quick_beside_the_box(
     survey.reaching_tests(failing, ["pkg/flow.py"], Box(time.perf_counter() + 3.0), lead=True)
 
     assert evaluator.lead == ((failing,) if leads else ())
+
+
+def test_the_test_files_named_after_the_files_the_failure_runs_are_measured_next():
+    # networkx: a bipartite test failed for a flow condition in disjoint_paths.py; the
+    # box measured 552 fast tests of other modules, none of test_disjoint_paths.py, and
+    # an edit of another condition there passed them all and was committed. That file's
+    # tests fail on it.
+    from pytest_selfheal._heal.survey import Surveyor
+    from pytest_selfheal.models import History
+
+    failing = "pkg/bipartite/tests/test_extendability.py::test_k_is_3"
+    history = History(durations={failing: 0.02,
+                                 "pkg/bipartite/tests/test_extendability.py::test_k_is_4": 0.3,
+                                 "pkg/centrality/tests/test_degree.py::test_fast": 0.001,
+                                 "pkg/flow/tests/test_paths.py::test_petersen": 0.2,
+                                 "pkg/flow/tests/paths_test.py::test_octahedral": 0.2,
+                                 "pkg/flow/tests/test_disjoint.py::test_icosahedral": 0.2})
+    evaluator = RecordingEvaluator()
+    survey = Surveyor(evaluator, history,  # type: ignore[arg-type]
+                      lambda files: list(history.durations), lambda line: None)
+
+    survey.reaching_tests(failing, ["pkg/flow/paths.py", "pkg/centrality/__init__.py"],
+                          Box(time.perf_counter() + 100.0), lead=True)
+
+    assert evaluator.asked == ["pkg/bipartite/tests/test_extendability.py::test_k_is_4",
+                               "pkg/flow/tests/test_paths.py::test_petersen",
+                               "pkg/flow/tests/paths_test.py::test_octahedral",
+                               "pkg/centrality/tests/test_degree.py::test_fast",
+                               "pkg/flow/tests/test_disjoint.py::test_icosahedral"]
