@@ -176,6 +176,18 @@ def test_off_by_one_shifts_literals_indexes_slice_bounds_and_range_arguments() -
     assert not [text for text in found if "- 1 + 1" in text]
 
 
+def test_a_step_shifted_to_nothing_is_dropped_not_written_as_zero() -> None:
+    # networkx's Stoer-Wagner fix was committed as `islice(contractions, best_phase + 0)`:
+    # right, but not what anyone would write or review.
+    source = function_source("return islice(items, last + 1), first - 1")
+
+    found = sources(mutations(source, "f"), "off-by-one")
+
+    assert sorted(found) == sorted([
+        source.replace("last + 1", "last"), source.replace("last + 1", "last + 2"),
+        source.replace("first - 1", "first"), source.replace("first - 1", "first - 2")])
+
+
 def test_off_by_one_treats_a_negative_literal_as_one_number() -> None:
     source = function_source("return items[-1]")
 

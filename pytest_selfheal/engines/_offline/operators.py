@@ -18,6 +18,7 @@ import ast
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeGuard
 
 from pytest_selfheal.engines._offline.nodes import (
     ARITHMETIC,
@@ -116,6 +117,18 @@ class Unit:
             for node in self.nodes
             if isinstance(node, ast.UnaryOp) and int_value(node) is not None
         )
+
+    @cached_property
+    def steps(self) -> frozenset[int]:
+        """``id()`` of the positive integer literals added or subtracted (the ``1`` of
+        ``n + 1``): their shift is the sum's, which :func:`shifted` folds."""
+        return frozenset(id(node.right) for node in self.nodes if is_step(node))
+
+
+def is_step(node: ast.AST) -> TypeGuard[ast.BinOp]:
+    """``x + k`` or ``x - k``, ``k`` a positive integer literal."""
+    return (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub)
+            and isinstance(node.right, ast.Constant) and (int_value(node.right) or 0) > 0)
 
 
 Operator = Callable[[Unit], Iterator[Edit]]
@@ -278,13 +291,16 @@ def off_by_one(unit: Unit) -> Iterator[Edit]:
     """Add and subtract 1: integer literals, indexes ``x[i]``, the existing bounds of
     slices ``x[a:b]``, and the arguments of ``range(...)``.
 
-    ``n - 1`` plus one is written ``n``, not ``n - 1 + 1``.
+    ``n - 1`` plus one is written ``n``, not ``n - 1 + 1``, and ``n + 1`` minus one
+    ``n``, not ``n + 0``: a reviewer reads the fix as it would have been written.
     """
     for node in unit.nodes:
         targets: list[ast.expr] = []
         if isinstance(node, ast.Constant | ast.UnaryOp) and int_value(node) is not None:
-            if id(node) not in unit.signed_literals:
+            if id(node) not in unit.signed_literals and id(node) not in unit.steps:
                 targets.append(node)
+        elif is_step(node):
+            targets.append(node)
         elif isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice):
             indexes = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
             targets.extend(index for index in indexes if is_shiftable(index))
