@@ -117,6 +117,31 @@ def test_coverage_finds_the_suspect_of_a_plain_assertion(tmp_path: Path):
     assert set(scores) == {6, 7, 8, 9}
 
 
+def test_a_function_passing_tests_leave_at_its_argument_check_is_ranked_by_its_lines(
+        tmp_path: Path):
+    # networkx's Stoer-Wagner: a test of its errors enters it and leaves at the check of
+    # its arguments; by its entries it ranked under nine heap methods it calls, which
+    # the failing tests run as often, and it was never searched. Its last line, which
+    # only the failing tests run, is the fault.
+    failure = failure_through(tmp_path, ("tests/test_cart.py", 3, "test_add"))
+    failing = {"tests/test_cart.py::test_add": {"shop/cart.py": {13, 15, 6, 7, 8, 9, 2}},
+               "tests/test_cart.py::test_add_2": {"shop/cart.py": {13, 15, 6, 7, 8, 9, 2}}}
+    passing = {"tests/test_cart.py::test_add_negative": {"shop/cart.py": {13, 14}},
+               "tests/test_cart.py::test_total": {"shop/cart.py": {6, 7, 8, 9, 2}}}
+    spectrum = Spectrum({**failing, **passing}, frozenset(failing), frozenset(passing))
+
+    suspects = localize(failure, tmp_path, {"tests/test_cart.py"}, lambda path: MODULE,
+                        spectrum)
+
+    assert [s.function.qualname for s in suspects] == ["Cart.add", "helper", "total"]
+    assert suspects[0].score == pytest.approx(0.95)
+    assert suspects[1].score == pytest.approx(0.95 * 2 / math.sqrt(2 * 3))
+    # Measured by its entries alone, the test of its errors ran all of it.
+    entered = Spectrum(failing, frozenset(failing), frozenset(passing),
+                       {"tests/test_cart.py::test_add_negative": ["shop/cart.py::Cart.add"]})
+    assert entered.function_ochiai(suspects[0].function) == pytest.approx(2 / math.sqrt(2 * 3))
+
+
 def test_helpers_of_a_tests_package_run_only_by_the_failing_test_are_not_suspects(
         tmp_path: Path):
     # A suite's own support module (jsonschema's tests/_suite.py) runs in the failing

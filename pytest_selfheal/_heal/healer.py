@@ -24,6 +24,7 @@ from pytest_selfheal._heal.dodges import (
 )
 from pytest_selfheal._heal.labelling import label, undecided
 from pytest_selfheal._heal.localize import (
+    SUSPECTS,
     Spectrum,
     is_test_file,
     line_scores,
@@ -210,16 +211,11 @@ class Healer:
             place = FunctionRef(missing.path, missing.qualname, 0, 0)
             suspects = [Suspect(place, 1.0, "missing")]
         else:
+            # Twice as many functions as are searched get their lines measured: one that
+            # a passing test only enters to leave early ranks below the searched ones by
+            # its entries alone, and may rank above them by its lines.
             suspects = localize(failure, self.layout.root, self.layout.test_files,
-                                self.read_source, spectrum)
-            if not suspects:
-                return self._outcome(failure, HealStatus.SKIPPED,
-                                     "no project code in the traceback or run by the test")
-            earlier = self.state.attempted.get(str(suspects[0].function))
-            if earlier is not None and earlier.status is not HealStatus.HEALED:
-                return self._outcome(failure, HealStatus.SKIPPED,
-                                     f"same suspect as {earlier.tests[0]}, which could not be "
-                                     "healed", suspects)
+                                self.read_source, spectrum, limit=2 * SUSPECTS)
             # Failing tests first: without their lines, no line of a suspect stands out.
             runners = sorted({n for s in suspects for n in spectrum.tests_running(s.function)
                               if (n in passing or n in failing) and n not in coverage},
@@ -231,6 +227,16 @@ class Healer:
                                    nested={**nested, **nested_bodies(self.read_source, {
                                        path for files in lines.coverage.values()
                                        for path in files} - set(nested))})
+            suspects = localize(failure, self.layout.root, self.layout.test_files,
+                                self.read_source, spectrum)
+            if not suspects:
+                return self._outcome(failure, HealStatus.SKIPPED,
+                                     "no project code in the traceback or run by the test")
+            earlier = self.state.attempted.get(str(suspects[0].function))
+            if earlier is not None and earlier.status is not HealStatus.HEALED:
+                return self._outcome(failure, HealStatus.SKIPPED,
+                                     f"same suspect as {earlier.tests[0]}, which could not be "
+                                     "healed", suspects)
         baseline = Baseline(before, measured_durations(self.history, alone, others),
                             self.history.cut_at)
         return self._search(failure, suspects, spectrum, baseline, deadline, missing)

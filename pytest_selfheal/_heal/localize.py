@@ -15,6 +15,7 @@ import ast
 import bisect
 import math
 import os
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -101,7 +102,11 @@ class Spectrum:
         return {function: frozenset(nodeids) for function, nodeids in entered.items()}
 
     def running(self, function: FunctionRef) -> frozenset[str]:
-        """The measured tests that ran any of ``function``, by either measurement.
+        """The measured tests that ran any of ``function``, by either measurement."""
+        return self._entered_by.get(str(function), frozenset()).union(self._own_lines(function))
+
+    def _own_lines(self, function: FunctionRef) -> dict[str, list[int]]:
+        """The line-measured tests that ran lines of ``function``, and those lines.
 
         A line of a function nested in it (a closure made by ``__init__``) is not its
         own: a test that calls the closure does not enter the function, and the
@@ -109,18 +114,17 @@ class Spectrum:
         """
         inner = [(body, end) for defined, body, end in self.nested.get(function.path, ())
                  if function.lineno < defined and end <= function.end_lineno]
-
-        def own(line: int) -> bool:
-            return not any(body <= line <= end for body, end in inner)
-
         first, last = function.lineno, function.end_lineno
+        found = {}
         # Only the lines within the function are looked at: a test of a real suite runs
         # thousands of lines of a large module, and every function of it is scored.
-        by_lines = (nodeid for nodeid, lines in self._sorted_lines.get(function.path, ())
-                    if any(own(line) for line in
-                           lines[bisect.bisect_left(lines, first):
-                                 bisect.bisect_right(lines, last)]))
-        return self._entered_by.get(str(function), frozenset()).union(by_lines)
+        for nodeid, lines in self._sorted_lines.get(function.path, ()):
+            own = [line for line in lines[bisect.bisect_left(lines, first):
+                                          bisect.bisect_right(lines, last)]
+                   if not any(body <= line <= end for body, end in inner)]
+            if own:
+                found[nodeid] = own
+        return found
 
     @cached_property
     def _sorted_lines(self) -> Mapping[str, list[tuple[str, list[int]]]]:
@@ -132,16 +136,35 @@ class Spectrum:
         return by_path
 
     def function_ochiai(self, function: FunctionRef) -> float:
-        """Ochiai suspiciousness of a whole function."""
-        running = self.running(function)
-        return _ochiai(len(self.failing & running), len(self.passing & running),
-                       len(self.failing))
+        """Ochiai suspiciousness of a whole function: that of its most suspicious line.
+
+        A test whose lines of it were not measured counts as running all of them. A
+        passing test that leaves a function early (at an argument check) never ran the
+        lines after it, which may be the failing tests' alone: networkx's Stoer-Wagner,
+        entered by a test of its errors, ranked under nine heap methods it calls."""
+        lined = self._own_lines(function)
+        running = self._entered_by.get(str(function), frozenset()).union(lined)
+        failing, passing = self.failing & running, self.passing & running
+        best = _ochiai(len(failing), len(passing), len(self.failing))
+        if not any(nodeid in lined for nodeid in passing):
+            return best
+        failed_on = Counter(line for n in failing if n in lined for line in lined[n])
+        passed_on = Counter(line for n in passing if n in lined for line in lined[n])
+        whole_failed = sum(1 for n in failing if n not in lined)
+        whole_passed = sum(1 for n in passing if n not in lined)
+        return max(best, *(_ochiai(whole_failed + failed_on[line], whole_passed + passed_on[line],
+                                   len(self.failing))
+                           for line in {*failed_on, *passed_on}))
 
     def tests_running(self, function: FunctionRef) -> list[str]:
         """Node ids of the measured tests that ran any of ``function``."""
         running = self.running(function)
         measured = dict.fromkeys([*self.coverage, *self.reached])
         return [nodeid for nodeid in measured if nodeid in running]
+
+
+#: How many suspects a search gets.
+SUSPECTS = 8
 
 
 def _ochiai(failed: int, passed: int, failing: int) -> float:
@@ -156,7 +179,7 @@ def localize(
     test_files: Collection[str],
     read_source: Callable[[str], str],
     spectrum: Spectrum | None,
-    limit: int = 8,
+    limit: int = SUSPECTS,
 ) -> list[Suspect]:
     """Rank the project functions most likely to hold the fault behind ``failure``.
 
