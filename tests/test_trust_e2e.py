@@ -6,7 +6,8 @@ test and give different results on some input, the report shows the input, each 
 result and a test to paste that decides between them; the fix is committed when
 something besides the order the edits were tried in ranks it first (it keeps what the
 function gave near the calls of the tests that passed, or brings in no crash), and none
-is when nothing does.
+is when nothing does. A fix is also held to the tests of the module it edits that the
+search never measured.
 """
 
 from __future__ import annotations
@@ -288,7 +289,60 @@ def test_the_failing_test_is_watched_before_tests_that_leave_state_behind(
     result, found = heal(pytester, root)
 
     assert found["status"] == "healed", found
-    assert found["change"] == "line 11: `2` -> `1`"
+    assert found["change"] == "line 11: `len(word) + 2` -> `len(word) + 1`"
     # What the fix does was watched, not cut off: as in the search, the failing test ran
     # first, before the other test turned the careful mode on.
     assert found["passing_candidates"][0]["measured"], result.stdout.str()
+
+
+# The search judges fixes by the tests localization measured, and in a large suite its
+# time box ends long before all are (networkx: one of 2,534). This module's own test is
+# too slow for the box (and for the watch of what fixes do), so the search judges fixes
+# by the failing test alone. `-1` -> `0` passes it and fails the module's own test; so
+# does nothing else that ranks it, and without that test no fix would be committed.
+OWN_TEST = '''\
+import time
+
+from finder import first_index
+
+
+def test_an_absent_target_in_a_long_list():
+    time.sleep(1.1)  # as slow as a search of a large input in a real suite
+    assert first_index(list(range(1, 10)), 0) == -1
+'''
+SEARCH_TEST = '''\
+from finder import first_index
+
+
+def test_first():
+    assert first_index([5, 6, 7], 5) == 0
+'''
+
+
+def test_a_fix_that_fails_a_test_of_its_module_never_measured_is_refused(
+        workdir: Path, pytester: pytest.Pytester) -> None:
+    root = make_git_project(workdir, {**PYPROJECT, "src/finder.py": FIND,
+                                      "tests/test_finder.py": OWN_TEST,
+                                      "tests/test_search.py": SEARCH_TEST})
+    result = pytester.run(sys.executable, "-m", "pytest", "--selfheal", "-p", "no:cacheprovider",
+                          "--selfheal-timeout", "30", "--selfheal-report", "r.json", timeout=300)
+    healed = json.loads((root / "r.json").read_text())["heals"][0]
+
+    result.stdout.fnmatch_lines([
+        "selfheal:   not measuring 1 tests that hang or take more than half of the *",
+        "selfheal:   running the 1 tests of src/finder.py that were not measured, on the "
+        "unchanged code (up to 2.0s)",
+    ])
+    assert (healed["status"], healed["change"]) == ("healed", "line 3: `1` -> `0`"), healed
+    # Whether it was the first to pass (and refused) or came after (and was judged on the
+    # module's test too), the wrong fix was held to that test and failed it.
+    (wrong,) = [entry for entry in healed["leaderboard"]
+                if entry["change"] == "line 6: `-1` -> `0`"]
+    assert not wrong["passed"]
+    assert "tests/test_finder.py::test_an_absent_target_in_a_long_list" in wrong["reason"]
+    # The committed fix passes the module's own test.
+    (root / "src/finder.py").write_text(git(root, "show", f"{healed['branch']}:src/finder.py"))
+    own = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          "tests/test_finder.py"], cwd=root, capture_output=True, text=True,
+                         timeout=120, check=False)
+    assert own.returncode == 0, own.stdout

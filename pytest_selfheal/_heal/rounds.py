@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from pytest_selfheal._heal.alternatives import code_identity
+from pytest_selfheal._heal.guards import guard
 from pytest_selfheal._heal.order import check_order
 from pytest_selfheal._heal.selection import Selection
 from pytest_selfheal._heal.siblings import adopt, fits_this_test_alone, leaves_siblings_alone
@@ -45,6 +46,8 @@ class Search:
     refused: set[int] = field(default_factory=set)
     #: The order checks already made (see :func:`~pytest_selfheal._heal.order.check_order`).
     checked: set[str] = field(default_factory=set)
+    #: Files whose own tests a winner was held to (see :mod:`~pytest_selfheal._heal.guards`).
+    guarded: set[str] = field(default_factory=set)
 
     def refuse(self, verdict: Verdict, why: str) -> None:
         """Take ``verdict``'s candidate out of the search: it passed every test, but
@@ -67,10 +70,22 @@ def search_rounds(healer: Healer, task: RepairTask, selection: Selection,
                   resumed: Search | None = None) -> Search:
     """Ask the engine for candidates round after round, feeding back the verdicts, until
     one passes, the engine has nothing more, or the candidate or time budget is spent.
+    A winner is then held to the tests of the module it edits that were never measured
+    (:mod:`~pytest_selfheal._heal.guards`); when it fails one, the search goes on.
 
     :param resumed: a search whose winner was refused (:meth:`Search.refuse`): it goes
         on with the candidates of its last round not judged yet, then with new rounds.
     """
+    found = _rounds(healer, task, selection, resumed)
+    while found.winner is not None and not found.guarded.issuperset(found.winner.candidate.files):
+        found.selection = guard(healer, found, found.selection or selection)
+        if found.winner is None:
+            found = _rounds(healer, task, found.selection, found)
+    return found
+
+
+def _rounds(healer: Healer, task: RepairTask, selection: Selection,
+            resumed: Search | None) -> Search:
     settings = healer.settings
     found = resumed or Search(selection=selection)
     selection = found.selection or selection
