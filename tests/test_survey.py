@@ -52,7 +52,7 @@ def test_tests_the_session_never_reached_are_measured_before_its_slow_ones():
                       lambda files: [*history.durations, *later], lambda line: None)
 
     survey.reaching_tests("t/test_unit.py::test_failing", ["pkg/core.py"],
-                          Box(time.perf_counter() + 100.0), lead=True)
+                          Box(time.perf_counter() + 100.0), hung=False)
 
     assert evaluator.asked == [*later, "t/test_examples.py::test_quick",
                                "t/test_examples.py::test_slow"]
@@ -72,7 +72,7 @@ def test_a_failing_test_leads_every_child_only_when_it_is_quick_beside_the_box(
     survey = Surveyor(evaluator, history,  # type: ignore[arg-type]
                       lambda files: list(history.durations), lambda line: None)
 
-    survey.reaching_tests(failing, ["pkg/flow.py"], Box(time.perf_counter() + 3.0), lead=True)
+    survey.reaching_tests(failing, ["pkg/flow.py"], Box(time.perf_counter() + 3.0), hung=False)
 
     assert evaluator.lead == ((failing,) if leads else ())
 
@@ -97,10 +97,32 @@ def test_the_test_files_named_after_the_files_the_failure_runs_are_measured_next
                       lambda files: list(history.durations), lambda line: None)
 
     survey.reaching_tests(failing, ["pkg/flow/paths.py", "pkg/centrality/__init__.py"],
-                          Box(time.perf_counter() + 100.0), lead=True)
+                          Box(time.perf_counter() + 100.0), hung=False)
 
     assert evaluator.asked == ["pkg/bipartite/tests/test_extendability.py::test_k_is_4",
                                "pkg/flow/tests/test_paths.py::test_petersen",
                                "pkg/flow/tests/paths_test.py::test_octahedral",
                                "pkg/centrality/tests/test_degree.py::test_fast",
                                "pkg/flow/tests/test_disjoint.py::test_icosahedral"]
+
+
+def test_when_the_failing_test_hung_the_tests_of_its_module_are_measured_last():
+    # mpmath's isqrt loops in polyroots: the other tests of test_calculus.py run it too,
+    # and measured first they held a child per worker until the box ran out (none of
+    # 294 tests measured).
+    from pytest_selfheal._heal.survey import Surveyor
+    from pytest_selfheal.models import History
+
+    failing = "t/test_calculus.py::test_polyroots"
+    history = History(durations={"t/test_basic.py::test_add": 0.01}, hung={failing})
+    later = ["t/test_calculus.py::test_taylor", "t/test_convert.py::test_str"]
+    evaluator = RecordingEvaluator()
+    survey = Surveyor(evaluator, history,  # type: ignore[arg-type]
+                      lambda files: [failing, *history.durations, *later], lambda line: None)
+
+    survey.reaching_tests(failing, ["pkg/roots.py"], Box(time.perf_counter() + 100.0),
+                          hung=True)
+
+    assert evaluator.asked == ["t/test_basic.py::test_add", "t/test_convert.py::test_str",
+                               "t/test_calculus.py::test_taylor"]
+    assert evaluator.lead == ()

@@ -192,7 +192,7 @@ class Healer:
                        if (relpath := project_relpath(frame.path, self.layout.root,
                                                       self.layout.test_files)) is not None)
         others = survey.reaching_tests(failure.nodeid, touched, box.share(REACH_SHARE),
-                                       lead=not hangs)
+                                       hung=hangs)
         if others.outcomes.get(failure.nodeid, "failed") not in ("failed", "error"):
             return self._outcome(failure, HealStatus.SKIPPED,
                                  "the test does not fail when run with the tests of its "

@@ -82,10 +82,10 @@ class Surveyor:
         return run
 
     def reaching_tests(self, failing: str, files: Collection[str], box: Box,
-                       lead: bool) -> TestRun:
+                       hung: bool) -> TestRun:
         """The tests whose modules use ``files``, each noting the functions of ``files``
-        it enters; the failing test runs first in every child when ``lead``, as it does
-        when candidates are judged, unless it takes a good part of the box."""
+        it enters; the failing test runs first in every child, as it does when
+        candidates are judged, unless it ``hung`` or takes a good part of the box."""
         reach = [n for n in self.reaching(files) if n != failing]
         known = self.history.durations
         slow = {n for n in reach if known.get(n, 0.0) > box.remaining / 2} | (
@@ -102,10 +102,13 @@ class Surveyor:
         # of it fails them (networkx: a bipartite test failed for a flow condition in
         # disjoint_paths.py; an edit of another condition there passed the 552 tests
         # measured, none of test_disjoint_paths.py, and failed 7 of them).
+        # When the failing test hung, the tests of its module come last instead: they
+        # most often run the same loop, and hang the same way until the box runs out
+        # (mpmath's isqrt: a child per worker stuck in one, none of 294 tests measured).
         module = failing.split("::")[0]
         named = {stem for stem in map(module_stem, files) if stem != "__init__"}
         tests = sorted((n for n in reach if n not in slow),
-                       key=lambda n: (n.split("::")[0] != module,
+                       key=lambda n: ((n.split("::")[0] == module) == hung,
                                       tested_module(n) not in named, known.get(n, typical)))
         if slow:
             self.progress(f"not measuring {len(slow)} tests that hang or take more than "
@@ -116,7 +119,7 @@ class Surveyor:
                       f"(up to {box.remaining:.1f}s)")
         # Leading every child, a failing test that takes a good part of the box would
         # leave it little to measure (a networkx test of 1.5 s: none of 2,534 measured).
-        lead = lead and known.get(failing, 0.0) < LEAD_SHARE * box.remaining
+        lead = not hung and known.get(failing, 0.0) < LEAD_SHARE * box.remaining
         run = self.evaluator.run(tests, box.limits(), reach=sorted(files), spread=True,
                                  lead=(failing,) if lead else ())
         self._after(run, tests, box, "measured")
