@@ -27,7 +27,7 @@ from pytest_selfheal._heal.localize_clues import (
     is_timeout,
     producers,
 )
-from pytest_selfheal._source.patches import function_ref, iter_units, parse_module, unit_at_line
+from pytest_selfheal._source.patches import function_ref, iter_units, parsed_module, unit_at_line
 from pytest_selfheal.errors import SourceError
 from pytest_selfheal.models import Failure, FunctionRef, Suspect
 
@@ -81,6 +81,10 @@ class Spectrum:
     #: Project-relative path to the definitions nested in its functions, as
     #: :func:`nested_bodies` gives them.
     nested: Mapping[str, Sequence[tuple[int, int, int]]] = field(default_factory=dict)
+    #: Function to :meth:`_own_lines`: every function of the failing test's files is
+    #: scored, and each clue asks again which tests ran it.
+    _lines_of: dict[str, dict[str, list[int]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def ochiai(self, covers: Callable[[Mapping[str, Collection[int]]], bool]) -> float:
         """Ochiai suspiciousness of a line, ``covers`` telling whether a test's lines hold
@@ -112,16 +116,21 @@ class Spectrum:
         own: a test that calls the closure does not enter the function, and the
         measurement of function entries, which the passing tests mostly get, says so.
         """
+        key = f"{function}:{function.lineno}-{function.end_lineno}"
+        if key in self._lines_of:
+            return self._lines_of[key]
         inner = [(body, end) for defined, body, end in self.nested.get(function.path, ())
                  if function.lineno < defined and end <= function.end_lineno]
         first, last = function.lineno, function.end_lineno
-        found = {}
+        found: dict[str, list[int]] = {}
+        self._lines_of[key] = found
         # Only the lines within the function are looked at: a test of a real suite runs
         # thousands of lines of a large module, and every function of it is scored.
         for nodeid, lines in self._sorted_lines.get(function.path, ()):
-            own = [line for line in lines[bisect.bisect_left(lines, first):
-                                          bisect.bisect_right(lines, last)]
-                   if not any(body <= line <= end for body, end in inner)]
+            own = lines[bisect.bisect_left(lines, first):bisect.bisect_right(lines, last)]
+            if inner:
+                own = [line for line in own
+                       if not any(body <= line <= end for body, end in inner)]
             if own:
                 found[nodeid] = own
         return found
@@ -196,7 +205,7 @@ def localize(
         if relpath is None:
             continue
         try:
-            tree = parse_module(read_source(relpath), relpath)
+            tree = parsed_module(read_source(relpath), relpath)
         except (SourceError, OSError):
             continue
         unit = unit_at_line(tree, frame.lineno)
@@ -274,7 +283,7 @@ def _spectrum_suspects(spectrum: Spectrum, read_source: Callable[[str], str]) ->
     suspects = []
     for relpath in sorted(paths):
         try:
-            tree = parse_module(read_source(relpath), relpath)
+            tree = parsed_module(read_source(relpath), relpath)
         except (SourceError, OSError):
             continue
         for qualname, node in iter_units(tree):
@@ -318,7 +327,7 @@ def nested_bodies(read_source: Callable[[str], str], paths: Collection[str]
     nested: dict[str, list[tuple[int, int, int]]] = {}
     for relpath in paths:
         try:
-            tree = parse_module(read_source(relpath), relpath)
+            tree = parsed_module(read_source(relpath), relpath)
         except (SourceError, OSError):
             continue
         found = {(node.lineno, node.body[0].lineno, node.end_lineno or node.lineno)

@@ -23,7 +23,7 @@ import textwrap
 from collections.abc import Callable, Collection, Mapping
 from typing import Protocol
 
-from pytest_selfheal._source.patches import function_ref, iter_units, parse_module
+from pytest_selfheal._source.patches import function_ref, iter_units, parsed_module
 from pytest_selfheal.errors import SourceError
 from pytest_selfheal.models import Failure, FunctionRef, Suspect
 
@@ -139,7 +139,7 @@ def _units(ran: Mapping[str, Collection[int]],
     found: list[tuple[FunctionRef, FunctionNode]] = []
     for path in sorted(ran):
         try:
-            tree = parse_module(read_source(path), path)
+            tree = parsed_module(read_source(path), path)
         except (SourceError, OSError):
             continue
         found.extend((function_ref(path, qualname, node), node)
