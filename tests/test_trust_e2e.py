@@ -319,11 +319,16 @@ def test_first():
 '''
 
 
+# With the passing tests of FIND_TESTS measured, `-1` -> `0` is the first fix to pass (its
+# line runs in the failing test alone), and is refused before any other is judged.
+@pytest.mark.parametrize(("search_tests", "refused_first"),
+                         [(SEARCH_TEST, False), (FIND_TESTS, True)])
 def test_a_fix_that_fails_a_test_of_its_module_never_measured_is_refused(
-        workdir: Path, pytester: pytest.Pytester) -> None:
+        workdir: Path, pytester: pytest.Pytester, search_tests: str,
+        refused_first: bool) -> None:
     root = make_git_project(workdir, {**PYPROJECT, "src/finder.py": FIND,
                                       "tests/test_finder.py": OWN_TEST,
-                                      "tests/test_search.py": SEARCH_TEST})
+                                      "tests/test_search.py": search_tests})
     result = pytester.run(sys.executable, "-m", "pytest", "--selfheal", "-p", "no:cacheprovider",
                           "--selfheal-timeout", "30", "--selfheal-report", "r.json", timeout=300)
     healed = json.loads((root / "r.json").read_text())["heals"][0]
@@ -340,6 +345,8 @@ def test_a_fix_that_fails_a_test_of_its_module_never_measured_is_refused(
                 if entry["change"] == "line 6: `-1` -> `0`"]
     assert not wrong["passed"]
     assert "tests/test_finder.py::test_an_absent_target_in_a_long_list" in wrong["reason"]
+    assert wrong["reason"].startswith("refused: fails 1 of the 1 tests of its module") \
+        is refused_first, wrong["reason"]
     # The committed fix passes the module's own test.
     (root / "src/finder.py").write_text(git(root, "show", f"{healed['branch']}:src/finder.py"))
     own = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",

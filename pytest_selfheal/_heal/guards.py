@@ -80,11 +80,13 @@ def guard(healer: Healer, found: Search, selection: Selection) -> Selection:
         # It passed them: they count among the tests it passed, as for those judged after.
         held = replace(winner, tests_passed=winner.tests_passed + len(passing),
                        tests_total=winner.tests_total + len(passing))
-        found.verdicts[found.verdicts.index(winner)] = found.winner = held
+        found.verdicts[:] = [held if v is winner else v for v in found.verdicts]
+        found.winner = held
     else:
         failed = [nodeid for nodeid, outcome in verdict.pattern if outcome != "passed"]
         why = (f"fails {len(failed)} of the {len(passing)} tests of its module that pass on "
-               f"the unchanged code and were not measured before (first {failed[0]})")
+               f"the unchanged code and were not measured before "
+               f"({f'first {failed[0]}' if failed else verdict.reason})")
         found.refuse(winner, why)
         healer.progress(f"refused: {winner.candidate.description} (in "
                         f"{winner.candidate.function}) {why}; going on with the next "
