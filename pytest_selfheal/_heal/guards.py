@@ -34,10 +34,11 @@ GUARD_SHARE = LOCALIZATION_SHARE
 
 
 def unmeasured_own_tests(healer: Healer, selection: Selection, files: list[str]) -> list[str]:
-    """The tests in files named after ``files`` that the heal has not judged fixes by,
-    none that hung in the session."""
+    """The tests in files named after ``files`` that localization never measured, none
+    that hung in the session. (One it measured either runs a suspect, and fixes are
+    judged by it, or does not, and no edit of one can change its outcome.)"""
     named = {module_stem(relpath) for relpath in files} - {"__init__"}
-    known = {*selection.workload.expected, *selection.siblings}
+    known = {*selection.measured, *selection.workload.expected, *selection.siblings}
     return [nodeid for nodeid in healer.reaching(files)
             if tested_module(nodeid) in named and nodeid not in known
             and nodeid not in healer.history.hung]

@@ -28,6 +28,8 @@ class Selection:
     held_out: Mapping[str, str]
     siblings: Mapping[str, str]
     workload: Workload
+    #: Every test localization measured, whether or not it ran a suspect.
+    measured: frozenset[str] = frozenset()
 
     @property
     def required(self) -> int:
@@ -81,7 +83,8 @@ def select(failure: Failure, suspects: Sequence[Suspect], spectrum: Spectrum,
                 for nodeid in spectrum.tests_running(suspects[0].function)
                 if nodeid != failure.nodeid and before.get(nodeid) == "failed"}
     return Selection(searched, held_out, siblings,
-                     Workload(expected, durations, deadline, baseline.cut_at))
+                     Workload(expected, durations, deadline, baseline.cut_at),
+                     frozenset({*spectrum.coverage, *spectrum.reached}))
 
 
 def hold_out(expected: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
