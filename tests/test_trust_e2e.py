@@ -296,9 +296,10 @@ def test_the_failing_test_is_watched_before_tests_that_leave_state_behind(
 
 
 # The search judges fixes by the tests localization measured, and in a large suite its
-# time box ends long before all are (networkx: one of 2,534). This module's own test is
+# time box ends long before all are (networkx: one of 2,534). This module's first test is
 # too slow for the box (and for the watch of what fixes do), so the search judges fixes
-# by the failing test alone. `-1` -> `0` passes it and fails the module's own test; so
+# by the failing test alone; its second is measured, and runs no suspect, so no edit can
+# change it and it is not run again. `-1` -> `0` passes it and fails the module's own test; so
 # does nothing else that ranks it, and without that test no fix would be committed.
 OWN_TEST = '''\
 import time
@@ -309,6 +310,12 @@ from finder import first_index
 def test_an_absent_target_in_a_long_list():
     time.sleep(1.1)  # as slow as a search of a large input in a real suite
     assert first_index(list(range(1, 10)), 0) == -1
+
+
+def test_nothing_else_is_exported():
+    import finder
+
+    assert [name for name in vars(finder) if not name.startswith("_")] == ["first_index"]
 '''
 SEARCH_TEST = '''\
 from finder import first_index
