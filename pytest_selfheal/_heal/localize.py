@@ -152,7 +152,7 @@ class Spectrum:
         lines after it, which may be the failing tests' alone: networkx's Stoer-Wagner,
         entered by a test of its errors, ranked under nine heap methods it calls."""
         lined = self._own_lines(function)
-        running = self._entered_by.get(str(function), frozenset()).union(lined)
+        running = self.running(function)
         failing, passing = self.failing & running, self.passing & running
         best = _ochiai(len(failing), len(passing), len(self.failing))
         if not any(nodeid in lined for nodeid in passing):
