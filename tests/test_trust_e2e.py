@@ -108,9 +108,11 @@ SIGN_TESTS = "from signs import sign_label\n\n\ndef test_zero():\n    assert sig
                          for n in (1, 2, 3, 5, 8, 13, 21))
 
 
-def heal(pytester: pytest.Pytester, root: Path) -> tuple[pytest.RunResult, dict[str, object]]:
+def heal(pytester: pytest.Pytester, root: Path, *options: str
+         ) -> tuple[pytest.RunResult, dict[str, object]]:
     result = pytester.run(sys.executable, "-m", "pytest", "--selfheal", "-p",
-                          "no:cacheprovider", "--selfheal-report", "r.json", timeout=300)
+                          "no:cacheprovider", "--selfheal-report", "r.json", *options,
+                          timeout=300)
     (found,) = json.loads((root / "r.json").read_text())["heals"]
     return result, found
 
@@ -336,9 +338,7 @@ def test_a_fix_that_fails_a_test_of_its_module_never_measured_is_refused(
     root = make_git_project(workdir, {**PYPROJECT, "src/finder.py": FIND,
                                       "tests/test_finder.py": OWN_TEST,
                                       "tests/test_search.py": search_tests})
-    result = pytester.run(sys.executable, "-m", "pytest", "--selfheal", "-p", "no:cacheprovider",
-                          "--selfheal-timeout", "30", "--selfheal-report", "r.json", timeout=300)
-    healed = json.loads((root / "r.json").read_text())["heals"][0]
+    result, healed = heal(pytester, root, "--selfheal-timeout", "30")
 
     result.stdout.fnmatch_lines([
         "selfheal:   not measuring 1 tests that hang or take more than half of the *",
