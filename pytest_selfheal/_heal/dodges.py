@@ -22,6 +22,7 @@ from pytest_selfheal._heal.labelling import rank_found, unhealed
 from pytest_selfheal._heal.localize import Spectrum
 from pytest_selfheal._heal.rounds import Search, search_rounds
 from pytest_selfheal._heal.selection import Baseline, Selection
+from pytest_selfheal._heal.tiebreak import tell_apart
 from pytest_selfheal.engines.base import RepairTask
 from pytest_selfheal.models import Failure, HealOutcome, Suspect
 
@@ -53,13 +54,21 @@ def search_past_dodges(healer: Healer, failure: Failure, task: RepairTask,
     any) and what was refused.
 
     A winner found after a refusal must have been seen to return near the tests' calls:
-    when the deadline left no time to call it there, it is refused too."""
+    when the deadline left no time to call it there, it is refused too. Fixes that only
+    the search's order ranks are first run on the tests that never ran
+    (:mod:`~pytest_selfheal._heal.tiebreak`); when that refuses some, the rest are ranked
+    again."""
     found = search_rounds(healer, task, selection)
     ranking = None
     refusals = Refusals()
     while found.winner is not None:
         ranking = rank_found(healer, failure, found, found.selection or selection, spectrum,
                              baseline)
+        if ranking.undecided:
+            told = tell_apart(healer, failure, found, found.selection or selection, ranking)
+            if told:
+                refusals.notes += told
+                continue
         if ranking.still_hangs is None and (refusals.first is None
                                             or ranking.signals[0].measured):
             break
