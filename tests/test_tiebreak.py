@@ -22,7 +22,7 @@ def run(outcomes: dict[str, str], durations: dict[str, float] | None = None,
 
 
 def refused(fixes: list[Verdict], runs: list[TestRun], limit_s: float = 5.0) -> dict[str, str]:
-    losers = _losers(fixes, runs, TESTS, 2, limit_s)
+    losers = _losers(fixes, [(each, limit_s) for each in runs], TESTS, 2)
     return {f.candidate.description: losers[id(f)][0] for f in fixes if id(f) in losers}
 
 

@@ -102,7 +102,7 @@ def test_fixes_only_the_order_ranks_are_told_apart_by_a_test_that_hung_before(
     # tests never used; the scale test, run on each, refuses the first pair's.
     result.stdout.fnmatch_lines([
         "selfheal:   2 fixes of src/gaps.py::largest_gap only the search's order ranks: "
-        "running the * tests that use its module and never ran, on each *",
+        "running the 1 tests that use its module and never ran on 2 of them (up to 10.0s)",
         "selfheal:   refused: look at the first pair only (in src/gaps.py::largest_gap) does "
         "not pass tests/test_scale.py::test_the_widest_step_of_a_scale, a test that never "
         "ran before and that step on passes",

@@ -48,9 +48,10 @@ class Search:
     checked: set[str] = field(default_factory=set)
     #: Files whose own tests a winner was held to (see :mod:`~pytest_selfheal._heal.guards`).
     guarded: set[str] = field(default_factory=set)
-    #: By candidate id, its run of the tests that never ran before (see
-    #: :mod:`~pytest_selfheal._heal.tiebreak`): a fix tied again is not run again.
-    untried_runs: dict[int, TestRun] = field(default_factory=dict)
+    #: By candidate id, its run of the tests that never ran before and that run's time
+    #: limit (see :mod:`~pytest_selfheal._heal.tiebreak`): a fix tied again is not run
+    #: again.
+    untried_runs: dict[int, tuple[TestRun, float]] = field(default_factory=dict)
 
     def refuse(self, verdict: Verdict, why: str) -> None:
         """Take ``verdict``'s candidate out of the search: it passed every test, but

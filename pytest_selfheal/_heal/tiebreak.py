@@ -21,12 +21,13 @@ passes, none is refused.
 from __future__ import annotations
 
 import statistics
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from pytest_selfheal._evaluate import Limits
 from pytest_selfheal._evaluate.contain import SLACK
-from pytest_selfheal._heal.alternatives import Ranking
+from pytest_selfheal._heal.alternatives import RESERVE_S, Ranking
 from pytest_selfheal._heal.selection import Selection
 from pytest_selfheal._heal.survey import module_stem, tested_module
 from pytest_selfheal._heal.trust import same_standing
@@ -80,21 +81,26 @@ def tell_apart(healer: Healer, failure: Failure, found: Search, selection: Selec
     tests = untried_tests(healer, failure, selection, function.path)
     if not tests:
         return []
-    seconds = TIEBREAK_SHARE * healer.settings.timeout_s
-    healer.progress(f"{len(fixes)} fixes of {function} only the search's order ranks: "
-                    f"running the {len(tests)} tests that use its module and never ran, on "
-                    f"each not run on them yet (up to {seconds:.1f}s)")
     fresh = [fix for fix in fixes if id(fix.candidate) not in found.untried_runs]
-    limits = Limits.within(seconds / len(fresh or fixes), strict=True)
-    try:
-        for fix in fresh:
-            found.untried_runs[id(fix.candidate)] = healer.evaluator.run(
-                tests, limits, spread=True, candidate=fix.candidate)
-    except EvaluationError as exc:
-        healer.progress(f"those tests could not be run: {exc}")
-        return []
+    if fresh:
+        # Verifying the winner in a fresh process comes after: it keeps its reserve.
+        seconds = min(TIEBREAK_SHARE * healer.settings.timeout_s,
+                      selection.workload.deadline - RESERVE_S - time.perf_counter())
+        if seconds <= 0:
+            return []
+        healer.progress(f"{len(fixes)} fixes of {function} only the search's order ranks: "
+                        f"running the {len(tests)} tests that use its module and never ran "
+                        f"on {len(fresh)} of them (up to {seconds:.1f}s)")
+        limits = Limits.within(seconds / len(fresh), strict=True)
+        try:
+            for fix in fresh:
+                run = healer.evaluator.run(tests, limits, spread=True, candidate=fix.candidate)
+                found.untried_runs[id(fix.candidate)] = (run, limits.timeout_s)
+        except EvaluationError as exc:
+            healer.progress(f"those tests could not be run: {exc}")
+            return []
     runs = [found.untried_runs[id(fix.candidate)] for fix in fixes]
-    losers = _losers(fixes, runs, tests, healer.evaluator.workers, limits.timeout_s)
+    losers = _losers(fixes, runs, tests, healer.evaluator.workers)
     if not losers or len(losers) == len(fixes):
         return []
     notes = []
@@ -115,21 +121,22 @@ def tell_apart(healer: Healer, failure: Failure, found: Search, selection: Selec
     return notes
 
 
-def _losers(fixes: Sequence[Verdict], runs: Sequence[TestRun], tests: Sequence[str],
-            workers: int, limit_s: float) -> dict[int, tuple[str, Verdict]]:
+def _losers(fixes: Sequence[Verdict], runs: Sequence[tuple[TestRun, float]],
+            tests: Sequence[str], workers: int) -> dict[int, tuple[str, Verdict]]:
     """Each fix that failed, or was cut off in, a test another fix passed, with the first
-    such test and that other fix. Being cut off counts only where the other fix was
-    through that test well within the limit: so it is not a busy moment of the machine."""
+    such test and that other fix; ``runs`` are each fix's run with its time limit. Being
+    cut off counts only where the other fix was through that test well within the limit:
+    so it is not a busy moment of the machine."""
     losers: dict[int, tuple[str, Verdict]] = {}
     shares = [list(tests[k::workers]) for k in range(workers)]
     for index, test in enumerate(tests):
         share = shares[index % workers]
         before = share[:share.index(test) + 1]
-        passed = [(fix, run) for fix, run in zip(fixes, runs, strict=True)
+        passed = [(fix, run) for fix, (run, _) in zip(fixes, runs, strict=True)
                   if run.outcomes.get(test) == "passed"]
         if not passed:
             continue
-        for fix, run in zip(fixes, runs, strict=True):
+        for fix, (run, limit_s) in zip(fixes, runs, strict=True):
             if id(fix) in losers or run.outcomes.get(test) == "passed":
                 continue
             outcome = run.outcomes.get(test)
