@@ -3,7 +3,7 @@ passes, or is cut off in it where the other was through it well within the limit
 
 from __future__ import annotations
 
-from pytest_selfheal._heal.tiebreak import _losers
+from pytest_selfheal._heal.tiebreak import Untried, _losers
 from pytest_selfheal.models import Candidate, FunctionRef, TestRun, Verdict
 
 FUNCTION = FunctionRef("src/m.py", "f", 1, 2)
@@ -22,7 +22,7 @@ def run(outcomes: dict[str, str], durations: dict[str, float] | None = None,
 
 
 def refused(fixes: list[Verdict], runs: list[TestRun], limit_s: float = 5.0) -> dict[str, str]:
-    losers = _losers(fixes, [(each, limit_s) for each in runs], TESTS, 2)
+    losers = _losers(fixes, [Untried(each, tuple(TESTS), 2, limit_s) for each in runs])
     return {f.candidate.description: losers[id(f)][0] for f in fixes if id(f) in losers}
 
 
@@ -42,12 +42,12 @@ def test_a_test_every_fix_fails_or_never_reached_tells_nothing() -> None:
 
 def test_being_cut_off_counts_only_where_the_other_fix_was_through_well_within_the_limit(
         ) -> None:
-    # The shares of two workers: tests 0 and 2 in one child, test 1 in the other.
+    # Pieces of two tests: test 2 runs in a child of its own.
     quick, slow, looping = fix("quick"), fix("slow"), fix("looping")
     passed_quickly = run(dict.fromkeys(TESTS, "passed"))
     passed_slowly = run(dict.fromkeys(TESTS, "passed"), {TESTS[0]: 0.5, TESTS[1]: 0.5,
                                                          TESTS[2]: 4.0})
     cut_off = run({TESTS[0]: "passed", TESTS[1]: "passed"}, interrupted=(TESTS[2],))
     assert refused([quick, looping], [passed_quickly, cut_off]) == {"looping": TESTS[2]}
-    # 4.5 s of the 5 s limit to be through the test: the cut-off one was only slower.
+    # 4 s of the 5 s limit to be through the test: the cut-off one was only slower.
     assert refused([slow, looping], [passed_slowly, cut_off]) == {}

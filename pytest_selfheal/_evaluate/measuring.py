@@ -57,6 +57,33 @@ class MeasuringPool(WorkerPool):
         runs = [run for _, run in self._judged(iter(tasks), nodeids=tests)]
         return merge_runs(runs)
 
+    def run_in_pieces(
+        self,
+        candidates: Sequence[Candidate],
+        nodeids: Sequence[str],
+        limits: Limits,
+        *,
+        size: int,
+        until: float,
+    ) -> list[TestRun]:
+        """Run ``nodeids`` on each candidate in pieces of ``size`` tests, one child per
+        piece within ``limits``: a test that takes long, or loops, costs only its piece.
+        Every candidate runs a piece before any runs the next, so that when ``until`` (a
+        ``time.perf_counter()`` value) ends the runs, they ran much the same tests. One
+        run per candidate, its pieces merged; tests of pieces not run are missing."""
+        pieces = [tuple(nodeids[i:i + size]) for i in range(0, len(nodeids), size)]
+        count = len(candidates)
+        tests = {index * count + key: piece for index, piece in enumerate(pieces)
+                 for key in range(count)}
+        tasks = (_Task(index, candidates[index % count], {}, lambda _: limits,
+                       may_retry=False) for index in sorted(tests))
+        runs: list[list[TestRun]] = [[] for _ in candidates]
+        for task, run in self._judged(tasks, nodeids=tests, until=until):
+            runs[task.key % count].append(run)
+        return [merge_runs(each) if each else
+                TestRun(outcomes={}, durations={}, wall_s=0.0, exit_code=None)
+                for each in runs]
+
     def observe(
         self,
         entries: Sequence[Candidate],

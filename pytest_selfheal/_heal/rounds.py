@@ -11,9 +11,10 @@ from pytest_selfheal._heal.guards import guard
 from pytest_selfheal._heal.order import check_order
 from pytest_selfheal._heal.selection import Selection
 from pytest_selfheal._heal.siblings import adopt, fits_this_test_alone, leaves_siblings_alone
+from pytest_selfheal._heal.tiebreak import Untried
 from pytest_selfheal._settings import Settings
 from pytest_selfheal.engines.base import Engine, RepairTask
-from pytest_selfheal.models import Candidate, TestRun, Verdict
+from pytest_selfheal.models import Candidate, Verdict
 
 if TYPE_CHECKING:
     from pytest_selfheal._heal.healer import Healer
@@ -48,10 +49,9 @@ class Search:
     checked: set[str] = field(default_factory=set)
     #: Files whose own tests a winner was held to (see :mod:`~pytest_selfheal._heal.guards`).
     guarded: set[str] = field(default_factory=set)
-    #: By candidate id, its run of the tests that never ran before and that run's time
-    #: limit (see :mod:`~pytest_selfheal._heal.tiebreak`): a fix tied again is not run
-    #: again.
-    untried_runs: dict[int, tuple[TestRun, float]] = field(default_factory=dict)
+    #: By candidate id, its run of the tests that never ran before (see
+    #: :mod:`~pytest_selfheal._heal.tiebreak`): a fix tied again is not run again.
+    untried_runs: dict[int, Untried] = field(default_factory=dict)
 
     def refuse(self, verdict: Verdict, why: str) -> None:
         """Take ``verdict``'s candidate out of the search: it passed every test, but

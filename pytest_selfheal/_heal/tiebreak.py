@@ -7,13 +7,15 @@ only those localization measured within its time box; the suite may hold tests t
 the function where they differ. When the failing test hung, those are the likeliest to
 have been left out: a test that calls the function on a larger input hangs on the
 unchanged code too, so it could never be measured (mpmath's ``isqrt``: three fixes passed
-the 28 tests measured, and only tests never measured, in three test files, fail the two
-wrong ones).
+the 28 tests measured; of those never measured, 58 fail ``r - x // r`` and one still
+hangs on ``y == r``, and the original ``y >= r`` passes them).
 
 So the tests that use the fixed module and never ran run on each of those fixes, within
-a share of the heal's time. A fix that does not pass a test that another of them passed
-is refused (:meth:`~pytest_selfheal._heal.rounds.Search.refuse`), and the ranking is
-made again without it. The tests never ran on the unchanged code, so they only choose
+a share of the heal's time, a few to a child: one such test may take seconds, or hang
+on a fix, and must not keep the others from running. A fix that does not pass a test
+that another of them passed is refused
+(:meth:`~pytest_selfheal._heal.rounds.Search.refuse`), and the ranking is made again
+without it. The tests never ran on the unchanged code, so they only choose
 among the fixes, never hold one back alone: when each fix fails a test that another
 passes, none is refused.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pytest_selfheal._evaluate import Limits
@@ -41,6 +44,12 @@ if TYPE_CHECKING:
 #: The share of the heal's time that running the untried tests on the tied fixes may
 #: take, all of them together.
 TIEBREAK_SHARE = 1 / 6
+#: Tests run in one child: a piece ends at its limit, while the other pieces go on.
+PIECE_SIZE = 8
+#: The share of that time a piece may take: a test that never ran may take seconds
+#: (mpmath's ``test_polyroots_legendre_init``: 6.8 s), and tests that run in
+#: milliseconds and call the function as it is called nowhere else come after it.
+PIECE_SHARE = 1 / 8
 
 
 def tied(ranking: Ranking) -> list[Verdict]:
@@ -91,16 +100,19 @@ def tell_apart(healer: Healer, failure: Failure, found: Search, selection: Selec
         healer.progress(f"{len(fixes)} fixes of {function} only the search's order ranks: "
                         f"running the {len(tests)} tests that use its module and never ran "
                         f"on {len(fresh)} of them (up to {seconds:.1f}s)")
-        limits = Limits.within(seconds / len(fresh), strict=True)
+        # A test that takes long, or hangs on a fix, costs only its piece.
+        limits = Limits.within(PIECE_SHARE * seconds, strict=True)
         try:
-            for fix in fresh:
-                run = healer.evaluator.run(tests, limits, spread=True, candidate=fix.candidate)
-                found.untried_runs[id(fix.candidate)] = (run, limits.timeout_s)
+            runs = healer.evaluator.run_in_pieces(
+                [fix.candidate for fix in fresh], tests, limits, size=PIECE_SIZE,
+                until=time.perf_counter() + seconds)
         except EvaluationError as exc:
             healer.progress(f"those tests could not be run: {exc}")
             return []
-    runs = [found.untried_runs[id(fix.candidate)] for fix in fixes]
-    losers = _losers(fixes, runs, tests, healer.evaluator.workers)
+        for fix, run in zip(fresh, runs, strict=True):
+            found.untried_runs[id(fix.candidate)] = Untried(run, tuple(tests), PIECE_SIZE,
+                                                            limits.timeout_s)
+    losers = _losers(fixes, [found.untried_runs[id(fix.candidate)] for fix in fixes])
     if not losers or len(losers) == len(fixes):
         return []
     notes = []
@@ -121,29 +133,42 @@ def tell_apart(healer: Healer, failure: Failure, found: Search, selection: Selec
     return notes
 
 
-def _losers(fixes: Sequence[Verdict], runs: Sequence[tuple[TestRun, float]],
-            tests: Sequence[str], workers: int) -> dict[int, tuple[str, Verdict]]:
+@dataclass(frozen=True)
+class Untried:
+    """One fix's run of tests that never ran before, made in pieces of ``size`` tests
+    (``tests`` in order, a child each) within ``limit_s`` each."""
+
+    run: TestRun
+    tests: tuple[str, ...]
+    size: int
+    limit_s: float
+
+    def through_s(self, test: str) -> float:
+        """Seconds the child that ran ``test`` took to be through it."""
+        index = self.tests.index(test)
+        start = index - index % self.size
+        return sum(self.run.durations.get(n, 0.0) for n in self.tests[start:index + 1])
+
+
+def _losers(fixes: Sequence[Verdict], runs: Sequence[Untried]
+            ) -> dict[int, tuple[str, Verdict]]:
     """Each fix that failed, or was cut off in, a test another fix passed, with the first
-    such test and that other fix; ``runs`` are each fix's run with its time limit. Being
-    cut off counts only where the other fix was through that test well within the limit:
-    so it is not a busy moment of the machine."""
+    such test and that other fix. Being cut off counts only where the other fix was
+    through that test well within the cut-off run's limit: so it is not a busy moment of
+    the machine."""
     losers: dict[int, tuple[str, Verdict]] = {}
-    shares = [list(tests[k::workers]) for k in range(workers)]
-    for index, test in enumerate(tests):
-        share = shares[index % workers]
-        before = share[:share.index(test) + 1]
-        passed = [(fix, run) for fix, (run, _) in zip(fixes, runs, strict=True)
-                  if run.outcomes.get(test) == "passed"]
-        if not passed:
-            continue
-        for fix, (run, limit_s) in zip(fixes, runs, strict=True):
-            if id(fix) in losers or run.outcomes.get(test) == "passed":
+    order = max((untried.tests for untried in runs), key=len)
+    for test in order:
+        passed = [(fix, untried) for fix, untried in zip(fixes, runs, strict=True)
+                  if untried.run.outcomes.get(test) == "passed"]
+        for fix, untried in zip(fixes, runs, strict=True):
+            outcome = untried.run.outcomes.get(test)
+            if id(fix) in losers or outcome == "passed":
                 continue
-            outcome = run.outcomes.get(test)
-            for other, other_run in passed:
-                through_s = sum(other_run.durations.get(n, 0.0) for n in before)
+            for other, other_untried in passed:
                 if outcome in ("failed", "error") or (
-                        test in run.interrupted and SLACK * through_s < limit_s):
+                        test in untried.run.interrupted
+                        and SLACK * other_untried.through_s(test) < untried.limit_s):
                     losers[id(fix)] = (test, other)
                     break
     return losers
