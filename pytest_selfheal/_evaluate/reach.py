@@ -19,7 +19,7 @@ from pytest_selfheal._source.patches import iter_units
 from pytest_selfheal._source.reload import (
     code_objects,
     factory_code,
-    find_module,
+    find_modules,
     referrers,
     resolve_code,
 )
@@ -41,10 +41,20 @@ class EntryRecorder:
         setattr(builtins, HOOK, self._entered.add)
         #: Modules that could not be instrumented, and why.
         self.problems: list[str] = []
+        modules = find_modules(spec.sources)
+        swaps: dict[types.CodeType, types.CodeType] = {}
         for path, source in spec.sources.items():
-            problem = _instrument(path, spec.relpaths[path], source)
+            problem = _instrumented(modules.get(path), spec.relpaths[path], source, swaps)
             if problem:
                 self.problems.append(problem)
+        # One walk of the heap for every function of every module: each walk costs more
+        # than running a fast test (in a networkx session, 48 ms; a walk per module took
+        # 1.3 s of the 28 modules' instrumentation).
+        for referrer in referrers(*swaps):
+            if isinstance(referrer, types.FunctionType) and referrer.__code__ in swaps:
+                replacement = swaps[referrer.__code__]
+                if replacement.co_freevars == referrer.__code__.co_freevars:
+                    referrer.__code__ = replacement
 
     def take(self) -> list[str]:
         """The functions entered since the last call, sorted."""
@@ -65,12 +75,14 @@ def _noting_entry(source: str, relpath: str, filename: str) -> types.CodeType:
     return compile(tree, filename, "exec", dont_inherit=True)
 
 
-def _instrument(path: str, relpath: str, source: str) -> str:
-    module = find_module(path)
+def _instrumented(module: types.ModuleType | None, relpath: str, source: str,
+                  swaps: dict[types.CodeType, types.CodeType]) -> str:
+    """Add to ``swaps`` the code of each function of ``module`` and the code that notes
+    its entry to put in its place; what went wrong, or ``""``."""
     if module is None:
         return f"{relpath} is not imported"
     try:
-        tree = ast.parse(source, path)
+        tree = ast.parse(source, relpath)
     except (SyntaxError, ValueError) as exc:
         return f"{relpath} does not parse: {exc}"
     old: dict[types.CodeType, str] = {}
@@ -88,11 +100,5 @@ def _instrument(path: str, relpath: str, source: str) -> str:
                for code in code_objects(_noting_entry(source, relpath, filename))}
     except (SyntaxError, ValueError) as exc:
         return f"{relpath} does not compile: {exc}"
-    # One walk of the heap for every function of the module: each walk costs as much as
-    # running a fast test.
-    for referrer in referrers(*old):
-        if isinstance(referrer, types.FunctionType) and referrer.__code__ in old:
-            replacement = new.get(old[referrer.__code__])
-            if replacement is not None and replacement.co_freevars == referrer.__code__.co_freevars:
-                referrer.__code__ = replacement
+    swaps.update((code, new[qualname]) for code, qualname in old.items() if qualname in new)
     return ""
