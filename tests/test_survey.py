@@ -126,3 +126,82 @@ def test_when_the_failing_test_hung_the_tests_of_its_module_are_measured_last():
     assert evaluator.asked == ["t/test_basic.py::test_add", "t/test_convert.py::test_str",
                                "t/test_calculus.py::test_taylor"]
     assert evaluator.lead == ()
+
+
+FLOW = '''\
+def augment(capacity):
+    total = 0
+    for unit in range(capacity):
+        total += unit % 3
+    return total
+
+
+def max_flow(rounds):
+    return sum(augment(200) for _ in range(rounds))
+'''
+FLOW_TESTS = '''\
+from lib.flow import max_flow
+
+
+def test_flow():
+    assert max_flow(4) == 0
+'''
+
+
+@pytest.mark.parametrize(("took_s", "by_lines"), [(20.0, False), (0.01, True)])
+def test_a_failing_test_too_slow_for_line_coverage_notes_the_functions_it_enters(
+        tmp_path, took_s: float, by_lines: bool):
+    # networkx: a test of 1.3 s took 6.8 s of the 8 s box under line coverage of the
+    # whole project, no other test was measured, and the flow code it failed in was
+    # never a suspect. Noting the functions it enters costs little more than its time.
+    from pytest_selfheal._evaluate import Evaluator, ProjectLayout
+    from pytest_selfheal._heal.survey import Surveyor, ran_files
+    from pytest_selfheal.models import History
+
+    root = tmp_path / "project"
+    (root / "src/lib").mkdir(parents=True)
+    (root / "src/lib/__init__.py").write_text("")
+    (root / "src/lib/flow.py").write_text(FLOW)
+    (root / "tests").mkdir()
+    (root / "tests/test_flow.py").write_text(FLOW_TESTS)
+    (root / "pytest.ini").write_text("[pytest]\npythonpath = src\n")
+    layout = ProjectLayout(root=root, inifile="pytest.ini", test_files=("tests/test_flow.py",),
+                           import_roots=("src",), modules={"lib.flow": "src/lib/flow.py"})
+    failing = "tests/test_flow.py::test_flow"
+    said: list[str] = []
+    evaluator = Evaluator(layout, workers=1, zygote=None)
+    try:
+        survey = Surveyor(evaluator, History(durations={failing: took_s}),
+                          lambda files: [], said.append, ["src/lib/flow.py"])
+        run = survey.failing_alone(failing, Box(time.perf_counter() + 60.0))
+    finally:
+        evaluator.close()
+
+    assert run is not None
+    assert run.outcomes == {failing: "failed"}
+    assert ran_files(run, failing) == {"src/lib/flow.py"}
+    if by_lines:
+        assert said == []
+        assert run.coverage[failing]["src/lib/flow.py"] >= {2, 3, 4, 5, 9}
+    else:
+        (line,) = said
+        assert line.startswith(f"noting the functions of the 1 project modules that "
+                               f"{failing} enters: it took 20.0s, too long for line coverage")
+        assert run.reached[failing] == {"src/lib/flow.py::augment", "src/lib/flow.py::max_flow"}
+        assert failing not in run.coverage
+
+
+def test_the_suspects_lines_are_not_measured_for_a_test_too_slow_for_what_is_left():
+    # networkx: the failing test of 1.3 s would lead the line coverage of the suspects in
+    # a 1.7 s box, and leave its child nothing else measured.
+    from pytest_selfheal._heal.survey import Surveyor
+    from pytest_selfheal.models import History
+
+    slow, quick = "t/test_kcomponents.py::test_torrents", "t/test_maxflow.py::test_graph"
+    evaluator = RecordingEvaluator()
+    survey = Surveyor(evaluator, History(durations={slow: 1.3, quick: 0.01}),  # type: ignore[arg-type]
+                      lambda files: [], lambda line: None)
+
+    survey.line_coverage([slow, quick], ["pkg/flow.py"], Box(time.perf_counter() + 1.7))
+
+    assert evaluator.asked == [quick]

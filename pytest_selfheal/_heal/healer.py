@@ -50,6 +50,8 @@ from pytest_selfheal._heal.survey import (
     Box,
     Surveyor,
     measured_durations,
+    ran_files,
+    reached_in,
 )
 from pytest_selfheal._settings import Settings
 from pytest_selfheal._source.patches import changed_unit, find_unit
@@ -169,7 +171,8 @@ class Healer:
     def _heal(self, failure: Failure, started: float) -> HealOutcome:
         deadline = started + self.settings.timeout_s
         box = Box(started + LOCALIZATION_SHARE * self.settings.timeout_s)
-        survey = Surveyor(self.evaluator, self.history, self.reaching, self.progress)
+        survey = Surveyor(self.evaluator, self.history, self.reaching, self.progress,
+                          frozenset(self.layout.modules.values()))
         alone = survey.failing_alone(failure.nodeid, box)
         hangs = failure.nodeid in self.history.hung
         if alone is not None and not hangs:
@@ -186,7 +189,7 @@ class Healer:
         coverage = dict(alone.coverage) if alone is not None else {}
         # Test code (a tests/ package's helpers included) is never a suspect, so its
         # functions are not worth measuring either.
-        touched = {relpath for relpath in coverage.get(failure.nodeid, {})
+        touched = {relpath for relpath in ran_files(alone, failure.nodeid)
                    if not is_test_file(relpath, self.layout.test_files)}
         touched.update(relpath for frame in failure.frames
                        if (relpath := project_relpath(frame.path, self.layout.root,
@@ -204,7 +207,9 @@ class Healer:
                                                if o in ("failed", "error"))})
         # Only the failing test's lines were measured so far: where closures are in them.
         nested = nested_bodies(self.read_source, coverage.get(failure.nodeid, {}))
-        spectrum = Spectrum(coverage, failing, passing, others.reached, nested)
+        # A slow failing test noted the functions it entered, unless it led a child since.
+        reached = {**reached_in(alone, touched), **others.reached}
+        spectrum = Spectrum(coverage, failing, passing, reached, nested)
         missing = self._missing(failure)
         if missing is not None:
             # Code the test uses does not exist yet: its future place is the one suspect.

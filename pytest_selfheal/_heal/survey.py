@@ -6,14 +6,16 @@ unchanged code, each bounded by what is left of it:
 
 1. the failing test alone, with line coverage of the whole project: the failure must come
    back (or no fix could be told from the bug), and it names the files the failure ran;
+   a test too slow for that within the box notes the functions of the project it enters
+   instead, as the tests of step 2 do, at little more than its own time;
 2. the tests whose modules use those files, spread over the workers (the failing test's
    module first, then the test files named after those files, each group fastest first),
    each noting which functions of those files it enters: instrumented code, no tracing, so
    these run at full speed; in a large suite they could take all the time there is, so
    they get :data:`REACH_SHARE` of what is left;
-3. line coverage of only the suspect files, for only the tests that entered a suspect,
-   the failing ones first: which lines of a suspect the failing tests run and the
-   passing ones do not is what ranks its candidate edits.
+3. line coverage of only the suspect files, for only the tests that entered a suspect
+   and are quick enough for it, the failing ones first: which lines of a suspect the
+   failing tests run and the passing ones do not is what ranks its candidate edits.
 
 A test known to hang or to be slower than the box allows is never re-run just to be
 measured. Past the box, healing goes on with what was measured by then.
@@ -36,6 +38,12 @@ LOCALIZATION_SHARE = 1 / 15
 REACH_SHARE = 2 / 3
 #: The share of that time under which the failing test runs first in every child.
 LEAD_SHARE = 1 / 4
+#: How many times longer a test takes under line coverage than without (networkx's
+#: call-heavy flow code: 3.6 times, 5 on a busy machine).
+COVERAGE_SLOWDOWN = 4
+#: The share of the box the failing test's line coverage may take: the tests reaching
+#: its files and the suspects' lines need the rest.
+ALONE_SHARE = 1 / 3
 
 
 @dataclass(frozen=True)
@@ -62,21 +70,33 @@ class Surveyor:
     """Runs the measurements of one heal.
 
     :param reaching: project files to the node ids of the tests whose modules use them.
+    :param project_files: the project's own modules the session imported.
     """
 
     evaluator: Evaluator
     history: History
     reaching: Callable[[Collection[str]], Sequence[str]]
     progress: Callable[[str], None]
+    project_files: Collection[str] = ()
 
     def failing_alone(self, nodeid: str, box: Box) -> TestRun | None:
-        """The failing test alone with whole-project line coverage; ``None`` when it is
-        known to hang and so is not re-run."""
+        """The failing test alone with whole-project line coverage, or noting the project
+        functions it enters when it is too slow for that; ``None`` when it is known to
+        hang and so is not re-run."""
         if nodeid in self.history.hung:
             self.progress(f"not re-running {nodeid} to measure it: it was cut off by a "
                           "time limit in this session")
             return None
-        run = self.evaluator.run([nodeid], box.limits(), coverage=())
+        took = self.history.durations.get(nodeid, 0.0)
+        if took * COVERAGE_SLOWDOWN <= ALONE_SHARE * box.remaining or not self.project_files:
+            run = self.evaluator.run([nodeid], box.limits(), coverage=())
+        else:
+            # A networkx test of 1.3 s took 6.8 s of the 8 s box under line coverage: no
+            # other test was measured, and the flow code it failed in was never suspected.
+            self.progress(f"noting the functions of the {len(self.project_files)} project "
+                          f"modules that {nodeid} enters: it took {took:.1f}s, too long for "
+                          f"line coverage within the {box.remaining:.1f}s left")
+            run = self.evaluator.run([nodeid], box.limits(), reach=sorted(self.project_files))
         if run.timed_out and nodeid not in run.outcomes:
             self.history.hung.add(nodeid)
         return run
@@ -128,6 +148,10 @@ class Surveyor:
     def line_coverage(self, tests: Sequence[str], files: Collection[str],
                       box: Box) -> TestRun | None:
         """Line coverage of only ``files`` for ``tests``; ``None`` when there is no time."""
+        # A test whose lines would take more than the box has left is left out: first in
+        # its child, as a failing test is, it would leave that child nothing else measured.
+        tests = [n for n in tests
+                 if self.history.durations.get(n, 0.0) * COVERAGE_SLOWDOWN <= box.remaining]
         if not tests or box.remaining <= 0:
             return None
         self.progress(f"measuring the lines of {', '.join(sorted(files))} that {len(tests)} "
@@ -155,6 +179,23 @@ def tested_module(nodeid: str) -> str:
     ``tests/paths_test.py::test_x`` -> ``paths``."""
     stem = module_stem(nodeid.split("::", 1)[0])
     return stem.removeprefix("test_").removesuffix("_test")
+
+
+def ran_files(run: TestRun | None, nodeid: str) -> set[str]:
+    """The project files ``nodeid`` ran in ``run``: those whose lines were measured, or
+    whose functions it entered."""
+    if run is None:
+        return set()
+    return {*run.coverage.get(nodeid, {}),
+            *(function.split("::", 1)[0] for function in run.reached.get(nodeid, ()))}
+
+
+def reached_in(run: TestRun | None, files: Collection[str]) -> dict[str, frozenset[str]]:
+    """The functions of ``files`` each test of ``run`` entered."""
+    if run is None:
+        return {}
+    return {nodeid: frozenset(f for f in functions if f.split("::", 1)[0] in files)
+            for nodeid, functions in run.reached.items()}
 
 
 def measured_durations(history: History, *runs: TestRun | None) -> Mapping[str, float]:
