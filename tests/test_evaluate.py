@@ -332,3 +332,19 @@ def test_a_child_that_reaches_its_limit_waiting_gets_more_time_and_one_computing
         assert time.perf_counter() < deadline <= started + BUSY_MACHINE_FACTOR * limit
     else:
         assert deadline <= time.perf_counter()
+
+
+def test_a_test_that_hangs_on_one_candidate_costs_only_its_piece(layout):
+    # A test that never ran before may hang on one candidate: run in pieces, each in a
+    # child of its own, the tests after it still run on that candidate.
+    loops_for_children = "def is_adult(age):\n    while age < 18:\n        pass\n    return True\n"
+    pool = Evaluator(layout, workers=2, zygote=None)
+    try:
+        fixed, looping = pool.run_in_pieces(
+            [candidate(FIXED), candidate(loops_for_children)], [CHILD, ADULT_AT_18, ADULT],
+            Limits.within(8.0, strict=True), size=1, until=time.perf_counter() + 300)
+    finally:
+        pool.close()
+    assert fixed.outcomes == {CHILD: "passed", ADULT_AT_18: "passed", ADULT: "passed"}
+    assert looping.outcomes == {ADULT_AT_18: "passed", ADULT: "passed"}
+    assert looping.interrupted == (CHILD,)
