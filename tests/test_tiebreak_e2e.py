@@ -102,10 +102,11 @@ def test_fixes_only_the_order_ranks_are_told_apart_by_a_test_that_hung_before(
     # tests never used; the scale test, run on each, refuses the first pair's.
     result.stdout.fnmatch_lines([
         "selfheal:   2 fixes of src/gaps.py::largest_gap only the search's order ranks: "
-        "running the 1 tests that use its module and never ran on 2 of them (up to 10.0s)",
+        "running the 1 tests that use its module and that localization and the search never "
+        "ran, on 2 of them (up to 10.0s)",
         "selfheal:   refused: look at the first pair only (in src/gaps.py::largest_gap) does "
-        "not pass tests/test_scale.py::test_the_widest_step_of_a_scale, a test that never "
-        "ran before and that step on passes",
+        "not pass tests/test_scale.py::test_the_widest_step_of_a_scale, a test the search "
+        "never ran, which step on passes",
     ])
     assert (healed["status"], healed["change"]) == ("healed", "step on"), healed
     assert any("refused: look at the first pair only" in note for note in healed["notes"])

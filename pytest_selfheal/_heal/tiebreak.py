@@ -98,8 +98,9 @@ def tell_apart(healer: Healer, failure: Failure, found: Search, selection: Selec
         if seconds <= 0:
             return []
         healer.progress(f"{len(fixes)} fixes of {function} only the search's order ranks: "
-                        f"running the {len(tests)} tests that use its module and never ran "
-                        f"on {len(fresh)} of them (up to {seconds:.1f}s)")
+                        f"running the {len(tests)} tests that use its module and that "
+                        f"localization and the search never ran, on {len(fresh)} of them "
+                        f"(up to {seconds:.1f}s)")
         # A test that takes long, or hangs on a fix, costs only its piece.
         limits = Limits.within(PIECE_SHARE * seconds, strict=True)
         try:
@@ -120,7 +121,7 @@ def tell_apart(healer: Healer, failure: Failure, found: Search, selection: Selec
         if id(fix) not in losers:
             continue
         test, by = losers[id(fix)]
-        why = (f"does not pass {test}, a test that never ran before and that "
+        why = (f"does not pass {test}, a test the search never ran, which "
                f"{by.candidate.description} passes")
         found.refuse(fix, why)
         notes.append(f"refused: {fix.candidate.description} (in {fix.candidate.function}) "
