@@ -55,7 +55,7 @@ def search_past_dodges(healer: Healer, failure: Failure, task: RepairTask,
 
     A winner found after a refusal must have been seen to return near the tests' calls:
     when the deadline left no time to call it there, it is refused too. Fixes that only
-    the search's order ranks are first run on the tests that never ran
+    the search's order ranks are first run on the tests the search never ran
     (:mod:`~pytest_selfheal._heal.tiebreak`); when that refuses some, the rest are ranked
     again."""
     found = search_rounds(healer, task, selection)

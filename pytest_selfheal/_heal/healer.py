@@ -207,7 +207,8 @@ class Healer:
                                                if o in ("failed", "error"))})
         # Only the failing test's lines were measured so far: where closures are in them.
         nested = nested_bodies(self.read_source, coverage.get(failure.nodeid, {}))
-        # A slow failing test noted the functions it entered, unless it led a child since.
+        # A failing test too slow for line coverage noted the functions it entered; when
+        # it ran again first in the children of the step after, what it noted there counts.
         reached = {**reached_in(alone, touched), **others.reached}
         spectrum = Spectrum(coverage, failing, passing, reached, nested)
         missing = self._missing(failure)

@@ -49,7 +49,7 @@ class Search:
     checked: set[str] = field(default_factory=set)
     #: Files whose own tests a winner was held to (see :mod:`~pytest_selfheal._heal.guards`).
     guarded: set[str] = field(default_factory=set)
-    #: By candidate id, its run of the tests that never ran before (see
+    #: By candidate id, its run of the tests the search never ran (see
     #: :mod:`~pytest_selfheal._heal.tiebreak`): a fix tied again is not run again.
     untried_runs: dict[int, Untried] = field(default_factory=dict)
 

@@ -1,4 +1,4 @@
-"""Fixes that only the search's order ranks: told apart by tests that never ran on them.
+"""Fixes that only the search's order ranks: told apart by tests the search never ran.
 
 Fixes that pass every test can still give different results on one input, and when
 nothing but the order they were tried in ranks one first, none is committed
@@ -10,14 +10,14 @@ unchanged code too, so it could never be measured (mpmath's ``isqrt``: three fix
 the 28 tests measured; of those never measured, 58 fail ``r - x // r`` and one still
 hangs on ``y == r``, and the original ``y >= r`` passes them).
 
-So the tests that use the fixed module and never ran run on each of those fixes, within
-a share of the heal's time, a few to a child: one such test may take seconds, or hang
-on a fix, and must not keep the others from running. A fix that does not pass a test
-that another of them passed is refused
+So the tests that use the fixed module and that the search never ran run on each of
+those fixes, within a share of the heal's time, a few to a child: one such test may take
+seconds, or hang on a fix, and must not keep the others from running. A fix that does
+not pass a test that another of them passed is refused
 (:meth:`~pytest_selfheal._heal.rounds.Search.refuse`), and the ranking is made again
-without it. The tests never ran on the unchanged code, so they only choose
-among the fixes, never hold one back alone: when each fix fails a test that another
-passes, none is refused.
+without it. The tests never ran on the unchanged code, so they only choose among the
+fixes, never hold one back alone: when each fix fails a test that another passes, none
+is refused.
 """
 
 from __future__ import annotations
@@ -70,8 +70,8 @@ def untried_tests(healer: Healer, failure: Failure, selection: Selection,
     known = {*selection.measured, *selection.workload.expected, failure.nodeid}
     tests = [n for n in healer.reaching([path]) if n not in known]
     durations = healer.history.durations
-    typical = statistics.median(durations[n] for n in tests if n in durations) if any(
-        n in durations for n in tests) else 0.0
+    # A test the session never timed is taken to be typical of those it did.
+    typical = statistics.median([durations[n] for n in tests if n in durations] or [0.0])
     module = failure.nodeid.split("::")[0]
     stem = module_stem(path)
     return sorted(tests, key=lambda n: (n in healer.history.hung, n.split("::")[0] != module,
@@ -136,7 +136,7 @@ def tell_apart(healer: Healer, failure: Failure, found: Search, selection: Selec
 
 @dataclass(frozen=True)
 class Untried:
-    """One fix's run of tests that never ran before, made in pieces of ``size`` tests
+    """One fix's run of tests the search never ran, made in pieces of ``size`` tests
     (``tests`` in order, a child each) within ``limit_s`` each."""
 
     run: TestRun
