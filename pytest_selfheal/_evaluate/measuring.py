@@ -33,23 +33,20 @@ class MeasuringPool(WorkerPool):
         reach: Sequence[str] = (),
         spread: bool = False,
         lead: Sequence[str] = (),
-        candidate: Candidate | None = None,
     ) -> TestRun:
-        """Run tests on the current code, or on ``candidate``, every one of them.
+        """Run tests on the current code (no candidate), every one of them.
 
         :param coverage: measure per-test line coverage of these project files, or of
             the whole project when empty; ``None`` for none.
         :param reach: project modules whose functions each test is checked to enter.
         :param spread: split the tests over the workers, each child running ``lead``
             first and then its share; the runs are merged into one.
-        :param candidate: the code to run instead of the current code: its outcomes are
-            measured, not judged, so a failing test does not end the run.
         """
         shares = ([tuple(nodeids)] if not spread
                   else [tuple(nodeids[k::self.workers]) for k in range(self.workers)])
         # The limits are the caller's time box: a measurement cut off by it is not
         # given more time, the caller goes on with what was measured.
-        tasks = [_Task(key, candidate, {}, lambda _: limits,
+        tasks = [_Task(key, None, {}, lambda _: limits,
                        coverage=None if coverage is None else tuple(coverage),
                        reach=tuple(reach), may_retry=False)
                  for key, share in enumerate(shares) if share]
@@ -80,9 +77,7 @@ class MeasuringPool(WorkerPool):
         runs: list[list[TestRun]] = [[] for _ in candidates]
         for task, run in self._judged(tasks, nodeids=tests, until=until):
             runs[task.key % count].append(run)
-        return [merge_runs(each) if each else
-                TestRun(outcomes={}, durations={}, wall_s=0.0, exit_code=None)
-                for each in runs]
+        return [merge_runs(each) for each in runs]
 
     def observe(
         self,

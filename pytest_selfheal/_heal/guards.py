@@ -38,7 +38,8 @@ def unmeasured_own_tests(healer: Healer, selection: Selection, files: list[str])
     that hung in the session. (One it measured either runs a suspect, and fixes are
     judged by it, or does not, and no edit of one can change its outcome.)"""
     named = {module_stem(relpath) for relpath in files} - {"__init__"}
-    known = {*selection.measured, *selection.workload.expected, *selection.siblings}
+    # The siblings are among the measured tests.
+    known = selection.seen
     return [nodeid for nodeid in healer.reaching(files)
             if tested_module(nodeid) in named and nodeid not in known
             and nodeid not in healer.history.hung]

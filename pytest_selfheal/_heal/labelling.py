@@ -8,7 +8,6 @@ tests saw of its changed lines (:mod:`~pytest_selfheal._heal.trust`).
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -25,6 +24,7 @@ from pytest_selfheal._heal.alternatives import (
 )
 from pytest_selfheal._heal.localize import Spectrum
 from pytest_selfheal._heal.outcomes import candidate_diff, heal_outcome, leaderboard, rejections
+from pytest_selfheal._heal.survey import typical_duration
 from pytest_selfheal._heal.trust import assess, changed_hunks, confirming_tests
 from pytest_selfheal.models import (
     Assurance,
@@ -97,8 +97,7 @@ def watched_tests(tests: Sequence[str], durations: Mapping[str, float], watch_s:
     and tracing them all took longer than finding the fix. ``watch_s`` is as long as
     judging a passing candidate took, the search's own measure of what a run of the
     tests costs."""
-    # A test this session never timed is taken to be typical of those it did.
-    typical = statistics.median([durations[n] for n in tests if n in durations] or [0.0])
+    typical = typical_duration(durations, tests)
     chosen: list[str] = []
     spent = 0.0
     for group in (tests, maybe):

@@ -32,6 +32,11 @@ class Selection:
     measured: frozenset[str] = frozenset()
 
     @property
+    def seen(self) -> frozenset[str]:
+        """Every test localization measured or a fix is judged on."""
+        return self.measured | frozenset(self.workload.expected)
+
+    @property
     def required(self) -> int:
         """How many tests, first in :meth:`search_workload`, a fix must pass."""
         return len(self.searched) + len(self.held_out)

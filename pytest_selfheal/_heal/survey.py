@@ -113,7 +113,7 @@ class Surveyor:
         # A test not run yet in this session is taken to be typical of those that were:
         # a large suite has hundreds of fast ones the session never reached, which must
         # not wait behind its few slow ones.
-        typical = statistics.median([known[n] for n in reach if n in known] or [0.0])
+        typical = typical_duration(known, reach)
         # The failing test's own module comes first: its tests are the likeliest to run
         # what it runs, and when the box runs out they are what guards against a fix
         # that only fits it (networkx: 23 of 2,534 tests measured, none of its module's,
@@ -179,6 +179,12 @@ def tested_module(nodeid: str) -> str:
     ``tests/paths_test.py::test_x`` -> ``paths``."""
     stem = module_stem(nodeid.split("::", 1)[0])
     return stem.removeprefix("test_").removesuffix("_test")
+
+
+def typical_duration(durations: Mapping[str, float], tests: Collection[str]) -> float:
+    """What a test of ``tests`` the session never timed is taken to take: the median of
+    those it did."""
+    return statistics.median([durations[n] for n in tests if n in durations] or [0.0])
 
 
 def ran_files(run: TestRun | None, nodeid: str) -> set[str]:

@@ -22,7 +22,6 @@ is refused.
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from pytest_selfheal._evaluate import Limits
 from pytest_selfheal._evaluate.contain import SLACK
 from pytest_selfheal._heal.alternatives import RESERVE_S, Ranking
 from pytest_selfheal._heal.selection import Selection
-from pytest_selfheal._heal.survey import module_stem, tested_module
+from pytest_selfheal._heal.survey import module_stem, tested_module, typical_duration
 from pytest_selfheal._heal.trust import same_standing
 from pytest_selfheal.errors import EvaluationError
 from pytest_selfheal.models import Failure, TestRun, Verdict
@@ -67,11 +66,10 @@ def untried_tests(healer: Healer, failure: Failure, selection: Selection,
     likeliest to call its function first: the failing test's own module, then the test
     files named after the module, then the fastest. Tests cut off by a time limit come
     last: they may hang on a fix as they did before."""
-    known = {*selection.measured, *selection.workload.expected, failure.nodeid}
+    known = selection.seen | {failure.nodeid}
     tests = [n for n in healer.reaching([path]) if n not in known]
     durations = healer.history.durations
-    # A test the session never timed is taken to be typical of those it did.
-    typical = statistics.median([durations[n] for n in tests if n in durations] or [0.0])
+    typical = typical_duration(durations, tests)
     module = failure.nodeid.split("::")[0]
     stem = module_stem(path)
     return sorted(tests, key=lambda n: (n in healer.history.hung, n.split("::")[0] != module,
