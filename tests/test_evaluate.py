@@ -19,7 +19,7 @@ from pytest_selfheal._evaluate import (
     judge,
 )
 from pytest_selfheal._evaluate.reaping import BUSY_MACHINE_FACTOR, child_deadline
-from pytest_selfheal._evaluate.workload import learn_fix_durations
+from pytest_selfheal._evaluate.workload import as_if_whole, learn_fix_durations
 from pytest_selfheal.models import Candidate, FunctionRef, TestRun, Verdict
 
 LIB = "def is_adult(age):\n    return age > 18\n"
@@ -348,3 +348,28 @@ def test_a_test_that_hangs_on_one_candidate_costs_only_its_piece(layout):
     assert fixed.outcomes == {CHILD: "passed", ADULT_AT_18: "passed", ADULT: "passed"}
     assert looping.outcomes == {ADULT_AT_18: "passed", ADULT: "passed"}
     assert looping.interrupted == (CHILD,)
+
+
+def test_a_run_of_part_of_the_tests_is_judged_as_the_whole_run_would_have_been():
+    # The candidate ran ADULT_AT_18 and ADULT alone: CHILD, between them, could not
+    # change, and counts as passed in the time it took before.
+    whole = Workload({ADULT_AT_18: "passed", CHILD: "passed", ADULT: "passed"},
+                     {ADULT_AT_18: 0.1, CHILD: 0.2, ADULT: 0.3}, deadline=math.inf)
+    part = {ADULT_AT_18: "passed", ADULT: "passed"}
+    passing = TestRun(outcomes=part, durations={ADULT_AT_18: 0.1, ADULT: 0.4}, wall_s=1.0,
+                      exit_code=0)
+    verdict = judge(candidate(FIXED), as_if_whole(passing, part, whole), whole.expected)
+    assert (verdict.passed, verdict.tests_passed, verdict.tests_total) == (True, 3, 3)
+    assert verdict.runtime_s == pytest.approx(0.7)
+    # A run stopped at its first test: nothing after it counts, as when all ran.
+    stopped = TestRun(outcomes={ADULT_AT_18: "failed"}, durations={ADULT_AT_18: 0.1},
+                      wall_s=1.0, exit_code=1, first_failure=f"{ADULT_AT_18}: assert False")
+    verdict = judge(candidate(LIB), as_if_whole(stopped, part, whole), whole.expected)
+    assert (verdict.passed, verdict.tests_passed) == (False, 0)
+    assert verdict.reason == f"{ADULT_AT_18}: assert False"
+    # Stopped at ADULT: CHILD, before it, counts.
+    late = TestRun(outcomes={ADULT_AT_18: "passed", ADULT: "failed"},
+                   durations={ADULT_AT_18: 0.1, ADULT: 0.3}, wall_s=1.0, exit_code=1,
+                   first_failure=f"{ADULT}: assert False")
+    verdict = judge(candidate(LIB), as_if_whole(late, part, whole), whole.expected)
+    assert (verdict.passed, verdict.tests_passed) == (False, 2)

@@ -12,6 +12,7 @@ from pytest_selfheal._evaluate.fork_server import Runner, Zygote
 from pytest_selfheal._evaluate.layout import ProjectLayout
 from pytest_selfheal._evaluate.overlay import Overlay
 from pytest_selfheal._evaluate.pool import Evaluator
+from pytest_selfheal._evaluate.reach import unnoted_files
 from pytest_selfheal._evaluate.spec import CoverageSpec, ReachSpec, RunSpec
 from pytest_selfheal._evaluate.workload import Workload, judge
 from pytest_selfheal._evaluate.zygote import fork_is_safe
@@ -31,4 +32,5 @@ __all__ = [
     "Zygote",
     "fork_is_safe",
     "judge",
+    "unnoted_files",
 ]

@@ -21,7 +21,7 @@ import math
 import os
 import select
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,7 +36,12 @@ from pytest_selfheal._evaluate.workers import POLL_INTERVAL, REMOTE, Job
 from pytest_selfheal._evaluate.workers import Running as _Running
 from pytest_selfheal._evaluate.workers import Slot as _Slot
 from pytest_selfheal._evaluate.workers import Task as _Task
-from pytest_selfheal._evaluate.workload import Workload, judge, learn_fix_durations
+from pytest_selfheal._evaluate.workload import (
+    Workload,
+    as_if_whole,
+    judge,
+    learn_fix_durations,
+)
 from pytest_selfheal._evaluate.zygote import ForkServer, ServerJob, Zygote, fork_is_safe
 from pytest_selfheal._source.patches import is_function_swap
 from pytest_selfheal.models import Candidate, TestRun, Verdict
@@ -225,6 +230,7 @@ class Evaluator(MeasuringPool):
         stop_at: float,
         on_verdict: Callable[[Verdict], None] = lambda verdict: None,
         reject: Callable[[Candidate], str] = lambda candidate: "",
+        narrow: Callable[[Candidate], Collection[str] | None] = lambda candidate: None,
     ) -> Verdict | None:
         """Evaluate candidates until one passes; return the earliest passing one in order.
 
@@ -239,6 +245,9 @@ class Evaluator(MeasuringPool):
             and at which those still running are stopped without a verdict: a looping
             candidate given long limits must not run past the caller's time.
         :param reject: screening: a reason to fail a candidate without running it.
+        :param narrow: the tests of ``workload`` a candidate can change the outcome of,
+            or ``None`` for all: only they run, and the others count as ending as
+            expected up to the first that does not (:func:`as_if_whole`).
         """
         best: list[tuple[int, Verdict]] = []
         expected = workload.expected
@@ -249,10 +258,10 @@ class Evaluator(MeasuringPool):
         learned = self.fix_durations
         cut_off: dict[int, Verdict] = {}
 
-        def limits(level: int) -> Callable[[str], Limits]:
+        def limits(level: int, part: Workload) -> Callable[[str], Limits]:
             def at(path: str) -> Limits:
                 unknown = unmeasured - learned.keys()
-                return self.candidate_limits(workload.knowing(learned), path).doubled(
+                return self.candidate_limits(part.knowing(learned), path).doubled(
                     level if unknown else 0)
             return at
 
@@ -265,18 +274,22 @@ class Evaluator(MeasuringPool):
                     on_verdict(Verdict(candidate, False, why, 0, len(expected), 0.0,
                                        rejected=True))
                     continue
-                yield _Task(index, candidate, expected, limits(0), exitfirst=True,
+                part = self.part_for(candidate, workload, narrow)
+                yield _Task(index, candidate, part.expected, limits(0, part), exitfirst=True,
                             remote=self.executor is not None)
 
         queue = Deepening(fresh(), stop=lambda: bool(best) or time.perf_counter() > stop_at)
         for task, run in self._judged(queue, keep=lambda key: not best or key < best[0][0],
                                       parallel=self._judging_width(), until=stop_at):
             assert task.candidate is not None
+            run = as_if_whole(run, task.expected, workload)
             verdict = judge(task.candidate, run, expected)
             learn_fix_durations(learned, run, workload)
             hung_in = (unmeasured - learned.keys()).intersection(run.interrupted)
             if run.timed_out and hung_in:
-                longer = replace(task, limits=limits(task.level + 1), level=task.level + 1,
+                longer = replace(task, limits=limits(task.level + 1,
+                                                     workload.only(task.expected)),
+                                 level=task.level + 1,
                                  may_retry=False)
                 allowed = min((workload.cut_at[n] for n in hung_in if n in workload.cut_at),
                               default=math.inf)
@@ -291,6 +304,16 @@ class Evaluator(MeasuringPool):
         for task in queue.waiting():
             on_verdict(cut_off[task.key])
         return best[0][1] if best else None
+
+    def part_for(self, candidate: Candidate, workload: Workload,
+                 narrow: Callable[[Candidate], Collection[str] | None]) -> Workload:
+        """The tests of ``workload`` that :meth:`first_passing` runs ``candidate`` on:
+        those ``narrow`` gives when it runs in a fork of the session, else all of them.
+        A fresh process imports the changed module anew, and the module-level calls of
+        the changed function then run its new code for tests that never enter it."""
+        forked = self.executor is None and self.backend(candidate) == FORK
+        wanted = narrow(candidate) if forked else None
+        return workload if wanted is None else workload.only(wanted)
 
     def judge_all(
         self,

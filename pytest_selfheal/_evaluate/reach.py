@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import builtins
 import types
+from collections.abc import Collection, Iterable
 
 from pytest_selfheal._evaluate.spec import ReachSpec
 from pytest_selfheal._source.patches import iter_units
@@ -27,6 +28,15 @@ from pytest_selfheal._source.reload import (
 #: The builtin each instrumented function calls with its own name: a builtin, so that no
 #: module's namespace changes.
 HOOK = "__selfheal_entered__"
+#: How a run's note starts when a module's function entries could not be noted; the
+#: module's path and why follow.
+UNNOTED = "not measured which tests reach "
+
+
+def unnoted_files(notes: Iterable[str], files: Collection[str]) -> set[str]:
+    """Those of ``files`` whose function entries ``notes`` say were not noted."""
+    return {path for path in files
+            if any(note.startswith(f"{UNNOTED}{path} ") for note in notes)}
 
 
 class EntryRecorder:

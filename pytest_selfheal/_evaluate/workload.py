@@ -41,6 +41,10 @@ class Workload:
         return replace(self, expected={n: o for n, o in self.expected.items()
                                        if n not in nodeids})
 
+    def only(self, nodeids: Collection[str]) -> Workload:
+        """This workload with only ``nodeids`` of its tests, in its order."""
+        return replace(self, expected={n: o for n, o in self.expected.items() if n in nodeids})
+
     def knowing(self, learned: Mapping[str, float]) -> Workload:
         """This workload with the ``learned`` durations of its tests that never finished
         on the unchanged code (:func:`learn_fix_durations`)."""
@@ -64,6 +68,25 @@ def learn_fix_durations(learned: dict[str, float], run: TestRun, workload: Workl
         if (nodeid not in workload.durations and run.outcomes.get(nodeid) == outcome
                 and nodeid not in run.interrupted and nodeid in run.durations):
             learned[nodeid] = max(learned.get(nodeid, 0.0), run.durations[nodeid])
+
+
+def as_if_whole(run: TestRun, ran: Mapping[str, str], workload: Workload) -> TestRun:
+    """``run``, of the tests ``ran`` of ``workload`` alone, as a run of all of them
+    stopping at its first failure would have gone, when the others cannot end otherwise
+    than expected: each of them before the first test of ``ran`` that did not ends as
+    expected, in the time it took on the unchanged code."""
+    if len(ran) == len(workload.expected):
+        return run
+    stop = next((n for n, outcome in ran.items() if run.outcomes.get(n) != outcome), None)
+    outcomes, durations = dict(run.outcomes), dict(run.durations)
+    for nodeid, outcome in workload.expected.items():
+        if nodeid == stop:
+            break
+        if nodeid not in ran:
+            outcomes[nodeid] = outcome
+            if nodeid in workload.durations:
+                durations[nodeid] = workload.durations[nodeid]
+    return replace(run, outcomes=outcomes, durations=durations)
 
 
 def judge(candidate: Candidate, run: TestRun, expected: Mapping[str, str]) -> Verdict:

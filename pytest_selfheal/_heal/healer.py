@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from pytest_selfheal._evaluate import Evaluator, ProjectLayout, Workload
+from pytest_selfheal._evaluate import Evaluator, ProjectLayout, Workload, unnoted_files
 from pytest_selfheal._evaluate.additions import screen_all
 from pytest_selfheal._evaluate.screen import screen
 from pytest_selfheal._heal.accept import Win, accept
@@ -210,7 +210,8 @@ class Healer:
         # A failing test too slow for line coverage noted the functions it entered; when
         # it ran again first in the children of the step after, what it noted there counts.
         reached = {**reached_in(alone, touched), **others.reached}
-        spectrum = Spectrum(coverage, failing, passing, reached, nested)
+        spectrum = Spectrum(coverage, failing, passing, reached, nested,
+                            frozenset(touched - unnoted_files(others.notes, touched)))
         missing = self._missing(failure)
         if missing is not None:
             # Code the test uses does not exist yet: its future place is the one suspect.
@@ -250,7 +251,7 @@ class Healer:
     def _search(self, failure: Failure, suspects: list[Suspect], spectrum: Spectrum,
                 baseline: Baseline, deadline: float, missing: MissingCode | None
                 ) -> HealOutcome:
-        selection = select(failure, suspects, spectrum, baseline, deadline)
+        selection = select(failure, suspects, spectrum, baseline, deadline, self.read_source)
         self.evaluator.calibrate(selection.workload)
         task = replace(self._task(failure, suspects, spectrum, tuple(selection.searched)),
                        missing=missing)

@@ -81,6 +81,9 @@ class Spectrum:
     #: Project-relative path to the definitions nested in its functions, as
     #: :func:`nested_bodies` gives them.
     nested: Mapping[str, Sequence[tuple[int, int, int]]] = field(default_factory=dict)
+    #: The files whose function entries were noted for every measured test: of these,
+    #: a test :attr:`reached` nothing it is not noted entering.
+    noted_files: frozenset[str] = frozenset()
     #: Function to :meth:`_own_lines`: every function of the failing test's files is
     #: scored, and each clue asks again which tests ran it.
     _lines_of: dict[str, dict[str, list[int]]] = field(
@@ -164,6 +167,19 @@ class Spectrum:
         return max(best, *(_ochiai(whole_failed + failed_on[line], whole_passed + passed_on[line],
                                    len(self.failing))
                            for line in {*failed_on, *passed_on}))
+
+    def tests_entering(self, path: str, qualname: str, lines: tuple[int, int]
+                       ) -> frozenset[str]:
+        """The measured tests noted entering unit ``qualname`` of ``path`` or a class made
+        in it, or running any line of ``path`` from ``lines[0]`` to ``lines[1]``."""
+        unit = f"{path}::{qualname}"
+        found = {nodeid for function, nodeids in self._entered_by.items()
+                 if function == unit or function.startswith(f"{unit}.<locals>.")
+                 for nodeid in nodeids}
+        first, last = lines
+        found.update(nodeid for nodeid, ran in self._sorted_lines.get(path, ())
+                     if bisect.bisect_left(ran, first) < bisect.bisect_right(ran, last))
+        return frozenset(found)
 
     def tests_running(self, function: FunctionRef) -> list[str]:
         """Node ids of the measured tests that ran any of ``function``."""

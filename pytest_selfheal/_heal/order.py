@@ -58,22 +58,33 @@ def check_order(healer: Healer, selection: Selection, verdicts: Sequence[Verdict
     :param checked: grows by the tests this run covers.
     """
     workload = selection.search_workload()
-    order = list(workload.expected)
-    failing, required = order[0], order[1:selection.required]
-    suspicious = {nodeid for verdict in verdicts if verdict.tests_passed >= 1
-                  and (nodeid := failed_test(verdict, required)) is not None
-                  and workload.expected[nodeid] == "passed" and nodeid not in checked}
-    if not suspicious or time.perf_counter() > workload.deadline:
+    expected = workload.expected
+    failing, required = workload.nodeids[0], workload.nodeids[1:selection.required]
+    # A candidate may have run only the tests that enter the function it edits
+    # (:meth:`Selection.tests_to_run`): the order to check is the one it ran in.
+    orders: dict[tuple[str, ...], None] = {}
+    for verdict in verdicts:
+        nodeid = failed_test(verdict, required) if verdict.tests_passed >= 1 else None
+        if nodeid is not None and expected[nodeid] == "passed" and nodeid not in checked:
+            ran = healer.evaluator.part_for(verdict.candidate, workload,
+                                            selection.tests_to_run).nodeids
+            orders[ran[:ran.index(nodeid) + 1]] = None
+    stopped_at = {order[-1] for order in orders}
+    if not orders or time.perf_counter() > workload.deadline:
         return None
-    last = max(order.index(nodeid) for nodeid in suspicious)
-    checked.update(order[1:last + 1])
-    healer.progress(f"{len(suspicious)} test(s) that passed before stopped candidates that "
+    healer.progress(f"{len(stopped_at)} test(s) that passed before stopped candidates that "
                     f"fixed {failing}; running the unchanged code in the candidates' order "
                     "to see whether they fail there anyway")
-    run = healer.evaluator.run(order[:last + 1], healer.evaluator.candidate_limits(
-        workload, FORK))
-    dropped = tuple(nodeid for nodeid in order[1:last + 1]
-                    if run.outcomes.get(nodeid) not in (None, workload.expected[nodeid]))
+    failed: set[str] = set()
+    for order in orders:
+        if time.perf_counter() > workload.deadline:
+            break
+        checked.update(order[1:])
+        run = healer.evaluator.run(list(order), healer.evaluator.candidate_limits(
+            workload, FORK))
+        failed.update(nodeid for nodeid in order[1:]
+                      if run.outcomes.get(nodeid) not in (None, expected[nodeid]))
+    dropped = tuple(nodeid for nodeid in workload.nodeids if nodeid in failed)
     if not dropped:
         return None
     healer.progress(order_note(dropped))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from pytest_selfheal._evaluate import Workload
+from pytest_selfheal._heal.affected import Entries
 from pytest_selfheal._heal.localize import Spectrum
-from pytest_selfheal.models import Failure, Suspect
+from pytest_selfheal.models import Candidate, Failure, Suspect
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,13 @@ class Selection:
     workload: Workload
     #: Every test localization measured, whether or not it ran a suspect.
     measured: frozenset[str] = frozenset()
+    #: What those tests entered: which of them a candidate can change.
+    entries: Entries | None = None
+
+    def tests_to_run(self, candidate: Candidate) -> frozenset[str] | None:
+        """The tests ``candidate`` can change the outcome of, the failing ones with them;
+        ``None`` for all."""
+        return None if self.entries is None else self.entries.tests_to_run(candidate)
 
     @property
     def seen(self) -> frozenset[str]:
@@ -70,7 +78,8 @@ class Baseline:
 
 
 def select(failure: Failure, suspects: Sequence[Suspect], spectrum: Spectrum,
-           baseline: Baseline, deadline: float) -> Selection:
+           baseline: Baseline, deadline: float,
+           read_source: Callable[[str], str] | None = None) -> Selection:
     """The tests a candidate must pass: the failing test first, then every test that
     exercises a suspect and passed before, fastest first; some of them held out."""
     before, durations = baseline.outcomes, baseline.durations
@@ -87,9 +96,11 @@ def select(failure: Failure, suspects: Sequence[Suspect], spectrum: Spectrum,
     siblings = {nodeid: "passed"
                 for nodeid in spectrum.tests_running(suspects[0].function)
                 if nodeid != failure.nodeid and before.get(nodeid) == "failed"}
+    entries = (None if read_source is None else
+               Entries(spectrum, read_source, frozenset({failure.nodeid, *siblings})))
     return Selection(searched, held_out, siblings,
                      Workload(expected, durations, deadline, baseline.cut_at),
-                     frozenset({*spectrum.coverage, *spectrum.reached}))
+                     frozenset({*spectrum.coverage, *spectrum.reached}), entries)
 
 
 def hold_out(expected: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:

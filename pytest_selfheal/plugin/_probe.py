@@ -34,7 +34,7 @@ from _pytest.warnings import catch_warnings_for_item
 from pytest_selfheal._evaluate.contain import Limits, apply_limits
 from pytest_selfheal._evaluate.coverage_map import TestCoverage
 from pytest_selfheal._evaluate.events import outcome_of_phases, shorten
-from pytest_selfheal._evaluate.reach import EntryRecorder
+from pytest_selfheal._evaluate.reach import UNNOTED, EntryRecorder
 from pytest_selfheal._evaluate.spec import RunSpec
 from pytest_selfheal.models import EXIT_WRONG_IMPORT
 
@@ -154,8 +154,7 @@ class Measures:
         if spec.reach is not None:
             self._entries = EntryRecorder(spec.reach)
             for problem in self._entries.problems:
-                self._emit({"event": "note",
-                            "message": f"not measured which tests reach {problem}"})
+                self._emit({"event": "note", "message": f"{UNNOTED}{problem}"})
         self._spent += time.perf_counter() - began
 
     def begin(self, nodeid: str) -> None:
