@@ -47,36 +47,37 @@ def edit(qualname: str, old: str, new: str) -> Candidate:
                      "test", "test", 1)
 
 
-def test_a_body_edit_runs_the_tests_entering_its_function_and_the_failing_ones():
+def test_a_body_edit_leaves_out_the_measured_tests_that_never_entered_its_function():
     found = entries()
-    assert found.tests_to_run(edit("discounted", "price > 100", "price >= 100")) == {
-        FAILING, DISCOUNT}
-    assert found.tests_to_run(edit("total", "sum(prices)", "sum(prices) + 0")) == {
-        FAILING, TOTAL}
+    assert found.unchanged_by(edit("discounted", "price > 100", "price >= 100")) == {
+        TOTAL, ROUND}
+    assert found.unchanged_by(edit("total", "sum(prices)", "sum(prices) + 0")) == {
+        DISCOUNT, ROUND}
 
 
 def test_a_test_whose_lines_ran_in_the_function_counts_as_entering_it():
-    # test_round's lines of make_rounder were measured, its entries were not.
-    assert entries().tests_to_run(edit("make_rounder", "return rounder",
-                                       "return rounder or None")) == {FAILING, ROUND}
+    # test_round's lines of make_rounder were measured, its entries were not; the
+    # failing test always runs, whatever it entered.
+    assert entries().unchanged_by(edit("make_rounder", "return rounder",
+                                       "return rounder or None")) == {TOTAL, DISCOUNT}
 
 
 def test_every_test_runs_when_what_a_candidate_changes_is_not_its_function_alone():
     found = entries()
     # A closure made in one test may run in another, which never enters its maker.
-    assert found.tests_to_run(edit("make_rounder", "round(value, digits)",
-                                   "round(value, digits + 1)")) is None
+    assert found.unchanged_by(edit("make_rounder", "round(value, digits)",
+                                   "round(value, digits + 1)")) == set()
     # Beyond the body: the signature.
-    assert found.tests_to_run(edit("discounted", "def discounted(price):",
-                                   "def discounted(price, rate=0.9):")) is None
+    assert found.unchanged_by(edit("discounted", "def discounted(price):",
+                                   "def discounted(price, rate=0.9):")) == set()
     # Module-level code.
-    assert found.tests_to_run(edit("total", "def total(", "RATE = 1\n\n\ndef total(")) is None
+    assert found.unchanged_by(edit("total", "def total(", "RATE = 1\n\n\ndef total(")) == set()
     # Another file besides.
     other = edit("total", "sum(prices)", "sum(prices) + 0")
-    assert found.tests_to_run(Candidate(other.function, other.source, "test", "test", 1,
-                                        others=(("shop/tax.py", "RATE = 1\n"),))) is None
+    assert found.unchanged_by(Candidate(other.function, other.source, "test", "test", 1,
+                                        others=(("shop/tax.py", "RATE = 1\n"),))) == set()
 
 
 def test_every_test_runs_when_the_files_entries_were_not_noted():
-    assert entries(noted=frozenset()).tests_to_run(
-        edit("discounted", "price > 100", "price >= 100")) is None
+    assert entries(noted=frozenset()).unchanged_by(
+        edit("discounted", "price > 100", "price >= 100")) == set()

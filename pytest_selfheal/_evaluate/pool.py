@@ -230,7 +230,7 @@ class Evaluator(MeasuringPool):
         stop_at: float,
         on_verdict: Callable[[Verdict], None] = lambda verdict: None,
         reject: Callable[[Candidate], str] = lambda candidate: "",
-        narrow: Callable[[Candidate], Collection[str] | None] = lambda candidate: None,
+        unchanged: Callable[[Candidate], Collection[str]] = lambda candidate: (),
     ) -> Verdict | None:
         """Evaluate candidates until one passes; return the earliest passing one in order.
 
@@ -245,9 +245,9 @@ class Evaluator(MeasuringPool):
             and at which those still running are stopped without a verdict: a looping
             candidate given long limits must not run past the caller's time.
         :param reject: screening: a reason to fail a candidate without running it.
-        :param narrow: the tests of ``workload`` a candidate can change the outcome of,
-            or ``None`` for all: only they run, and the others count as ending as
-            expected up to the first that does not (:func:`as_if_whole`).
+        :param unchanged: the tests of ``workload`` a candidate cannot change the
+            outcome of: the others run, and these count as ending as expected up to the
+            first that does not (:func:`as_if_whole`).
         """
         best: list[tuple[int, Verdict]] = []
         expected = workload.expected
@@ -258,10 +258,12 @@ class Evaluator(MeasuringPool):
         learned = self.fix_durations
         cut_off: dict[int, Verdict] = {}
 
-        def limits(level: int, part: Workload) -> Callable[[str], Limits]:
+        # Limits are those of the whole workload, when a candidate runs a part of it too:
+        # a fix of a failing test often takes longer in it than its failure did.
+        def limits(level: int) -> Callable[[str], Limits]:
             def at(path: str) -> Limits:
                 unknown = unmeasured - learned.keys()
-                return self.candidate_limits(part.knowing(learned), path).doubled(
+                return self.candidate_limits(workload.knowing(learned), path).doubled(
                     level if unknown else 0)
             return at
 
@@ -274,8 +276,8 @@ class Evaluator(MeasuringPool):
                     on_verdict(Verdict(candidate, False, why, 0, len(expected), 0.0,
                                        rejected=True))
                     continue
-                part = self.part_for(candidate, workload, narrow)
-                yield _Task(index, candidate, part.expected, limits(0, part), exitfirst=True,
+                part = self.part_for(candidate, workload, unchanged)
+                yield _Task(index, candidate, part.expected, limits(0), exitfirst=True,
                             remote=self.executor is not None)
 
         queue = Deepening(fresh(), stop=lambda: bool(best) or time.perf_counter() > stop_at)
@@ -287,9 +289,7 @@ class Evaluator(MeasuringPool):
             learn_fix_durations(learned, run, workload)
             hung_in = (unmeasured - learned.keys()).intersection(run.interrupted)
             if run.timed_out and hung_in:
-                longer = replace(task, limits=limits(task.level + 1,
-                                                     workload.only(task.expected)),
-                                 level=task.level + 1,
+                longer = replace(task, limits=limits(task.level + 1), level=task.level + 1,
                                  may_retry=False)
                 allowed = min((workload.cut_at[n] for n in hung_in if n in workload.cut_at),
                               default=math.inf)
@@ -306,14 +306,14 @@ class Evaluator(MeasuringPool):
         return best[0][1] if best else None
 
     def part_for(self, candidate: Candidate, workload: Workload,
-                 narrow: Callable[[Candidate], Collection[str] | None]) -> Workload:
+                 unchanged: Callable[[Candidate], Collection[str]]) -> Workload:
         """The tests of ``workload`` that :meth:`first_passing` runs ``candidate`` on:
-        those ``narrow`` gives when it runs in a fork of the session, else all of them.
-        A fresh process imports the changed module anew, and the module-level calls of
-        the changed function then run its new code for tests that never enter it."""
-        forked = self.executor is None and self.backend(candidate) == FORK
-        wanted = narrow(candidate) if forked else None
-        return workload if wanted is None else workload.only(wanted)
+        all but those it cannot change when it runs in a fork of the session. A fresh
+        process imports the changed module anew, and the module-level calls of the
+        changed function then run its new code for tests that never enter it."""
+        if self.executor is not None or self.backend(candidate) != FORK:
+            return workload
+        return workload.without(unchanged(candidate))
 
     def judge_all(
         self,

@@ -41,10 +41,6 @@ class Workload:
         return replace(self, expected={n: o for n, o in self.expected.items()
                                        if n not in nodeids})
 
-    def only(self, nodeids: Collection[str]) -> Workload:
-        """This workload with only ``nodeids`` of its tests, in its order."""
-        return replace(self, expected={n: o for n, o in self.expected.items() if n in nodeids})
-
     def knowing(self, learned: Mapping[str, float]) -> Workload:
         """This workload with the ``learned`` durations of its tests that never finished
         on the unchanged code (:func:`learn_fix_durations`)."""

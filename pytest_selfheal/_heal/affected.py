@@ -40,34 +40,38 @@ class Entries:
 
     :param read_source: project-relative path to the unchanged text of the module.
     :param failing: the tests that failed on the unchanged code, which every candidate
-        must change: they always run.
+        must change: they always run, as does every test not measured (the tests of the
+        edited module that a winner is held to later, say).
     """
 
     spectrum: Spectrum
     read_source: Callable[[str], str]
     failing: frozenset[str]
-    _entering: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict,
-                                                             repr=False)
+    _unchanged: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict,
+                                                              repr=False)
 
-    def tests_to_run(self, candidate: Candidate) -> frozenset[str] | None:
-        """The tests whose outcome ``candidate`` can change, the failing ones with them;
-        ``None`` when that is not known and every test must run."""
+    def unchanged_by(self, candidate: Candidate) -> frozenset[str]:
+        """The measured tests that never entered what ``candidate`` edits, and passed:
+        it cannot change how they end. Empty when that is not known."""
         path, qualname = candidate.function.path, candidate.function.qualname
         if candidate.others or path not in self.spectrum.noted_files:
-            return None
+            return frozenset()
         try:
             old = self.read_source(path)
             if not (is_function_swap(old, candidate.source, qualname)
                     and _same_nested(old, candidate.source, path, qualname)):
-                return None
-            entering = self._entering.get((path, qualname))
-            if entering is None:
-                entering = self._entering[path, qualname] = frozenset().union(*(
+                return frozenset()
+            unchanged = self._unchanged.get((path, qualname))
+            if unchanged is None:
+                entering = frozenset().union(*(
                     self.spectrum.tests_entering(path, qualname, (first, last))
                     for first, last in _spans(old, path, qualname)))
+                measured = {*self.spectrum.coverage, *self.spectrum.reached}
+                unchanged = self._unchanged[path, qualname] = frozenset(
+                    measured - entering - self.failing)
         except (SourceError, SyntaxError, ValueError):
-            return None
-        return entering | self.failing
+            return frozenset()
+        return unchanged
 
 
 def _spans(source: str, path: str, qualname: str) -> list[tuple[int, int]]:

@@ -61,13 +61,13 @@ def check_order(healer: Healer, selection: Selection, verdicts: Sequence[Verdict
     expected = workload.expected
     failing, required = workload.nodeids[0], workload.nodeids[1:selection.required]
     # A candidate may have run only the tests that enter the function it edits
-    # (:meth:`Selection.tests_to_run`): the order to check is the one it ran in.
+    # (:meth:`Selection.unchanged_by`): the order to check is the one it ran in.
     orders: dict[tuple[str, ...], None] = {}
     for verdict in verdicts:
         nodeid = failed_test(verdict, required) if verdict.tests_passed >= 1 else None
         if nodeid is not None and expected[nodeid] == "passed" and nodeid not in checked:
             ran = healer.evaluator.part_for(verdict.candidate, workload,
-                                            selection.tests_to_run).nodeids
+                                            selection.unchanged_by).nodeids
             orders[ran[:ran.index(nodeid) + 1]] = None
     stopped_at = {order[-1] for order in orders}
     if not orders or time.perf_counter() > workload.deadline:

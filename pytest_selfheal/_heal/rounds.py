@@ -202,5 +202,5 @@ def _first_passing(healer: Healer, candidates: list[Candidate], selection: Selec
         stop_at=workload.deadline,
         on_verdict=record,
         reject=healer.screen_candidate,
-        narrow=selection.tests_to_run,
+        unchanged=selection.unchanged_by,
     )

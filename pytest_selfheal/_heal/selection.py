@@ -34,10 +34,10 @@ class Selection:
     #: What those tests entered: which of them a candidate can change.
     entries: Entries | None = None
 
-    def tests_to_run(self, candidate: Candidate) -> frozenset[str] | None:
-        """The tests ``candidate`` can change the outcome of, the failing ones with them;
-        ``None`` for all."""
-        return None if self.entries is None else self.entries.tests_to_run(candidate)
+    def unchanged_by(self, candidate: Candidate) -> frozenset[str]:
+        """The tests ``candidate`` cannot change the outcome of (:mod:`~pytest_selfheal.
+        _heal.affected`)."""
+        return frozenset() if self.entries is None else self.entries.unchanged_by(candidate)
 
     @property
     def seen(self) -> frozenset[str]:
