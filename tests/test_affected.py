@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
+from shop_prices import PRICES as SHOP_PRICES
+
 from pytest_selfheal._heal.affected import Entries
 from pytest_selfheal._heal.localize import Spectrum
 from pytest_selfheal.models import Candidate, FunctionRef
 
-PRICES = '''\
-def total(prices):
-    return sum(prices)
-
-
-def discounted(price):
-    if price > 100:
-        return price * 0.9
-    return price
-
+PRICES = SHOP_PRICES + '''
 
 def make_rounder(digits):
     def rounder(value):

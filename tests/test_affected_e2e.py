@@ -7,22 +7,12 @@ from pathlib import Path
 
 import pytest
 from checkouts import selfheal_branches
+from shop_prices import PRICES
 
 from pytest_selfheal.testing import git, make_git_project
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="candidates run in forks of the session on Linux")
-
-PRICES = '''\
-def total(prices):
-    return sum(prices)
-
-
-def discounted(price):
-    if price > 100:
-        return price * 0.9
-    return price
-'''
 
 TESTS = '''\
 import dis
