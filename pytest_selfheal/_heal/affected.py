@@ -51,8 +51,8 @@ class Entries:
                                                               repr=False)
 
     def unchanged_by(self, candidate: Candidate) -> frozenset[str]:
-        """The measured tests that never entered what ``candidate`` edits, and passed:
-        it cannot change how they end. Empty when that is not known."""
+        """The measured tests that never entered what ``candidate`` edits and did not
+        fail: it cannot change how they end. Empty when that is not known."""
         path, qualname = candidate.function.path, candidate.function.qualname
         if candidate.others or path not in self.spectrum.noted_files:
             return frozenset()

@@ -68,8 +68,14 @@ def check_order(healer: Healer, selection: Selection, verdicts: Sequence[Verdict
         if nodeid is not None and expected[nodeid] == "passed" and nodeid not in checked:
             ran = healer.evaluator.part_for(verdict.candidate, workload,
                                             selection.unchanged_by).nodeids
+            if nodeid not in ran:  # it ran them all: forking became unsafe since
+                ran = workload.nodeids
             orders[ran[:ran.index(nodeid) + 1]] = None
     stopped_at = {order[-1] for order in orders}
+    # An order that begins another is checked by running that one.
+    orders = {order: None for order in orders
+              if not any(len(other) > len(order) and other[:len(order)] == order
+                         for other in orders)}
     if not orders or time.perf_counter() > workload.deadline:
         return None
     healer.progress(f"{len(stopped_at)} test(s) that passed before stopped candidates that "
