@@ -311,9 +311,10 @@ class Evaluator(MeasuringPool):
         all but those it cannot change when it runs in a fork of the session. A fresh
         process imports the changed module anew, and the module-level calls of the
         changed function then run its new code for tests that never enter it."""
-        if self.executor is not None or self.backend(candidate) != FORK:
+        skipped = unchanged(candidate)
+        if not skipped or self.executor is not None or self.backend(candidate) != FORK:
             return workload
-        return workload.without(unchanged(candidate))
+        return workload.without(skipped)
 
     def judge_all(
         self,
