@@ -68,7 +68,7 @@ def check_order(healer: Healer, selection: Selection, verdicts: Sequence[Verdict
         if nodeid is not None and expected[nodeid] == "passed" and nodeid not in checked:
             ran = healer.evaluator.part_for(verdict.candidate, workload,
                                             selection.unchanged_by).nodeids
-            if nodeid not in ran:  # it ran them all: forking became unsafe since
+            if nodeid not in ran:  # it ran every test: it was not judged in a fork
                 ran = workload.nodeids
             orders[ran[:ran.index(nodeid) + 1]] = None
     stopped_at = {order[-1] for order in orders}
