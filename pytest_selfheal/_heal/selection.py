@@ -32,7 +32,7 @@ class Selection:
     #: Every test localization measured, whether or not it ran a suspect.
     measured: frozenset[str] = frozenset()
     #: What those tests entered: which of them a candidate can change.
-    entries: Entries | None = None
+    entries: Entries | None = field(default=None, compare=False)
 
     def unchanged_by(self, candidate: Candidate) -> frozenset[str]:
         """The tests ``candidate`` cannot change the outcome of (:mod:`~pytest_selfheal.
